@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Platform.Linux;
+
+namespace Mkcdrec.Cli;
+
+/// <summary>Composition root of one run: the log, the process runner, the system view.</summary>
+internal sealed class CliContext : IDisposable
+{
+    private CliContext(ParseResult parse, string verb)
+    {
+        Json = parse.GetValue(GlobalOptions.Json);
+        Verbose = parse.GetValue(GlobalOptions.Verbose);
+        var requested = parse.GetValue(GlobalOptions.LogFile);
+        var log = FileLog.Open(requested, verb, Verbose);
+        Log = log;
+        LogPath = log.Path;
+        Runner = new ProcessRunner(Log);
+        Files = new SystemFiles();
+        Log.Info($"mkcdrec {typeof(CliContext).Assembly.GetName().Version} {verb}: {string.Join(' ', parse.Tokens.Select(t => t.Value))}");
+    }
+
+    public static CliContext? Current { get; private set; }
+
+    public bool Json { get; }
+
+    public bool Verbose { get; }
+
+    public ILog Log { get; }
+
+    public string? LogPath { get; }
+
+    public IProcessRunner Runner { get; }
+
+    public ISystemFiles Files { get; }
+
+    public static CliContext Create(ParseResult parse, string verb) => Current = new CliContext(parse, verb);
+
+    public void Dispose()
+    {
+        (Log as IDisposable)?.Dispose();
+        Current = null;
+    }
+}

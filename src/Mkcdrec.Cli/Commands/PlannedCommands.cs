@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Mkcdrec.Core;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>
+/// Verbs of the design whose workflows are not built yet. Their options are declared so --help documents
+/// them; running one says so and exits 2 (usage) without touching anything.
+/// </summary>
+internal static class PlannedCommands
+{
+    private static Command NotBuilt(Command c)
+    {
+        c.SetAction(int (ParseResult parse) =>
+        {
+            throw new MkcdrecException(ExitCode.Usage,
+                $"'mkcdrec {string.Join(' ', c.Parents.OfType<Command>().Where(p => p is not RootCommand).Select(p => p.Name).Append(c.Name))}' is not built yet in this version.",
+                "See the README for what this version can do; nothing was changed.");
+        });
+        return c;
+    }
+
+    public static Command MkBackup() => NotBuilt(new Command("mkbackup",
+        "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
+    {
+        new Option<string>("--output") { Description = "Directory for the ISO(s) (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
+        new Option<string>("--medium") { Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes.", HelpName = "SIZE" },
+    });
+
+    public static Command MkRescue() => NotBuilt(new Command("mkrescue", "Write the bootable rescue medium only, without a backup.")
+    {
+        new Option<string>("--output") { Description = "Directory for the ISO (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
+    });
+
+    public static Command MkBackupOnly() => NotBuilt(new Command("mkbackuponly", "Back up every mounted filesystem of the layout, without a rescue medium.")
+    {
+        new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
+    });
+
+    public static Command Verify() => NotBuilt(new Command("verify", "Check every backup volume against the manifest; with --compare, against a live tree.")
+    {
+        new Argument<string>("DIR") { Description = "The backup directory." },
+        new Option<bool>("--compare") { Description = "List changed, missing and new files against the live tree." },
+        new Option<string>("--root") { Description = "The live tree to compare with.", HelpName = "DIR" },
+    });
+
+    public static Command Recover() => NotBuilt(new Command("recover", "In the rescue system: recreate the layout, restore the backup and make the machine boot.")
+    {
+        new Option<string>("--layout") { Description = "The layout file to recreate.", HelpName = "FILE" },
+        new Option<bool>("--plan") { Description = "Print the plan and change nothing." },
+        new Option<bool>("--layout-only") { Description = "Recreate the layout without restoring data." },
+        new Option<string[]>("--map") { Description = "Map a source disk to a target disk (repeatable).", HelpName = "SRC=DST" },
+        new Option<bool>("--yes") { Description = "Do not ask for confirmation." },
+        new Option<bool>("--unattended") { Description = "Never ask; refuse anything ambiguous." },
+    });
+
+    public static Command Drill() => NotBuilt(new Command("drill", "Prove the rescue medium: boot it in QEMU against scratch disks, recover, boot the result, compare every file.")
+    {
+        new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF) instead of BIOS." },
+        new Option<string[]>("--disk-size") { Description = "Size of a scratch disk (repeatable).", HelpName = "SIZE" },
+        new Option<string>("--medium") { Description = "The ISO or output directory to drill.", HelpName = "DIR|ISO" },
+    });
+
+    public static Command Archive()
+    {
+        var c = new Command("archive", "Back up and restore a directory tree with the archive engine.");
+        c.Add(NotBuilt(new Command("create", "Archive a tree (one filesystem) into volumes with a manifest.")
+        {
+            new Option<string>("--root") { Description = "The tree to archive.", HelpName = "DIR" },
+            new Option<string>("--dest") { Description = "Where to write volumes and manifest.", HelpName = "DIR" },
+        }));
+        c.Add(NotBuilt(new Command("extract", "Restore an archive with all its metadata.")
+        {
+            new Option<string>("--from") { Description = "The backup directory.", HelpName = "DIR" },
+            new Option<string>("--to") { Description = "Where to restore.", HelpName = "DIR" },
+        }));
+        return c;
+    }
+}

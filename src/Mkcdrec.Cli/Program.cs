@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Mkcdrec.Cli;
+using Mkcdrec.Cli.Commands;
+
+var root = new RootCommand(
+    "mkcdrec — bare-metal disaster recovery for Linux.\n" +
+    "Captures the storage layout, backs the filesystems up and writes a bootable rescue medium that brings the machine back.");
+root.Add(GlobalOptions.Json);
+root.Add(GlobalOptions.Verbose);
+root.Add(GlobalOptions.LogFile);
+
+// The one explicit list of verbs (no reflection: NativeAOT-safe).
+root.Add(LayoutCommands.Build());
+root.Add(PlannedCommands.MkBackup());
+root.Add(PlannedCommands.MkRescue());
+root.Add(PlannedCommands.MkBackupOnly());
+root.Add(PlannedCommands.Verify());
+root.Add(PlannedCommands.Recover());
+root.Add(PlannedCommands.Drill());
+root.Add(PlannedCommands.Archive());
+
+return CliRunner.Invoke(root, args);

@@ -1,0 +1,48 @@
+namespace Mkcdrec.Core;
+
+/// <summary>The documented process exit codes (README "Exit codes"). One place, one meaning each.</summary>
+public enum ExitCode
+{
+    Success = 0,
+    /// <summary>The command worked and found a difference that matters (layout check, verify --compare).</summary>
+    Changed = 1,
+    /// <summary>Bad command line, or a verb that is not built yet.</summary>
+    Usage = 2,
+    /// <summary>The command must run as root (or lacks permission on a device).</summary>
+    NeedsRoot = 3,
+    /// <summary>Input data is unusable: corrupt partition table, bad layout or manifest, wrong passphrase.</summary>
+    BadInput = 4,
+    /// <summary>The machine lacks something the command needs: a tool, a device, free space.</summary>
+    Environment = 5,
+    /// <summary>An external command failed.</summary>
+    CommandFailed = 6,
+    /// <summary>A safety check refused to go on (plan cannot fit, ambiguous disk mapping, not confirmed).</summary>
+    Refused = 7,
+    /// <summary>A bug in mkcdrec. Please report it with the log.</summary>
+    Internal = 70,
+}
+
+/// <summary>
+/// The one user-facing error type. <see cref="Exception.Message"/> says what went wrong;
+/// <see cref="Hint"/> says what the user should do next. The CLI maps <see cref="Code"/> to the exit code.
+/// </summary>
+public sealed class MkcdrecException : Exception
+{
+    public MkcdrecException(ExitCode code, string message, string hint, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+        Hint = hint;
+    }
+
+    public ExitCode Code { get; }
+
+    public string Hint { get; }
+
+    public static MkcdrecException NeedsRoot(string what) =>
+        new(ExitCode.NeedsRoot, $"{what} needs root privileges.", "Run it again as root (for example with sudo).");
+
+    public static MkcdrecException MissingTool(string tool, string package) =>
+        new(ExitCode.Environment, $"The program '{tool}' is needed but was not found in PATH.",
+            $"Install it (Debian/Ubuntu: apt-get install {package}) and run the command again.");
+}

@@ -1,0 +1,1 @@
+namespace Mkcdrec.Formats; internal static class AssemblyMarker { }

@@ -1,0 +1,1 @@
+namespace Mkcdrec.Model; internal static class AssemblyMarker { }
