@@ -258,30 +258,28 @@ public static class ToolOutputParsers
         string section = "";
         foreach (var raw in text.Split('\n'))
         {
-            var line = raw.Trim();
-            var eq = line.IndexOf('=');
-            if (eq < 0)
+            // "meta-data=/dev/vdb1  isize=512 …", "data     =   bsize=4096 …", "         =   sectsz=512 …"
+            var head = System.Text.RegularExpressions.Regex.Match(raw, @"^([a-z\-]*)\s*=(.*)$");
+            if (!head.Success)
             {
                 continue;
             }
 
-            // Lines start with a section name ("meta-data=/dev/vdb1 isize=512 …") or continue the last one.
-            var tokens = System.Text.RegularExpressions.Regex.Matches(line, @"([a-z\-_]+)\s*=\s*([^\s,]+)");
-            foreach (System.Text.RegularExpressions.Match t in tokens)
+            if (head.Groups[1].Value.Length > 0)
+            {
+                section = head.Groups[1].Value;
+            }
+
+            var rest = head.Groups[2].Value.Trim();
+            if (section == "log" && head.Groups[1].Value.Length > 0)
+            {
+                p.InternalLog = rest.StartsWith("internal", StringComparison.Ordinal);
+            }
+
+            foreach (System.Text.RegularExpressions.Match t in System.Text.RegularExpressions.Regex.Matches(rest, @"([a-z0-9\-_]+)=([^\s,]+)"))
             {
                 var key = t.Groups[1].Value;
                 var val = t.Groups[2].Value;
-                if (key is "meta-data" or "data" or "naming" or "log" or "realtime")
-                {
-                    section = key;
-                    if (key == "log")
-                    {
-                        p.InternalLog = val == "internal";
-                    }
-
-                    continue;
-                }
-
                 int I() => int.TryParse(val, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
                 switch (section, key)
                 {

@@ -180,7 +180,8 @@ public sealed class ReplaySystemFiles(MachineRecording rec) : ISystemFiles
 
         public override bool CanWrite => false;
 
-        public override long Length => dev.Length;
+        // Block devices report a stream length of 0; the recorded bytes tell how far reads went.
+        public override long Length => Math.Max(dev.Length, dev.Chunks.Count == 0 ? 0 : dev.Chunks.Max(c => c.Key + c.Value.Length));
 
         public override long Position { get; set; }
 
@@ -190,7 +191,7 @@ public sealed class ReplaySystemFiles(MachineRecording rec) : ISystemFiles
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            var n = (int)Math.Max(0, Math.Min(count, dev.Length - Position));
+            var n = (int)Math.Max(0, Math.Min(count, Length - Position));
             var span = buffer.AsSpan(offset, n);
             span.Clear();
             foreach (var (start, bytes) in dev.Chunks)
@@ -211,7 +212,7 @@ public sealed class ReplaySystemFiles(MachineRecording rec) : ISystemFiles
         {
             SeekOrigin.Begin => offset,
             SeekOrigin.Current => Position + offset,
-            _ => dev.Length + offset,
+            _ => Length + offset,
         };
 
         public override void SetLength(long value) => throw new NotSupportedException();
