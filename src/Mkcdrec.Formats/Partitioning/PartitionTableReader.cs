@@ -289,6 +289,11 @@ public static class PartitionTableReader
             if (problem is null)
             {
                 warnings.Add($"primary GPT header at LBA 1 is corrupt ({primaryProblem}); using the backup at LBA {lba} — rewrite the table to repair it");
+                if (lba != lastLba)
+                {
+                    warnings.Add($"the backup GPT header is at LBA {lba}, not at the device's last LBA {lastLba} (the device grew?) — rewrite the table (FitToDevice) to use the whole device");
+                }
+
                 return BuildTable(backup!, backupEntries!, primaryLba: 1, primaryEntriesLba: 2, backupLba: lba, backupEntriesLba: backup!.EntriesLba, sector0, ss, warnings);
             }
 
