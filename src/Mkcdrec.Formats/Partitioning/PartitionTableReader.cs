@@ -336,7 +336,7 @@ public static class PartitionTableReader
         }
 
         long entrySectors = EntrySectors(h, ss);
-        if (h.EntriesLba + entrySectors > totalSectors)
+        if (h.EntriesLba > totalSectors - entrySectors)
         {
             return $"partition entry array at LBA {h.EntriesLba} ({entrySectors} sectors) extends beyond the device's last LBA {totalSectors - 1}";
         }
