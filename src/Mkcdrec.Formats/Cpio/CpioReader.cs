@@ -119,7 +119,8 @@ public sealed class CpioReader : IDisposable
         ReadExactly(data, dataOffset, $"data of '{name}'");
         Skip(CpioFormat.Pad(size), "data padding");
 
-        if (crc)
+        // The crc format checksums regular files only (GNU cpio writes 0 for symlinks; the kernel checks files only).
+        if (crc && type == CpioEntryType.RegularFile)
         {
             uint sum = 0;
             foreach (var b in data)
