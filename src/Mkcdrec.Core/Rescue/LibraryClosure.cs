@@ -685,7 +685,7 @@ public sealed class LibraryClosure
 
                 if (c == '[')
                 {
-                    var close = pattern.IndexOf(']', p + 2);
+                    var close = p + 2 < pattern.Length ? pattern.IndexOf(']', p + 2) : -1;
                     if (close < 0)
                     {
                         if (name[n] != '[')

@@ -10,7 +10,8 @@ public static class Tool
     public static bool Exists(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Any(d => File.Exists(Path.Combine(d, program)));
 
-    public static Result Run(string program, IEnumerable<string> args, string? workingDirectory = null, byte[]? stdin = null)
+    public static Result Run(string program, IEnumerable<string> args, string? workingDirectory = null, byte[]? stdin = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -26,6 +27,11 @@ public static class Tool
         }
 
         psi.Environment["LC_ALL"] = "C";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {program}");
         var errTask = p.StandardError.ReadToEndAsync();
         var ms = new MemoryStream();
