@@ -1,1 +1,0 @@
-namespace Mkcdrec.Formats; internal static class AssemblyMarker { }

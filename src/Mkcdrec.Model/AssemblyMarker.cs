@@ -1,1 +1,0 @@
-namespace Mkcdrec.Model; internal static class AssemblyMarker { }

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace Mkcdrec.Model.Layout;
+
+public static class LayoutSerializer
+{
+    public static string Serialize(LayoutDocument doc) => JsonSerializer.Serialize(doc, LayoutJsonContext.Default.LayoutDocument);
+
+    /// <summary>Parses a layout document; a bad or unknown-version document throws <see cref="InvalidDataException"/> saying why.</summary>
+    public static LayoutDocument Deserialize(string json, string source = "layout")
+    {
+        LayoutDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize(json, LayoutJsonContext.Default.LayoutDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source} is not a valid mkcdrec layout document: {e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine}).", e);
+        }
+
+        if (doc is null)
+        {
+            throw new InvalidDataException($"{source} is empty (JSON null), not a layout document.");
+        }
+
+        if (doc.FormatVersion < 1 || doc.FormatVersion > LayoutDocument.CurrentFormatVersion)
+        {
+            throw new InvalidDataException($"{source} has layout format version {doc.FormatVersion}; this mkcdrec reads versions 1 to {LayoutDocument.CurrentFormatVersion}.");
+        }
+
+        return doc;
+    }
+}

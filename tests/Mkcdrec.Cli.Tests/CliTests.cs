@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Mkcdrec.Cli.Tests;
+
+/// <summary>The CLI as a user meets it: verbs, help, exit codes (README), error messages that say what to do.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    public static (int Code, string Out, string Err) Mkcdrec(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), "mkcdrec-cli-tests-logs");
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    private static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "layout-gpt.json");
+
+    [Fact]
+    public void Help_lists_every_verb_of_the_design()
+    {
+        var (code, o, _) = Mkcdrec("--help");
+        Assert.Equal(0, code);
+        foreach (var verb in new[] { "layout", "mkbackup", "mkrescue", "mkbackuponly", "verify", "recover", "drill", "archive" })
+        {
+            Assert.Contains(verb, o);
+        }
+
+        Assert.Contains("--json", o);
+        Assert.Contains("--log", o);
+    }
+
+    [Theory]
+    [InlineData("layout", "save")]
+    [InlineData("layout", "show")]
+    [InlineData("layout", "check")]
+    [InlineData("mkbackup")]
+    [InlineData("mkrescue")]
+    [InlineData("mkbackuponly")]
+    [InlineData("verify")]
+    [InlineData("recover")]
+    [InlineData("drill")]
+    [InlineData("archive")]
+    public void Every_verb_has_help(params string[] verb)
+    {
+        var (code, o, _) = Mkcdrec([.. verb, "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", o);
+    }
+
+    [Fact]
+    public void Unknown_verb_is_a_usage_error()
+    {
+        var (code, _, e) = Mkcdrec("frobnicate");
+        Assert.Equal(2, code);
+        Assert.Contains("what to do", e);
+    }
+
+    [Fact]
+    public void Verbs_not_built_yet_say_so_and_exit_2()
+    {
+        var (code, _, e) = Mkcdrec("drill");
+        Assert.Equal(2, code);
+        Assert.Contains("not built yet", e);
+        Assert.Contains("nothing was changed", e);
+    }
+
+    [Fact]
+    public void Layout_show_renders_a_saved_layout()
+    {
+        var (code, o, _) = Mkcdrec("layout", "show", Fixture);
+        Assert.Equal(0, code);
+        Assert.Contains("disk /dev/loop0", o);
+        Assert.Contains("→ xfs", o);
+    }
+
+    [Fact]
+    public void Layout_show_json_is_the_document()
+    {
+        var (code, o, _) = Mkcdrec("layout", "show", Fixture, "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(o);
+        Assert.Equal(1, doc.RootElement.GetProperty("formatVersion").GetInt32());
+    }
+
+    [Fact]
+    public void Corrupt_layout_file_is_bad_input_with_advice()
+    {
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, "{ \"formatVersion\": 1, \"disks\": [ oops ] }");
+        var (code, _, e) = Mkcdrec("layout", "show", bad);
+        Assert.Equal(4, code);
+        Assert.Contains("bad.json", e);
+        Assert.Contains("what to do:", e);
+    }
+
+    [Fact]
+    public void Errors_in_json_mode_are_a_json_object()
+    {
+        var (code, o, _) = Mkcdrec("--json", "layout", "show", Path.Combine(_dir, "missing.json"));
+        Assert.Equal(4, code);
+        using var doc = JsonDocument.Parse(o);
+        var err = doc.RootElement.GetProperty("error");
+        Assert.Equal(4, err.GetProperty("exitCode").GetInt32());
+        Assert.Equal("BadInput", err.GetProperty("kind").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(err.GetProperty("hint").GetString()));
+    }
+
+    [Fact]
+    public void Save_simulate_lists_the_steps_and_touches_nothing()
+    {
+        var target = Path.Combine(_dir, "never.json");
+        var (code, o, _) = Mkcdrec("layout", "save", "--simulate", "-o", target);
+        Assert.Equal(0, code);
+        Assert.Contains("capture layout", o);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public void Log_file_records_the_run()
+    {
+        var log = Path.Combine(_dir, "run.log");
+        var (code, _, _) = Mkcdrec("--log", log, "layout", "show", Fixture);
+        Assert.Equal(0, code);
+        var text = File.ReadAllText(log);
+        Assert.Contains("layout-show", text);
+        Assert.Contains(Fixture, text);
+    }
+
+    [Fact]
+    public void Check_against_a_missing_default_layout_says_to_save_first()
+    {
+        var (code, _, e) = Mkcdrec("layout", "check", Path.Combine(_dir, "none.json"));
+        Assert.Equal(4, code);
+        Assert.Contains("no layout file", e);
+    }
+}
