@@ -338,6 +338,24 @@ public class PeerTests
         Assert.Equal(never.Stderr, overGpt.Stderr);
     }
 
+    [Fact]
+    public void After_our_wipe_neither_blkid_nor_sfdisk_finds_a_table()
+    {
+        const long size = 128L << 20;
+        using var image = new TempImage(size);
+        Ok(Sgdisk, "-n", "1:0:+10M", "-n", "2:0:0", image.Path);
+
+        using (var f = image.Open())
+        {
+            PartitionTableWriter.WipeTables(f, size);
+        }
+
+        var blkid = Run(Blkid, "-p", "-o", "export", image.Path);
+        Assert.True(blkid.ExitCode == 2 && !blkid.Stdout.Contains("PTTYPE", StringComparison.Ordinal), $"blkid still finds something: {blkid}");
+        var sfdisk = Run(Sfdisk, "--json", image.Path);
+        Assert.True(sfdisk.ExitCode != 0 || !sfdisk.Stdout.Contains("partitiontable", StringComparison.Ordinal), $"sfdisk still finds a table: {sfdisk}");
+    }
+
     private static void SfdiskWithScript(string device, string script)
     {
         var dir = Directory.CreateTempSubdirectory("mkcdrec-sfdisk-");
