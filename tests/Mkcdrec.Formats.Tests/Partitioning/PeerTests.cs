@@ -65,6 +65,18 @@ public class PeerTests
     }
 
     [Fact]
+    public void Our_gpt_on_a_3_tib_disk_passes_sgdisk_verify()
+    {
+        const long size = 3L << 40; // a sparse file: the protective MBR must be capped at 2^32-1 sectors
+        var t = Samples.Gpt(512, size);
+        using var image = new TempImage(size);
+        WriteImage(image, 512, size, t);
+
+        AssertSgdiskHappy(image.Path);
+        SfdiskJson(image.Path).AssertSame(t);
+    }
+
+    [Fact]
     public void Our_gpt_attributes_and_names_are_what_sgdisk_reads()
     {
         const long size = 256L << 20;
