@@ -202,6 +202,32 @@ public class PeerTests
         }
     }
 
+    [Theory]
+    [InlineData(512)]
+    [InlineData(4096)]
+    public void Our_writer_and_reader_work_on_a_block_device_itself(int ss)
+    {
+        SkipUnlessRoot();
+        const long size = 64L << 20;
+        var t = Samples.Gpt(ss, size);
+        using var image = new TempImage(size);
+        using var loop = new Loop(image.Path, ss);
+
+        using (var dev = new FileStream(loop.Device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            Assert.True(dev.CanSeek, "a block device opened as FileStream must be seekable");
+            PartitionTableWriter.Write(dev, ss, size, t);
+        }
+
+        SfdiskJson(loop.Device).AssertSame(t);
+        using (var dev = new FileStream(loop.Device, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            var result = PartitionTableReader.Read(dev, ss, size);
+            Assert.Empty(result.Warnings);
+            TableAssert.Equal(t, result.Gpt!);
+        }
+    }
+
     // ---- the tools' tables, judged by our reader ------------------------------------------------------------
 
     [Fact]
