@@ -1,11 +1,14 @@
 #!/bin/bash
 # The mkcdrec test-VM agent: runs as PID 1 in the guest (exec'd by guest-init.sh), prepares the
 # storage stack, then runs the command files the host drops into the 9p job share:
-#   /job/queue/ID.sh        a bash script (the host writes ID.sh.tmp and renames it)
-#   /job/queue/ID.timeout   optional: seconds before the command is killed (exit 124)
+#   /job/queue/ID.sh        a bash script; ID = 000001, 000002, ... in order (the host writes
+#                           ID.sh.tmp and renames it). A first line "# mkcdrec-testvm timeout=SECONDS"
+#                           makes the agent kill the command's process group then (exit code 124).
 #   /job/out/ID.out|.err    its stdout and stderr, written while it runs
-#   /job/out/ID.rc          its exit code, written last (renamed into place)
+#   /job/out/ID.rc          its exit code and a newline, written last
 #   /job/queue/poweroff     ends the agent and powers the guest off
+# A script runs as root in a forked subshell of the agent (sourced with `.`, cwd /root), so `exit N`
+# ends it with N; it sees $SCRATCH0.., $SCRATCH_DISKS and a PATH with the job's programs first.
 # The runner copies this file into the share on every boot: no image rebuild to change it.
 export PATH=/run/mkcdrec-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb MKCDREC_TESTVM=1
@@ -74,28 +77,45 @@ t1=$(cut -d' ' -f1 /proc/uptime)
 } >/job/ready.tmp && mv /job/ready.tmp /job/ready
 log "ready after ${t1}s of uptime; scratch disks: ${SCRATCH_DISKS:-none}"
 
-cd /root 2>/dev/null || cd /
+# The job loop. Process creation is slow under TCG (an exec costs ~80 ms, starting bash ~250 ms) and
+# every 9p operation is a round trip, so the loop forks no program: it sleeps with `read -t` on a
+# FIFO nobody writes, runs each script in a forked subshell (`.`), and does its own timeout.
+# The host deletes the files it has consumed; the agent never renames or deletes anything in /job.
+mkdir -p /run/jobs
+mkfifo /run/jobs/.sleep && exec 3<>/run/jobs/.sleep
+set -m   # background jobs get their own process group: a timeout kills the command's whole tree
+_next=1
 while :; do
-    ran=0
-    for f in /job/queue/*.sh; do
-        [ -e "$f" ] || continue
-        id=$(basename "$f" .sh)
-        mkdir -p /run/jobs
-        mv "$f" "/run/jobs/$id.sh" || continue
-        limit=0
-        [ -f "/job/queue/$id.timeout" ] && limit=$(cat "/job/queue/$id.timeout") && rm -f "/job/queue/$id.timeout"
-        if [ "$limit" -gt 0 ] 2>/dev/null; then
-            timeout -k 10 "$limit" bash "/run/jobs/$id.sh" </dev/null >"/job/out/$id.out" 2>"/job/out/$id.err"
-        else
-            bash "/run/jobs/$id.sh" </dev/null >"/job/out/$id.out" 2>"/job/out/$id.err"
+    printf -v _id '%06d' "$_next"
+    _f=/job/queue/$_id.sh
+    if [ -e "$_f" ]; then
+        _limit=0
+        read -r _header <"$_f"
+        case $_header in '# mkcdrec-testvm timeout='*) _limit=${_header#*=} ;; esac
+        (
+            cd /root 2>/dev/null || cd /
+            exec </dev/null >"/job/out/$_id.out" 2>"/job/out/$_id.err" 3<&-
+            set -- "$_f"
+            unset _next _id _f _limit _header _pid _watch _rc
+            set +m
+            . "$1"
+        ) &
+        _pid=$!
+        _watch=""
+        if [ "$_limit" -gt 0 ] 2>/dev/null; then
+            ( trap - TERM; read -t "$_limit" -u 3; : >"/run/jobs/$_id.timedout"
+              kill -TERM -- "-$_pid" 2>/dev/null; read -t 10 -u 3; kill -KILL -- "-$_pid" 2>/dev/null ) &
+            _watch=$!
         fi
-        rc=$?
-        cd /root 2>/dev/null || cd /
-        echo "$rc" >"/job/out/$id.rc.tmp" && mv "/job/out/$id.rc.tmp" "/job/out/$id.rc"
-        rm -f "/run/jobs/$id.sh"
-        ran=1
-    done
+        wait "$_pid"
+        _rc=$?
+        [ -n "$_watch" ] && kill "$_watch" 2>/dev/null && wait "$_watch" 2>/dev/null
+        [ -e "/run/jobs/$_id.timedout" ] && _rc=124
+        echo "$_rc" >"/job/out/$_id.rc"
+        _next=$((_next + 1))
+        continue
+    fi
     [ -e /job/queue/poweroff ] && break
-    [ $ran = 1 ] || sleep 0.05
+    read -t 0.05 -u 3
 done
 poweroff_now

@@ -61,12 +61,12 @@ until [ -f "$vmdir/share/ready" ]; do
 done
 echo "run.sh: guest ready after $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N)-$start}") s ($(tr '\n' ' ' <"$vmdir/share/ready"))" >&2
 
-printf '%s\n' "$command" >"$vmdir/share/queue/1.sh.tmp"
-mv "$vmdir/share/queue/1.sh.tmp" "$vmdir/share/queue/1.sh"
-until [ -f "$vmdir/share/out/1.rc" ]; do
+printf '# mkcdrec-testvm timeout=%s\n%s\n' "${MKCDREC_TESTVM_TIMEOUT:-3600}" "$command" >"$vmdir/share/queue/000001.sh.tmp"
+mv "$vmdir/share/queue/000001.sh.tmp" "$vmdir/share/queue/000001.sh"
+until [ "$(tail -c 1 "$vmdir/share/out/000001.rc" 2>/dev/null)" = "" ] && [ -s "$vmdir/share/out/000001.rc" ]; do
     kill -0 $qpid 2>/dev/null || fail "the guest stopped while running the command"
     sleep 0.05
 done
-cat "$vmdir/share/out/1.out"
-cat "$vmdir/share/out/1.err" >&2
-exit "$(cat "$vmdir/share/out/1.rc")"
+cat "$vmdir/share/out/000001.out"
+cat "$vmdir/share/out/000001.err" >&2
+exit "$(cat "$vmdir/share/out/000001.rc")"

@@ -161,15 +161,16 @@ public sealed class TestVm : IDisposable
             string Q(string name) => Path.Combine(_share, "queue", name);
             string O(string ext) => Path.Combine(_share, "out", id + ext);
             var seconds = Math.Max(1, (int)Math.Ceiling(limit.TotalSeconds));
-            File.WriteAllText(Q(id + ".timeout"), seconds.ToString(CultureInfo.InvariantCulture));
-            File.WriteAllText(Q(id + ".sh.tmp"), bashScript.EndsWith('\n') ? bashScript : bashScript + "\n", new UTF8Encoding(false));
+            var script = $"# mkcdrec-testvm timeout={seconds.ToString(CultureInfo.InvariantCulture)}\n{bashScript}{(bashScript.EndsWith('\n') ? "" : "\n")}";
+            File.WriteAllText(Q(id + ".sh.tmp"), script, new UTF8Encoding(false));
             var sw = Stopwatch.StartNew();
             File.Move(Q(id + ".sh.tmp"), Q(id + ".sh"));
 
-            // The guest kills the command at the limit (timeout -k 10); allow it that and the agent's latency on top.
+            // The guest kills the command at the limit and 10 s later for good; allow that and the agent's latency on top.
             var hostDeadline = limit + TimeSpan.FromSeconds(60);
-            var delay = 5;
-            while (!File.Exists(O(".rc")))
+            var delay = 2;
+            string? rcText = null;
+            while ((rcText = ReadComplete(O(".rc"))) is null)
             {
                 if (_qemu.HasExited)
                 {
@@ -185,16 +186,15 @@ public sealed class TestVm : IDisposable
                 }
 
                 Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 50);
+                delay = Math.Min(delay * 2, 20);
             }
 
             sw.Stop();
-            var rcText = File.ReadAllText(O(".rc")).Trim();
             var result = new GuestResult(
                 int.Parse(rcText, CultureInfo.InvariantCulture), ReadOrEmpty(O(".out")), ReadOrEmpty(O(".err")), sw.Elapsed);
-            foreach (var ext in new[] { ".rc", ".out", ".err" })
+            foreach (var path in new[] { O(".rc"), O(".out"), O(".err"), Q(id + ".sh") })
             {
-                File.Delete(O(ext));
+                File.Delete(path);
             }
 
             if (result.ExitCode == 124 && sw.Elapsed >= limit)
@@ -464,6 +464,20 @@ public sealed class TestVm : IDisposable
         else
         {
             throw new FileNotFoundException($"testvm: {src} does not exist", src);
+        }
+    }
+
+    /// <summary>The exit code file's number once it is completely written (the guest writes "N\n" in one write), else null.</summary>
+    private static string? ReadComplete(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.EndsWith('\n') ? text.Trim() : null;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
