@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit system drill)
 
-./build.sh || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
+./build.sh ${CI:+--arm64} || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 
 results=TestResults; rm -rf "$results"; mkdir -p "$results"
 status=0

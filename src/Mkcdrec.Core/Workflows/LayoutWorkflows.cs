@@ -37,7 +37,7 @@ public sealed class LayoutWorkflows
     public static Workflow<SaveContext> SaveSteps(LayoutWorkflows w) => new Workflow<SaveContext>("layout save")
         .Step("check privileges", _ => w.RequireRoot("Capturing the layout"))
         .Step("capture layout", c => c.Layout = w.CaptureLive(c.Disks))
-        .Step("write layout file", c => WriteAtomically(c.OutputPath, LayoutSerializer.Serialize(c.Layout!)));
+        .Step("write layout file", c => WriteAtomically(c.OutputPath, LayoutSerializer.Serialize(c.Layout!) + "\n"));
 
     public LayoutDocument Save(IReadOnlyList<string> disks, string outputPath)
     {

@@ -8,7 +8,8 @@ namespace Mkcdrec.SystemTests.Capture;
 /// </summary>
 internal static class GuestSections
 {
-    public static string Section(string name, string command) => $"echo '====={name}====='\n{command}\n";
+    // The marker starts on a fresh line even when the previous output did not end with a newline.
+    public static string Section(string name, string command) => $"printf '\\n====={name}=====\\n'\n{command}\n";
 
     public static Dictionary<string, string> Split(string output)
     {

@@ -141,7 +141,7 @@ public sealed class LayoutCaptureSystemTests(GuestFixture guest)
             D=$SCRATCH0
             printf 'label: dos\nlabel-id: 0x5eedf00d\n,150M,83,*\n,100M,82\n,,5\n,120M,83\n,120M,8e\n,,83\n' | sfdisk -q $D
             partx -u $D 2>/dev/null || true; udevadm settle
-            mkfs.ext4 -q -L boot ${D}1; mkswap -q ${D}2; mkfs.ext4 -q -t ext3 -L five ${D}5; mkfs.xfs -q -L six ${D}6 -f; mkfs.ext2 -q -L seven ${D}7
+            mkfs.ext4 -q -L boot ${D}1; mkswap -q ${D}2; mkfs.ext4 -q -t ext3 -L five ${D}5; mkfs.ext4 -q -L six ${D}6; mkfs.ext2 -q -L seven ${D}7
             """, "--disk $SCRATCH0", Section("SFDISK", "sfdisk --json $SCRATCH0") + Section("BLKID", $"set -- ${{SCRATCH0}}1 ${{SCRATCH0}}2 ${{SCRATCH0}}5 ${{SCRATCH0}}6 ${{SCRATCH0}}7; {BlkidAll}"));
         var disk = Assert.Single(doc.Disks);
         Assert.Equal("5eedf00d", disk.PartitionTable.MbrDiskId);
@@ -249,8 +249,9 @@ public sealed class LayoutCaptureSystemTests(GuestFixture guest)
     public void Btrfs_raid1_over_two_devices_with_nested_subvolumes()
     {
         var (doc, peers) = Build("""
+            modprobe btrfs
             mkfs.btrfs -q -f -L pool -d raid1 -m raid1 $SCRATCH0 $SCRATCH1
-            udevadm settle
+            udevadm settle; btrfs device scan >/dev/null
             mkdir -p /mnt/b; mount $SCRATCH0 /mnt/b
             btrfs -q subvolume create /mnt/b/@; btrfs -q subvolume create /mnt/b/@home
             btrfs -q subvolume create /mnt/b/@home/user; btrfs -q subvolume create /mnt/b/@home/user/cache
