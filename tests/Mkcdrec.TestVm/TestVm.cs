@@ -127,7 +127,13 @@ public sealed class TestVm : IDisposable
         qemu.ErrorDataReceived += (_, e) => vm.AppendQemuOutput(e.Data);
         qemu.BeginOutputReadLine();
         qemu.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => vm.Kill();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!vm._disposed)
+            {
+                vm.Kill();
+            }
+        };
         try
         {
             vm.StartWatchdog();
