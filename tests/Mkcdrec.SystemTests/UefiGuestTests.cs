@@ -4,20 +4,45 @@ namespace Mkcdrec.SystemTests;
 
 /// <summary>A guest of its own with OVMF: boots, sees EFI firmware and variables.</summary>
 [Collection("guest")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class UefiGuestTests
 {
     [Fact]
     public void Uefi_guest_sees_efi_firmware_and_its_scratch_disk()
     {
-        using var vm = Mkcdrec.TestVm.TestVm.Start(new TestVmOptions { Firmware = Firmware.Uefi, Disks = [Size.MiB(512)], MemoryMiB = 1024 });
-        Timings.Report($"boot to ready (UEFI, OVMF): {vm.BootTime.TotalSeconds:F1} s");
-        var r = vm.RunChecked("test -d /sys/firmware/efi && echo efi; cat /sys/firmware/efi/fw_platform_size; ls /sys/firmware/efi/efivars | grep -c . ; blockdev --getsize64 $SCRATCH0; efibootmgr >/dev/null && echo efibootmgr-ok");
+        var tool = Path.Combine(Path.GetTempPath(), "testvm-tool-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(tool, "#!/bin/sh\necho extra-tool-ok\n");
+        File.SetUnixFileMode(tool, (UnixFileMode)0b111_101_101);
+        try
+        {
+            using var vm = Mkcdrec.TestVm.TestVm.Start(new TestVmOptions
+            {
+                Firmware = Firmware.Uefi,
+                Disks = [Size.MiB(512)],
+                MemoryMiB = 1024,
+                ExtraFiles = new Dictionary<string, string> { ["bin/testvm-tool"] = tool, ["files/tool-copy"] = tool },
+            });
+            Timings.Report($"boot to ready (UEFI, OVMF): {vm.BootTime.TotalSeconds:F1} s");
+            CheckUefiGuest(vm);
+        }
+        finally
+        {
+            File.Delete(tool);
+        }
+    }
+
+    private static void CheckUefiGuest(Mkcdrec.TestVm.TestVm vm)
+    {
+        var r = vm.RunChecked("test -d /sys/firmware/efi && echo efi; cat /sys/firmware/efi/fw_platform_size; ls /sys/firmware/efi/efivars | grep -c . ; " +
+            "blockdev --getsize64 $SCRATCH0; efibootmgr >/dev/null && echo efibootmgr-ok; testvm-tool; cmp /job/files/tool-copy /run/mkcdrec-bin/testvm-tool && echo same");
         var lines = r.Stdout.TrimEnd().Split('\n');
         Assert.Equal("efi", lines[0]);
         Assert.Equal("64", lines[1]);
         Assert.True(int.Parse(lines[2], System.Globalization.CultureInfo.InvariantCulture) > 0, "no EFI variables");
         Assert.Equal(Size.MiB(512).ToString(System.Globalization.CultureInfo.InvariantCulture), lines[3]);
         Assert.Equal("efibootmgr-ok", lines[4]);
+        Assert.Equal("extra-tool-ok", lines[5]);
+        Assert.Equal("same", lines[6]);
     }
 
     [Fact]
