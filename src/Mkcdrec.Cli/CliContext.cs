@@ -17,6 +17,7 @@ internal sealed class CliContext : IDisposable
         LogPath = log.Path;
         Runner = new ProcessRunner(Log);
         Files = new SystemFiles();
+        FileSystem = new FileSystemAccess();
         Log.Info($"mkcdrec {typeof(CliContext).Assembly.GetName().Version} {verb}: {string.Join(' ', parse.Tokens.Select(t => t.Value))}");
     }
 
@@ -33,6 +34,8 @@ internal sealed class CliContext : IDisposable
     public IProcessRunner Runner { get; }
 
     public ISystemFiles Files { get; }
+
+    public IFileSystemAccess FileSystem { get; }
 
     public static CliContext Create(ParseResult parse, string verb) => Current = new CliContext(parse, verb);
 

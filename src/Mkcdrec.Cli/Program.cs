@@ -14,9 +14,9 @@ root.Add(LayoutCommands.Build());
 root.Add(PlannedCommands.MkBackup());
 root.Add(PlannedCommands.MkRescue());
 root.Add(PlannedCommands.MkBackupOnly());
-root.Add(PlannedCommands.Verify());
+root.Add(ArchiveCommands.Verify());
 root.Add(PlannedCommands.Recover());
 root.Add(PlannedCommands.Drill());
-root.Add(PlannedCommands.Archive());
+root.Add(ArchiveCommands.Archive());
 
 return CliRunner.Invoke(root, args);

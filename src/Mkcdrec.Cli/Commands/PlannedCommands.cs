@@ -37,13 +37,6 @@ internal static class PlannedCommands
         new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
     });
 
-    public static Command Verify() => NotBuilt(new Command("verify", "Check every backup volume against the manifest; with --compare, against a live tree.")
-    {
-        new Argument<string>("DIR") { Description = "The backup directory." },
-        new Option<bool>("--compare") { Description = "List changed, missing and new files against the live tree." },
-        new Option<string>("--root") { Description = "The live tree to compare with.", HelpName = "DIR" },
-    });
-
     public static Command Recover() => NotBuilt(new Command("recover", "In the rescue system: recreate the layout, restore the backup and make the machine boot.")
     {
         new Option<string>("--layout") { Description = "The layout file to recreate.", HelpName = "FILE" },
@@ -60,20 +53,4 @@ internal static class PlannedCommands
         new Option<string[]>("--disk-size") { Description = "Size of a scratch disk (repeatable).", HelpName = "SIZE" },
         new Option<string>("--medium") { Description = "The ISO or output directory to drill.", HelpName = "DIR|ISO" },
     });
-
-    public static Command Archive()
-    {
-        var c = new Command("archive", "Back up and restore a directory tree with the archive engine.");
-        c.Add(NotBuilt(new Command("create", "Archive a tree (one filesystem) into volumes with a manifest.")
-        {
-            new Option<string>("--root") { Description = "The tree to archive.", HelpName = "DIR" },
-            new Option<string>("--dest") { Description = "Where to write volumes and manifest.", HelpName = "DIR" },
-        }));
-        c.Add(NotBuilt(new Command("extract", "Restore an archive with all its metadata.")
-        {
-            new Option<string>("--from") { Description = "The backup directory.", HelpName = "DIR" },
-            new Option<string>("--to") { Description = "Where to restore.", HelpName = "DIR" },
-        }));
-        return c;
-    }
 }

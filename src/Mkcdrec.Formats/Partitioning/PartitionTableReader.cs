@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 
 namespace Mkcdrec.Formats.Partitioning;
@@ -102,8 +103,8 @@ public static class PartitionTableReader
         var table = new MbrTable
         {
             BootCode = sector0.AsSpan(MbrLayout.BootCodeOffset, MbrLayout.BootCodeSize).ToArray(),
-            DiskSignature = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(sector0.AsSpan(MbrLayout.DiskSignatureOffset)),
-            Reserved = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(sector0.AsSpan(MbrLayout.ReservedOffset)),
+            DiskSignature = BinaryPrimitives.ReadUInt32LittleEndian(sector0.AsSpan(MbrLayout.DiskSignatureOffset)),
+            Reserved = BinaryPrimitives.ReadUInt16LittleEndian(sector0.AsSpan(MbrLayout.ReservedOffset)),
         };
         for (int i = 0; i < entries.Length; i++)
         {
@@ -378,7 +379,7 @@ public static class PartitionTableReader
             Revision = h.Revision,
             HeaderExtraBytes = h.ExtraBytes,
             ProtectiveMbrBootCode = sector0.AsSpan(0, MbrLayout.BootCodeSize).ToArray(),
-            ProtectiveMbrDiskSignature = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(sector0.AsSpan(MbrLayout.DiskSignatureOffset)),
+            ProtectiveMbrDiskSignature = BinaryPrimitives.ReadUInt32LittleEndian(sector0.AsSpan(MbrLayout.DiskSignatureOffset)),
         };
         if (h.Revision != GptHeader.Revision1_0)
         {

@@ -83,6 +83,24 @@ public static class PartitionTableWriter
         device.Flush();
     }
 
+    /// <summary>Bytes wiped at each end of the device by <see cref="WipeTables"/>: the whole GPT area for 512- and 4096-byte sectors.</summary>
+    public const int WipeBytes = 6 * 4096;
+
+    /// <summary>
+    /// Erases every partition table on the device, like <c>sgdisk --zap-all</c>: the MBR (boot code included),
+    /// both GPT headers and entry arrays, for 512- and 4096-byte sector layouts alike (the first and last 24 KiB).
+    /// </summary>
+    public static void WipeTables(Stream device, long deviceSizeBytes)
+    {
+        SectorIo.CheckStream(device, write: true);
+        ArgumentOutOfRangeException.ThrowIfNegative(deviceSizeBytes);
+        long head = Math.Min(WipeBytes, deviceSizeBytes);
+        SectorIo.ZeroSectors(device, 1, 0, head);
+        long tailStart = Math.Max(head, (deviceSizeBytes / 4096 * 4096) - WipeBytes);
+        SectorIo.ZeroSectors(device, 1, tailStart, deviceSizeBytes - tailStart);
+        device.Flush();
+    }
+
     /// <exception cref="ArgumentException">The table does not fit the device or is inconsistent.</exception>
     public static void Write(Stream device, int logicalSectorSize, long deviceSizeBytes, MbrTable table)
     {

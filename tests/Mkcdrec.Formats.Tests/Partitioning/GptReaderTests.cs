@@ -272,6 +272,19 @@ public class GptReaderTests
         Assert.Equal(t.Partitions.Count, result.Gpt!.Partitions.Count);
     }
 
+    [Theory]
+    [InlineData(512, 3L << 40, 0xFFFFFFFFu)]          // 3 TiB: more sectors than 32 bits can count
+    [InlineData(4096, 3L << 40, (3u << 28) - 1)]      // the same disk in 4096-byte sectors fits
+    [InlineData(512, 1L << 30, (1u << 21) - 1)]
+    public void Protective_mbr_covers_the_device_up_to_32_bits(int ss, long size, uint expectedSectors)
+    {
+        var d = Samples.Written(Samples.Gpt(ss, size), ss, size);
+        var mbr = d.ReadAt(0, 512);
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(mbr.AsSpan(446 + 8)));
+        Assert.Equal(expectedSectors, BinaryPrimitives.ReadUInt32LittleEndian(mbr.AsSpan(446 + 12)));
+        Assert.Equal(PartitionTableKind.Gpt, PartitionTableReader.Read(d, ss, size).Kind);
+    }
+
     [Fact]
     public void Protective_mbr_boot_code_is_kept()
     {

@@ -65,6 +65,18 @@ public class PeerTests
     }
 
     [Fact]
+    public void Our_gpt_on_a_3_tib_disk_passes_sgdisk_verify()
+    {
+        const long size = 3L << 40; // a sparse file: the protective MBR must be capped at 2^32-1 sectors
+        var t = Samples.Gpt(512, size);
+        using var image = new TempImage(size);
+        WriteImage(image, 512, size, t);
+
+        AssertSgdiskHappy(image.Path);
+        SfdiskJson(image.Path).AssertSame(t);
+    }
+
+    [Fact]
     public void Our_gpt_attributes_and_names_are_what_sgdisk_reads()
     {
         const long size = 256L << 20;
@@ -187,6 +199,32 @@ public class PeerTests
             Assert.Equal((p.StartLba * k).ToString(CultureInfo.InvariantCulture), b["PART_ENTRY_OFFSET"]);
             Assert.Equal((p.SectorCount * k).ToString(CultureInfo.InvariantCulture), b["PART_ENTRY_SIZE"]);
             Assert.Equal(p.Bootable, b.TryGetValue("PART_ENTRY_FLAGS", out var flags) && flags == "0x80");
+        }
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(4096)]
+    public void Our_writer_and_reader_work_on_a_block_device_itself(int ss)
+    {
+        SkipUnlessRoot();
+        const long size = 64L << 20;
+        var t = Samples.Gpt(ss, size);
+        using var image = new TempImage(size);
+        using var loop = new Loop(image.Path, ss);
+
+        using (var dev = new FileStream(loop.Device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            Assert.True(dev.CanSeek, "a block device opened as FileStream must be seekable");
+            PartitionTableWriter.Write(dev, ss, size, t);
+        }
+
+        SfdiskJson(loop.Device).AssertSame(t);
+        using (var dev = new FileStream(loop.Device, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            var result = PartitionTableReader.Read(dev, ss, size);
+            Assert.Empty(result.Warnings);
+            TableAssert.Equal(t, result.Gpt!);
         }
     }
 
@@ -336,6 +374,24 @@ public class PeerTests
         var never = Run(Sgdisk, "-v", pristine.Path);
         Assert.Equal(never.Stdout.Replace(pristine.Path, "disk", StringComparison.Ordinal), overGpt.Stdout.Replace(image.Path, "disk", StringComparison.Ordinal));
         Assert.Equal(never.Stderr, overGpt.Stderr);
+    }
+
+    [Fact]
+    public void After_our_wipe_neither_blkid_nor_sfdisk_finds_a_table()
+    {
+        const long size = 128L << 20;
+        using var image = new TempImage(size);
+        Ok(Sgdisk, "-n", "1:0:+10M", "-n", "2:0:0", image.Path);
+
+        using (var f = image.Open())
+        {
+            PartitionTableWriter.WipeTables(f, size);
+        }
+
+        var blkid = Run(Blkid, "-p", "-o", "export", image.Path);
+        Assert.True(blkid.ExitCode == 2 && !blkid.Stdout.Contains("PTTYPE", StringComparison.Ordinal), $"blkid still finds something: {blkid}");
+        var sfdisk = Run(Sfdisk, "--json", image.Path);
+        Assert.True(sfdisk.ExitCode != 0 || !sfdisk.Stdout.Contains("partitiontable", StringComparison.Ordinal), $"sfdisk still finds a table: {sfdisk}");
     }
 
     private static void SfdiskWithScript(string device, string script)

@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>archive create / archive extract / verify: thin commands over the archive engine in Mkcdrec.Core.Archive.</summary>
+internal static class ArchiveCommands
+{
+    private static Option<string?> PassphraseFile() => new("--passphrase-file")
+    {
+        Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored on the medium or in logs.",
+        HelpName = "FILE",
+    };
+
+    private static Option<string?> Id() => new("--id")
+    {
+        Description = "The filesystem id of the archive (from the layout).",
+        HelpName = "ID",
+    };
+
+    public static Command Archive()
+    {
+        var c = new Command("archive", "Back up and restore a directory tree with the archive engine.");
+        c.Add(Create());
+        c.Add(Extract());
+        return c;
+    }
+
+    private static Command Create()
+    {
+        var root = new Option<string>("--root") { Description = "The tree to archive (one filesystem: mount points are not crossed).", HelpName = "DIR", Required = true };
+        var dest = new Option<string>("--dest") { Description = "Where to write volumes and manifest.json.", HelpName = "DIR", Required = true };
+        var id = Id();
+        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+        var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
+        var threads = new Option<int>("--threads") { Description = "zstd worker threads (default: one per processor).", HelpName = "N" };
+        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
+        var pass = PassphraseFile();
+        var iter = new Option<int>("--iterations") { Description = "PBKDF2 iterations (default 100000).", HelpName = "N", DefaultValueFactory = _ => Mkcdrec.Formats.Crypto.OpenSslEnc.DefaultIterations };
+        var vsize = new Option<string?>("--volume-size") { Description = "Split into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Volumes never exceed 4 GiB (ISO9660).", HelpName = "SIZE" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Exclude paths matching PAT (relative to --root; repeatable).", HelpName = "PAT" };
+        var noDefaults = new Option<bool>("--no-default-excludes") { Description = "Do not apply the default excludes (proc/*, sys/*, run/*, tmp/*, caches...)." };
+        var cmd = new Command("create", "Archive a tree (one filesystem) into volumes with a manifest.")
+        {
+            root, dest, id, compress, level, threads, encrypt, pass, iter, vsize, exclude, noDefaults,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "archive-create");
+            var wantEncrypt = p.GetValue(encrypt);
+            var passFile = p.GetValue(pass);
+            if (wantEncrypt && passFile is null)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+            }
+
+            var options = new CreateOptions
+            {
+                Root = p.GetValue(root)!,
+                Destination = p.GetValue(dest)!,
+                FilesystemId = p.GetValue(id) ?? "root",
+                Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
+                Level = p.GetValue(level),
+                Threads = p.GetValue(threads),
+                Passphrase = wantEncrypt ? ReadPassphrase(passFile!, confirm: true) : null,
+                Iterations = p.GetValue(iter),
+                VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : 0,
+                Excludes = p.GetValue(exclude) ?? [],
+                DefaultExcludes = !p.GetValue(noDefaults),
+            };
+            var events = new CliEvents(ctx);
+            var sw = Stopwatch.StartNew();
+            var rec = new ArchiveCreator(ctx.FileSystem, events).Create(options);
+            events.EndProgress();
+            var secs = sw.Elapsed.TotalSeconds;
+            var stored = rec.Volumes.Sum(v => v.Size);
+            ctx.Log.Info($"archive '{rec.FilesystemId}': {rec.EntryCount} entries, {rec.Bytes} bytes, {rec.Volumes.Count} volumes, {stored} bytes stored, {secs:F1} s");
+            if (ctx.Json)
+            {
+                WriteJson(w =>
+                {
+                    w.WriteString("filesystemId", rec.FilesystemId);
+                    w.WriteNumber("entries", rec.EntryCount);
+                    w.WriteNumber("bytes", rec.Bytes);
+                    w.WriteNumber("storedBytes", stored);
+                    w.WriteNumber("volumes", rec.Volumes.Count);
+                    w.WriteNumber("seconds", secs);
+                    w.WriteNumber("problems", rec.Notes.Count);
+                });
+            }
+            else
+            {
+                Console.WriteLine($"Archived {rec.EntryCount} entries ({Mib(rec.Bytes)} MiB) from {rec.Root} in {secs:F1} s ({Mib(rec.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s): " +
+                    $"{rec.Volumes.Count} volume(s), {Mib(stored)} MiB, in {Path.GetFullPath(options.Destination)}" + (rec.Notes.Count > 0 ? $"; {rec.Notes.Count} problem(s) noted in the manifest." : "."));
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Extract()
+    {
+        var from = new Option<string>("--from") { Description = "The backup directory (manifest.json and volumes).", HelpName = "DIR", Required = true };
+        var to = new Option<string>("--to") { Description = "Where to restore.", HelpName = "DIR", Required = true };
+        var id = Id();
+        var pass = PassphraseFile();
+        var cmd = new Command("extract", "Restore an archive with all its metadata (owners, modes, xattrs, ACLs, devices, links, sparse files, times).")
+        {
+            from, to, id, pass,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "archive-extract");
+            var src = ArchiveSource.Open(p.GetValue(from)!);
+            var a = src.Select(p.GetValue(id));
+            var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
+            var events = new CliEvents(ctx);
+            var sw = Stopwatch.StartNew();
+            ExtractResult result;
+            using (var tar = src.OpenTar(a, passphrase))
+            {
+                result = new ArchiveExtractor(ctx.FileSystem, events).Extract(tar.Reader, p.GetValue(to)!, a.Files);
+                tar.Drain();
+            }
+
+            events.EndProgress();
+            var secs = sw.Elapsed.TotalSeconds;
+            if (result.Problems.Count > 0)
+            {
+                throw new MkcdrecException(ExitCode.Environment,
+                    $"{result.Problems.Count} of {result.Entries} entries could not be restored exactly (first: {result.Problems[0]}).",
+                    "Restore as root onto a filesystem with xattr and ACL support; the log lists every problem.");
+            }
+
+            if (ctx.Json)
+            {
+                WriteJson(w =>
+                {
+                    w.WriteNumber("entries", result.Entries);
+                    w.WriteNumber("bytes", result.Bytes);
+                    w.WriteNumber("seconds", secs);
+                });
+            }
+            else
+            {
+                Console.WriteLine($"Restored {result.Entries} entries ({Mib(result.Bytes)} MiB) of '{a.FilesystemId}' into {p.GetValue(to)} in {secs:F1} s; every volume chunk and file hash matched the manifest.");
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Verify()
+    {
+        var dir = new Argument<string>("DIR") { Description = "The backup directory." };
+        var compare = new Option<bool>("--compare") { Description = "List changed, missing and new files against the live tree (exit 1 when there are differences)." };
+        var root = new Option<string?>("--root") { Description = "The live tree to compare with (default: the archived root).", HelpName = "DIR" };
+        var id = Id();
+        var pass = PassphraseFile();
+        var cmd = new Command("verify", "Check every backup volume against the manifest and test-read every archive; with --compare, compare with a live tree.")
+        {
+            dir, compare, root, id, pass,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "verify");
+            var verifier = new ArchiveVerifier(ctx.FileSystem, new CliEvents(ctx));
+            var backup = p.GetValue(dir)!;
+            if (p.GetValue(compare))
+            {
+                var src = ArchiveSource.Open(backup);
+                var a = src.Select(p.GetValue(id));
+                var liveRoot = p.GetValue(root) ?? a.Root;
+                var r = verifier.Compare(backup, liveRoot, a.FilesystemId);
+                if (ctx.Json)
+                {
+                    WriteJson(w =>
+                    {
+                        w.WriteStartArray("changed");
+                        r.Changed.ForEach(w.WriteStringValue);
+                        w.WriteEndArray();
+                        w.WriteStartArray("missing");
+                        r.Missing.ForEach(w.WriteStringValue);
+                        w.WriteEndArray();
+                        w.WriteStartArray("new");
+                        r.New.ForEach(w.WriteStringValue);
+                        w.WriteEndArray();
+                    });
+                }
+                else
+                {
+                    r.Changed.ForEach(x => Console.WriteLine("changed " + x));
+                    r.Missing.ForEach(x => Console.WriteLine("missing " + x));
+                    r.New.ForEach(x => Console.WriteLine("new     " + x));
+                    Console.WriteLine(r.HasDifferences
+                        ? $"{r.Changed.Count} changed, {r.Missing.Count} missing, {r.New.Count} new compared with {liveRoot}."
+                        : $"No differences between archive '{a.FilesystemId}' and {liveRoot}.");
+                }
+
+                return r.HasDifferences ? (int)ExitCode.Changed : 0;
+            }
+
+            var passFile = p.GetValue(pass);
+            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false));
+            if (ctx.Json)
+            {
+                WriteJson(w =>
+                {
+                    w.WriteStartArray("checked");
+                    report.Checked.ForEach(w.WriteStringValue);
+                    w.WriteEndArray();
+                    w.WriteStartArray("skipped");
+                    report.Skipped.ForEach(w.WriteStringValue);
+                    w.WriteEndArray();
+                });
+            }
+            else
+            {
+                report.Checked.ForEach(x => Console.WriteLine("ok      " + x));
+                report.Skipped.ForEach(x => Console.WriteLine("skipped " + x));
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static double Mib(long b) => Math.Round(b / 1048576.0, 1);
+
+    private static void WriteJson(Action<Utf8JsonWriter> body)
+    {
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+        w.WriteStartObject();
+        body(w);
+        w.WriteEndObject();
+        w.Flush();
+        Console.Out.WriteLine();
+    }
+
+    /// <summary>The first line of FILE (like openssl's -pass file:), or typed on the terminal without echo for "-".</summary>
+    internal static byte[] ReadPassphrase(string file, bool confirm)
+    {
+        if (file == "-")
+        {
+            var first = Prompt("Passphrase: ");
+            if (confirm && !first.AsSpan().SequenceEqual(Prompt("Again: ")))
+            {
+                throw new MkcdrecException(ExitCode.Usage, "The passphrases differ.", "Run the command again and type the same passphrase twice.");
+            }
+
+            return first;
+        }
+
+        byte[] all;
+        try
+        {
+            all = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"Cannot read the passphrase file '{file}': {e.Message}", "Check the path and its permissions.");
+        }
+
+        var nl = Array.IndexOf(all, (byte)'\n');
+        var line = nl < 0 ? all : all[..nl];
+        if (line.Length == 0)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"The passphrase file '{file}' is empty.", "Put the passphrase on its first line.");
+        }
+
+        return line;
+    }
+
+    private static byte[] Prompt(string text)
+    {
+        if (Console.IsInputRedirected)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "Cannot ask for the passphrase: no terminal.", "Use --passphrase-file FILE.");
+        }
+
+        Console.Error.Write(text);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var k = Console.ReadKey(intercept: true);
+            if (k.Key == ConsoleKey.Enter)
+            {
+                break;
+            }
+
+            if (k.Key == ConsoleKey.Backspace)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Length--;
+                }
+
+                continue;
+            }
+
+            sb.Append(k.KeyChar);
+        }
+
+        Console.Error.WriteLine();
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>
+    private sealed class CliEvents(CliContext ctx) : IArchiveEvents
+    {
+        private readonly Stopwatch _sw = Stopwatch.StartNew();
+        private long _last = -1000;
+        private bool _drawn;
+
+        public void Problem(string path, string message) => ctx.Log.Warn($"{path}: {message}");
+
+        public void Step(string message) => ctx.Log.Info(message);
+
+        public void Progress(long entries, long bytes, string currentPath)
+        {
+            var now = _sw.ElapsedMilliseconds;
+            if (now - _last < 500)
+            {
+                return;
+            }
+
+            _last = now;
+            if (ctx.Json)
+            {
+                Console.Out.WriteLine($"{{\"progress\":{{\"entries\":{entries},\"bytes\":{bytes}}}}}");
+            }
+            else if (!Console.IsErrorRedirected)
+            {
+                Console.Error.Write($"\r{entries} entries, {Mib(bytes)} MiB, {Mib(bytes) / Math.Max(now / 1000.0, 1e-3):F0} MiB/s   ");
+                _drawn = true;
+            }
+        }
+
+        public void EndProgress()
+        {
+            if (_drawn)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+    }
+}

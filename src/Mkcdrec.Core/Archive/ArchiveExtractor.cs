@@ -1,0 +1,386 @@
+using System.IO.Hashing;
+using System.Text;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Formats.Tar;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+public sealed class ExtractResult
+{
+    public long Entries { get; set; }
+
+    public long Bytes { get; set; }
+
+    public List<string> Problems { get; } = [];
+}
+
+/// <summary>
+/// Restores a tar stream into a directory with all metadata: owner (numeric), mode with setuid/setgid/sticky,
+/// xattrs (raw bytes), ACLs, device nodes, fifos, hard links, symlinks with their own times, sparse files with holes,
+/// nanosecond mtimes; directories get their mode, default ACL and times after their content.
+/// Also checks each file's content hash against the manifest when records are given.
+/// </summary>
+public sealed class ArchiveExtractor
+{
+    private static readonly byte[] Zeros = new byte[1 << 20];
+    private readonly IFileSystemAccess _fs;
+    private readonly IArchiveEvents _events;
+    private readonly XxHash128 _hash = new();
+
+    public ArchiveExtractor(IFileSystemAccess fs, IArchiveEvents? events = null)
+    {
+        _fs = fs;
+        _events = events ?? NullArchiveEvents.Instance;
+    }
+
+    /// <summary>Extracts every entry. With <paramref name="expected"/> the entries must match the manifest's list (count, names, content hashes).</summary>
+    public ExtractResult Extract(PaxTarReader reader, string target, List<FileRecord>? expected)
+    {
+        _reader = reader;
+        var result = new ExtractResult();
+        var targetBytes = Encoding.UTF8.GetBytes(Path.GetFullPath(target).TrimEnd('/'));
+        if (targetBytes.Length == 0)
+        {
+            targetBytes = "/"u8.ToArray();
+        }
+
+        if (!_fs.TryLStat(targetBytes, out var ts, out _))
+        {
+            _fs.MakeDirectory(targetBytes, 0x1ED);
+        }
+        else if (ts.Type != FileStatus.Directory)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"'{target}' is not a directory.", "Give a directory to restore into.");
+        }
+
+        var e = new TarEntry();
+        var delayed = new List<(byte[] Path, TarEntry Dir)>();
+        var index = 0;
+        while (reader.TryReadNext(e))
+        {
+            var rel = EntryBuilder.RelativeOf(e.Name);
+            var display = Encoding.UTF8.GetString(rel);
+            if (!IsSafe(rel))
+            {
+                throw new InvalidDataException($"archive member at byte {reader.EntryOffset}: name '{display}' leaves the target directory; refusing to extract it.");
+            }
+
+            var path = Join(targetBytes, rel);
+            FileRecord? want = null;
+            if (expected is not null)
+            {
+                if (index >= expected.Count)
+                {
+                    throw new InvalidDataException($"archive member at byte {reader.EntryOffset} ('{display}'): the archive holds more entries than the manifest lists ({expected.Count}).");
+                }
+
+                want = expected[index];
+                var wantName = want.Path is not null ? Encoding.UTF8.GetBytes(want.Path) : Convert.FromBase64String(want.PathBase64 ?? "");
+                if (!wantName.AsSpan().SequenceEqual(rel))
+                {
+                    throw new InvalidDataException($"archive member at byte {reader.EntryOffset}: '{display}' where the manifest lists '{want.Path ?? want.PathBase64}' (entry {index + 1}); the manifest does not match this archive.");
+                }
+            }
+
+            index++;
+            try
+            {
+                var hash = Apply(e, path, rel, targetBytes, delayed, result);
+                if (want is not null && want.Hash != hash && (hash is not null || want.Hash is not null))
+                {
+                    throw new InvalidDataException($"archive member '{display}' (byte {reader.EntryOffset}): content hash {hash} does not match the manifest's {want.Hash}.");
+                }
+            }
+            catch (FileSystemException ex)
+            {
+                result.Problems.Add($"{display}: {ex.Message}");
+                _events.Problem(display, ex.Message);
+                while (reader.ReadData().Length > 0)
+                {
+                }
+            }
+
+            result.Entries++;
+            if ((result.Entries & 1023) == 0)
+            {
+                _events.Progress(result.Entries, result.Bytes, display);
+            }
+        }
+
+        if (expected is not null && index != expected.Count)
+        {
+            throw new InvalidDataException($"the archive ends after {index} entries (tar byte {reader.Position}) but the manifest lists {expected.Count}: the archive is incomplete.");
+        }
+
+        // Directories last, deepest first: mode, xattrs, ACLs (default ACLs only now, so restored files do not inherit them), times.
+        for (var i = delayed.Count - 1; i >= 0; i--)
+        {
+            var (p, d) = delayed[i];
+            try
+            {
+                SetMetadata(d, p, isLink: false);
+            }
+            catch (FileSystemException ex)
+            {
+                var display = Encoding.UTF8.GetString(EntryBuilder.RelativeOf(d.Name));
+                result.Problems.Add($"{display}: {ex.Message}");
+                _events.Problem(display, ex.Message);
+            }
+        }
+
+        _events.Progress(result.Entries, result.Bytes, "");
+        return result;
+    }
+
+    private string? Apply(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, byte[] target, List<(byte[], TarEntry)> delayed, ExtractResult result)
+    {
+        var isRoot = rel.SequenceEqual("."u8);
+        if (e.Type == TarEntryType.Directory)
+        {
+            if (!_fs.TryLStat(path, out var st, out _) || st.Type != FileStatus.Directory)
+            {
+                if (!isRoot)
+                {
+                    EnsureParent(path);
+                    _fs.Remove(path);
+                    _fs.MakeDirectory(path, 0x1C0);
+                }
+            }
+
+            _fs.LChown(path, e.Uid, e.Gid);
+            delayed.Add((path, Clone(e)));
+            return null;
+        }
+
+        EnsureParent(path);
+        if (_fs.TryLStat(path, out var old, out _))
+        {
+            if (old.Type == FileStatus.Directory)
+            {
+                throw new FileSystemException($"'{Encoding.UTF8.GetString(rel)}' exists as a directory in the target; not replaced", FileSystemException.EEXIST);
+            }
+
+            _fs.Remove(path);
+        }
+
+        string? hash = null;
+        switch (e.Type)
+        {
+            case TarEntryType.Regular:
+            case TarEntryType.Contiguous:
+                hash = WriteFile(e, path);
+                result.Bytes += e.Size;
+                break;
+            case TarEntryType.HardLink:
+                var linkRel = EntryBuilder.RelativeOf(e.LinkName ?? []);
+                if (!IsSafe(linkRel))
+                {
+                    throw new InvalidDataException($"hard link '{Encoding.UTF8.GetString(rel)}' points outside the target directory.");
+                }
+
+                _fs.Link(Join(target, linkRel), path);
+                return null; // shares the target's inode and metadata
+            case TarEntryType.Symlink:
+                _fs.Symlink(e.LinkName ?? [], path);
+                SetMetadata(e, path, isLink: true);
+                return null;
+            case TarEntryType.CharDevice:
+                _fs.MakeNode(path, FileStatus.CharDevice | 0x180, e.DevMajor, e.DevMinor);
+                break;
+            case TarEntryType.BlockDevice:
+                _fs.MakeNode(path, FileStatus.BlockDevice | 0x180, e.DevMajor, e.DevMinor);
+                break;
+            case TarEntryType.Fifo:
+                _fs.MakeFifo(path, 0x180);
+                break;
+            default:
+                throw new FileSystemException($"'{Encoding.UTF8.GetString(rel)}' has tar type '{(char)e.Type}', which is not restored", FileSystemException.EINVAL);
+        }
+
+        SetMetadata(e, path, isLink: false);
+        return hash;
+    }
+
+    private string WriteFile(TarEntry e, byte[] path)
+    {
+        var fd = _fs.CreateFile(path, 0x180);
+        _hash.Reset();
+        try
+        {
+            if (e.Sparse is null)
+            {
+                while (true)
+                {
+                    var d = reader().ReadData();
+                    if (d.Length == 0)
+                    {
+                        break;
+                    }
+
+                    _hash.Append(d);
+                    _fs.WriteAll(fd, d);
+                }
+            }
+            else
+            {
+                long pos = 0;
+                foreach (var seg in e.Sparse)
+                {
+                    HashZeros(seg.Offset - pos);
+                    var off = seg.Offset;
+                    var end = seg.Offset + seg.Length;
+                    while (off < end)
+                    {
+                        var d = reader().ReadData((int)Math.Min(int.MaxValue, end - off));
+                        if (d.Length == 0)
+                        {
+                            throw new InvalidDataException("sparse member data ends early");
+                        }
+
+                        _hash.Append(d);
+                        _fs.PWriteAll(fd, d, off);
+                        off += d.Length;
+                    }
+
+                    pos = end;
+                }
+
+                HashZeros(e.Size - pos);
+                _fs.Truncate(fd, e.Size);
+            }
+        }
+        finally
+        {
+            _fs.Close(fd);
+        }
+
+        return EntryBuilder.Hex(_hash);
+    }
+
+    private PaxTarReader? _reader;
+
+    private PaxTarReader reader() => _reader!;
+
+    private void SetMetadata(TarEntry e, byte[] path, bool isLink)
+    {
+        _fs.LChown(path, e.Uid, e.Gid);
+        if (!isLink)
+        {
+            _fs.Chmod(path, e.Mode);
+        }
+
+        foreach (var (name, value) in e.Xattrs)
+        {
+            if (name is PosixAcl.AccessXattr or PosixAcl.DefaultXattr)
+            {
+                if ((name == PosixAcl.AccessXattr ? e.AclAccess : e.AclDefault) is not null)
+                {
+                    continue; // GNU tar writes both forms; the SCHILY.acl text is applied below
+                }
+            }
+
+            _fs.SetXattr(path, name, value);
+        }
+
+        if (e.AclAccess is { } aa)
+        {
+            _fs.SetXattr(path, PosixAcl.AccessXattr, PosixAcl.FromText(aa, _fs.UserId, _fs.GroupId));
+        }
+
+        if (e.AclDefault is { } ad)
+        {
+            _fs.SetXattr(path, PosixAcl.DefaultXattr, PosixAcl.FromText(ad, _fs.UserId, _fs.GroupId));
+        }
+
+        _fs.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds);
+    }
+
+    private void HashZeros(long n)
+    {
+        while (n > 0)
+        {
+            var k = (int)Math.Min(n, Zeros.Length);
+            _hash.Append(Zeros.AsSpan(0, k));
+            n -= k;
+        }
+    }
+
+    private void EnsureParent(byte[] path)
+    {
+        var slash = path.AsSpan().LastIndexOf((byte)'/');
+        if (slash <= 0)
+        {
+            return;
+        }
+
+        var parent = path.AsSpan(0, slash);
+        if (_fs.TryLStat(parent, out var st, out _))
+        {
+            if (st.Type != FileStatus.Directory)
+            {
+                throw new FileSystemException($"'{Encoding.UTF8.GetString(parent)}' is not a directory", FileSystemException.ENOTDIR);
+            }
+
+            return;
+        }
+
+        EnsureParent(parent.ToArray());
+        _fs.MakeDirectory(parent, 0x1ED);
+    }
+
+    private static bool IsSafe(ReadOnlySpan<byte> rel)
+    {
+        if (rel.Length > 0 && rel[0] == (byte)'/')
+        {
+            return false;
+        }
+
+        foreach (var part in rel.Split((byte)'/'))
+        {
+            if (rel[part].SequenceEqual(".."u8))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static byte[] Join(byte[] target, ReadOnlySpan<byte> rel)
+    {
+        if (rel.SequenceEqual("."u8))
+        {
+            return target;
+        }
+
+        var sep = target.Length > 0 && target[^1] == (byte)'/' ? 0 : 1;
+        var r = new byte[target.Length + sep + rel.Length];
+        target.CopyTo(r, 0);
+        if (sep == 1)
+        {
+            r[target.Length] = (byte)'/';
+        }
+
+        rel.CopyTo(r.AsSpan(target.Length + sep));
+        return r;
+    }
+
+    private static TarEntry Clone(TarEntry e)
+    {
+        var c = new TarEntry
+        {
+            Name = e.Name,
+            Type = e.Type,
+            Mode = e.Mode,
+            Uid = e.Uid,
+            Gid = e.Gid,
+            MTimeSeconds = e.MTimeSeconds,
+            MTimeNanoseconds = e.MTimeNanoseconds,
+            AclAccess = e.AclAccess,
+            AclDefault = e.AclDefault,
+        };
+        c.Xattrs.AddRange(e.Xattrs);
+        return c;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using Mkcdrec.Formats.Crypto;
+using Mkcdrec.Formats.Tar;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>A backup directory: its manifest, and the checked, decrypted, decompressed tar stream of one archive.</summary>
+public sealed class ArchiveSource
+{
+    private ArchiveSource(string dir, BackupManifest manifest)
+    {
+        Directory = dir;
+        Manifest = manifest;
+    }
+
+    public string Directory { get; }
+
+    public BackupManifest Manifest { get; }
+
+    public static ArchiveSource Open(string dir)
+    {
+        var path = Path.Combine(dir, BackupManifest.FileName);
+        if (!File.Exists(path))
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"No {BackupManifest.FileName} in '{dir}'.",
+                "Give the directory that holds the backup's manifest.json and volumes.");
+        }
+
+        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path));
+    }
+
+    public ArchiveRecord Select(string? filesystemId)
+    {
+        if (filesystemId is not null)
+        {
+            return Manifest.Archives.FirstOrDefault(a => a.FilesystemId == filesystemId)
+                ?? throw new MkcdrecException(ExitCode.BadInput, $"The backup has no archive '{filesystemId}'.",
+                    $"Choose one of: {string.Join(", ", Manifest.Archives.Select(a => a.FilesystemId))}.");
+        }
+
+        return Manifest.Archives.Count switch
+        {
+            1 => Manifest.Archives[0],
+            0 => throw new MkcdrecException(ExitCode.BadInput, "The manifest lists no archives.", "Check that the backup finished."),
+            _ => throw new MkcdrecException(ExitCode.Usage, "The backup holds several archives.",
+                $"Choose one with --id: {string.Join(", ", Manifest.Archives.Select(a => a.FilesystemId))}."),
+        };
+    }
+
+    /// <summary>The MAC of an encrypted archive, after checking the passphrase; null for plain archives.</summary>
+    public static VolumeMac? OpenMac(ArchiveRecord a, byte[]? passphrase)
+    {
+        if (a.Encryption is not { } enc)
+        {
+            return null;
+        }
+
+        if (passphrase is null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"Archive '{a.FilesystemId}' is encrypted.", "Give the passphrase with --passphrase-file FILE (or '-' to type it).");
+        }
+
+        if (enc.Cipher != "aes-256-cbc" || enc.Kdf != "pbkdf2-sha256" || enc.Iterations <= 0)
+        {
+            throw new InvalidDataException($"manifest: archive '{a.FilesystemId}' uses encryption {enc.Cipher}/{enc.Kdf}/{enc.Iterations}, which this mkcdrec does not know.");
+        }
+
+        var mac = new VolumeMac(passphrase, Convert.FromHexString(enc.MacSalt), enc.Iterations);
+        if (!CryptographicOperations.FixedTimeEquals(mac.KeyCheck(), Convert.FromHexString(enc.KeyCheck)))
+        {
+            mac.Dispose();
+            throw new MkcdrecException(ExitCode.BadInput, $"Wrong passphrase for archive '{a.FilesystemId}'.",
+                "Give the passphrase the backup was made with; nothing was extracted.");
+        }
+
+        return mac;
+    }
+
+    /// <summary>The tar stream of an archive, every volume chunk checked before use. Dispose the returned owner.</summary>
+    public TarStream OpenTar(ArchiveRecord a, byte[]? passphrase)
+    {
+        var mac = OpenMac(a, passphrase);
+        var volumes = new VolumeSetReader(Directory, a, mac);
+        var dec = a.Encryption is { } enc ? OpenSslEnc.Decrypt(volumes, passphrase, enc.Iterations, leaveOpen: true) : null;
+        var comp = ArchivePipeline.Decompress(dec ?? volumes, ArchivePipeline.Parse(a.Compression));
+        return new TarStream(comp, dec, volumes, mac);
+    }
+}
+
+/// <summary>The decoding pipeline of one archive.</summary>
+public sealed class TarStream : IDisposable
+{
+    private readonly Stream? _dec;
+    private readonly VolumeSetReader _volumes;
+    private readonly VolumeMac? _mac;
+
+    internal TarStream(Stream plain, Stream? dec, VolumeSetReader volumes, VolumeMac? mac)
+    {
+        Plain = plain;
+        _dec = dec;
+        _volumes = volumes;
+        _mac = mac;
+        Reader = new PaxTarReader(plain);
+    }
+
+    public Stream Plain { get; }
+
+    public PaxTarReader Reader { get; }
+
+    /// <summary>Reads whatever follows the tar end marker so every chunk is checked and the compressed/encrypted stream ends properly.</summary>
+    public void Drain()
+    {
+        var buf = new byte[1 << 16];
+        try
+        {
+            while (Plain.Read(buf) > 0)
+            {
+            }
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidDataException($"the encrypted stream does not end properly ({e.Message}): the last volume is damaged or incomplete.", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!ReferenceEquals(Plain, _dec ?? _volumes))
+        {
+            Plain.Dispose();
+        }
+
+        _dec?.Dispose();
+        _volumes.Dispose();
+        _mac?.Dispose();
+    }
+}

@@ -1,0 +1,181 @@
+using System.IO.Hashing;
+using System.Text;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Formats.Tar;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>
+/// Writes a walked tree into a pax tar stream: every entry's metadata, file content read straight into the tar
+/// writer's buffer (no copy), sparse files as GNU sparse 1.0, and a manifest record with an XXH128 content hash.
+/// </summary>
+public sealed class TreeArchiver : IWalkVisitor
+{
+    private static readonly byte[] Zeros = new byte[1 << 20];
+
+    private readonly IFileSystemAccess _fs;
+    private readonly PaxTarWriter _writer;
+    private readonly IArchiveEvents _events;
+    private readonly EntryBuilder _builder;
+    private readonly TarEntry _entry = new();
+    private readonly XxHash128 _hash = new();
+    private long _lastProgressBytes;
+
+    public TreeArchiver(IFileSystemAccess fs, PaxTarWriter writer, IArchiveEvents events)
+    {
+        _fs = fs;
+        _writer = writer;
+        _events = events;
+        _builder = new EntryBuilder(fs);
+    }
+
+    public List<FileRecord> Records { get; } = [];
+
+    public List<string> Notes { get; } = [];
+
+    public long Entries { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus st)
+    {
+        var e = _entry;
+        try
+        {
+            _builder.Fill(e, fullPath, relative, st);
+        }
+        catch (FileSystemException ex)
+        {
+            Problem(relative, ex.IsNotFound ? "vanished during the walk" : ex.Message);
+            return false;
+        }
+
+        string? hash = null;
+        if (e.Type == TarEntryType.Regular)
+        {
+            int fd;
+            try
+            {
+                fd = _fs.OpenRead(fullPath);
+            }
+            catch (FileSystemException ex)
+            {
+                Problem(relative, ex.IsNotFound ? "vanished during the walk" : ex.Message);
+                return false;
+            }
+
+            try
+            {
+                e.Sparse = _builder.FindSparse(fd, st);
+                _writer.WriteHeader(e);
+                hash = e.Sparse is null ? CopyPlain(fd, e.Size, relative) : CopySparse(fd, e, relative);
+                _writer.FinishEntry(fillMissing: true);
+                var after = _fs.FStat(fd);
+                if (after.Size != st.Size || after.MTimeSeconds != st.MTimeSeconds || after.MTimeNanoseconds != st.MTimeNanoseconds
+                    || after.CTimeSeconds != st.CTimeSeconds || after.CTimeNanoseconds != st.CTimeNanoseconds)
+                {
+                    Problem(relative, "changed while it was being read; the archived copy may be inconsistent");
+                }
+            }
+            finally
+            {
+                _fs.Close(fd);
+            }
+
+            Bytes += e.Size;
+        }
+        else
+        {
+            _writer.WriteHeader(e);
+            _writer.FinishEntry();
+        }
+
+        Entries++;
+        Records.Add(EntryBuilder.Record(e, hash, _builder.LastXattrHash));
+        if (Bytes - _lastProgressBytes >= 64 << 20 || (Entries & 1023) == 0)
+        {
+            _lastProgressBytes = Bytes;
+            _events.Progress(Entries, Bytes, Encoding.UTF8.GetString(relative));
+        }
+
+        return true;
+    }
+
+    private string CopyPlain(int fd, long size, ReadOnlySpan<byte> relative)
+    {
+        _hash.Reset();
+        var remaining = size;
+        while (remaining > 0)
+        {
+            var span = _writer.GetDataSpan();
+            var n = _fs.Read(fd, span);
+            if (n == 0)
+            {
+                Problem(relative, $"shrank while it was being read ({remaining} bytes missing, archived as zeros)");
+                HashZeros(remaining);
+                break;
+            }
+
+            _hash.Append(span[..n]);
+            _writer.Advance(n);
+            remaining -= n;
+        }
+
+        return EntryBuilder.Hex(_hash);
+    }
+
+    private string CopySparse(int fd, TarEntry e, ReadOnlySpan<byte> relative)
+    {
+        _hash.Reset();
+        long pos = 0;
+        foreach (var seg in e.Sparse!)
+        {
+            HashZeros(seg.Offset - pos);
+            var off = seg.Offset;
+            var end = seg.Offset + seg.Length;
+            while (off < end)
+            {
+                var span = _writer.GetDataSpan();
+                if (span.Length > end - off)
+                {
+                    span = span[..(int)(end - off)];
+                }
+
+                var n = _fs.PRead(fd, span, off);
+                if (n == 0)
+                {
+                    Problem(relative, "shrank while it was being read (archived as zeros)");
+                    span.Clear();
+                    n = span.Length;
+                }
+
+                _hash.Append(span[..n]);
+                _writer.Advance(n);
+                off += n;
+            }
+
+            pos = end;
+        }
+
+        HashZeros(e.Size - pos);
+        return EntryBuilder.Hex(_hash);
+    }
+
+    private void HashZeros(long n)
+    {
+        while (n > 0)
+        {
+            var k = (int)Math.Min(n, Zeros.Length);
+            _hash.Append(Zeros.AsSpan(0, k));
+            n -= k;
+        }
+    }
+
+    private void Problem(ReadOnlySpan<byte> relative, string message)
+    {
+        var p = relative.Length == 0 ? "." : Encoding.UTF8.GetString(relative);
+        Notes.Add($"{p}: {message}");
+        _events.Problem(p, message);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>Receives the entries of a walk, parents before children, names in byte order.</summary>
+public interface IWalkVisitor
+{
+    /// <summary><paramref name="relative"/> is empty for the root itself. Return false to not descend into a directory.</summary>
+    bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus status);
+}
+
+/// <summary>
+/// Walks one filesystem: never crosses a mount point (a mount point is visited, its content is not), applies the
+/// exclude patterns, skips sockets and an excluded (destination) directory, and reports vanished or unreadable entries
+/// as problems without stopping.
+/// </summary>
+public sealed class TreeWalker
+{
+    private readonly IFileSystemAccess _fs;
+    private readonly Excludes _excludes;
+    private readonly IArchiveEvents _events;
+    private readonly List<(uint Major, uint Minor, ulong Ino)> _skipDirs = [];
+    private byte[] _path = new byte[4096];
+
+    public TreeWalker(IFileSystemAccess fs, Excludes excludes, IArchiveEvents events)
+    {
+        _fs = fs;
+        _excludes = excludes;
+        _events = events;
+    }
+
+    /// <summary>Skip this directory (by identity), e.g. the backup destination inside the tree.</summary>
+    public void SkipDirectory(string path)
+    {
+        if (_fs.TryLStat(Encoding.UTF8.GetBytes(path), out var st, out _))
+        {
+            _skipDirs.Add((st.DevMajor, st.DevMinor, st.Inode));
+        }
+    }
+
+    public void Walk(string root, IWalkVisitor visitor)
+    {
+        var rootBytes = Encoding.UTF8.GetBytes(root.Length > 1 ? root.TrimEnd('/') : root);
+        if (!_fs.TryLStat(rootBytes, out var st, out var errno))
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"Cannot read '{root}' (errno {errno}).", "Check the path given with --root.");
+        }
+
+        if (st.Type != FileStatus.Directory)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"'{root}' is not a directory.", "Give the directory at the top of the filesystem to archive.");
+        }
+
+        rootBytes.CopyTo(_path, 0);
+        var len = rootBytes.Length;
+        if (len == 1 && rootBytes[0] == (byte)'/')
+        {
+            len = 0; // children become "/name"
+        }
+
+        if (visitor.Visit(rootBytes, [], st))
+        {
+            WalkDirectory(len, len + 1, st, visitor);
+        }
+    }
+
+    private void WalkDirectory(int len, int relStart, in FileStatus rootStatus, IWalkVisitor visitor)
+    {
+        var names = new List<byte[]>();
+        try
+        {
+            _fs.ReadDirectory(_path.AsSpan(0, Math.Max(len, 1)), names);
+        }
+        catch (FileSystemException e)
+        {
+            _events.Problem(Show(len, relStart), e.IsNotFound ? "vanished before it could be read" : e.Message);
+            return;
+        }
+
+        names.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
+        var dev = rootStatus;
+        foreach (var name in names)
+        {
+            var childLen = len + 1 + name.Length;
+            if (childLen >= _path.Length)
+            {
+                Array.Resize(ref _path, Math.Max(_path.Length * 2, childLen + 1));
+            }
+
+            _path[len] = (byte)'/';
+            name.CopyTo(_path, len + 1);
+            var full = _path.AsSpan(0, childLen);
+            var rel = relStart <= childLen ? _path.AsSpan(relStart, childLen - relStart) : [];
+            if (_excludes.IsExcluded(rel))
+            {
+                continue;
+            }
+
+            if (!_fs.TryLStat(full, out var st, out var errno))
+            {
+                _events.Problem(Show(childLen, relStart), errno == FileSystemException.ENOENT ? "vanished during the walk" : $"cannot be read (errno {errno})");
+                continue;
+            }
+
+            switch (st.Type)
+            {
+                case FileStatus.Socket:
+                    _events.Problem(Show(childLen, relStart), "socket skipped (sockets are recreated by their programs)");
+                    continue;
+                case FileStatus.Directory:
+                    if (IsSkipped(st))
+                    {
+                        continue;
+                    }
+
+                    if (visitor.Visit(full, rel, st) && st.SameDevice(dev))
+                    {
+                        WalkDirectory(childLen, relStart, dev, visitor);
+                    }
+
+                    break;
+                default:
+                    visitor.Visit(full, rel, st);
+                    break;
+            }
+        }
+    }
+
+    private bool IsSkipped(in FileStatus st)
+    {
+        foreach (var (ma, mi, ino) in _skipDirs)
+        {
+            if (st.DevMajor == ma && st.DevMinor == mi && st.Inode == ino)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private string Show(int len, int relStart) => relStart < len ? Encoding.UTF8.GetString(_path, relStart, len - relStart) : ".";
+}

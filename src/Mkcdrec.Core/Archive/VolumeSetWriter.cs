@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Mkcdrec.Formats.Crypto;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>
+/// The end of the create pipeline: splits the (compressed, encrypted) stream into volume files of at most
+/// <c>volumeSize</c> bytes, and records for each its size, SHA-256, per-chunk SHA-256 (or HMAC when a
+/// <see cref="VolumeMac"/> is given) and volume HMAC. Hashing and file writes run on a background thread.
+/// </summary>
+public sealed class VolumeSetWriter : Stream
+{
+    private const int BlockSize = 4 << 20;
+
+    private readonly string _dir;
+    private readonly string _baseName;
+    private readonly long _volumeSize;
+    private readonly long _chunkSize;
+    private readonly VolumeMac? _mac;
+    private readonly BlockingCollection<(byte[] Buf, int Len)> _queue = new(boundedCapacity: 8);
+    private readonly ConcurrentBag<byte[]> _free = [];
+    private readonly Thread _thread;
+    private byte[] _cur;
+    private int _curLen;
+    private Exception? _error;
+    private bool _completed;
+
+    // background state
+    private FileStream? _file;
+    private IncrementalHash? _sha;
+    private IncrementalHash? _chunk;
+    private long _volBytes;
+    private long _chunkBytes;
+    private VolumeRecord? _vol;
+    private readonly List<byte[]> _chunkMacs = [];
+
+    public VolumeSetWriter(string dir, string baseName, long volumeSize, long chunkSize, VolumeMac? mac)
+    {
+        _dir = dir;
+        _baseName = baseName;
+        _volumeSize = volumeSize <= 0 ? long.MaxValue : volumeSize;
+        _chunkSize = chunkSize;
+        _mac = mac;
+        _cur = new byte[BlockSize];
+        _thread = new Thread(Run) { IsBackground = true, Name = "mkcdrec volume writer" };
+        _thread.Start();
+    }
+
+    public List<VolumeRecord> Volumes { get; } = [];
+
+    public long TotalBytes { get; private set; }
+
+    public static string VolumeName(string baseName, int index) => $"{baseName}.{index + 1:D3}";
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => TotalBytes; set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ThrowIfFailed();
+        TotalBytes += buffer.Length;
+        while (buffer.Length > 0)
+        {
+            var n = Math.Min(buffer.Length, _cur.Length - _curLen);
+            buffer[..n].CopyTo(_cur.AsSpan(_curLen));
+            _curLen += n;
+            buffer = buffer[n..];
+            if (_curLen == _cur.Length)
+            {
+                Hand();
+            }
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    /// <summary>Writes what is buffered, closes the last volume and returns when everything is on disk.</summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        if (_curLen > 0)
+        {
+            Hand();
+        }
+
+        _queue.CompleteAdding();
+        _thread.Join();
+        ThrowIfFailed();
+    }
+
+    private void Hand()
+    {
+        try
+        {
+            _queue.Add((_cur, _curLen));
+        }
+        catch (InvalidOperationException)
+        {
+            ThrowIfFailed();
+            throw;
+        }
+
+        _cur = _free.TryTake(out var b) ? b : new byte[BlockSize];
+        _curLen = 0;
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_error is { } e)
+        {
+            throw new MkcdrecException(ExitCode.Environment, $"Writing the backup volumes in '{_dir}' failed: {e.Message}",
+                "Check the destination (free space, permissions) and run the backup again.", e);
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            foreach (var (buf, len) in _queue.GetConsumingEnumerable())
+            {
+                var data = buf.AsSpan(0, len);
+                while (data.Length > 0)
+                {
+                    if (_file is null)
+                    {
+                        Open();
+                    }
+
+                    var n = (int)Math.Min(data.Length, Math.Min(_volumeSize - _volBytes, _chunkSize - _chunkBytes));
+                    var part = data[..n];
+                    _file!.Write(part);
+                    _sha!.AppendData(part);
+                    _chunk!.AppendData(part);
+                    _volBytes += n;
+                    _chunkBytes += n;
+                    data = data[n..];
+                    if (_chunkBytes == _chunkSize)
+                    {
+                        EndChunk();
+                    }
+
+                    if (_volBytes == _volumeSize)
+                    {
+                        CloseVolume();
+                    }
+                }
+
+                _free.Add(buf);
+            }
+
+            if (_file is not null || Volumes.Count == 0)
+            {
+                if (_file is null)
+                {
+                    Open();
+                }
+
+                CloseVolume();
+            }
+        }
+        catch (Exception e)
+        {
+            _error = e;
+            _queue.CompleteAdding();
+            // drain so the producer never blocks
+            foreach (var _ in _queue.GetConsumingEnumerable())
+            {
+            }
+        }
+    }
+
+    private void Open()
+    {
+        var name = VolumeName(_baseName, Volumes.Count);
+        _file = new FileStream(Path.Combine(_dir, name), FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+        _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _vol = new VolumeRecord { File = name };
+        _volBytes = 0;
+        _chunkMacs.Clear();
+        StartChunk();
+    }
+
+    private void StartChunk()
+    {
+        _chunk = _mac is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : _mac.StartChunk(Volumes.Count, _vol!.Chunks.Count);
+        _chunkBytes = 0;
+    }
+
+    private void EndChunk()
+    {
+        var h = _chunk!.GetHashAndReset();
+        _chunk.Dispose();
+        _vol!.Chunks.Add(Convert.ToHexStringLower(h));
+        _chunkMacs.Add(h);
+        StartChunk();
+    }
+
+    private void CloseVolume()
+    {
+        if (_chunkBytes > 0 || _vol!.Chunks.Count == 0)
+        {
+            EndChunk();
+        }
+
+        _chunk!.Dispose();
+        _file!.Flush(flushToDisk: false);
+        _file.Dispose();
+        _file = null;
+        _vol!.Size = _volBytes;
+        _vol.Sha256 = Convert.ToHexStringLower(_sha!.GetHashAndReset());
+        _sha.Dispose();
+        if (_mac is not null)
+        {
+            _vol.Hmac = Convert.ToHexStringLower(_mac.VolumeTag(Volumes.Count, _volBytes, _chunkMacs));
+        }
+
+        Volumes.Add(_vol);
+        _vol = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_completed)
+        {
+            _completed = true;
+            _queue.CompleteAdding();
+            _thread.Join();
+            _file?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mkcdrec.Model.Manifest;
+
+/// <summary>
+/// manifest.json of a backup directory (docs/archive-format.md): the archives (one per filesystem), their volumes
+/// with sizes, SHA-256 and per-chunk hashes/MACs, and every entry with its content hash for verify --compare and drill.
+/// </summary>
+public sealed class BackupManifest
+{
+    public const int CurrentVersion = 1;
+    public const string FileName = "manifest.json";
+
+    public int FormatVersion { get; set; } = CurrentVersion;
+
+    public string Tool { get; set; } = "mkcdrec";
+
+    public DateTimeOffset Created { get; set; }
+
+    public List<ArchiveRecord> Archives { get; set; } = [];
+
+    public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)
+    {
+        BackupManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.BackupManifest);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{where}: not a valid manifest: {e.Message}", e);
+        }
+
+        if (m is null)
+        {
+            throw new InvalidDataException($"{where}: the manifest is empty.");
+        }
+
+        if (m.FormatVersion != CurrentVersion)
+        {
+            throw new InvalidDataException($"{where}: manifest format version {m.FormatVersion}, this mkcdrec reads version {CurrentVersion}.");
+        }
+
+        return m;
+    }
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BackupManifest);
+}
+
+public sealed class ArchiveRecord
+{
+    /// <summary>The filesystem id from the layout (a string the caller passes); unique in a manifest.</summary>
+    public string FilesystemId { get; set; } = "";
+
+    /// <summary>The directory that was archived.</summary>
+    public string Root { get; set; } = "";
+
+    /// <summary>zstd, gzip or none.</summary>
+    public string Compression { get; set; } = "zstd";
+
+    public int Level { get; set; }
+
+    public EncryptionRecord? Encryption { get; set; }
+
+    /// <summary>Bytes per chunk of a volume for the per-chunk hashes/MACs.</summary>
+    public long ChunkSize { get; set; }
+
+    public List<VolumeRecord> Volumes { get; set; } = [];
+
+    public long EntryCount { get; set; }
+
+    /// <summary>Content bytes of all files (sparse files: their real size).</summary>
+    public long Bytes { get; set; }
+
+    /// <summary>Size of the uncompressed tar stream.</summary>
+    public long TarBytes { get; set; }
+
+    public DateTimeOffset Started { get; set; }
+
+    public DateTimeOffset Finished { get; set; }
+
+    /// <summary>Exclude patterns in effect (relative to the root); verify --compare applies them to the live tree.</summary>
+    public List<string> Excludes { get; set; } = [];
+
+    /// <summary>Problems met while archiving (vanished or changed files, skipped sockets).</summary>
+    public List<string> Notes { get; set; } = [];
+
+    public List<FileRecord> Files { get; set; } = [];
+}
+
+public sealed class EncryptionRecord
+{
+    /// <summary>Always "aes-256-cbc" with "pbkdf2-sha256" (openssl enc -aes-256-cbc -pbkdf2 -iter N).</summary>
+    public string Cipher { get; set; } = "aes-256-cbc";
+
+    public string Kdf { get; set; } = "pbkdf2-sha256";
+
+    public int Iterations { get; set; }
+
+    /// <summary>Hex salt of the MAC key derivation (not the encryption salt, which is in the stream header).</summary>
+    public string MacSalt { get; set; } = "";
+
+    /// <summary>HMAC proving the passphrase is right, hex.</summary>
+    public string KeyCheck { get; set; } = "";
+}
+
+public sealed class VolumeRecord
+{
+    /// <summary>File name, relative to the manifest's directory.</summary>
+    public string File { get; set; } = "";
+
+    public long Size { get; set; }
+
+    public string Sha256 { get; set; } = "";
+
+    /// <summary>Per chunk: SHA-256 (plain archives) or HMAC-SHA256 (encrypted), hex.</summary>
+    public List<string> Chunks { get; set; } = [];
+
+    /// <summary>HMAC of the whole volume (encrypted archives), hex.</summary>
+    public string? Hmac { get; set; }
+}
+
+/// <summary>One archive member. Names that are not valid UTF-8 are in the *B64 fields instead.</summary>
+public sealed class FileRecord
+{
+    [JsonPropertyName("p")]
+    public string? Path { get; set; }
+
+    [JsonPropertyName("pb")]
+    public string? PathBase64 { get; set; }
+
+    /// <summary>f file, d directory, l symlink, h hard link, c char device, b block device, p fifo.</summary>
+    [JsonPropertyName("t")]
+    public string Type { get; set; } = "f";
+
+    [JsonPropertyName("m")]
+    public uint Mode { get; set; }
+
+    [JsonPropertyName("u")]
+    public uint Uid { get; set; }
+
+    [JsonPropertyName("g")]
+    public uint Gid { get; set; }
+
+    [JsonPropertyName("s")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Size { get; set; }
+
+    /// <summary>mtime as "seconds.nanoseconds".</summary>
+    [JsonPropertyName("mt")]
+    public string MTime { get; set; } = "";
+
+    [JsonPropertyName("l")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Link { get; set; }
+
+    [JsonPropertyName("lb")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LinkBase64 { get; set; }
+
+    /// <summary>XXH128 of the content (files), hex.</summary>
+    [JsonPropertyName("h")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Hash { get; set; }
+
+    /// <summary>Device numbers "major,minor" (devices).</summary>
+    [JsonPropertyName("dev")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Device { get; set; }
+
+    /// <summary>XXH128 over the sorted extended attributes and ACLs (name NUL value), hex; null when none.</summary>
+    [JsonPropertyName("x")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? XattrHash { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BackupManifest))]
+public sealed partial class ManifestJsonContext : JsonSerializerContext
+{
+}
