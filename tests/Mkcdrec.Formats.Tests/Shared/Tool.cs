@@ -11,7 +11,7 @@ public static class Tool
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Any(d => File.Exists(Path.Combine(d, program)));
 
     public static Result Run(string program, IEnumerable<string> args, string? workingDirectory = null, byte[]? stdin = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -40,6 +40,11 @@ public static class Tool
         {
             p.StandardInput.BaseStream.Write(stdin);
             p.StandardInput.Close();
+        }
+
+        if (timeout is { } t && !p.WaitForExit(t))
+        {
+            p.Kill(entireProcessTree: true);
         }
 
         outTask.Wait();
