@@ -24,6 +24,7 @@ public sealed class UefiGuestTests
             });
             Timings.Report($"boot to ready (UEFI, OVMF): {vm.BootTime.TotalSeconds:F1} s");
             CheckUefiGuest(vm);
+            CheckLayoutCapturesUefiBoot(vm);
         }
         finally
         {
@@ -43,6 +44,31 @@ public sealed class UefiGuestTests
         Assert.Equal("efibootmgr-ok", lines[4]);
         Assert.Equal("extra-tool-ok", lines[5]);
         Assert.Equal("same", lines[6]);
+    }
+
+    // Issue 2: capture records the firmware and the EFI boot entries exactly as efibootmgr lists them.
+    private static void CheckLayoutCapturesUefiBoot(Mkcdrec.TestVm.TestVm vm)
+    {
+        var r = vm.RunChecked("mkcdrec layout save -o /tmp/l.json >/dev/null && cat /tmp/l.json && printf '\\n=====EFI=====\\n' && efibootmgr -v", TimeSpan.FromMinutes(5));
+        var parts = r.Stdout.Split("\n=====EFI=====\n");
+        var doc = Mkcdrec.Model.Layout.LayoutSerializer.Deserialize(parts[0]);
+        Assert.Equal("uefi", doc.Boot.Firmware);
+        var peer = parts[1].Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^Boot[0-9A-F]{4}")).ToList();
+        Assert.NotEmpty(peer);
+        Assert.Equal(peer.Count, doc.Boot.EfiBootEntries.Count);
+        foreach (var line in peer)
+        {
+            var number = line.Substring(4, 4);
+            var entry = Assert.Single(doc.Boot.EfiBootEntries, e => e.Number == number);
+            Assert.Equal(line[8] == '*', entry.Active);
+            Assert.StartsWith(entry.Label, line[9..].TrimStart(), StringComparison.Ordinal);
+        }
+
+        var order = parts[1].Split('\n').FirstOrDefault(l => l.StartsWith("BootOrder:", StringComparison.Ordinal));
+        if (order is not null)
+        {
+            Assert.Equal(order["BootOrder:".Length..].Trim(), string.Join(',', doc.Boot.EfiBootOrder));
+        }
     }
 
     [Fact]
