@@ -35,19 +35,26 @@ var sw = Stopwatch.StartNew();
 var content = Generate(tree, size);
 Console.WriteLine($"tree: {tree}, {content / 1048576.0:F0} MiB of content, generated in {sw.Elapsed.TotalSeconds:F0} s; {Environment.ProcessorCount} CPUs; best of {runs}");
 
+var cpu = new Dictionary<string, double>();
 double Best(string label, string script, Action? before = null)
 {
     var best = double.MaxValue;
+    var bestCpu = double.MaxValue;
+    var tf = Path.Combine(dir, "time.txt");
     for (var r = 0; r < runs; r++)
     {
         before?.Invoke();
         Sh("sync");
         var t = Stopwatch.StartNew();
-        Sh(script);
+        // CPU seconds (user+sys of the whole pipeline) too: on a shared machine they are steadier than wall time.
+        Sh($"TIMEFORMAT='%U %S'; {{ time ( {script} ) 2>/dev/null ; }} 2> '{tf}'");
         best = Math.Min(best, t.Elapsed.TotalSeconds);
+        var us = File.ReadAllText(tf).Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        bestCpu = Math.Min(bestCpu, us.Sum());
     }
 
-    Console.WriteLine($"  {label,-46} {best,7:F2} s  {content / 1048576.0 / best,7:F0} MiB/s");
+    cpu[label] = bestCpu;
+    Console.WriteLine($"  {label,-40} {best,7:F2} s  {content / 1048576.0 / best,6:F0} MiB/s   cpu {bestCpu,6:F2} s");
     return best;
 }
 
@@ -67,7 +74,8 @@ var r1 = Path.Combine(work, "restore-ours");
 var r2 = Path.Combine(work, "restore-tar");
 Directory.CreateDirectory(work);
 Console.WriteLine("backup:");
-var tOurs = Best("mkcdrec archive create (zstd -3)", $"'{bin}' archive create --root '{tree}' --dest '{ours}' --log /dev/null >/dev/null", () => Clean(ours));
+const string CreateLabel = "mkcdrec archive create (zstd -3)";
+var tOurs = Best(CreateLabel, $"'{bin}' archive create --root '{tree}' --dest '{ours}' --log /dev/null >/dev/null", () => Clean(ours));
 var tZstd = Best("tar -cf - | zstd -T0 -3", $"tar -cf - -C '{tree}' . | zstd -q -T0 -3 > '{zst}'");
 var tGzip = Best("tar -cf - | gzip", $"tar -cf - -C '{tree}' . | gzip > '{gz}'");
 Console.WriteLine("restore:");
@@ -80,6 +88,9 @@ Console.WriteLine("ratios (higher is better for mkcdrec):");
 Console.WriteLine($"  backup  vs tar|zstd -T0 -3 : {tZstd / tOurs:F2}x   (target >= 1.2x)");
 Console.WriteLine($"  backup  vs tar|gzip        : {tGzip / tOurs:F2}x");
 Console.WriteLine($"  restore vs zstd -d|tar -x  : {rZstd / rOurs:F2}x   (target >= 1.0x)");
+Console.WriteLine($"  cpu time, backup  vs tar|zstd : {cpu["tar -cf - | zstd -T0 -3"] / cpu[CreateLabel]:F2}x");
+Console.WriteLine($"  cpu time, restore vs zstd|tar : {cpu["zstd -d | tar -x"] / cpu["mkcdrec archive extract"]:F2}x");
+Console.WriteLine($"  load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
 if (!keep)
 {
     Sh($"rm -rf '{work}'");
