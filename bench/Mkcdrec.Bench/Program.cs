@@ -47,10 +47,11 @@ double Best(string label, string script, Action? before = null)
         Sh("sync");
         var t = Stopwatch.StartNew();
         // CPU seconds (user+sys of the whole pipeline) too: on a shared machine they are steadier than wall time.
-        Sh($"TIMEFORMAT='%U %S'; {{ time ( {script} ) 2>/dev/null ; }} 2> '{tf}'");
+        Sh($"{script}; times > '{tf}'");
         best = Math.Min(best, t.Elapsed.TotalSeconds);
-        var us = File.ReadAllText(tf).Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        bestCpu = Math.Min(bestCpu, us.Sum());
+        // bash 'times': second line = user and system time of the shell's children, as "1m2.345s 0m0.678s".
+        var children = File.ReadAllLines(tf)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        bestCpu = Math.Min(bestCpu, children.Sum(Seconds));
     }
 
     cpu[label] = bestCpu;
@@ -97,6 +98,13 @@ if (!keep)
 }
 
 return 0;
+
+static double Seconds(string t)
+{
+    var m = t.IndexOf('m');
+    return double.Parse(t[..m], System.Globalization.CultureInfo.InvariantCulture) * 60
+        + double.Parse(t[(m + 1)..].TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture);
+}
 
 static long ParseSize(string s)
 {
