@@ -532,6 +532,44 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
 
     public void Close(int fd) => close(fd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int futimens(int fd, long* times);
+
+    public void FChown(int fd, uint uid, uint gid)
+    {
+        if (fchown(fd, uid, gid) != 0)
+        {
+            throw new FileSystemException($"fchown: {ErrorText(Errno)}", Errno);
+        }
+    }
+
+    public void FChmod(int fd, uint mode)
+    {
+        if (fchmod(fd, mode) != 0)
+        {
+            throw new FileSystemException($"fchmod: {ErrorText(Errno)}", Errno);
+        }
+    }
+
+    public void FSetTimes(int fd, long seconds, uint nanoseconds)
+    {
+        var times = stackalloc long[4];
+        times[0] = seconds;
+        times[1] = nanoseconds;
+        times[2] = seconds;
+        times[3] = nanoseconds;
+        if (futimens(fd, times) != 0)
+        {
+            throw new FileSystemException($"futimens: {ErrorText(Errno)}", Errno);
+        }
+    }
+
     private delegate int PathCall(byte* p);
 
     private static void Call1(string op, ReadOnlySpan<byte> path, PathCall call)

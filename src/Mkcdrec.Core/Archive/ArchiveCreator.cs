@@ -59,6 +59,7 @@ public sealed class ArchiveCreator
             Compression = ArchivePipeline.Name(o.Compression),
             Level = o.Compression == Compression.None ? 0 : level,
             ChunkSize = o.ChunkSize,
+            ChunkHash = encrypted ? ChunkDigest.HmacSha256 : ChunkDigest.Xxh128,
             Started = DateTimeOffset.UtcNow,
         };
 

@@ -138,13 +138,15 @@ public sealed class ArchiveExtractor
         var isRoot = rel.SequenceEqual("."u8);
         if (e.Type == TarEntryType.Directory)
         {
-            if (!_fs.TryLStat(path, out var st, out _) || st.Type != FileStatus.Directory)
+            if (!isRoot)
             {
-                if (!isRoot)
+                try
                 {
-                    EnsureParent(path);
-                    _fs.Remove(path);
-                    _fs.MakeDirectory(path, 0x1C0);
+                    Create(path, p => _fs.MakeDirectory(p, 0x1C0), keepDirectory: true);
+                }
+                catch (FileSystemException ex) when (ex.Errno == FileSystemException.EEXIST)
+                {
+                    // already a directory: keep it, its metadata is set below
                 }
             }
 
@@ -153,25 +155,12 @@ public sealed class ArchiveExtractor
             return null;
         }
 
-        EnsureParent(path);
-        if (_fs.TryLStat(path, out var old, out _))
-        {
-            if (old.Type == FileStatus.Directory)
-            {
-                throw new FileSystemException($"'{Encoding.UTF8.GetString(rel)}' exists as a directory in the target; not replaced", FileSystemException.EEXIST);
-            }
-
-            _fs.Remove(path);
-        }
-
-        string? hash = null;
         switch (e.Type)
         {
             case TarEntryType.Regular:
             case TarEntryType.Contiguous:
-                hash = WriteFile(e, path);
                 result.Bytes += e.Size;
-                break;
+                return WriteFile(e, path);
             case TarEntryType.HardLink:
                 var linkRel = EntryBuilder.RelativeOf(e.LinkName ?? []);
                 if (!IsSafe(linkRel))
@@ -179,32 +168,66 @@ public sealed class ArchiveExtractor
                     throw new InvalidDataException($"hard link '{Encoding.UTF8.GetString(rel)}' points outside the target directory.");
                 }
 
-                _fs.Link(Join(target, linkRel), path);
+                var existing = Join(target, linkRel);
+                Create(path, p => _fs.Link(existing, p));
                 return null; // shares the target's inode and metadata
             case TarEntryType.Symlink:
-                _fs.Symlink(e.LinkName ?? [], path);
+                var to = e.LinkName ?? [];
+                Create(path, p => _fs.Symlink(to, p));
                 SetMetadata(e, path, isLink: true);
                 return null;
             case TarEntryType.CharDevice:
-                _fs.MakeNode(path, FileStatus.CharDevice | 0x180, e.DevMajor, e.DevMinor);
-                break;
             case TarEntryType.BlockDevice:
-                _fs.MakeNode(path, FileStatus.BlockDevice | 0x180, e.DevMajor, e.DevMinor);
+                var kind = e.Type == TarEntryType.CharDevice ? FileStatus.CharDevice : FileStatus.BlockDevice;
+                var (major, minor) = (e.DevMajor, e.DevMinor);
+                Create(path, p => _fs.MakeNode(p, kind | 0x180, major, minor));
                 break;
             case TarEntryType.Fifo:
-                _fs.MakeFifo(path, 0x180);
+                Create(path, p => _fs.MakeFifo(p, 0x180));
                 break;
             default:
                 throw new FileSystemException($"'{Encoding.UTF8.GetString(rel)}' has tar type '{(char)e.Type}', which is not restored", FileSystemException.EINVAL);
         }
 
         SetMetadata(e, path, isLink: false);
-        return hash;
+        return null;
+    }
+
+    /// <summary>Runs a create call; a missing parent is made, an existing non-directory is replaced.</summary>
+    private void Create(byte[] path, Action<byte[]> create, bool keepDirectory = false)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                create(path);
+                return;
+            }
+            catch (FileSystemException ex) when (attempt < 2 && ex.Errno == FileSystemException.ENOENT)
+            {
+                EnsureParent(path);
+            }
+            catch (FileSystemException ex) when (attempt < 2 && ex.Errno == FileSystemException.EEXIST)
+            {
+                if (_fs.TryLStat(path, out var old, out _) && old.Type == FileStatus.Directory)
+                {
+                    if (keepDirectory)
+                    {
+                        throw;
+                    }
+
+                    throw new FileSystemException($"'{Encoding.UTF8.GetString(path)}' exists as a directory in the target; not replaced", FileSystemException.EEXIST);
+                }
+
+                _fs.Remove(path);
+            }
+        }
     }
 
     private string WriteFile(TarEntry e, byte[] path)
     {
-        var fd = _fs.CreateFile(path, 0x180);
+        var fd = -1;
+        Create(path, p => fd = _fs.CreateFile(p, 0x180));
         _hash.Reset();
         try
         {
@@ -249,6 +272,16 @@ public sealed class ArchiveExtractor
                 HashZeros(e.Size - pos);
                 _fs.Truncate(fd, e.Size);
             }
+
+            // Owner first (it clears setuid/setgid and capabilities), then mode, xattrs and ACLs, times last.
+            _fs.FChown(fd, e.Uid, e.Gid);
+            _fs.FChmod(fd, e.Mode);
+            if (e.Xattrs.Count > 0 || e.AclAccess is not null)
+            {
+                SetXattrs(e, path);
+            }
+
+            _fs.FSetTimes(fd, e.MTimeSeconds, e.MTimeNanoseconds);
         }
         finally
         {
@@ -270,6 +303,12 @@ public sealed class ArchiveExtractor
             _fs.Chmod(path, e.Mode);
         }
 
+        SetXattrs(e, path);
+        _fs.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds);
+    }
+
+    private void SetXattrs(TarEntry e, byte[] path)
+    {
         foreach (var (name, value) in e.Xattrs)
         {
             if (name is PosixAcl.AccessXattr or PosixAcl.DefaultXattr)
@@ -292,8 +331,6 @@ public sealed class ArchiveExtractor
         {
             _fs.SetXattr(path, PosixAcl.DefaultXattr, PosixAcl.FromText(ad, _fs.UserId, _fs.GroupId));
         }
-
-        _fs.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds);
     }
 
     private void HashZeros(long n)

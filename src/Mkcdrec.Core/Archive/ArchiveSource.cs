@@ -84,7 +84,7 @@ public sealed class ArchiveSource
         var volumes = new VolumeSetReader(Directory, a, mac);
         var dec = a.Encryption is { } enc ? OpenSslEnc.Decrypt(volumes, passphrase, enc.Iterations, leaveOpen: true) : null;
         var comp = ArchivePipeline.Decompress(dec ?? volumes, ArchivePipeline.Parse(a.Compression));
-        return new TarStream(comp, dec, volumes, mac);
+        return new TarStream(new ReadAheadStream(comp), comp, dec, volumes, mac);
     }
 }
 
@@ -95,9 +95,12 @@ public sealed class TarStream : IDisposable
     private readonly VolumeSetReader _volumes;
     private readonly VolumeMac? _mac;
 
-    internal TarStream(Stream plain, Stream? dec, VolumeSetReader volumes, VolumeMac? mac)
+    private readonly Stream _comp;
+
+    internal TarStream(Stream plain, Stream comp, Stream? dec, VolumeSetReader volumes, VolumeMac? mac)
     {
         Plain = plain;
+        _comp = comp;
         _dec = dec;
         _volumes = volumes;
         _mac = mac;
@@ -126,9 +129,10 @@ public sealed class TarStream : IDisposable
 
     public void Dispose()
     {
-        if (!ReferenceEquals(Plain, _dec ?? _volumes))
+        Plain.Dispose();
+        if (!ReferenceEquals(_comp, _dec ?? _volumes))
         {
-            Plain.Dispose();
+            _comp.Dispose();
         }
 
         _dec?.Dispose();

@@ -48,6 +48,11 @@ public sealed class VolumeSetReader : Stream
             throw new InvalidDataException($"manifest: archive '{archive.FilesystemId}' has an invalid chunk size {archive.ChunkSize}.");
         }
 
+        if (archive.ChunkHash != ChunkDigest.Algorithm(mac) && !(mac is null && archive.Encryption is not null))
+        {
+            throw new InvalidDataException($"manifest: archive '{archive.FilesystemId}' has chunk check '{archive.ChunkHash}', expected '{ChunkDigest.Algorithm(mac)}'.");
+        }
+
         for (var i = 0; i < archive.Volumes.Count; i++)
         {
             var v = archive.Volumes[i];
@@ -87,25 +92,8 @@ public sealed class VolumeSetReader : Stream
         }
     }
 
-    /// <summary>Checks one chunk: null when it matches, else a message.</summary>
-    public static bool ChunkMatches(VolumeMac? mac, int volume, int chunk, ReadOnlySpan<byte> data, string expectedHex)
-    {
-        Span<byte> h = stackalloc byte[32];
-        if (mac is null)
-        {
-            SHA256.HashData(data, h);
-        }
-        else
-        {
-            using var m = mac.StartChunk(volume, chunk);
-            m.AppendData(data);
-            m.GetHashAndReset(h);
-        }
-
-        Span<byte> want = stackalloc byte[32];
-        return Convert.FromHexString(expectedHex, want, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32
-            && CryptographicOperations.FixedTimeEquals(h, want);
-    }
+    public static bool ChunkMatches(VolumeMac? mac, int volume, int chunk, ReadOnlySpan<byte> data, string expectedHex) =>
+        ChunkDigest.Matches(mac, volume, chunk, data, expectedHex);
 
     private (byte[] Buf, int Len) LoadNext()
     {

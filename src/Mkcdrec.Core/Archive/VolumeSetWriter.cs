@@ -30,7 +30,7 @@ public sealed class VolumeSetWriter : Stream
     // background state
     private FileStream? _file;
     private IncrementalHash? _sha;
-    private IncrementalHash? _chunk;
+    private ChunkDigest? _chunk;
     private long _volBytes;
     private long _chunkBytes;
     private VolumeRecord? _vol;
@@ -149,7 +149,7 @@ public sealed class VolumeSetWriter : Stream
                     var part = data[..n];
                     _file!.Write(part);
                     _sha!.AppendData(part);
-                    _chunk!.AppendData(part);
+                    _chunk!.Append(part);
                     _volBytes += n;
                     _chunkBytes += n;
                     data = data[n..];
@@ -201,13 +201,13 @@ public sealed class VolumeSetWriter : Stream
 
     private void StartChunk()
     {
-        _chunk = _mac is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : _mac.StartChunk(Volumes.Count, _vol!.Chunks.Count);
+        _chunk = ChunkDigest.Start(_mac, Volumes.Count, _vol!.Chunks.Count);
         _chunkBytes = 0;
     }
 
     private void EndChunk()
     {
-        var h = _chunk!.GetHashAndReset();
+        var h = _chunk!.Finish();
         _chunk.Dispose();
         _vol!.Chunks.Add(Convert.ToHexStringLower(h));
         _chunkMacs.Add(h);

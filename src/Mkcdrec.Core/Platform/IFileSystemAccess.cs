@@ -94,6 +94,13 @@ public interface IFileSystemAccess
 
     void Close(int fd);
 
+    /// <summary>fchown / fchmod / futimens on an open file (cheaper than by path).</summary>
+    void FChown(int fd, uint uid, uint gid);
+
+    void FChmod(int fd, uint mode);
+
+    void FSetTimes(int fd, long seconds, uint nanoseconds);
+
     void MakeDirectory(ReadOnlySpan<byte> path, uint mode);
 
     void MakeNode(ReadOnlySpan<byte> path, uint mode, uint major, uint minor);

@@ -66,6 +66,9 @@ public sealed class ArchiveRecord
     /// <summary>Bytes per chunk of a volume for the per-chunk hashes/MACs.</summary>
     public long ChunkSize { get; set; }
 
+    /// <summary>Check value of each chunk: "xxh128" (plain archives) or "hmac-sha256" (encrypted).</summary>
+    public string ChunkHash { get; set; } = "xxh128";
+
     public List<VolumeRecord> Volumes { get; set; } = [];
 
     public long EntryCount { get; set; }
@@ -114,7 +117,7 @@ public sealed class VolumeRecord
 
     public string Sha256 { get; set; } = "";
 
-    /// <summary>Per chunk: SHA-256 (plain archives) or HMAC-SHA256 (encrypted), hex.</summary>
+    /// <summary>Per chunk: the archive's ChunkHash of that chunk, hex.</summary>
     public List<string> Chunks { get; set; } = [];
 
     /// <summary>HMAC of the whole volume (encrypted archives), hex.</summary>

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Mkcdrec.Cli.Tests;
+
+/// <summary>The archive verbs end to end through the real command line: exit codes and messages.</summary>
+public sealed class ArchiveCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine("/tmp", "mkcdrec-cli-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public ArchiveCommandTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "src", "sub"));
+        File.WriteAllText(Path.Combine(_dir, "src", "a.txt"), string.Concat(Enumerable.Repeat("hello archive ", 5000)));
+        File.WriteAllBytes(Path.Combine(_dir, "src", "sub", "b.bin"), new byte[] { 1, 2, 3 });
+        File.WriteAllText(Path.Combine(_dir, "pass"), "pw one\n");
+        File.WriteAllText(Path.Combine(_dir, "wrong"), "pw two\n");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (int Code, string Out, string Err) Mkcdrec(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
+        foreach (var a in args.Append("--log").Append(Path.Combine(_dir, "log.txt")))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var o = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, o, err.Result);
+    }
+
+    [Fact]
+    public void Create_verify_extract_compare_and_failures_have_documented_exit_codes()
+    {
+        var src = Path.Combine(_dir, "src");
+        var bk = Path.Combine(_dir, "bk");
+        var r = Mkcdrec("archive", "create", "--root", src, "--dest", bk, "--encrypt", "--passphrase-file", Path.Combine(_dir, "pass"), "--iterations", "1000", "--volume-size", "1M");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("Archived 4 entries", r.Out);
+        Assert.DoesNotContain("pw one", File.ReadAllText(Path.Combine(bk, "manifest.json")));
+        Assert.DoesNotContain("pw one", File.ReadAllText(Path.Combine(_dir, "log.txt")));
+
+        r = Mkcdrec("verify", bk, "--passphrase-file", Path.Combine(_dir, "pass"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("every content hash matches", r.Out);
+
+        r = Mkcdrec("archive", "extract", "--from", bk, "--to", Path.Combine(_dir, "out"), "--passphrase-file", Path.Combine(_dir, "wrong"));
+        Assert.Equal(4, r.Code);
+        Assert.Contains("Wrong passphrase", r.Err);
+
+        r = Mkcdrec("archive", "extract", "--from", bk, "--to", Path.Combine(_dir, "out"), "--passphrase-file", Path.Combine(_dir, "pass"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(File.ReadAllText(Path.Combine(src, "a.txt")), File.ReadAllText(Path.Combine(_dir, "out", "a.txt")));
+
+        r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"));
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        File.WriteAllText(Path.Combine(_dir, "out", "extra"), "x");
+        r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("new     extra", r.Out);
+
+        var vol = Directory.GetFiles(bk, "root.tar.zst.enc.*").Order().First();
+        var bytes = File.ReadAllBytes(vol);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(vol, bytes);
+        r = Mkcdrec("verify", bk, "--passphrase-file", Path.Combine(_dir, "pass"));
+        Assert.Equal(4, r.Code);
+        Assert.Contains(Path.GetFileName(vol), r.Err);
+
+        r = Mkcdrec("archive", "create", "--root", src);
+        Assert.Equal(2, r.Code);
+    }
+}
