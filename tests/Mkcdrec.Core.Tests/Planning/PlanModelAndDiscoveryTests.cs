@@ -38,7 +38,7 @@ public sealed class PlanModelAndDiscoveryTests
         Assert.Contains("/dev/sdb", text);
         Assert.Contains("(missing)", text);
         Assert.Contains("  1. ", text);
-        Assert.Contains("$ wipefs --all --force /dev/vdb", text);
+        Assert.Contains("$ wipefs --all --force /dev/vda", text);
         Assert.Contains("$ mdadm --create /dev/md/pv", text);
         Assert.Contains("{keyfile:luks:", text);
     }

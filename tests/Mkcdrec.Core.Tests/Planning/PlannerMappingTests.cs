@@ -142,6 +142,13 @@ public sealed class PlannerMappingTests
     }
 
     [Fact]
+    public void A_missing_raid1_disk_that_also_holds_the_esp_is_refused()
+    {
+        var e = Refused(() => Plan(RaidLuksLvmThin(), Target("vdb", 20 * GiB, "SB")));
+        Assert.Contains("/dev/sda", e.Message);
+    }
+
+    [Fact]
     public void A_missing_disk_without_redundancy_is_refused()
     {
         var e = Refused(() => Plan(Gpt()));

@@ -18,7 +18,7 @@ public sealed class PlannerStepsTests
         "mbr-grow" => With(Mbr(), Target("nvme0n1", 3 * GiB)),
         "raid" => With(RaidLuksLvmThin(), Target("vda", 20 * GiB, "SA"), Target("vdb", 20 * GiB, "SB")),
         "raid-grow" => With(RaidLuksLvmThin(), Target("vda", 30 * GiB, "SA"), Target("vdb", 30 * GiB, "SB")),
-        "raid-degraded" => With(RaidLuksLvmThin(), Target("vdb", 20 * GiB, "SB")),
+        "raid-degraded" => With(RaidLuksLvmThin(), Target("vda", 20 * GiB, "SA")),
         "btrfs" => With(BtrfsTwoDisks(), Target("vda", 10 * GiB), Target("vdb", 10 * GiB)),
         "btrfs-grow" => With(BtrfsTwoDisks(), Target("vda", 16 * GiB, "SC"), Target("vdb", 16 * GiB, "SD")),
         _ => throw new ArgumentException(name),
