@@ -1,5 +1,4 @@
 using System.Text.Json;
-using static Mkcdrec.Cli.Tests.CliTests;
 
 namespace Mkcdrec.Cli.Tests;
 
@@ -9,6 +8,8 @@ public sealed class RecoverCliTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-recover-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliTests.Mkcdrec(args);
 
     private static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "layout-gpt.json");
 
@@ -22,7 +23,7 @@ public sealed class RecoverCliTests : IDisposable
     [Fact]
     public void Plan_prints_the_mapping_and_the_steps_and_exits_0()
     {
-        var (code, o, e) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30)));
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30)));
         Assert.True(code == 0, e);
         Assert.Contains("/dev/loop0", o);
         Assert.Contains("/dev/vdb", o);
@@ -34,7 +35,7 @@ public sealed class RecoverCliTests : IDisposable
     [Fact]
     public void Plan_json_is_a_plan_document()
     {
-        var (code, o, e) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--json", "--target-root", "/target", "--target-disks", Disks(("vdb", 2L << 30)));
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--json", "--target-root", "/target", "--target-disks", Disks(("vdb", 2L << 30)));
         Assert.True(code == 0, e);
         using var doc = JsonDocument.Parse(o);
         Assert.Equal("/target", doc.RootElement.GetProperty("targetRoot").GetString());
@@ -47,7 +48,7 @@ public sealed class RecoverCliTests : IDisposable
     [Fact]
     public void Map_to_a_disk_that_does_not_exist_exits_7_naming_it()
     {
-        var (code, _, e) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--map", "loop0=/dev/nosuchdisk", "--target-disks", Disks(("vdb", 3L << 30)));
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--map", "loop0=/dev/nosuchdisk", "--target-disks", Disks(("vdb", 3L << 30)));
         Assert.Equal(7, code);
         Assert.Contains("/dev/nosuchdisk", e);
         Assert.Contains("what to do", e);
@@ -56,11 +57,11 @@ public sealed class RecoverCliTests : IDisposable
     [Fact]
     public void Ambiguous_disks_exit_7_with_the_map_syntax()
     {
-        var (code, _, e) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
         Assert.Equal(7, code);
         Assert.Contains("--map /dev/loop0=", e);
 
-        var (ok, o, _) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--map", "loop0=vdc", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
+        var (ok, o, _) = Run("recover", "--layout", Fixture, "--plan", "--map", "loop0=vdc", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
         Assert.Equal(0, ok);
         Assert.Contains("explicit --map", o);
     }
@@ -68,7 +69,7 @@ public sealed class RecoverCliTests : IDisposable
     [Fact]
     public void Excluded_disk_is_refused_as_a_target()
     {
-        var (code, _, e) = Mkcdrec("recover", "--layout", Fixture, "--plan", "--exclude-disk", "/dev/vdb", "--map", "loop0=/dev/vdb", "--target-disks", Disks(("vdb", 3L << 30)));
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--exclude-disk", "/dev/vdb", "--map", "loop0=/dev/vdb", "--target-disks", Disks(("vdb", 3L << 30)));
         Assert.Equal(7, code);
         Assert.Contains("never a target", e);
     }
@@ -78,7 +79,7 @@ public sealed class RecoverCliTests : IDisposable
     [InlineData("recover", "--layout", "LAYOUT", "--plan", "--layout-only")]
     public void Recovering_itself_is_not_built_yet(params string[] args)
     {
-        var (code, _, e) = Mkcdrec(args.Select(a => a == "LAYOUT" ? Fixture : a).ToArray());
+        var (code, _, e) = Run(args.Select(a => a == "LAYOUT" ? Fixture : a).ToArray());
         Assert.Equal(2, code);
         Assert.Contains("not built yet", e);
         Assert.Contains("nothing was changed", e);
