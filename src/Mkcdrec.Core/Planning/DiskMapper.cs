@@ -205,7 +205,7 @@ internal sealed class DiskMapper
     }
 
     private static string ExclusionReason(TargetDisk t) =>
-        t.ExcludedBecause ?? (t.HoldsBackup ? "it holds the backup" : "it is the boot medium");
+        t.ExcludedBecause ?? (t.HoldsBackup ? "it holds the backup" : t.InUse ? "it is in use" : "it is the boot medium");
 
     private void Explicit(string spec)
     {

@@ -34,7 +34,7 @@ public static class PlanRenderer
 
         foreach (var t in plan.TargetDisks.Where(t => t.Excluded))
         {
-            sb.Append("  never touched: ").Append(t.Path).Append(" (").Append(t.ExcludedBecause ?? (t.HoldsBackup ? "holds the backup" : "boot medium")).Append(")\n");
+            sb.Append("  never touched: ").Append(t.Path).Append(" (").Append(t.ExcludedBecause ?? (t.HoldsBackup ? "holds the backup" : t.InUse ? "in use" : "boot medium")).Append(")\n");
         }
 
         sb.Append("\nSteps:\n");

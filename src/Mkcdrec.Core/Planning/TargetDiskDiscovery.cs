@@ -7,7 +7,8 @@ namespace Mkcdrec.Core.Planning;
 /// <summary>
 /// Finds the disks of the machine the rescue system runs on (/sys/block, /dev/disk/by-id) and marks the ones
 /// that must never be targets: disks named with --exclude-disk, and the disks holding the given paths
-/// (the mounted backup, the boot medium), found through /proc/self/mountinfo.
+/// (the mounted backup, the boot medium), found through /proc/self/mountinfo. Disks with mounted filesystems
+/// or active swap (through partitions, md and device-mapper alike) are in use and never targets either.
 /// </summary>
 public static class TargetDiskDiscovery
 {
@@ -74,6 +75,19 @@ public static class TargetDiskDiscovery
             d.ExcludedBecause = "excluded with --exclude-disk";
         }
 
+        foreach (var (source, where) in InUseSources(files))
+        {
+            foreach (var name in WholeDisksUnder(files, KernelName(files, source), 0))
+            {
+                var d = disks.FirstOrDefault(x => x.KernelName == name);
+                if (d is not null && !d.Excluded)
+                {
+                    d.InUse = true;
+                    d.ExcludedBecause = $"in use: {source} {where}";
+                }
+            }
+        }
+
         foreach (var path in protectedPaths)
         {
             var source = MountSourceOf(files, path);
@@ -135,6 +149,54 @@ public static class TargetDiskDiscovery
         }
 
         return name;
+    }
+
+    /// <summary>Block devices the running system uses: mount sources (/proc/self/mountinfo) and active swap (/proc/swaps).</summary>
+    private static IEnumerable<(string Source, string Where)> InUseSources(ISystemFiles files)
+    {
+        foreach (var line in (files.ReadText("/proc/self/mountinfo") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var f = line.Split(' ');
+            var dash = Array.IndexOf(f, "-");
+            if (f.Length >= 5 && dash >= 0 && dash + 2 < f.Length && f[dash + 2].StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                yield return (f[dash + 2], "is mounted at " + f[4].Replace("\\040", " ", StringComparison.Ordinal));
+            }
+        }
+
+        foreach (var line in (files.ReadText("/proc/swaps") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        {
+            var dev = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (dev is not null && dev.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                yield return (dev, "is active swap");
+            }
+        }
+    }
+
+    /// <summary>The whole disks under a block device: itself, its parent disk (partition), or the disks under its slaves (md, dm).</summary>
+    private static IEnumerable<string> WholeDisksUnder(ISystemFiles files, string name, int depth)
+    {
+        if (depth > 16)
+        {
+            yield break;
+        }
+
+        var slaves = files.ListDirectory("/sys/class/block/" + name + "/slaves");
+        if (slaves.Count > 0)
+        {
+            foreach (var s in slaves)
+            {
+                foreach (var d in WholeDisksUnder(files, s, depth + 1))
+                {
+                    yield return d;
+                }
+            }
+
+            yield break;
+        }
+
+        yield return DiskOf(files, name);
     }
 
     /// <summary>The device mounted at the longest mount point containing <paramref name="path"/> (from /proc/self/mountinfo).</summary>

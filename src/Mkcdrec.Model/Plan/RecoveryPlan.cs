@@ -60,11 +60,14 @@ public sealed class TargetDisk
     /// <summary>The disk holding the backup being restored: never a target.</summary>
     public bool HoldsBackup { get; set; }
 
-    /// <summary>Why it is excluded, when it is (e.g. "--exclude-disk", "holds /mnt/backup").</summary>
+    /// <summary>Filesystems or swap on it are in use by the running system: never a target.</summary>
+    public bool InUse { get; set; }
+
+    /// <summary>Why it is excluded, when it is (e.g. "--exclude-disk", "holds /mnt/backup", "mounted at /").</summary>
     public string? ExcludedBecause { get; set; }
 
     [JsonIgnore]
-    public bool Excluded => IsBootMedium || HoldsBackup;
+    public bool Excluded => IsBootMedium || HoldsBackup || InUse;
 }
 
 public static class MappingReasons

@@ -86,7 +86,32 @@ public sealed class PlanModelAndDiscoveryTests
         Assert.Equal("S4EWNX0R123456", nvme.Serial);
         Assert.Equal("0x5002538e4019a0f1", nvme.Wwn);
         Assert.Equal("BACKUP1", disks[2].Serial);
-        Assert.All(disks, d => Assert.False(d.Excluded));
+        Assert.False(disks[0].Excluded);
+        Assert.False(disks[1].Excluded);
+        Assert.True(disks[2].InUse); // /dev/vdb1 is mounted
+        Assert.Contains("/mnt/backup", disks[2].ExcludedBecause);
+    }
+
+    [Fact]
+    public void Discovery_marks_disks_under_mounted_device_mapper_and_swap_as_in_use()
+    {
+        var m = Machine();
+        m.Files["/proc/self/mountinfo"] += "40 22 254:0 / /srv rw - xfs /dev/mapper/vg-srv rw\n";
+        m.Links["/dev/mapper/vg-srv"] = "../dm-0";
+        m.Directories["/sys/class/block/dm-0/slaves"] = ["md0"];
+        m.Directories["/sys/class/block/md0/slaves"] = ["nvme0n1p2", "vda"];
+        m.Links["/sys/class/block/nvme0n1p2"] = "../../devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1/nvme0n1p2";
+        m.FileExists["/sys/class/block/nvme0n1p2/partition"] = true;
+        var disks = TargetDiskDiscovery.Discover(new ReplaySystemFiles(m), [], []);
+        Assert.All(disks, d => Assert.True(d.InUse, d.KernelName));
+        Assert.Contains("/srv", disks.Single(d => d.KernelName == "vda").ExcludedBecause);
+
+        var s = Machine();
+        s.Files["/proc/self/mountinfo"] = "";
+        s.Files["/proc/swaps"] = "Filename\tType\tSize\tUsed\tPriority\n/dev/vda2  partition\t1048572\t0\t-2\n";
+        s.Links["/sys/class/block/vda2"] = "../../devices/virtio1/block/vda/vda2";
+        s.FileExists["/sys/class/block/vda2/partition"] = true;
+        Assert.Equal(["vda"], TargetDiskDiscovery.Discover(new ReplaySystemFiles(s), [], []).Where(d => d.InUse).Select(d => d.KernelName));
     }
 
     [Fact]
@@ -100,7 +125,7 @@ public sealed class PlanModelAndDiscoveryTests
 
         // A path under a tmpfs mounted inside the backup mount is not on the disk.
         var tmp = TargetDiskDiscovery.Discover(new ReplaySystemFiles(Machine()), [], ["/mnt/backup/tmp/x"]);
-        Assert.All(tmp, d => Assert.False(d.Excluded));
+        Assert.All(tmp, d => Assert.False(d.HoldsBackup));
 
         var e = Assert.Throws<MkcdrecException>(() => TargetDiskDiscovery.Discover(new ReplaySystemFiles(Machine()), ["/dev/sdq"], []));
         Assert.Equal(ExitCode.Usage, e.Code);
