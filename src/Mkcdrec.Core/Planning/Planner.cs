@@ -279,8 +279,9 @@ internal sealed class PlanBuilder
         }
     }
 
-    private bool Resized(string deviceId) => _resized.Contains(deviceId) || _g.DevicesBelow(deviceId).Any(Resized)
-        || (_g.Luks.TryGetValue(deviceId, out var x) && Resized(x.DeviceId));
+    /// <summary>Whether a device gets another size than it had: its own planned size, or (md, LUKS) the devices it is built on. An LV's size is its own.</summary>
+    private bool Resized(string deviceId) => _resized.Contains(deviceId)
+        || (!_g.Lvs.ContainsKey(deviceId) && _g.DevicesBelow(deviceId).Any(Resized));
 
     private static string B(long bytes) => bytes.ToString(Inv) + "b";
 

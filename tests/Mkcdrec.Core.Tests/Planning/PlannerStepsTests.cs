@@ -213,6 +213,18 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void A_thin_volume_keeps_its_exact_xfs_geometry_when_the_disks_grow_but_root_does_not()
+    {
+        var (l, plan) = Make("raid-grow");
+        var xfs = Argv(plan, "mkfs:fs:xfs:abcdabcd-0000-4000-8000-00000000000a");
+        Assert.Contains("agcount=4", xfs);
+        Assert.Contains("size=" + (10240 * 4096), xfs);
+        var ext = Argv(plan, "mkfs:" + l.Filesystems.Single(f => f.Type == "ext4").Id);
+        Assert.DoesNotContain("-N", ext);
+        Assert.Contains("-i", ext);
+    }
+
+    [Fact]
     public void Mounts_go_under_the_target_root_asked_for()
     {
         var l = RaidLuksLvmThin();
