@@ -242,6 +242,27 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void The_order_does_not_depend_on_the_order_of_the_layout_lists()
+    {
+        var rng = new Random(7);
+        List<T> Shuffle<T>(List<T> l) => [.. l.OrderBy(_ => rng.Next())];
+        var reference = Make("raid").Plan.Steps.Select(s => s.Id).Order().ToList();
+        for (var i = 0; i < 30; i++)
+        {
+            var l = RaidLuksLvmThin();
+            l.Lvm.LogicalVolumes = Shuffle(l.Lvm.LogicalVolumes);
+            l.Filesystems = Shuffle(l.Filesystems);
+            l.Mounts = Shuffle(l.Mounts);
+            l.Disks.Reverse();
+            var plan = Planner.Plan(l, [Target("vda", 20 * GiB, "SA"), Target("vdb", 20 * GiB, "SB")], new PlanOptions());
+            Assert.Empty(Planner.CheckOrder(plan));
+            Assert.Equal(reference, plan.Steps.Select(s => s.Id).Order());
+            Assert.True(plan.Steps.FindIndex(s => s.Id == "lv-create:lv:vg0/pool") < plan.Steps.FindIndex(s => s.Id == "lv-create:lv:vg0/data"));
+            Assert.Equal("mount:/", plan.Steps.First(s => s.Kind == StepKinds.Mount).Id);
+        }
+    }
+
+    [Fact]
     public void Random_target_sizes_either_plan_soundly_or_refuse_with_numbers()
     {
         var rng = new Random(20261126);
