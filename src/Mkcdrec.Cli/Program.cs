@@ -15,7 +15,7 @@ root.Add(PlannedCommands.MkBackup());
 root.Add(PlannedCommands.MkRescue());
 root.Add(PlannedCommands.MkBackupOnly());
 root.Add(ArchiveCommands.Verify());
-root.Add(PlannedCommands.Recover());
+root.Add(RecoverCommands.Build());
 root.Add(PlannedCommands.Drill());
 root.Add(ArchiveCommands.Archive());
 

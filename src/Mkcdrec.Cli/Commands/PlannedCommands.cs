@@ -37,16 +37,6 @@ internal static class PlannedCommands
         new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
     });
 
-    public static Command Recover() => NotBuilt(new Command("recover", "In the rescue system: recreate the layout, restore the backup and make the machine boot.")
-    {
-        new Option<string>("--layout") { Description = "The layout file to recreate.", HelpName = "FILE" },
-        new Option<bool>("--plan") { Description = "Print the plan and change nothing." },
-        new Option<bool>("--layout-only") { Description = "Recreate the layout without restoring data." },
-        new Option<string[]>("--map") { Description = "Map a source disk to a target disk (repeatable).", HelpName = "SRC=DST" },
-        new Option<bool>("--yes") { Description = "Do not ask for confirmation." },
-        new Option<bool>("--unattended") { Description = "Never ask; refuse anything ambiguous." },
-    });
-
     public static Command Drill() => NotBuilt(new Command("drill", "Prove the rescue medium: boot it in QEMU against scratch disks, recover, boot the result, compare every file.")
     {
         new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF) instead of BIOS." },

@@ -1,0 +1,320 @@
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Planning;
+
+/// <summary>
+/// Maps the layout's source disks to the disks found: explicit --map first, then identity (WWN, serial), then equal
+/// size, then the only disk that fits, then largest to largest when the counts match. Anything else is ambiguous and
+/// refused with the --map syntax to choose. Excluded disks (boot medium, backup) are never targets.
+/// </summary>
+internal sealed class DiskMapper
+{
+    private readonly StorageGraph _g;
+    private readonly IReadOnlyList<TargetDisk> _targets;
+    private readonly PlanOptions _o;
+    private readonly Dictionary<string, TargetDisk> _map = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _reason = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
+
+    public DiskMapper(StorageGraph g, IReadOnlyList<TargetDisk> targets, PlanOptions o)
+    {
+        _g = g;
+        _targets = targets;
+        _o = o;
+    }
+
+    public List<string> Warnings { get; } = [];
+
+    /// <summary>Source disk id → target disk (missing and unused disks are absent).</summary>
+    public IReadOnlyDictionary<string, TargetDisk> Targets => _map;
+
+    public IReadOnlySet<string> MissingDisks => _missing;
+
+    /// <summary>The least bytes a target must have for <paramref name="d"/>.</summary>
+    public long MinimumFor(Disk d, TargetDisk t)
+    {
+        if (t.SizeBytes == d.SizeBytes && t.LogicalSectorSize == d.LogicalSectorSize)
+        {
+            return d.SizeBytes;
+        }
+
+        if (d.PartitionTable.Kind is PartitionTableKinds.Gpt or PartitionTableKinds.Mbr)
+        {
+            return PartitionSizer.MinimumBytes(_g, d, _o, t.LogicalSectorSize);
+        }
+
+        return _g.DeviceNeed(d.Id);
+    }
+
+    private bool Fits(Disk d, TargetDisk t) => t.SizeBytes >= MinimumFor(d, t);
+
+    /// <summary>Whether anything on the disk is to be recreated.</summary>
+    public bool HasContent(Disk d) => d.PartitionTable.Kind != PartitionTableKinds.None || _g.UsedBy(d.Id) is not null;
+
+    private IEnumerable<TargetDisk> Free => _targets.Where(t => !t.Excluded && !_map.Values.Contains(t));
+
+    private static string Describe(TargetDisk t) => $"{t.Path} ({Bytes.Format(t.SizeBytes)})";
+
+    private static string Describe(Disk d) => $"{d.Path} ({Bytes.Format(d.SizeBytes)})";
+
+    public List<DiskMapping> Map()
+    {
+        foreach (var m in _o.Maps)
+        {
+            Explicit(m);
+        }
+
+        var sources = _g.Layout.Disks.Where(d => !_map.ContainsKey(d.Id)).ToList();
+
+        // identity
+        foreach (var d in sources.ToList())
+        {
+            var byWwn = Norm(d.Wwn) is { } w ? _targets.FirstOrDefault(t => Norm(t.Wwn) == w) : null;
+            var bySerial = !string.IsNullOrWhiteSpace(d.Serial) ? _targets.FirstOrDefault(t => string.Equals(t.Serial?.Trim(), d.Serial.Trim(), StringComparison.Ordinal)) : null;
+            var t = byWwn ?? bySerial;
+            if (t is null || _map.Values.Contains(t))
+            {
+                continue;
+            }
+
+            if (t.Excluded)
+            {
+                Warnings.Add($"{t.Path} is the original {d.Path} (same {(byWwn is not null ? "WWN" : "serial")}) but {ExclusionReason(t)}: it is not used.");
+                continue;
+            }
+
+            if (!Fits(d, t))
+            {
+                throw PartitionSizer.TooSmall(d, t, MinimumFor(d, t), [], _g);
+            }
+
+            Assign(d, t, byWwn is not null ? MappingReasons.SameWwn : MappingReasons.SameSerial);
+            sources.Remove(d);
+        }
+
+        // disks with nothing to recreate are only mapped when asked to
+        foreach (var d in sources.Where(d => !HasContent(d)).ToList())
+        {
+            _reason[d.Id] = MappingReasons.Unused;
+            sources.Remove(d);
+        }
+
+        // equal size: sources and free targets of one size, paired in name order when the counts match
+        foreach (var group in sources.GroupBy(d => (d.SizeBytes, d.LogicalSectorSize)).ToList())
+        {
+            var same = Free.Where(t => t.SizeBytes == group.Key.SizeBytes && t.LogicalSectorSize == group.Key.LogicalSectorSize)
+                .OrderBy(t => t.KernelName, StringComparer.Ordinal).ToList();
+            var src = group.OrderBy(d => d.KernelName, StringComparer.Ordinal).ToList();
+            if (same.Count == src.Count)
+            {
+                for (var i = 0; i < src.Count; i++)
+                {
+                    Assign(src[i], same[i], MappingReasons.EqualSize);
+                    sources.Remove(src[i]);
+                }
+            }
+        }
+
+        // the only disk that fits
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var d in sources.ToList())
+            {
+                var fit = Free.Where(t => Fits(d, t)).ToList();
+                if (fit.Count == 1)
+                {
+                    Assign(d, fit[0], MappingReasons.OnlyFit);
+                    sources.Remove(d);
+                    changed = true;
+                }
+            }
+        }
+
+        // disks nothing fits: missing (degraded arrays) or refused
+        foreach (var d in sources.ToList())
+        {
+            if (Free.Any(t => Fits(d, t)))
+            {
+                continue;
+            }
+
+            if (CanBeMissing(d))
+            {
+                _missing.Add(d.Id);
+                _reason[d.Id] = MappingReasons.Missing;
+                Warnings.Add($"No disk for {Describe(d)}: its RAID arrays are created degraded (add a disk later with mdadm --add).");
+                sources.Remove(d);
+                continue;
+            }
+
+            var largest = Free.OrderByDescending(t => t.SizeBytes).FirstOrDefault();
+            if (largest is not null)
+            {
+                throw PartitionSizer.TooSmall(d, largest, MinimumFor(d, largest), [], _g);
+            }
+
+            throw new MkcdrecException(ExitCode.Refused,
+                $"There is no disk to recreate {Describe(d)} on: " + (_targets.Count == 0 ? "no disks were found." :
+                    "every disk found is used or excluded (" + string.Join(", ", _targets.Select(t => Describe(t) + (t.Excluded ? ": " + ExclusionReason(t) : ""))) + ")."),
+                "Attach a disk of at least " + Bytes.Format(MinimumForAny(d)) + $" and run the command again, or map it with --map {d.Path}=DST.");
+        }
+
+        if (sources.Count > 0)
+        {
+            var fitting = Free.Where(t => sources.Any(s => Fits(s, t))).ToList();
+            var bySize = sources.OrderByDescending(d => d.SizeBytes).ThenBy(d => d.KernelName, StringComparer.Ordinal).ToList();
+            var tBySize = fitting.OrderByDescending(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).ToList();
+            if (bySize.Count == tBySize.Count && bySize.Zip(tBySize).All(x => Fits(x.First, x.Second)))
+            {
+                foreach (var (d, t) in bySize.Zip(tBySize))
+                {
+                    Assign(d, t, MappingReasons.LargestToLargest);
+                }
+            }
+            else
+            {
+                var lines = sources.Select(d => $"{Describe(d)} could go on " + string.Join(" or ", Free.Where(t => Fits(d, t)).Select(Describe)));
+                var example = sources[0].Path + "=" + (Free.FirstOrDefault(t => Fits(sources[0], t))?.Path ?? "/dev/DST");
+                throw new MkcdrecException(ExitCode.Refused,
+                    "The disk mapping is ambiguous: " + string.Join("; ", lines) + ".",
+                    $"Choose with --map SRC=DST for each of these disks, e.g. --map {example}. Nothing was changed.");
+            }
+        }
+
+        return _g.Layout.Disks.Select(d => new DiskMapping
+        {
+            SourceId = d.Id,
+            SourcePath = d.Path,
+            SourceSizeBytes = d.SizeBytes,
+            TargetPath = _map.GetValueOrDefault(d.Id)?.Path,
+            TargetSizeBytes = _map.GetValueOrDefault(d.Id)?.SizeBytes,
+            Reason = _reason.GetValueOrDefault(d.Id) ?? MappingReasons.Unused,
+            Missing = _missing.Contains(d.Id),
+        }).ToList();
+    }
+
+    private long MinimumForAny(Disk d) =>
+        MinimumFor(d, new TargetDisk { SizeBytes = -1, LogicalSectorSize = d.LogicalSectorSize });
+
+    private void Assign(Disk d, TargetDisk t, string reason)
+    {
+        _map[d.Id] = t;
+        _reason[d.Id] = reason;
+    }
+
+    private static string ExclusionReason(TargetDisk t) =>
+        t.ExcludedBecause ?? (t.HoldsBackup ? "it holds the backup" : t.InUse ? "it is in use" : "it is the boot medium");
+
+    private void Explicit(string spec)
+    {
+        var eq = spec.IndexOf('=');
+        if (eq <= 0 || eq == spec.Length - 1)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"'--map {spec}' is not of the form SRC=DST.",
+                "Write --map SOURCE=TARGET, e.g. --map /dev/sda=/dev/vdb (SOURCE: the disk's path, name or id in the layout).");
+        }
+
+        var srcName = spec[..eq].Trim();
+        var dstName = spec[(eq + 1)..].Trim();
+        var src = FindSource(srcName) ?? throw new MkcdrecException(ExitCode.Refused,
+            $"--map {spec}: the layout has no disk '{srcName}'. Its disks: " + string.Join(", ", _g.Layout.Disks.Select(d => $"{d.Path} ({d.Id})")) + ".",
+            "Name a source disk by its path, kernel name or id as 'mkcdrec layout show FILE' lists them.");
+        var dst = FindTarget(dstName) ?? throw new MkcdrecException(ExitCode.Refused,
+            $"--map {spec}: '{dstName}' is not a disk of this machine. Disks found: " + (_targets.Count == 0 ? "none" : string.Join(", ", _targets.Select(Describe))) + ".",
+            "Name the target as /dev/NAME or /dev/disk/by-id/…; 'lsblk -d' lists the disks.");
+        if (dst.Excluded)
+        {
+            throw new MkcdrecException(ExitCode.Refused, $"--map {spec}: {dst.Path} is never a target: {ExclusionReason(dst)}.",
+                "Choose another disk; recovering onto it would destroy what the recovery needs.");
+        }
+
+        if (_map.ContainsKey(src.Id))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--map {spec}: {src.Path} is mapped twice.", "Give one --map per source disk.");
+        }
+
+        var other = _map.FirstOrDefault(kv => kv.Value == dst);
+        if (other.Key is not null)
+        {
+            throw new MkcdrecException(ExitCode.Refused,
+                $"--map {spec}: {dst.Path} is already the target of {_g.Disks[other.Key].Path}; two source disks cannot go onto one disk.",
+                "Map each source disk to a different target disk.");
+        }
+
+        if (!Fits(src, dst))
+        {
+            throw PartitionSizer.TooSmall(src, dst, MinimumFor(src, dst), [], _g);
+        }
+
+        Assign(src, dst, MappingReasons.Explicit);
+    }
+
+    private Disk? FindSource(string name)
+    {
+        var bare = name.StartsWith("/dev/", StringComparison.Ordinal) ? name[5..] : name;
+        return _g.Layout.Disks.FirstOrDefault(d => d.Path == name || d.KernelName == bare || d.Id == name || d.Id == "disk:" + name
+            || d.ByIdLinks.Contains(name) || (d.Serial is not null && d.Serial == name) || (Norm(d.Wwn) is { } w && w == Norm(name)));
+    }
+
+    private TargetDisk? FindTarget(string name)
+    {
+        var bare = name.StartsWith("/dev/", StringComparison.Ordinal) ? name[5..] : name;
+        return _targets.FirstOrDefault(t => t.Path == name || t.KernelName == bare || t.ByIdLinks.Contains(name)
+            || t.ByIdLinks.Any(l => l.EndsWith("/" + name, StringComparison.Ordinal)));
+    }
+
+    /// <summary>WWNs appear as "0x5000…", "naa.5000…", "wwn-0x5000…": compare the hex digits.</summary>
+    internal static string? Norm(string? wwn)
+    {
+        if (string.IsNullOrWhiteSpace(wwn))
+        {
+            return null;
+        }
+
+        var s = wwn.Trim().ToLowerInvariant();
+        foreach (var prefix in new[] { "wwn-", "naa.", "eui.", "t10.", "0x" })
+        {
+            if (s.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                s = s[prefix.Length..];
+            }
+        }
+
+        return s.Length == 0 ? null : s;
+    }
+
+    /// <summary>A disk may be missing when everything on it is a member of an md array that stays usable without it.</summary>
+    private bool CanBeMissing(Disk d)
+    {
+        var ids = new List<string>();
+        if (_g.UsedBy(d.Id) is not null)
+        {
+            ids.Add(d.Id);
+        }
+
+        ids.AddRange(d.Partitions.Where(p => p.Kind != PartitionKinds.Extended && _g.UsedBy(p.Id) is not null).Select(p => p.Id));
+        if (ids.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var id in ids)
+        {
+            var md = _g.Layout.MdArrays.FirstOrDefault(m => m.Members.Any(x => x.DeviceId == id));
+            if (md is null)
+            {
+                return false;
+            }
+
+            var missingMembers = md.Members.Count(x => !x.Spare && _g.DisksUnder(x.DeviceId).Any(di => di == d.Id || _missing.Contains(di)));
+            if (missingMembers > StorageGraph.Redundancy(md))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

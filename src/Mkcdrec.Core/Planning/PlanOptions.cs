@@ -1,0 +1,44 @@
+namespace Mkcdrec.Core.Planning;
+
+/// <summary>What the user asked for when planning a recovery.</summary>
+public sealed class PlanOptions
+{
+    public const string DefaultTargetRoot = "/mnt/local";
+
+    /// <summary>Explicit mappings "SRC=DST" (SRC: the source disk's path, kernel name or id; DST: a target disk's path).</summary>
+    public IReadOnlyList<string> Maps { get; init; } = [];
+
+    /// <summary>Where the filesystems are mounted for the restore.</summary>
+    public string TargetRoot { get; init; } = DefaultTargetRoot;
+
+    /// <summary>Also scale ESP, BIOS boot, /boot and swap when disk sizes differ (default: they keep their size).</summary>
+    public bool ResizeFixed { get; init; }
+
+    /// <summary>Shrinking keeps a filesystem at least max(used × this, used + <see cref="ShrinkMarginBytes"/>).</summary>
+    public double ShrinkMarginFactor { get; init; } = 1.15;
+
+    public long ShrinkMarginBytes { get; init; } = 256L << 20;
+
+    /// <summary>Partition alignment when sizes change.</summary>
+    public long AlignmentBytes { get; init; } = 1L << 20;
+}
+
+/// <summary>Byte counts as humans read them: "38.2 GiB", "30 GiB", "512 MiB".</summary>
+public static class Bytes
+{
+    public static string Format(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        double v = bytes;
+        var u = 0;
+        while (Math.Abs(v) >= 1024 && u < units.Length - 1)
+        {
+            v /= 1024;
+            u++;
+        }
+
+        var rounded = Math.Round(v, 1);
+        return (rounded == Math.Floor(rounded) ? ((long)rounded).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : rounded.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)) + " " + units[u];
+    }
+}

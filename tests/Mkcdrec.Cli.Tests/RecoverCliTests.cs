@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace Mkcdrec.Cli.Tests;
+
+/// <summary>`mkcdrec recover --plan` as a user meets it: prints the plan, changes nothing, refuses with exit 7 and what to do.</summary>
+public sealed class RecoverCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-recover-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliTests.Mkcdrec(args);
+
+    private static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "layout-gpt.json");
+
+    private string Disks(params (string Name, long Size)[] disks)
+    {
+        var path = Path.Combine(_dir, "disks.json");
+        File.WriteAllText(path, "[" + string.Join(",", disks.Select(d => $"{{\"path\":\"/dev/{d.Name}\",\"kernelName\":\"{d.Name}\",\"sizeBytes\":{d.Size},\"logicalSectorSize\":512}}")) + "]");
+        return path;
+    }
+
+    [Fact]
+    public void Plan_prints_the_mapping_and_the_steps_and_exits_0()
+    {
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30)));
+        Assert.True(code == 0, e);
+        Assert.Contains("/dev/loop0", o);
+        Assert.Contains("/dev/vdb", o);
+        Assert.Contains("$ wipefs --all --force /dev/vdb", o);
+        Assert.Contains("$ mkfs.ext4 -F -U 6469b6c2-38d1-40c1-b8f5-1e0019a7fff2", o);
+        Assert.Contains("$ mount -t ext4 /dev/vdb2 /mnt/local/tmp/tmp.liNChlvZFj/m1", o);
+    }
+
+    [Fact]
+    public void Plan_json_is_a_plan_document()
+    {
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--json", "--target-root", "/target", "--target-disks", Disks(("vdb", 2L << 30)));
+        Assert.True(code == 0, e);
+        using var doc = JsonDocument.Parse(o);
+        Assert.Equal("/target", doc.RootElement.GetProperty("targetRoot").GetString());
+        var steps = doc.RootElement.GetProperty("steps");
+        Assert.Equal("wipe", steps[0].GetProperty("kind").GetString());
+        Assert.Equal("exact", doc.RootElement.GetProperty("mappings")[0].GetProperty("resize").GetString());
+        Assert.Contains(steps.EnumerateArray(), s => s.TryGetProperty("partitionTable", out _));
+    }
+
+    [Fact]
+    public void Map_to_a_disk_that_does_not_exist_exits_7_naming_it()
+    {
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--map", "loop0=/dev/nosuchdisk", "--target-disks", Disks(("vdb", 3L << 30)));
+        Assert.Equal(7, code);
+        Assert.Contains("/dev/nosuchdisk", e);
+        Assert.Contains("what to do", e);
+    }
+
+    [Fact]
+    public void Ambiguous_disks_exit_7_with_the_map_syntax()
+    {
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
+        Assert.Equal(7, code);
+        Assert.Contains("--map /dev/loop0=", e);
+
+        var (ok, o, _) = Run("recover", "--layout", Fixture, "--plan", "--map", "loop0=vdc", "--target-disks", Disks(("vdb", 3L << 30), ("vdc", 4L << 30)));
+        Assert.Equal(0, ok);
+        Assert.Contains("explicit --map", o);
+    }
+
+    [Fact]
+    public void Excluded_disk_is_refused_as_a_target()
+    {
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--plan", "--exclude-disk", "/dev/vdb", "--map", "loop0=/dev/vdb", "--target-disks", Disks(("vdb", 3L << 30)));
+        Assert.Equal(7, code);
+        Assert.Contains("never a target", e);
+    }
+
+    [Theory]
+    [InlineData("recover", "--layout", "LAYOUT")]
+    [InlineData("recover", "--layout", "LAYOUT", "--plan", "--layout-only")]
+    public void Recovering_itself_is_not_built_yet(params string[] args)
+    {
+        var (code, _, e) = Run(args.Select(a => a == "LAYOUT" ? Fixture : a).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("not built yet", e);
+        Assert.Contains("nothing was changed", e);
+    }
+}
