@@ -393,23 +393,13 @@ public sealed class LayoutCapture
                 disk.PartitionTable.GptEntryCount = g.EntryCount;
                 foreach (var p in g.Partitions.OrderBy(p => p.Number))
                 {
-                    var kn = KernelPartName(p.Number);
-                    disk.Partitions.Add(new Partition
-                    {
-                        Id = $"{disk.Id}/p{p.Number}",
-                        Number = p.Number,
-                        KernelName = kn,
-                        Path = "/dev/" + kn,
-                        Kind = PartitionKinds.Gpt,
-                        StartSector = p.FirstLba,
-                        SizeSectors = p.LastLba - p.FirstLba + 1,
-                        SizeBytes = (p.LastLba - p.FirstLba + 1) * disk.LogicalSectorSize,
-                        TypeGuid = p.TypeGuid,
-                        TypeName = PartitionTypes.Name(p.TypeGuid),
-                        PartUuid = p.UniqueGuid.ToString(),
-                        Name = p.Name,
-                        Attributes = p.Attributes,
-                    });
+                    var part = NewPartition(disk, KernelPartName(p.Number), p.Number, PartitionKinds.Gpt, p.FirstLba, p.LastLba - p.FirstLba + 1);
+                    part.TypeGuid = p.TypeGuid;
+                    part.TypeName = PartitionTypes.Name(p.TypeGuid);
+                    part.PartUuid = p.UniqueGuid.ToString();
+                    part.Name = p.Name;
+                    part.Attributes = p.Attributes;
+                    disk.Partitions.Add(part);
                 }
 
                 break;
@@ -419,22 +409,13 @@ public sealed class LayoutCapture
                 disk.PartitionTable.MbrDiskId = m.DiskSignature.ToString("x8", CultureInfo.InvariantCulture);
                 foreach (var p in m.Partitions.OrderBy(p => p.Number))
                 {
-                    var kn = KernelPartName(p.Number);
-                    disk.Partitions.Add(new Partition
-                    {
-                        Id = $"{disk.Id}/p{p.Number}",
-                        Number = p.Number,
-                        KernelName = kn,
-                        Path = "/dev/" + kn,
-                        Kind = p.IsLogical ? PartitionKinds.Logical : p.IsExtended ? PartitionKinds.Extended : PartitionKinds.Primary,
-                        StartSector = p.StartLba,
-                        SizeSectors = p.SectorCount,
-                        SizeBytes = p.SectorCount * disk.LogicalSectorSize,
-                        MbrType = p.Type.ToString("x2", CultureInfo.InvariantCulture),
-                        TypeName = PartitionTypes.Name(p.Type),
-                        PartUuid = $"{m.DiskSignature:x8}-{p.Number:x2}",
-                        Bootable = p.Bootable,
-                    });
+                    var kind = p.IsLogical ? PartitionKinds.Logical : p.IsExtended ? PartitionKinds.Extended : PartitionKinds.Primary;
+                    var part = NewPartition(disk, KernelPartName(p.Number), p.Number, kind, p.StartLba, p.SectorCount);
+                    part.MbrType = p.Type.ToString("x2", CultureInfo.InvariantCulture);
+                    part.TypeName = PartitionTypes.Name(p.Type);
+                    part.PartUuid = $"{m.DiskSignature:x8}-{p.Number:x2}";
+                    part.Bootable = p.Bootable;
+                    disk.Partitions.Add(part);
                 }
 
                 break;
@@ -461,6 +442,18 @@ public sealed class LayoutCapture
             Note(disk.Path, $"the kernel has partition {kernelParts[n]} that is not in the on-disk table.");
         }
     }
+
+    private static Partition NewPartition(Disk disk, string kernelName, int number, string kind, long start, long sectors) => new()
+    {
+        Id = $"{disk.Id}/p{number}",
+        Number = number,
+        KernelName = kernelName,
+        Path = "/dev/" + kernelName,
+        Kind = kind,
+        StartSector = start,
+        SizeSectors = sectors,
+        SizeBytes = sectors * disk.LogicalSectorSize,
+    };
 
     private void Note(string where, string what)
     {
