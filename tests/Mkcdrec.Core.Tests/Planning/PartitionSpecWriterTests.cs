@@ -57,6 +57,18 @@ public sealed class PartitionSpecWriterTests
                     ? g.Partitions.Select(p => (p.Number, p.FirstLba, p.SectorCount)).ToList()
                     : back.Mbr!.Partitions.Select(p => (p.Number, p.StartLba, p.SectorCount)).ToList();
                 Assert.Equal(spec.Partitions.Select(p => (p.Number, p.StartSector, p.SizeSectors)).OrderBy(x => x.Number), got.OrderBy(x => x.Number));
+
+                // The peers agree the planned table is sound.
+                if (spec.Kind == PartitionTableKinds.Gpt)
+                {
+                    var v = Mkcdrec.Tests.Shared.Tool.Run("sgdisk", "-v", file);
+                    Assert.True(v.StdOut.Contains("No problems found", StringComparison.Ordinal), $"sgdisk -v on the planned table of {name}:\n{v.StdOut}{v.StdErr}");
+                }
+                else
+                {
+                    var v = Mkcdrec.Tests.Shared.Tool.Run("sfdisk", "--verify", file);
+                    Assert.True(v.ExitCode == 0 && !v.StdOut.Contains("overlap", StringComparison.OrdinalIgnoreCase), $"sfdisk --verify on the planned table of {name}:\n{v.StdOut}{v.StdErr}");
+                }
             }
             finally
             {
