@@ -83,7 +83,21 @@ internal static class RecoverCommands
             }
 
             using var ctx = CliContext.Create(p, execute ? "recover-layout" : "recover-plan");
-            var doc = LayoutWorkflows.Load(p.GetValue(layout)!);
+            var layoutPath = p.GetValue(layout)!;
+            string? requestKey = null;
+            if (execute)
+            {
+                requestKey = RecoverJournal.RequestKeyOf(File.Exists(layoutPath) ? File.ReadAllText(layoutPath) : "",
+                    [.. (p.GetValue(map) ?? []).Select(m => "map=" + m), "root=" + p.GetValue(targetRoot), "fixed=" + p.GetValue(resizeFixed),
+                     .. (p.GetValue(exclude) ?? []).Select(x => "exclude=" + x), .. (p.GetValue(backup) ?? []).Select(x => "backup=" + x)]);
+                if (RecoverJournal.Load(p.GetValue(journal)!) is { Plan: { } saved } j && j.RequestKey == requestKey)
+                {
+                    Console.WriteLine($"Resuming the recovery recorded in {p.GetValue(journal)} with the plan saved there ({j.CompletedSteps.Count} of {saved.Steps.Count} step(s) done).");
+                    return Execute(ctx, saved, requestKey, p.GetValue(yes), p.GetValue(unattended), p.GetValue(keyFile), p.GetValue(noMount), p.GetValue(journal)!);
+                }
+            }
+
+            var doc = LayoutWorkflows.Load(layoutPath);
             var file = p.GetValue(targets);
             var disks = file is not null
                 ? PlanSerializer.DeserializeTargetDisks(File.ReadAllText(file), file)
@@ -108,7 +122,7 @@ internal static class RecoverCommands
             ctx.Log.Info($"plan: {result.Steps.Count} steps for {result.Mappings.Count(m => m.TargetPath is not null)} disk(s)");
             if (execute)
             {
-                return Execute(ctx, result, p.GetValue(yes), p.GetValue(unattended), p.GetValue(keyFile), p.GetValue(noMount), p.GetValue(journal)!);
+                return Execute(ctx, result, requestKey, p.GetValue(yes), p.GetValue(unattended), p.GetValue(keyFile), p.GetValue(noMount), p.GetValue(journal)!);
             }
 
             Console.Write(ctx.Json ? PlanSerializer.Serialize(result) + "\n" : PlanRenderer.Render(result));
@@ -117,7 +131,7 @@ internal static class RecoverCommands
         return cmd;
     }
 
-    private static int Execute(CliContext ctx, RecoveryPlan plan, bool yes, bool unattended, string? keyFile, bool noMount, string journal)
+    private static int Execute(CliContext ctx, RecoveryPlan plan, string? requestKey, bool yes, bool unattended, string? keyFile, bool noMount, string journal)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -139,6 +153,7 @@ internal static class RecoverCommands
         var r = executor.Execute(plan, new ExecutorOptions
         {
             JournalPath = journal,
+            RequestKey = requestKey,
             NoMount = noMount,
             Yes = yes,
             KeyFile = keyFile,

@@ -36,6 +36,9 @@ public sealed class ExecutorOptions
     /// <summary>How long to wait for partition device nodes after writing a table.</summary>
     public TimeSpan DeviceTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Stored in the journal with the plan so a rerun of the same request resumes with the same plan (see <see cref="RecoverJournal.RequestKey"/>).</summary>
+    public string? RequestKey { get; init; }
+
     /// <summary>Progress lines for the human (one per step); the log gets everything anyway.</summary>
     public Action<string>? Report { get; init; }
 }
@@ -76,6 +79,8 @@ public sealed partial class PlanExecutor
         }
 
         journal ??= new RecoverJournal { PlanHash = hash };
+        journal.RequestKey = options.RequestKey;
+        journal.Plan = plan;
         var done = new HashSet<string>(journal.CompletedSteps, StringComparer.Ordinal);
         var toRun = plan.Steps.Where(s => options.Phases.Contains(s.Phase) && !done.Contains(s.Id) && !(options.NoMount && s.Kind == StepKinds.Mount)).ToList();
         if (done.Count > 0)

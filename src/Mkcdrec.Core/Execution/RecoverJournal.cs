@@ -21,6 +21,13 @@ public sealed class RecoverJournal
 
     public List<string> CompletedSteps { get; set; } = [];
 
+    /// <summary>What the plan was made from (layout file contents and planning options, see <see cref="RequestKeyOf"/>): a rerun
+    /// with the same request resumes with <see cref="Plan"/> instead of planning again (the disks it made are in use by then).</summary>
+    public string? RequestKey { get; set; }
+
+    /// <summary>The plan being run.</summary>
+    public RecoveryPlan? Plan { get; set; }
+
     public DateTimeOffset Updated { get; set; }
 
     /// <summary>The plan's identity for the journal: its target root and steps (ids, devices, commands, tables), not the disks' momentary state.</summary>
@@ -30,6 +37,10 @@ public sealed class RecoverJournal
         var json = PlanSerializer.Serialize(only);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
     }
+
+    /// <summary>A key for "the same recovery request": SHA-256 over the layout text and the planning options.</summary>
+    public static string RequestKeyOf(string layoutText, IEnumerable<string> options) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(layoutText + "\n\0" + string.Join("\0", options))));
 
     /// <summary>Reads the journal at <paramref name="path"/>; null when there is none or it is unreadable.</summary>
     public static RecoverJournal? Load(string path)
@@ -66,7 +77,7 @@ public sealed class RecoverJournal
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RecoverJournal))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext
 {
