@@ -23,6 +23,8 @@ public sealed class PlanExecutorTests : IDisposable
 
         public List<string> KeyFileContents { get; } = [];
 
+        public List<UnixFileMode> KeyFileModes { get; } = [];
+
         public ProcessResult Run(ProcessRequest request)
         {
             Calls.Add(request);
@@ -32,7 +34,7 @@ public sealed class PlanExecutorTests : IDisposable
                 KeyFileContents.Add(File.ReadAllText(request.Arguments[i + 1]));
                 if (!OperatingSystem.IsWindows())
                 {
-                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(request.Arguments[i + 1]));
+                    KeyFileModes.Add(File.GetUnixFileMode(request.Arguments[i + 1]));
                 }
             }
 
@@ -206,6 +208,7 @@ public sealed class PlanExecutorTests : IDisposable
         Assert.NotEmpty(asked);
         Assert.NotEmpty(runner.KeyFileContents);
         Assert.All(runner.KeyFileContents, c => Assert.Equal(secret, c));
+        Assert.All(runner.KeyFileModes, m => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, m));
         Assert.DoesNotContain(runner.Calls, c => c.CommandLine.Contains(secret, StringComparison.Ordinal) || c.CommandLine.Contains("{keyfile:", StringComparison.Ordinal));
         Assert.DoesNotContain(log.Lines, l => l.Contains(secret, StringComparison.Ordinal));
         var keyPaths = runner.Calls.Select(c => c.Arguments.ToList()).Where(a => a.Contains("--key-file")).Select(a => a[a.IndexOf("--key-file") + 1]).Distinct().ToList();
@@ -229,7 +232,8 @@ public sealed class PlanExecutorTests : IDisposable
     {
         var (plan, runner, _, _, ex) = Setup("gpt", _dir);
         ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, NoMount = true });
-        Assert.DoesNotContain(runner.Calls, c => c.FileName == "mount");
+        Assert.Contains(plan.Steps, s => s.Kind == StepKinds.Mount);
+        Assert.DoesNotContain(runner.Calls, c => c.FileName == "mount" && c.Arguments[^1].StartsWith(plan.TargetRoot, StringComparison.Ordinal));
         Assert.Contains(runner.Calls, c => c.FileName.StartsWith("mkfs", StringComparison.Ordinal));
     }
 }
