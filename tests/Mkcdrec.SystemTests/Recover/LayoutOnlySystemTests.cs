@@ -147,4 +147,28 @@ public sealed class LayoutOnlySystemTests(GuestFixture guest)
         Assert.Contains("untouched", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("--yes", r.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_failed_step_stops_the_run_naming_it_and_a_rerun_resumes_after_the_completed_steps()
+    {
+        _vm.WipeDisks();
+        var r = _vm.RunChecked(BuildSource + "\nset +e\n" +
+            "mkdir -p /tmp/failbin; printf '#!/bin/sh\\necho \"mkswap: simulated failure\" >&2\\nexit 3\\n' > /tmp/failbin/mkswap; chmod +x /tmp/failbin/mkswap\n" +
+            Section("FAILED", "PATH=/tmp/failbin:$PATH mkcdrec recover --layout /tmp/src.json --layout-only --no-mount --map $SCRATCH0=$SCRATCH1 --yes --journal /tmp/j4.json; echo rc=$?") +
+            Section("JOURNAL", "cat /tmp/j4.json") +
+            Section("RESUMED", "mkcdrec recover --layout /tmp/src.json --layout-only --no-mount --map $SCRATCH0=$SCRATCH1 --yes --journal /tmp/j4.json; echo rc=$?") +
+            Section("BLKID", "blkid -p -o value -s TYPE ${SCRATCH1}3") +
+            Section("SGDISK", "sgdisk -v $SCRATCH1"), Long);
+        var s = Split(r.Stdout);
+        Assert.Contains("rc=6", s["FAILED"], StringComparison.Ordinal);
+        Assert.Contains("mkswap:", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("simulated failure", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"completedSteps\"", s["JOURNAL"], StringComparison.Ordinal);
+        Assert.DoesNotContain("mkswap:", s["JOURNAL"].Split("\"plan\"")[0], StringComparison.Ordinal);
+        Assert.Contains("Resuming", s["RESUMED"], StringComparison.Ordinal);
+        Assert.Contains("already done (journal), skipped", s["RESUMED"], StringComparison.Ordinal);
+        Assert.Contains("rc=0", s["RESUMED"], StringComparison.Ordinal);
+        Assert.Equal("swap", s["BLKID"].Trim());
+        Assert.Contains("No problems found", s["SGDISK"], StringComparison.Ordinal);
+    }
 }
