@@ -74,9 +74,16 @@ public sealed class RecoverCliTests : IDisposable
         Assert.Contains("never a target", e);
     }
 
+    [Fact]
+    public void Layout_only_runs_on_this_machines_disks_not_on_a_list()
+    {
+        var (code, _, e) = Run("recover", "--layout", Fixture, "--layout-only", "--yes", "--target-disks", Disks(("vdb", 3L << 30)));
+        Assert.Equal(2, code);
+        Assert.Contains("--target-disks only works with --plan", e);
+    }
+
     [Theory]
     [InlineData("recover", "--layout", "LAYOUT")]
-    [InlineData("recover", "--layout", "LAYOUT", "--plan", "--layout-only")]
     public void Recovering_itself_is_not_built_yet(params string[] args)
     {
         var (code, _, e) = Run(args.Select(a => a == "LAYOUT" ? Fixture : a).ToArray());

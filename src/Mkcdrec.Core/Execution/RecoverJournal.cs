@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Execution;
+
+/// <summary>
+/// What an interrupted recovery already did: the hash of the plan it ran and the ids of the steps that completed.
+/// A rerun of the same plan skips those steps; a different plan discards the journal.
+/// </summary>
+public sealed class RecoverJournal
+{
+    public const string DefaultPath = "/var/lib/mkcdrec/recover-journal.json";
+
+    public int FormatVersion { get; set; } = 1;
+
+    /// <summary>SHA-256 (hex) of the plan's target root and steps (see <see cref="HashOf"/>).</summary>
+    public string PlanHash { get; set; } = "";
+
+    public List<string> CompletedSteps { get; set; } = [];
+
+    /// <summary>What the plan was made from (layout file contents and planning options, see <see cref="RequestKeyOf"/>): a rerun
+    /// with the same request resumes with <see cref="Plan"/> instead of planning again (the disks it made are in use by then).</summary>
+    public string? RequestKey { get; set; }
+
+    /// <summary>The plan being run.</summary>
+    public RecoveryPlan? Plan { get; set; }
+
+    public DateTimeOffset Updated { get; set; }
+
+    /// <summary>The plan's identity for the journal: its target root and steps (ids, devices, commands, tables), not the disks' momentary state.</summary>
+    public static string HashOf(RecoveryPlan plan)
+    {
+        var only = new RecoveryPlan { FormatVersion = plan.FormatVersion, TargetRoot = plan.TargetRoot, Steps = plan.Steps };
+        var json = PlanSerializer.Serialize(only);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>A key for "the same recovery request": SHA-256 over the layout text and the planning options.</summary>
+    public static string RequestKeyOf(string layoutText, IEnumerable<string> options) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(layoutText + "\n\0" + string.Join("\0", options))));
+
+    /// <summary>Reads the journal at <paramref name="path"/>; null when there is none or it is unreadable.</summary>
+    public static RecoverJournal? Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), JournalJsonContext.Default.RecoverJournal);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes atomically (temporary file, then rename), so a crash never leaves half a journal.</summary>
+    public void Save(string path)
+    {
+        Updated = DateTimeOffset.UtcNow;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var tmp = path + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            f.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, JournalJsonContext.Default.RecoverJournal) + "\n"));
+            f.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RecoverJournal))]
+internal sealed partial class JournalJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,239 @@
+using Mkcdrec.Core.Execution;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Tests.Planning;
+using Mkcdrec.Formats.Partitioning;
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Tests.Execution;
+
+public sealed class PlanExecutorTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-exec-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string JournalPath => Path.Combine(_dir, "journal.json");
+
+    /// <summary>Records every command; fails the ones <see cref="FailWhen"/> picks.</summary>
+    private sealed class FakeRunner : IProcessRunner
+    {
+        public List<ProcessRequest> Calls { get; } = [];
+
+        public Func<ProcessRequest, bool> FailWhen { get; set; } = _ => false;
+
+        public List<string> KeyFileContents { get; } = [];
+
+        public List<UnixFileMode> KeyFileModes { get; } = [];
+
+        public ProcessResult Run(ProcessRequest request)
+        {
+            Calls.Add(request);
+            var i = request.Arguments.ToList().IndexOf("--key-file");
+            if (i >= 0 && File.Exists(request.Arguments[i + 1]))
+            {
+                KeyFileContents.Add(File.ReadAllText(request.Arguments[i + 1]));
+                if (!OperatingSystem.IsWindows())
+                {
+                    KeyFileModes.Add(File.GetUnixFileMode(request.Arguments[i + 1]));
+                }
+            }
+
+            return FailWhen(request)
+                ? new ProcessResult(1, "", "mkfs.ext4: Device size reported to be zero.", TimeSpan.FromMilliseconds(3))
+                : new ProcessResult(0, "ok", "", TimeSpan.FromMilliseconds(1));
+        }
+
+        public bool CanRun(string program) => true;
+    }
+
+    /// <summary>Disks are sparse files in the test directory; every partition node "appears" at once.</summary>
+    private sealed class FakeBlocks(string dir, Dictionary<string, long> sizes) : IBlockDevices
+    {
+        public List<string> Written { get; } = [];
+
+        public string FileOf(string device) => Path.Combine(dir, device.Replace('/', '_'));
+
+        public (long SizeBytes, int LogicalSectorSize) Probe(string device) => (sizes[device], 512);
+
+        public Stream OpenForWrite(string device)
+        {
+            Written.Add(device);
+            var fs = new FileStream(FileOf(device), FileMode.OpenOrCreate, FileAccess.ReadWrite);
+            fs.SetLength(sizes[device]);
+            return fs;
+        }
+
+        public bool RereadPartitions(string device) => true;
+
+        public bool WaitForDevices(IReadOnlyList<string> paths, TimeSpan timeout) => true;
+    }
+
+    private sealed class ListLog : ILog
+    {
+        public List<string> Lines { get; } = [];
+
+        public void Info(string message) => Lines.Add(message);
+
+        public void Warn(string message) => Lines.Add(message);
+
+        public void Debug(string message) => Lines.Add(message);
+    }
+
+    private static (RecoveryPlan Plan, FakeRunner Runner, FakeBlocks Blocks, ListLog Log, PlanExecutor Executor) Setup(string fixture, string dir)
+    {
+        var (_, plan) = PlannerStepsTests.Make(fixture);
+        var sizes = plan.TargetDisks.ToDictionary(d => d.Path, d => d.SizeBytes);
+        var runner = new FakeRunner();
+        var blocks = new FakeBlocks(dir, sizes);
+        var log = new ListLog();
+        return (plan, runner, blocks, log, new PlanExecutor(runner, blocks, log));
+    }
+
+    private ExecutorOptions Options(bool yes = true, string? keyFile = null, Func<string, string>? ask = null, Func<string, bool>? confirm = null) =>
+        new() { JournalPath = JournalPath, Yes = yes, KeyFile = keyFile, AskPassphrase = ask, Confirm = confirm };
+
+    private static List<string> Expected(RecoveryPlan plan) =>
+        [.. plan.Steps.Where(s => s.Phase == StepPhases.Layout).SelectMany(s => s.Commands).Select(c => c.Argv[0])];
+
+    [Fact]
+    public void Steps_run_in_order_and_the_table_is_written_by_our_writer()
+    {
+        var (plan, runner, blocks, log, ex) = Setup("gpt", _dir);
+        var r = ex.Execute(plan, Options());
+        Assert.Equal(Expected(plan), runner.Calls.Select(c => c.FileName));
+        Assert.Equal(plan.Steps.Count(s => s.Phase == StepPhases.Layout), r.Ran);
+        Assert.Equal(plan.Steps.Count(s => s.Phase != StepPhases.Layout), r.SkippedOtherPhase);
+
+        var spec = plan.Steps.Single(s => s.PartitionTable is not null).PartitionTable!;
+        Assert.Equal([spec.Device], blocks.Written);
+        using var f = File.OpenRead(blocks.FileOf(spec.Device));
+        var back = PartitionTableReader.Read(f, 512, spec.DeviceSizeBytes).Gpt!;
+        Assert.Equal(spec.DiskGuid, back.DiskGuid);
+        Assert.Equal(spec.Partitions.Select(p => (p.Number, p.StartSector, p.SizeSectors, p.PartUuid)),
+            back.Partitions.OrderBy(p => p.Number).Select(p => (p.Number, p.FirstLba, p.SectorCount, (Guid?)p.UniqueGuid)));
+
+        // Each command line and its timing are in the log.
+        Assert.Contains(log.Lines, l => l.Contains("run: wipefs --all --force", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("  exit 0 after", StringComparison.Ordinal));
+        var journal = RecoverJournal.Load(JournalPath)!;
+        Assert.Equal(RecoverJournal.HashOf(plan), journal.PlanHash);
+        Assert.Equal(plan.Steps.Where(s => s.Phase == StepPhases.Layout).Select(s => s.Id), journal.CompletedSteps);
+    }
+
+    [Fact]
+    public void Stops_at_the_first_failure_naming_the_step_and_command_and_a_rerun_resumes()
+    {
+        var (plan, runner, _, _, ex) = Setup("gpt", _dir);
+        var failing = plan.Steps.First(s => s.Kind == StepKinds.Mkfs);
+        runner.FailWhen = r => r.FileName == failing.Commands[0].Argv[0];
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
+        Assert.Equal(ExitCode.CommandFailed, e.Code);
+        Assert.Contains(failing.Id, e.Message, StringComparison.Ordinal);
+        Assert.Contains(failing.Commands[0].ToString(), e.Message, StringComparison.Ordinal);
+        Assert.Contains("Device size reported to be zero", e.Message, StringComparison.Ordinal);
+        Assert.Contains("resumes", e.Hint, StringComparison.Ordinal);
+        var before = plan.Steps.TakeWhile(s => s != failing).Select(s => s.Id).ToList();
+        Assert.Equal(before, RecoverJournal.Load(JournalPath)!.CompletedSteps);
+        var callsBefore = runner.Calls.Count;
+        Assert.Equal(before.Sum(id => plan.Steps.Single(s => s.Id == id).Commands.Count) + 1, callsBefore);
+
+        // Rerun: the completed steps are skipped; it starts again with the failed one.
+        runner.FailWhen = _ => false;
+        var log = new List<string>();
+        var r = ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, Report = log.Add });
+        Assert.Equal(before.Count, r.SkippedCompleted);
+        Assert.Equal(failing.Commands[0].Argv, [runner.Calls[callsBefore].FileName, .. runner.Calls[callsBefore].Arguments]);
+        Assert.Contains(log, l => l.StartsWith("Resuming", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("already done (journal), skipped", StringComparison.Ordinal));
+        Assert.DoesNotContain(runner.Calls.Skip(callsBefore), c => c.FileName == "wipefs" && c.Arguments[^1] == plan.Steps[0].Devices[0]);
+    }
+
+    [Fact]
+    public void A_different_plan_discards_the_journal()
+    {
+        var (plan, runner, _, _, ex) = Setup("gpt", _dir);
+        new RecoverJournal { PlanHash = "0123", CompletedSteps = [.. plan.Steps.Select(s => s.Id)] }.Save(JournalPath);
+        var log = new List<string>();
+        var r = ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, Report = log.Add });
+        Assert.Equal(0, r.SkippedCompleted);
+        Assert.Equal(Expected(plan), runner.Calls.Select(c => c.FileName));
+        Assert.Contains(log, l => l.Contains("belongs to another plan", StringComparison.Ordinal) && l.Contains("discarded", StringComparison.Ordinal));
+        Assert.Equal(RecoverJournal.HashOf(plan), RecoverJournal.Load(JournalPath)!.PlanHash);
+    }
+
+    [Fact]
+    public void Without_yes_and_without_a_terminal_it_refuses_and_touches_nothing()
+    {
+        var (plan, runner, blocks, _, ex) = Setup("gpt", _dir);
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options(yes: false)));
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Contains(plan.TargetDisks[0].Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("--yes", e.Hint, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+        Assert.Empty(blocks.Written);
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [Fact]
+    public void A_human_who_does_not_confirm_stops_it_and_one_who_does_lets_it_run()
+    {
+        var (plan, runner, _, _, ex) = Setup("gpt", _dir);
+        string? shown = null;
+        Assert.Equal(ExitCode.Refused, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options(yes: false, confirm: s => { shown = s; return false; }))).Code);
+        Assert.Contains(plan.TargetDisks[0].Path, shown, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+        ex.Execute(plan, Options(yes: false, confirm: _ => true));
+        Assert.NotEmpty(runner.Calls);
+    }
+
+    [Fact]
+    public void A_disk_of_another_size_than_planned_is_refused_before_its_table_is_written()
+    {
+        var (plan, runner, _, log, _) = Setup("gpt", _dir);
+        var blocks = new FakeBlocks(_dir, plan.TargetDisks.ToDictionary(d => d.Path, d => d.SizeBytes + (1 << 20)));
+        var e = Assert.Throws<MkcdrecException>(() => new PlanExecutor(runner, blocks, log).Execute(plan, Options()));
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Empty(blocks.Written);
+        Assert.Contains("nothing was written", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_passphrase_goes_into_a_private_file_and_never_into_a_logged_command_line()
+    {
+        const string secret = "correct horse battery staple";
+        var (plan, runner, _, log, ex) = Setup("raid", _dir);
+        Assert.Contains(plan.Steps, s => s.Kind == StepKinds.LuksFormat);
+        var asked = new List<string>();
+        ex.Execute(plan, Options(ask: what => { asked.Add(what); return secret; }));
+        Assert.NotEmpty(asked);
+        Assert.NotEmpty(runner.KeyFileContents);
+        Assert.All(runner.KeyFileContents, c => Assert.Equal(secret, c));
+        Assert.All(runner.KeyFileModes, m => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, m));
+        Assert.DoesNotContain(runner.Calls, c => c.CommandLine.Contains(secret, StringComparison.Ordinal) || c.CommandLine.Contains("{keyfile:", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+        var keyPaths = runner.Calls.Select(c => c.Arguments.ToList()).Where(a => a.Contains("--key-file")).Select(a => a[a.IndexOf("--key-file") + 1]).Distinct().ToList();
+        Assert.All(keyPaths, p => Assert.False(File.Exists(p), $"{p} is deleted afterwards"));
+    }
+
+    [Fact]
+    public void A_key_file_is_used_as_is_and_no_terminal_without_one_refuses()
+    {
+        var (plan, runner, _, _, ex) = Setup("raid", _dir);
+        Assert.Equal(ExitCode.Refused, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options())).Code);
+        Assert.Empty(runner.Calls);
+        var kf = Path.Combine(_dir, "key");
+        File.WriteAllText(kf, "pw");
+        ex.Execute(plan, Options(keyFile: kf));
+        Assert.All(runner.Calls.Where(c => c.Arguments.Contains("--key-file")), c => Assert.Contains(kf, c.Arguments));
+    }
+
+    [Fact]
+    public void No_mount_skips_the_mount_steps()
+    {
+        var (plan, runner, _, _, ex) = Setup("gpt", _dir);
+        ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, NoMount = true });
+        Assert.Contains(plan.Steps, s => s.Kind == StepKinds.Mount);
+        Assert.DoesNotContain(runner.Calls, c => c.FileName == "mount" && c.Arguments[^1].StartsWith(plan.TargetRoot, StringComparison.Ordinal));
+        Assert.Contains(runner.Calls, c => c.FileName.StartsWith("mkfs", StringComparison.Ordinal));
+    }
+}
