@@ -88,6 +88,7 @@ public sealed partial class PlanExecutor
             Say(options, $"Resuming: the journal {options.JournalPath} says {done.Count} step(s) of this plan completed; they are skipped.");
         }
 
+        RequireTools(toRun);
         ConfirmDestruction(plan, toRun, options);
 
         var tempFiles = new List<string>();
@@ -143,6 +144,29 @@ public sealed partial class PlanExecutor
     }
 
     /// <summary>The human-readable list of what will be destroyed, for the confirmation.</summary>
+    // Debian packages of the programs plans use, for the hint when one is missing.
+    private static readonly Dictionary<string, string> Packages = new(StringComparer.Ordinal)
+    {
+        ["wipefs"] = "util-linux", ["blockdev"] = "util-linux", ["partx"] = "util-linux", ["mount"] = "mount", ["udevadm"] = "udev",
+        ["mdadm"] = "mdadm", ["cryptsetup"] = "cryptsetup-bin", ["pvcreate"] = "lvm2", ["vgcreate"] = "lvm2", ["lvcreate"] = "lvm2", ["lvm"] = "lvm2",
+        ["mkfs.ext2"] = "e2fsprogs", ["mkfs.ext3"] = "e2fsprogs", ["mkfs.ext4"] = "e2fsprogs", ["mkfs.xfs"] = "xfsprogs",
+        ["mkfs.btrfs"] = "btrfs-progs", ["btrfs"] = "btrfs-progs", ["mkfs.vfat"] = "dosfstools", ["mkswap"] = "util-linux",
+    };
+
+    /// <summary>Refuses before anything is touched when a program the steps need is not installed.</summary>
+    private void RequireTools(List<PlanStep> steps)
+    {
+        var missing = steps.SelectMany(s => s.Commands).Select(c => c.Argv[0]).Distinct(StringComparer.Ordinal)
+            .Where(p => !_runner.CanRun(p)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            var pkgs = string.Join(' ', missing.Select(m => Packages.GetValueOrDefault(m, m)).Distinct(StringComparer.Ordinal));
+            throw new MkcdrecException(ExitCode.Environment,
+                $"The plan needs {string.Join(", ", missing)}, which {(missing.Count == 1 ? "is" : "are")} not in PATH; nothing was changed.",
+                $"Install them (Debian/Ubuntu: apt-get install {pkgs}) or use a rescue medium that has them, then run the command again.");
+        }
+    }
+
     public static string DestructionSummary(RecoveryPlan plan, IReadOnlyList<PlanStep> steps)
     {
         var sb = new StringBuilder();

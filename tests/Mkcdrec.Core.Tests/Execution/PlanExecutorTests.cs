@@ -43,7 +43,9 @@ public sealed class PlanExecutorTests : IDisposable
                 : new ProcessResult(0, "ok", "", TimeSpan.FromMilliseconds(1));
         }
 
-        public bool CanRun(string program) => true;
+        public HashSet<string> Missing { get; } = [];
+
+        public bool CanRun(string program) => !Missing.Contains(program);
     }
 
     /// <summary>Disks are sparse files in the test directory; every partition node "appears" at once.</summary>
@@ -169,6 +171,24 @@ public sealed class PlanExecutorTests : IDisposable
         Assert.Equal(ExitCode.Refused, e.Code);
         Assert.Contains(plan.TargetDisks[0].Path, e.Message, StringComparison.Ordinal);
         Assert.Contains("--yes", e.Hint, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+        Assert.Empty(blocks.Written);
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [Fact]
+    public void A_required_tool_missing_from_path_is_refused_before_anything_is_touched()
+    {
+        var (plan, runner, blocks, _, ex) = Setup("gpt", _dir);
+        var needed = Expected(plan).Where(p => p.StartsWith("mkfs.", StringComparison.Ordinal)).Distinct().First();
+        runner.Missing.Add(needed);
+        var asked = false;
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options(yes: false, confirm: _ => asked = true)));
+        Assert.Equal(ExitCode.Environment, e.Code);
+        Assert.Contains(needed, e.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
+        Assert.Contains("apt-get install", e.Hint, StringComparison.Ordinal);
+        Assert.False(asked, "the user is not asked to confirm a plan that cannot run");
         Assert.Empty(runner.Calls);
         Assert.Empty(blocks.Written);
         Assert.False(File.Exists(JournalPath));
