@@ -285,31 +285,7 @@ internal static class ArchiveCommands
             throw new MkcdrecException(ExitCode.Usage, "Cannot ask for the passphrase: no terminal.", "Use --passphrase-file FILE.");
         }
 
-        Console.Error.Write(text);
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var k = Console.ReadKey(intercept: true);
-            if (k.Key == ConsoleKey.Enter)
-            {
-                break;
-            }
-
-            if (k.Key == ConsoleKey.Backspace)
-            {
-                if (sb.Length > 0)
-                {
-                    sb.Length--;
-                }
-
-                continue;
-            }
-
-            sb.Append(k.KeyChar);
-        }
-
-        Console.Error.WriteLine();
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        return Encoding.UTF8.GetBytes(Terminal.ReadHidden(text));
     }
 
     /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>

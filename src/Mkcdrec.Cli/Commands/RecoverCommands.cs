@@ -180,32 +180,5 @@ internal static class RecoverCommands
         return Console.ReadLine()?.Trim() == "YES";
     }
 
-    private static string AskPassphrase(string what)
-    {
-        Console.Error.Write($"Passphrase for {what}: ");
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var k = Console.ReadKey(intercept: true);
-            if (k.Key == ConsoleKey.Enter)
-            {
-                break;
-            }
-
-            if (k.Key == ConsoleKey.Backspace)
-            {
-                if (sb.Length > 0)
-                {
-                    sb.Length--;
-                }
-
-                continue;
-            }
-
-            sb.Append(k.KeyChar);
-        }
-
-        Console.Error.WriteLine();
-        return sb.ToString();
-    }
+    private static string AskPassphrase(string what) => Terminal.ReadHidden($"Passphrase for {what}: ");
 }
