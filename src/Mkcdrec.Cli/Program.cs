@@ -16,7 +16,7 @@ root.Add(PlannedCommands.MkRescue());
 root.Add(PlannedCommands.MkBackupOnly());
 root.Add(ArchiveCommands.Verify());
 root.Add(RecoverCommands.Build());
-root.Add(PlannedCommands.Drill());
+root.Add(DrillCommands.Build());
 root.Add(ArchiveCommands.Archive());
 
 return CliRunner.Invoke(root, args);

@@ -36,11 +36,4 @@ internal static class PlannedCommands
     {
         new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
     });
-
-    public static Command Drill() => NotBuilt(new Command("drill", "Prove the rescue medium: boot it in QEMU against scratch disks, recover, boot the result, compare every file.")
-    {
-        new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF) instead of BIOS." },
-        new Option<string[]>("--disk-size") { Description = "Size of a scratch disk (repeatable).", HelpName = "SIZE" },
-        new Option<string>("--medium") { Description = "The ISO or output directory to drill.", HelpName = "DIR|ISO" },
-    });
 }
