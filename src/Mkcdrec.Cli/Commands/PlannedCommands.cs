@@ -32,11 +32,6 @@ internal static class PlannedCommands
         new Option<string>("--output") { Description = "Directory for the ISO (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
     });
 
-    public static Command MkBackupOnly() => NotBuilt(new Command("mkbackuponly", "Back up every mounted filesystem of the layout, without a rescue medium.")
-    {
-        new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
-    });
-
     public static Command Drill() => NotBuilt(new Command("drill", "Prove the rescue medium: boot it in QEMU against scratch disks, recover, boot the result, compare every file.")
     {
         new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF) instead of BIOS." },
