@@ -13,7 +13,7 @@ root.Add(GlobalOptions.LogFile);
 root.Add(LayoutCommands.Build());
 root.Add(PlannedCommands.MkBackup());
 root.Add(PlannedCommands.MkRescue());
-root.Add(PlannedCommands.MkBackupOnly());
+root.Add(BackupCommands.MkBackupOnly());
 root.Add(ArchiveCommands.Verify());
 root.Add(RecoverCommands.Build());
 root.Add(DrillCommands.Build());

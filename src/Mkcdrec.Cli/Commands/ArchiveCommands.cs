@@ -289,7 +289,7 @@ internal static class ArchiveCommands
     }
 
     /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>
-    private sealed class CliEvents(CliContext ctx) : IArchiveEvents
+    internal sealed class CliEvents(CliContext ctx) : IArchiveEvents
     {
         private readonly Stopwatch _sw = Stopwatch.StartNew();
         private long _last = -1000;

@@ -31,9 +31,4 @@ internal static class PlannedCommands
     {
         new Option<string>("--output") { Description = "Directory for the ISO (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
     });
-
-    public static Command MkBackupOnly() => NotBuilt(new Command("mkbackuponly", "Back up every mounted filesystem of the layout, without a rescue medium.")
-    {
-        new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
-    });
 }

@@ -43,7 +43,7 @@ public sealed class ArchiveCreator
         var root = Path.GetFullPath(o.Root);
         var dest = Path.GetFullPath(o.Destination);
         Directory.CreateDirectory(dest);
-        var manifestPath = Path.Combine(dest, BackupManifest.FileName);
+        var manifestPath = Path.Combine(dest, o.ManifestName);
         var manifest = File.Exists(manifestPath)
             ? BackupManifest.Parse(File.ReadAllBytes(manifestPath), manifestPath)
             : new BackupManifest { Created = DateTimeOffset.UtcNow };
