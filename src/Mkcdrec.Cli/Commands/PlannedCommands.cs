@@ -20,18 +20,6 @@ internal static class PlannedCommands
         return c;
     }
 
-    public static Command MkBackup() => NotBuilt(new Command("mkbackup",
-        "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
-    {
-        new Option<string>("--output") { Description = "Directory for the ISO(s) (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
-        new Option<string>("--medium") { Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes.", HelpName = "SIZE" },
-    });
-
-    public static Command MkRescue() => NotBuilt(new Command("mkrescue", "Write the bootable rescue medium only, without a backup.")
-    {
-        new Option<string>("--output") { Description = "Directory for the ISO (default /var/lib/mkcdrec/output).", HelpName = "DIR" },
-    });
-
     public static Command MkBackupOnly() => NotBuilt(new Command("mkbackuponly", "Back up every mounted filesystem of the layout, without a rescue medium.")
     {
         new Option<string>("--dest") { Description = "Directory to write the backup to.", HelpName = "DIR" },
