@@ -91,15 +91,16 @@ public sealed class ArchiveCreator
         }
 
         Directory.CreateDirectory(staging);
-        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(encrypted ? ", encrypted" : "")})");
+        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
 
+        Stream? comp = null;
         try
         {
             using (mac)
             using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac))
             {
                 var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
-                var comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
+                comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
                 var tar = new PaxTarWriter(comp, leaveOpen: true);
                 var archiver = new TreeArchiver(_fs, tar, _events);
                 walker.Walk(root, archiver);
@@ -124,6 +125,11 @@ public sealed class ArchiveCreator
         }
         catch
         {
+            if (comp is not null)
+            {
+                ArchivePipeline.Abandon(comp);
+            }
+
             TryDelete(staging);
             throw;
         }
