@@ -150,7 +150,8 @@ GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
 GRUB_DISABLE_OS_PROBER=true
 GRUB
 if [ $variant = bios ]; then grub_pkgs=(grub-pc grub-efi-amd64-bin); else grub_pkgs=(grub-efi-amd64 grub-pc-bin); fi
-packages=(linux-image-amd64 initramfs-tools zstd systemd-sysv udev kmod e2fsprogs dosfstools iproute2 ifupdown procps "${grub_pkgs[@]}")
+# busybox-static, xorriso and mtools: what `mkcdrec mkbackup` needs to build the rescue ISO inside this system.
+packages=(linux-image-amd64 initramfs-tools zstd systemd-sysv udev kmod e2fsprogs dosfstools iproute2 ifupdown procps busybox-static xorriso mtools "${grub_pkgs[@]}")
 log "installing ${#packages[@]} packages in the chroot"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
     LANG=C.UTF-8 HOME=/root "$@"; }
