@@ -39,6 +39,9 @@ public sealed record RescueComponent(string Name, string Purpose)
     /// <summary>Files or directories copied as they are when they exist (directories recursively).</summary>
     public IReadOnlyList<string> DataPaths { get; init; } = [];
 
+    /// <summary>Files under <see cref="DataPaths"/> that are left out (as the host names them).</summary>
+    public IReadOnlyList<string> ExcludePaths { get; init; } = [];
+
     /// <summary>Shared libraries the programs open with dlopen (not in DT_NEEDED), by SONAME.</summary>
     public IReadOnlyList<string> DlopenLibraries { get; init; } = [];
 
@@ -74,8 +77,20 @@ public static class RescueComponents
             new RescueProgram("fdisk", "fdisk") { AlwaysOptional = true },
             new RescueProgram("sgdisk", "gdisk") { AlwaysOptional = true },
             new RescueProgram("ldconfig", "libc-bin") { AlwaysOptional = true },
+            // udev's helpers for the by-id names of ATA, SCSI and CD devices.
+            new RescueProgram("ata_id", "udev") { Paths = ["/usr/lib/udev/ata_id", "/lib/udev/ata_id"], AlwaysOptional = true },
+            new RescueProgram("scsi_id", "udev") { Paths = ["/usr/lib/udev/scsi_id", "/lib/udev/scsi_id"], AlwaysOptional = true },
+            new RescueProgram("cdrom_id", "udev") { Paths = ["/usr/lib/udev/cdrom_id", "/lib/udev/cdrom_id"], AlwaysOptional = true },
         ],
-        DataPaths = ["/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/lib/udev/ata_id", "/usr/lib/udev/scsi_id", "/usr/lib/udev/cdrom_id"],
+        DataPaths = ["/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d", "/etc/udev/udev.conf"],
+        // Rules that would assemble or activate old RAID/LVM found on the target disks (keeping them busy), or need systemd.
+        ExcludePaths =
+        [
+            "/usr/lib/udev/rules.d/64-md-raid-assembly.rules", "/usr/lib/udev/rules.d/69-md-clustered-confirm-device.rules",
+            "/usr/lib/udev/rules.d/69-lvm.rules", "/usr/lib/udev/rules.d/96-e2scrub.rules", "/usr/lib/udev/rules.d/99-systemd.rules",
+            "/lib/udev/rules.d/64-md-raid-assembly.rules", "/lib/udev/rules.d/69-md-clustered-confirm-device.rules",
+            "/lib/udev/rules.d/69-lvm.rules", "/lib/udev/rules.d/96-e2scrub.rules", "/lib/udev/rules.d/99-systemd.rules",
+        ],
         // .NET's crypto (the archive engine's SHA-256/AES) opens libssl at run time; glibc's thread cancellation opens libgcc_s.
         DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1"],
         RequiredWhen = _ => true,
@@ -106,6 +121,7 @@ public static class RescueComponents
     {
         Programs = [new RescueProgram("mke2fs", "e2fsprogs") { Links = ["mkfs.ext4", "mkfs.ext3", "mkfs.ext2"] }, new RescueProgram("e2fsck", "e2fsprogs") { Links = ["fsck.ext4", "fsck.ext3", "fsck.ext2"] },
             new RescueProgram("tune2fs", "e2fsprogs"), new RescueProgram("resize2fs", "e2fsprogs"), new RescueProgram("e2label", "e2fsprogs"), new RescueProgram("dumpe2fs", "e2fsprogs") { AlwaysOptional = true }],
+        DataPaths = ["/etc/mke2fs.conf"],
         RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Ext2, FilesystemTypes.Ext3, FilesystemTypes.Ext4),
     };
 

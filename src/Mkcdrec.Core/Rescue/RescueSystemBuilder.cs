@@ -109,6 +109,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
     private static readonly string[] Terminfo = ["l/linux", "v/vt100", "v/vt102", "v/vt220", "x/xterm", "x/xterm-256color", "d/dumb", "s/screen"];
 
     private readonly ILog _log = log ?? NullLog.Instance;
+    private HashSet<string> _excluded = [];
 
     public RescueSystem Build(RescueSystemOptions options)
     {
@@ -284,6 +285,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         var firmware = options.Firmware ? AddFirmware(tree, release, modulesDir, modules.Modules, notes) : [];
 
         // 5. Data files of the components, configuration, our scripts.
+        _excluded = components.SelectMany(c => c.ExcludePaths).ToHashSet(StringComparer.Ordinal);
         foreach (var c in components)
         {
             foreach (var d in c.DataPaths)
@@ -526,7 +528,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
     /// <summary>Copies a host file, link (and what it points to) or directory (recursively) to the same path.</summary>
     private void AddHostPath(RescueImageTree tree, string path, int depth)
     {
-        if (depth > 32)
+        if (depth > 32 || _excluded.Contains(path))
         {
             return;
         }
