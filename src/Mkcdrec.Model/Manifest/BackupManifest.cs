@@ -18,6 +18,12 @@ public sealed class BackupManifest
 
     public DateTimeOffset Created { get; set; }
 
+    /// <summary>The host that was backed up (mkbackuponly), when known.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The layout document beside the manifest (file name relative to it), written by mkbackuponly.</summary>
+    public string? Layout { get; set; }
+
     public List<ArchiveRecord> Archives { get; set; } = [];
 
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)
@@ -90,6 +96,12 @@ public sealed class ArchiveRecord
     public List<string> Notes { get; set; } = [];
 
     public List<FileRecord> Files { get; set; } = [];
+
+    /// <summary>
+    /// Set while a backup run swaps this archive's new volumes into place (absent otherwise): a manifest that still
+    /// says so after the run belongs to an interrupted backup, and verify/extract refuse the archive.
+    /// </summary>
+    public bool? Incomplete { get; set; }
 }
 
 public sealed class EncryptionRecord
