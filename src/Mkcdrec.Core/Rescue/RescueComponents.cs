@@ -92,7 +92,8 @@ public static class RescueComponents
             "/lib/udev/rules.d/69-lvm.rules", "/lib/udev/rules.d/96-e2scrub.rules", "/lib/udev/rules.d/99-systemd.rules",
         ],
         // .NET's crypto (the archive engine's SHA-256/AES) opens libssl at run time; glibc's thread cancellation opens libgcc_s.
-        DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1"],
+        // and the archive engine opens the system's libzstd.so.1 (multi-threaded zstd).
+        DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1", "libzstd.so.1"],
         RequiredWhen = _ => true,
     };
 
