@@ -39,6 +39,13 @@ public sealed record RescueComponent(string Name, string Purpose)
     /// <summary>Files or directories copied as they are when they exist (directories recursively).</summary>
     public IReadOnlyList<string> DataPaths { get; init; } = [];
 
+    /// <summary>
+    /// Modules /init loads at boot because nothing would ask for them in time (device nodes such as
+    /// /dev/mapper/control, the medium's filesystem). Everything else is loaded by udev (hardware) or by the
+    /// kernel on first use (filesystems on mount, RAID personalities, dm targets, crypto algorithms).
+    /// </summary>
+    public IReadOnlyList<string> BootModules { get; init; } = [];
+
     /// <summary>Files under <see cref="DataPaths"/> that are left out (as the host names them).</summary>
     public IReadOnlyList<string> ExcludePaths { get; init; } = [];
 
@@ -116,6 +123,7 @@ public static class RescueComponents
             "ext4", "xfs", "btrfs", "vfat", "msdos", "isofs", "udf", "squashfs", "overlay", "efivarfs", "nls_cp437", "nls_iso8859_1",
             "nls_utf8", "nls_ascii", "crc32c", "crc32c_intel", "crc32c_generic", "libcrc32c",
         ],
+        BootModules = ["ext4", "vfat", "isofs", "nls_cp437", "nls_iso8859_1", "nls_utf8", "efivarfs"],
     };
 
     public static readonly RescueComponent Ext = new("ext", "ext2/3/4 tools")
@@ -154,6 +162,7 @@ public static class RescueComponents
     {
         Programs = [new RescueProgram("mdadm", "mdadm")],
         Modules = ["md_mod", "raid0", "raid1", "raid10", "raid456", "linear"],
+        BootModules = ["md_mod"],
         RequiredWhen = n => n.Layout is { MdArrays.Count: > 0 },
     };
 
@@ -173,6 +182,7 @@ public static class RescueComponents
             new RescueProgram("thin_check", "thin-provisioning-tools") { AlwaysOptional = true },
         ],
         Modules = ["dm_mod", "dm_thin_pool", "dm_snapshot", "dm_mirror", "dm_raid", "dm_zero", "dm_cache", "dm_persistent_data"],
+        BootModules = ["dm_mod"],
         RequiredWhen = n => n.Layout is { Lvm.VolumeGroups.Count: > 0 },
     };
 

@@ -247,7 +247,16 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
             var dir = path[..path.LastIndexOf('/')];
             foreach (var l in p.Links)
             {
-                tree.AddLink(dir + "/" + l, Path.GetFileName(path));
+                // Where the host has that name (the kernel runs /sbin/modprobe, not /usr/bin/modprobe), else beside the program.
+                var hostDir = CommandDirectories.FirstOrDefault(d => files.FileExists(d + "/" + l) || files.ReadLink(d + "/" + l) is not null);
+                if (hostDir is not null && tree.Canonical(hostDir + "/x") != tree.Canonical(dir + "/x"))
+                {
+                    tree.AddLink(hostDir + "/" + l, tree.Canonical(path));
+                }
+                else
+                {
+                    tree.AddLink(dir + "/" + l, Path.GetFileName(path));
+                }
             }
         }
 
@@ -612,7 +621,8 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         }
 
         // Modules /init loads explicitly: the ones no device announces (filesystems, RAID, device mapper, crypto).
-        var boot = components.Where(c => c.Name is "filesystems" or "md" or "lvm" or "luks" or "efi").SelectMany(c => c.Modules)
+        // The rest (xfs, btrfs, raid personalities, dm targets, crypto) the kernel loads on first use through /sbin/modprobe.
+        var boot = components.SelectMany(c => c.BootModules)
             .Select(KernelModuleIndex.Normalize).Distinct(StringComparer.Ordinal).Where(n => !modules.NotFound.Contains(n)).ToList();
         tree.AddText("/etc/mkcdrec/modules", string.Join('\n', boot) + "\n");
 
