@@ -39,6 +39,16 @@ public sealed record RescueComponent(string Name, string Purpose)
     /// <summary>Files or directories copied as they are when they exist (directories recursively).</summary>
     public IReadOnlyList<string> DataPaths { get; init; } = [];
 
+    /// <summary>
+    /// Modules /init loads at boot because nothing would ask for them in time (device nodes such as
+    /// /dev/mapper/control, the medium's filesystem). Everything else is loaded by udev (hardware) or by the
+    /// kernel on first use (filesystems on mount, RAID personalities, dm targets, crypto algorithms).
+    /// </summary>
+    public IReadOnlyList<string> BootModules { get; init; } = [];
+
+    /// <summary>Files under <see cref="DataPaths"/> that are left out (as the host names them).</summary>
+    public IReadOnlyList<string> ExcludePaths { get; init; } = [];
+
     /// <summary>Shared libraries the programs open with dlopen (not in DT_NEEDED), by SONAME.</summary>
     public IReadOnlyList<string> DlopenLibraries { get; init; } = [];
 
@@ -74,10 +84,23 @@ public static class RescueComponents
             new RescueProgram("fdisk", "fdisk") { AlwaysOptional = true },
             new RescueProgram("sgdisk", "gdisk") { AlwaysOptional = true },
             new RescueProgram("ldconfig", "libc-bin") { AlwaysOptional = true },
+            // udev's helpers for the by-id names of ATA, SCSI and CD devices.
+            new RescueProgram("ata_id", "udev") { Paths = ["/usr/lib/udev/ata_id", "/lib/udev/ata_id"], AlwaysOptional = true },
+            new RescueProgram("scsi_id", "udev") { Paths = ["/usr/lib/udev/scsi_id", "/lib/udev/scsi_id"], AlwaysOptional = true },
+            new RescueProgram("cdrom_id", "udev") { Paths = ["/usr/lib/udev/cdrom_id", "/lib/udev/cdrom_id"], AlwaysOptional = true },
         ],
-        DataPaths = ["/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/lib/udev/ata_id", "/usr/lib/udev/scsi_id", "/usr/lib/udev/cdrom_id"],
+        DataPaths = ["/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d", "/etc/udev/udev.conf"],
+        // Rules that would assemble or activate old RAID/LVM found on the target disks (keeping them busy), or need systemd.
+        ExcludePaths =
+        [
+            "/usr/lib/udev/rules.d/64-md-raid-assembly.rules", "/usr/lib/udev/rules.d/69-md-clustered-confirm-device.rules",
+            "/usr/lib/udev/rules.d/69-lvm.rules", "/usr/lib/udev/rules.d/96-e2scrub.rules", "/usr/lib/udev/rules.d/99-systemd.rules",
+            "/lib/udev/rules.d/64-md-raid-assembly.rules", "/lib/udev/rules.d/69-md-clustered-confirm-device.rules",
+            "/lib/udev/rules.d/69-lvm.rules", "/lib/udev/rules.d/96-e2scrub.rules", "/lib/udev/rules.d/99-systemd.rules",
+        ],
         // .NET's crypto (the archive engine's SHA-256/AES) opens libssl at run time; glibc's thread cancellation opens libgcc_s.
-        DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1"],
+        // and the archive engine opens the system's libzstd.so.1 (multi-threaded zstd).
+        DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1", "libzstd.so.1"],
         RequiredWhen = _ => true,
     };
 
@@ -100,12 +123,14 @@ public static class RescueComponents
             "ext4", "xfs", "btrfs", "vfat", "msdos", "isofs", "udf", "squashfs", "overlay", "efivarfs", "nls_cp437", "nls_iso8859_1",
             "nls_utf8", "nls_ascii", "crc32c", "crc32c_intel", "crc32c_generic", "libcrc32c",
         ],
+        BootModules = ["ext4", "vfat", "isofs", "nls_cp437", "nls_iso8859_1", "nls_utf8", "efivarfs"],
     };
 
     public static readonly RescueComponent Ext = new("ext", "ext2/3/4 tools")
     {
         Programs = [new RescueProgram("mke2fs", "e2fsprogs") { Links = ["mkfs.ext4", "mkfs.ext3", "mkfs.ext2"] }, new RescueProgram("e2fsck", "e2fsprogs") { Links = ["fsck.ext4", "fsck.ext3", "fsck.ext2"] },
             new RescueProgram("tune2fs", "e2fsprogs"), new RescueProgram("resize2fs", "e2fsprogs"), new RescueProgram("e2label", "e2fsprogs"), new RescueProgram("dumpe2fs", "e2fsprogs") { AlwaysOptional = true }],
+        DataPaths = ["/etc/mke2fs.conf"],
         RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Ext2, FilesystemTypes.Ext3, FilesystemTypes.Ext4),
     };
 
@@ -137,6 +162,7 @@ public static class RescueComponents
     {
         Programs = [new RescueProgram("mdadm", "mdadm")],
         Modules = ["md_mod", "raid0", "raid1", "raid10", "raid456", "linear"],
+        BootModules = ["md_mod"],
         RequiredWhen = n => n.Layout is { MdArrays.Count: > 0 },
     };
 
@@ -156,6 +182,7 @@ public static class RescueComponents
             new RescueProgram("thin_check", "thin-provisioning-tools") { AlwaysOptional = true },
         ],
         Modules = ["dm_mod", "dm_thin_pool", "dm_snapshot", "dm_mirror", "dm_raid", "dm_zero", "dm_cache", "dm_persistent_data"],
+        BootModules = ["dm_mod"],
         RequiredWhen = n => n.Layout is { Lvm.VolumeGroups.Count: > 0 },
     };
 

@@ -109,6 +109,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
     private static readonly string[] Terminfo = ["l/linux", "v/vt100", "v/vt102", "v/vt220", "x/xterm", "x/xterm-256color", "d/dumb", "s/screen"];
 
     private readonly ILog _log = log ?? NullLog.Instance;
+    private HashSet<string> _excluded = [];
 
     public RescueSystem Build(RescueSystemOptions options)
     {
@@ -246,7 +247,16 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
             var dir = path[..path.LastIndexOf('/')];
             foreach (var l in p.Links)
             {
-                tree.AddLink(dir + "/" + l, Path.GetFileName(path));
+                // Where the host has that name (the kernel runs /sbin/modprobe, not /usr/bin/modprobe), else beside the program.
+                var hostDir = CommandDirectories.FirstOrDefault(d => files.FileExists(d + "/" + l) || files.ReadLink(d + "/" + l) is not null);
+                if (hostDir is not null && tree.Canonical(hostDir + "/x") != tree.Canonical(dir + "/x"))
+                {
+                    tree.AddLink(hostDir + "/" + l, tree.Canonical(path));
+                }
+                else
+                {
+                    tree.AddLink(dir + "/" + l, Path.GetFileName(path));
+                }
             }
         }
 
@@ -284,6 +294,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         var firmware = options.Firmware ? AddFirmware(tree, release, modulesDir, modules.Modules, notes) : [];
 
         // 5. Data files of the components, configuration, our scripts.
+        _excluded = components.SelectMany(c => c.ExcludePaths).ToHashSet(StringComparer.Ordinal);
         foreach (var c in components)
         {
             foreach (var d in c.DataPaths)
@@ -526,7 +537,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
     /// <summary>Copies a host file, link (and what it points to) or directory (recursively) to the same path.</summary>
     private void AddHostPath(RescueImageTree tree, string path, int depth)
     {
-        if (depth > 32)
+        if (depth > 32 || _excluded.Contains(path))
         {
             return;
         }
@@ -610,7 +621,8 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         }
 
         // Modules /init loads explicitly: the ones no device announces (filesystems, RAID, device mapper, crypto).
-        var boot = components.Where(c => c.Name is "filesystems" or "md" or "lvm" or "luks" or "efi").SelectMany(c => c.Modules)
+        // The rest (xfs, btrfs, raid personalities, dm targets, crypto) the kernel loads on first use through /sbin/modprobe.
+        var boot = components.SelectMany(c => c.BootModules)
             .Select(KernelModuleIndex.Normalize).Distinct(StringComparer.Ordinal).Where(n => !modules.NotFound.Contains(n)).ToList();
         tree.AddText("/etc/mkcdrec/modules", string.Join('\n', boot) + "\n");
 

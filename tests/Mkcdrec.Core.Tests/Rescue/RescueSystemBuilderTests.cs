@@ -92,6 +92,8 @@ public class RescueSystemBuilderTests
             .Text(Mods + "/kernel/drivers/block/virtio_blk.ko", "virtio_blk module")
             .Text(Mods + "/kernel/drivers/net/unused.ko", "not asked for")
             .Text("/usr/lib/terminfo/l/linux", "terminfo")
+            .Text("/usr/lib/udev/rules.d/60-persistent-storage.rules", "# by-id links\n")
+            .Text("/usr/lib/udev/rules.d/64-md-raid-assembly.rules", "# would assemble old arrays\n")
             .Text("/etc/mkcdrec/mkcdrec.conf", "compress = zstd\n")
             .Text("/etc/mkcdrec/passphrase", "s3cret\n");
         return fs;
@@ -166,9 +168,8 @@ public class RescueSystemBuilderTests
             Assert.DoesNotContain(e.Keys, k => k.StartsWith("lib/", StringComparison.Ordinal) || k.StartsWith("bin/", StringComparison.Ordinal));
 
             // Real programs win over busybox applets; other applets point at busybox.
-            Assert.Equal("kmod", e["usr/bin/modprobe"].LinkTarget);
-            Assert.False(e.ContainsKey("usr/sbin/modprobe")); // not the busybox applet
-            Assert.Equal("kmod", e["usr/bin/lsmod"].LinkTarget);
+            Assert.Equal("/usr/bin/kmod", e["usr/sbin/modprobe"].LinkTarget); // where the host has it: the kernel runs /sbin/modprobe
+            Assert.Equal("kmod", e["usr/bin/lsmod"].LinkTarget);                  // the host has no lsmod: beside kmod
             Assert.True(e["usr/bin/mount"].Type == CpioEntryType.RegularFile);
             Assert.Equal("/usr/bin/busybox", e["usr/bin/ls"].LinkTarget);
             Assert.Equal("/usr/bin/busybox", e["usr/sbin/udhcpc"].LinkTarget);
@@ -191,6 +192,10 @@ public class RescueSystemBuilderTests
             Assert.Contains("route default 192.168.7.1 eth0\n", net);
             Assert.Contains("dns 192.168.7.1\n", net);
             Assert.Contains("MKCDREC_HOST='alpha'", Encoding.UTF8.GetString(e["etc/mkcdrec/rescue.conf"].Data.Span));
+
+            // udev rules, without the ones that would assemble or activate old arrays on the target disks.
+            Assert.True(e.ContainsKey("usr/lib/udev/rules.d/60-persistent-storage.rules"));
+            Assert.False(e.ContainsKey("usr/lib/udev/rules.d/64-md-raid-assembly.rules"));
 
             // Optional programs that are missing are listed, not fatal.
             Assert.Contains(rs.SkippedPrograms, s => s.StartsWith("mkfs.xfs ", StringComparison.Ordinal));
