@@ -117,7 +117,7 @@ internal static class ArchiveCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "archive-extract");
-            var src = ArchiveSource.Open(p.GetValue(from)!);
+            var src = ArchiveSource.Open(p.GetValue(from)!, MediaLocators.For(p.GetValue(from)!, ctx));
             var a = src.Select(p.GetValue(id));
             var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
             var events = new CliEvents(ctx);
@@ -208,7 +208,7 @@ internal static class ArchiveCommands
             }
 
             var passFile = p.GetValue(pass);
-            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false));
+            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false), MediaLocators.For(backup, ctx));
             if (ctx.Json)
             {
                 WriteJson(w =>
