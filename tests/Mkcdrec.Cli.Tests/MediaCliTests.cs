@@ -62,12 +62,15 @@ public sealed class MediaCliTests : IDisposable
     }
 
     [Fact]
-    public void Mkbackup_needs_an_existing_backup_in_this_version()
+    public void Mkbackup_refuses_contradicting_options()
     {
-        var (code, _, e) = CliTests.Mkcdrec("mkbackup", "--layout", Fixture, "--initrd", Fixture);
+        var (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--backup-dir", _dir, "--initrd", Fixture, "--kernel", Fixture);
         Assert.Equal(2, code);
-        Assert.Contains("--use-backup", e);
-        (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--backup-dir", _dir);
+        Assert.Contains("what to do", e);
+        (code, _, _) = CliTests.Mkcdrec("mkbackup", "--backup-dir", _dir, "--medium", "cd", "--initrd", Fixture, "--kernel", Fixture);
         Assert.Equal(2, code);
+        (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--kernel", Fixture); // no rescue system
+        Assert.Equal(2, code);
+        Assert.Contains("--initrd", e);
     }
 }

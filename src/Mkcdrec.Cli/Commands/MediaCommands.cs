@@ -60,7 +60,7 @@ internal static class MediaCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkrescue");
-            var w = Workflows(ctx, p.GetValue(layout));
+            var w = Workflows(ctx, p.GetValue(layout), null);
             if (p.GetValue(simulate))
             {
                 MediaWorkflows.MkRescueSteps(w).Describe().ToList().ForEach(Console.WriteLine);
@@ -116,20 +116,27 @@ internal static class MediaCommands
             Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
             HelpName = "DIR",
         };
+        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
+        var pass = new Option<string?>("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
+        var vsize = new Option<string?>("--volume-size") { Description = "Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).", HelpName = "SIZE" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
         var cmd = new Command("mkbackup", "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
         {
-            output, medium, backupDir, useBackup, kernel, initrd, label, layout, timeout, simulate,
+            output, medium, backupDir, useBackup, compress, encrypt, pass, vsize, exclude, kernel, initrd, label, layout, timeout, simulate,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkbackup");
-            var w = Workflows(ctx, p.GetValue(layout));
+            var w = Workflows(ctx, p.GetValue(layout), null);
             if (p.GetValue(simulate))
             {
                 MediaWorkflows.MkBackupSteps(w).Describe().ToList().ForEach(Console.WriteLine);
                 return 0;
             }
 
+            var rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd));
+            var baseLabel = CheckLabel(p.GetValue(label));
             var existing = p.GetValue(useBackup);
             var separate = p.GetValue(backupDir);
             if (existing is not null && separate is not null)
@@ -137,29 +144,79 @@ internal static class MediaCommands
                 throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
             }
 
-            if (existing is null)
+            if (separate is not null && p.GetValue(medium) is not null)
             {
-                throw new MkcdrecException(ExitCode.Usage,
-                    "Backing up the whole system is not built into this version of mkbackup yet.",
-                    "Back up with 'mkcdrec archive create' (one archive per filesystem into one directory), then run 'mkcdrec mkbackup --use-backup DIR'.");
+                throw new MkcdrecException(ExitCode.Usage, "--medium splits a backup carried on the media; with --backup-dir the backup is not on them.", "Drop one of the two options.");
             }
 
+            var outputDir = separate is not null && p.GetResult(output) is null or { Implicit: true }
+                ? Path.GetDirectoryName(Path.GetFullPath(separate))!
+                : Path.GetFullPath(p.GetValue(output)!);
+            var capacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
+            IBackupSource source;
+            string? staging = null;
+            ArchiveCommands.CliEvents? events = null;
+            if (existing is not null)
+            {
+                source = new ExistingBackup(existing);
+            }
+            else
+            {
+                if (!Environment.IsPrivilegedProcess)
+                {
+                    throw MkcdrecException.NeedsRoot("'mkcdrec mkbackup'");
+                }
+
+                if (p.GetValue(encrypt) && p.GetValue(pass) is null)
+                {
+                    throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+                }
+
+                staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
+                events = new ArchiveCommands.CliEvents(ctx);
+                source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), new BackupOptions
+                {
+                    Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
+                    Passphrase = p.GetValue(encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(pass)!, confirm: true) : null,
+                    VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
+                    // never back up the media themselves (older ISOs in the output directory)
+                    Excludes = [.. p.GetValue(exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
+                });
+                if (staging is not null && Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+            }
+
+            if ((separate ?? staging) is { } dest)
+            {
+                Directory.CreateDirectory(dest);
+            }
+
+            w = Workflows(ctx, p.GetValue(layout), separate ?? staging);
             var work = TempWork();
             try
             {
                 var c = w.Run(MediaWorkflows.MkBackupSteps(w), new MediaWorkflows.Context
                 {
-                    OutputDir = separate is not null && p.GetResult(output) is null or { Implicit: true } ? Path.GetDirectoryName(Path.GetFullPath(separate))! : p.GetValue(output)!,
+                    OutputDir = outputDir,
                     Host = Host(),
-                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
-                    Backup = new ExistingBackup(existing),
+                    Rescue = rescue,
+                    Backup = source,
                     SeparateBackupDir = separate,
-                    MediumCapacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : null,
-                    Label = CheckLabel(p.GetValue(label)),
+                    StagingBackupDir = staging,
+                    MediumCapacity = capacity,
+                    Label = baseLabel,
                     TimeoutSeconds = p.GetValue(timeout),
                     MkcdrecVersion = Version,
                     WorkDir = work,
                 });
+                events?.EndProgress();
+                if (staging is not null)
+                {
+                    RemoveWork(staging); // it is on the media now
+                }
+
                 Report(ctx, c);
             }
             finally
@@ -172,14 +229,15 @@ internal static class MediaCommands
         return cmd;
     }
 
-    private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath)
+    /// <param name="backupDestination">mkbackup: where the backup goes (its disk is left out of the layout when it is a disk of its own).</param>
+    private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath, string? backupDestination)
     {
         var layouts = new LayoutWorkflows(ctx.Runner, ctx.Files, ctx.Log, Environment.IsPrivilegedProcess, Version);
         return new MediaWorkflows(ctx.Runner, ctx.Log, () =>
         {
-            if (layoutPath is not null)
+            if (layoutPath is not null || backupDestination is not null)
             {
-                return LayoutWorkflows.Load(layoutPath);
+                return BackupCommands.LoadOrCapture(ctx, layoutPath, backupDestination ?? LayoutWorkflows.DefaultLayoutPath);
             }
 
             var doc = layouts.CaptureLive([]);

@@ -78,6 +78,9 @@ public sealed class MediaWorkflows
         /// <summary>mkbackup --backup-dir: the backup stays in this directory, the ISO (rescue only) goes beside it.</summary>
         public string? SeparateBackupDir { get; init; }
 
+        /// <summary>mkbackup without --backup-dir: where the new backup is made before it goes onto the media.</summary>
+        public string? StagingBackupDir { get; init; }
+
         public long? MediumCapacity { get; init; }
 
         public string? Label { get; init; }
@@ -113,7 +116,7 @@ public sealed class MediaWorkflows
     public static Workflow<Context> MkBackupSteps(MediaWorkflows w) => new Workflow<Context>("mkbackup")
         .Step("check tools", c => w.CheckTools(c))
         .Step("capture layout", c => c.Layout = w._captureLayout())
-        .Step("back up filesystems", c => c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? Path.Combine(c.WorkDir, "backup")))
+        .Step("back up filesystems", c => c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? c.StagingBackupDir ?? Path.Combine(c.WorkDir, "backup")))
         .Step("build rescue system", c => c.Image = c.Rescue.Build(c.Layout!, c.WorkDir))
         .Step("write rescue media", c => w.WriteOutput(c));
 

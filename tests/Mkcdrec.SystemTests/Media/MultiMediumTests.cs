@@ -77,8 +77,11 @@ public class MultiMediumTests(ITestOutputHelper output)
             // the stand-in rescue system: busybox, CD/ISO modules, util-linux blkid and the mkcdrec binary with their libraries
             var initrd = Path.Combine(dir, "initrd.img");
             var kver = MiniRescue.KernelVersion(kernel!);
-            MiniRescue.Build(initrd, Init, MiniRescue.ModuleClosure(kver, Modules), ["/usr/sbin/blkid"],
-                new Dictionary<string, byte[]> { ["/usr/bin/mkcdrec"] = File.ReadAllBytes(bin) });
+            // .NET loads OpenSSL with dlopen (SHA-256), so it is not in the binary's DT_NEEDED closure: add it by name
+            var ssl = new[] { "libssl.so.3", "libcrypto.so.3" }.Select(l => Path.Combine("/usr/lib/x86_64-linux-gnu", l)).ToList();
+            Assert.SkipUnless(ssl.All(File.Exists), "OpenSSL 3 (libssl3) is needed by the mkcdrec binary");
+            MiniRescue.Build(initrd, Init, MiniRescue.ModuleClosure(kver, Modules), ["/usr/sbin/blkid", .. ssl],
+                new Dictionary<string, byte[]> { ["/usr/bin/mkcdrec"] = File.ReadAllBytes(bin) }, librariesOf: [Path.GetFullPath(bin)]);
             var layout = Path.Combine(dir, "layout.json");
             Tool.Checked(bin, ["layout", "save", "-o", layout, "--log", Path.Combine(dir, "l.log")]);
 
