@@ -533,6 +533,35 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     public void Close(int fd) => close(fd);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    public void SyncDirectory(ReadOnlySpan<byte> path)
+    {
+        Span<byte> p = stackalloc byte[MaxPath];
+        Terminate(path, p);
+        fixed (byte* pp = p)
+        {
+            var fd = open(pp, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                throw Fail("open", path, Errno);
+            }
+
+            try
+            {
+                if (fsync(fd) != 0)
+                {
+                    throw Fail("fsync", path, Errno);
+                }
+            }
+            finally
+            {
+                close(fd);
+            }
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
     private static partial int fchown(int fd, uint uid, uint gid);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -29,6 +29,8 @@ internal sealed class FullRecoverOptions
 
     public Option<bool> KeepMounted { get; } = new("--keep-mounted") { Description = "Leave the recovered system mounted under the target root (to look at it before rebooting)." };
 
+    public Option<bool> Drill { get; } = new("--drill") { Description = "Used by 'mkcdrec drill' on scratch disks: report the comparison of the restored files and install a first-boot check." };
+
     public void AddTo(Command c)
     {
         c.Add(PassphraseFile);
@@ -37,6 +39,7 @@ internal sealed class FullRecoverOptions
         c.Add(NewSshHostKeys);
         c.Add(Net);
         c.Add(KeepMounted);
+        c.Add(Drill);
     }
 }
 
@@ -130,6 +133,7 @@ internal static class FullRecover
             Passphrase = passphrase,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),
+            Drill = p.GetValue(f.Drill),
             Clone = new CloneSettings
             {
                 Hostname = p.GetValue(f.Hostname),

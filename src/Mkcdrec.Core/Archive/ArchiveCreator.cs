@@ -80,48 +80,148 @@ public sealed class ArchiveCreator
         var excludes = new Excludes(patterns);
         var walker = new TreeWalker(_fs, excludes, _events);
         walker.SkipDirectory(dest);
-        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(encrypted ? ", encrypted" : "")})");
 
-        using (mac)
-        using (var volumes = new VolumeSetWriter(dest, baseName, volumeSize, o.ChunkSize, mac))
+        // The new volumes are written into a staging directory first: until the run has finished, the old manifest and
+        // the old volumes stay untouched and consistent, so an interrupted re-backup leaves the previous backup usable.
+        var staging = Path.Combine(dest, StagingPrefix + baseName);
+        if (Directory.Exists(staging))
         {
-            var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
-            var comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
-            var tar = new PaxTarWriter(comp, leaveOpen: true);
-            var archiver = new TreeArchiver(_fs, tar, _events);
-            walker.Walk(root, archiver);
-            tar.Finish();
-            tar.Dispose();
-            if (!ReferenceEquals(comp, enc ?? volumes))
+            _events.Step($"removing {staging}, left by an interrupted backup run");
+            Directory.Delete(staging, recursive: true);
+        }
+
+        Directory.CreateDirectory(staging);
+        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
+
+        Stream? comp = null;
+        try
+        {
+            using (mac)
+            using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac))
             {
-                comp.Dispose();
+                var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
+                comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
+                var tar = new PaxTarWriter(comp, leaveOpen: true);
+                var archiver = new TreeArchiver(_fs, tar, _events);
+                walker.Walk(root, archiver);
+                tar.Finish();
+                tar.Dispose();
+                if (!ReferenceEquals(comp, enc ?? volumes))
+                {
+                    comp.Dispose();
+                }
+
+                enc?.Dispose();
+                volumes.Complete();
+
+                record.Volumes = volumes.Volumes;
+                record.EntryCount = archiver.Entries;
+                record.Bytes = archiver.Bytes;
+                record.TarBytes = tar.Position;
+                record.Files = archiver.Records;
+                record.Notes = archiver.Notes;
+                record.Excludes = patterns;
+            }
+        }
+        catch
+        {
+            if (comp is not null)
+            {
+                ArchivePipeline.Abandon(comp);
             }
 
-            enc?.Dispose();
-            volumes.Complete();
-
-            record.Volumes = volumes.Volumes;
-            record.EntryCount = archiver.Entries;
-            record.Bytes = archiver.Bytes;
-            record.TarBytes = tar.Position;
-            record.Files = archiver.Records;
-            record.Notes = archiver.Notes;
-            record.Excludes = patterns;
+            TryDelete(staging);
+            throw;
         }
 
         record.Finished = DateTimeOffset.UtcNow;
+        Commit(dest, manifestPath, staging, manifest, record, baseName);
+        return record;
+    }
 
-        // Remove volumes of an older run of this archive that this run did not overwrite.
+    /// <summary>Name prefix of the staging directory (inside the destination) that a run writes its volumes into.</summary>
+    public const string StagingPrefix = ".mkcdrec-partial-";
+
+    /// <summary>
+    /// Swaps the staged volumes in. The manifest first records the new archive as incomplete (so a crash during the swap
+    /// leaves a manifest that verify and extract refuse, never one that looks valid over mismatched volumes), then old
+    /// volumes are replaced, then the manifest is written without the mark. Each manifest write is atomic (rename).
+    /// </summary>
+    private void Commit(string dest, string manifestPath, string staging, BackupManifest manifest, ArchiveRecord record, string baseName)
+    {
+        _fs.SyncDirectory(Encoding.UTF8.GetBytes(staging));
+        var old = manifest.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
+        manifest.Archives.RemoveAll(a => a.FilesystemId == record.FilesystemId);
+        manifest.Archives.Add(record);
+        record.Incomplete = true;
+        WriteManifest(manifestPath, manifest);
+
+        // A caller that collects archives in a staging manifest (a whole-system backup) still has the real manifest.json
+        // of the previous run beside the volumes about to be replaced: mark that archive incomplete there too, so an
+        // interruption from here on never leaves a manifest.json that looks valid over volumes it does not describe.
+        var real = Path.Combine(dest, BackupManifest.FileName);
+        if (manifestPath != real && File.Exists(real))
+        {
+            var previous = BackupManifest.Parse(File.ReadAllBytes(real), real);
+            var listed = previous.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
+            old.AddRange(listed);
+            if (listed.Count > 0)
+            {
+                listed.ForEach(a => a.Incomplete = true);
+                WriteManifest(real, previous);
+            }
+        }
+
+        _events.Step($"replacing the volumes of archive '{record.FilesystemId}' in {dest}");
+        var keep = record.Volumes.Select(v => v.File).ToHashSet(StringComparer.Ordinal);
+        foreach (var v in old.SelectMany(a => a.Volumes))
+        {
+            if (!keep.Contains(v.File) && Path.GetFileName(v.File) == v.File)
+            {
+                File.Delete(Path.Combine(dest, v.File));
+            }
+        }
+
+        // Volumes of an older run of this archive that this run does not replace (also ones no manifest lists).
         for (var i = record.Volumes.Count; File.Exists(Path.Combine(dest, VolumeSetWriter.VolumeName(baseName, i))); i++)
         {
             File.Delete(Path.Combine(dest, VolumeSetWriter.VolumeName(baseName, i)));
         }
 
-        manifest.Archives.RemoveAll(a => a.FilesystemId == o.FilesystemId);
-        manifest.Archives.Add(record);
-        var tmp = manifestPath + ".tmp";
-        File.WriteAllBytes(tmp, manifest.ToJson());
-        File.Move(tmp, manifestPath, overwrite: true);
-        return record;
+        foreach (var v in record.Volumes)
+        {
+            File.Move(Path.Combine(staging, v.File), Path.Combine(dest, v.File), overwrite: true);
+        }
+
+        Directory.Delete(staging);
+        _fs.SyncDirectory(Encoding.UTF8.GetBytes(dest));
+
+        record.Incomplete = null;
+        WriteManifest(manifestPath, manifest);
+    }
+
+    private void WriteManifest(string path, BackupManifest manifest)
+    {
+        var tmp = path + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(manifest.ToJson());
+            f.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+        _fs.SyncDirectory(Encoding.UTF8.GetBytes(Path.GetDirectoryName(path)!));
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // left for the next run, which removes it first
+        }
     }
 }

@@ -36,6 +36,18 @@ public static class ArchivePipeline
         _ => 0,
     };
 
+    /// <summary>"libzstd 1.5.4" or "ZstdSharp (managed)": which zstd implementation this process uses.</summary>
+    public static string ZstdImplementation => NativeZstd.Available ? "libzstd " + NativeZstd.Version : "ZstdSharp (managed)";
+
+    /// <summary>Releases a compression stage without finishing its output (after a failure).</summary>
+    public static void Abandon(Stream compressor)
+    {
+        if (compressor is NativeZstd.CompressStream n)
+        {
+            n.Abandon();
+        }
+    }
+
     public static Stream Compress(Stream output, Compression c, int level, int threads)
     {
         switch (c)
@@ -46,8 +58,13 @@ public static class ArchivePipeline
                     throw new MkcdrecException(ExitCode.Usage, $"zstd level {level} is out of range.", "Use a level from 1 to 19 (20-22 need much memory).");
                 }
 
-                var z = new CompressionStream(output, level, 4 << 20, leaveOpen: true);
                 var workers = threads > 0 ? threads : Environment.ProcessorCount;
+                if (NativeZstd.Available)
+                {
+                    return new NativeZstd.CompressStream(output, level, workers);
+                }
+
+                var z = new CompressionStream(output, level, 4 << 20, leaveOpen: true);
                 if (workers > 1)
                 {
                     z.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
@@ -68,7 +85,9 @@ public static class ArchivePipeline
 
     public static Stream Decompress(Stream input, Compression c) => c switch
     {
-        Compression.Zstd => new DecompressionStream(input, 4 << 20, checkEndOfStream: true, leaveOpen: true),
+        Compression.Zstd => NativeZstd.Available
+            ? new NativeZstd.DecompressStream(input)
+            : new DecompressionStream(input, 4 << 20, checkEndOfStream: true, leaveOpen: true),
         Compression.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
         _ => input,
     };

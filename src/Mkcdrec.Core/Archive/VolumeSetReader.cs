@@ -44,6 +44,14 @@ public sealed class VolumeSetReader : Stream
     public static void CheckVolumes(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeLocator? locator = null)
     {
         locator ??= DirectoryVolumeLocator.Instance;
+
+        if (archive.Incomplete == true)
+        {
+            throw new MkcdrecException(ExitCode.BadInput,
+                $"Archive '{archive.FilesystemId}' in '{dir}' is incomplete: the backup run started {archive.Started:u} was interrupted while it replaced the volumes, so they match neither the old nor the new backup.",
+                "Run the backup again into this directory (or use another copy of the backup).");
+        }
+
         if (archive.Volumes.Count == 0)
         {
             throw new InvalidDataException($"manifest: archive '{archive.FilesystemId}' lists no volumes.");

@@ -222,7 +222,7 @@ public sealed class VolumeSetWriter : Stream
         }
 
         _chunk!.Dispose();
-        _file!.Flush(flushToDisk: false);
+        _file!.Flush(flushToDisk: true); // durable before the manifest names it
         _file.Dispose();
         _file = null;
         _vol!.Size = _volBytes;

@@ -41,6 +41,13 @@ public sealed class DrillCheck
         return result;
     }
 
+    /// <summary>One archive compared with the directory it was restored into.</summary>
+    public CompareSummary CompareOne(string backupDir, ArchiveRecord archive, string directory)
+    {
+        var r = new ArchiveVerifier(_fs).Compare(backupDir, directory, archive.FilesystemId);
+        return new CompareSummary { Root = archive.Root, Files = archive.Files.Count, Changed = r.Changed, Missing = r.Missing, New = r.New };
+    }
+
     /// <summary><paramref name="path"/> (absolute, as archived) inside <paramref name="systemRoot"/>.</summary>
     public static string Under(string systemRoot, string path)
     {

@@ -128,6 +128,11 @@ public interface IFileSystemAccess
 
     string? GroupName(uint gid);
 
+    /// <summary>fsync of a directory (makes renames and new names in it durable).</summary>
+    void SyncDirectory(ReadOnlySpan<byte> path)
+    {
+    }
+
     uint? UserId(string name);
 
     uint? GroupId(string name);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Workflows;
@@ -44,6 +45,15 @@ public sealed class RecoverOptions
 
     /// <summary>Leave the recovered system mounted under the target root (for inspection); default: unmount everything.</summary>
     public bool KeepMounted { get; init; }
+
+    /// <summary>
+    /// For `mkcdrec drill` only (scratch disks): compare each restored filesystem with the manifest and report it on the
+    /// console, then install the first-boot check into the recovered system (docs/drill.md).
+    /// </summary>
+    public bool Drill { get; init; }
+
+    /// <summary>The mkcdrec binary the drill's first-boot check runs (default: this process's executable).</summary>
+    public string? DrillBinary { get; init; }
 }
 
 /// <summary>What a recovery did, with the time of each phase.</summary>
@@ -233,6 +243,12 @@ public sealed class RecoverWorkflow
                             "The log lists every problem; fix the cause (space, filesystem features) and run recover again: it resumes from the journal.");
                     }
 
+                    if (o.Drill)
+                    {
+                        var cmp = new DrillCheck(_fs).CompareOne(o.BackupDirectory, a, t.Directory);
+                        say?.Invoke(DrillProtocol.Line(DrillProtocol.RestoreCompare, cmp.ToJson()));
+                    }
+
                     result.RestoredEntries += r.Entries;
                     result.RestoredBytes += r.Bytes;
                     Say($"restore {a.FilesystemId}: {r.Entries} entries, {r.Bytes / 1048576.0:0.0} MiB in {sw.Elapsed.TotalSeconds:0.0} s, every content hash matched");
@@ -271,6 +287,12 @@ public sealed class RecoverWorkflow
                 EnsureMounted(plan, Say);
                 chroot.AddRange(finalizer.BindSystem(root));
                 result.Changes.AddRange(finalizer.Finalize(layout, plan, root, o.Clone));
+                if (o.Drill)
+                {
+                    DrillCheck.InstallFirstBootCheck(root, o.BackupDirectory, o.DrillBinary ?? Environment.ProcessPath
+                        ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."));
+                    Say("drill: first-boot check installed (" + DrillCheck.UnitName + ")");
+                }
             });
         }
         finally

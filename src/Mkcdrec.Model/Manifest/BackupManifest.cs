@@ -96,6 +96,12 @@ public sealed class ArchiveRecord
     public List<string> Notes { get; set; } = [];
 
     public List<FileRecord> Files { get; set; } = [];
+
+    /// <summary>
+    /// Set while a backup run swaps this archive's new volumes into place (absent otherwise): a manifest that still
+    /// says so after the run belongs to an interrupted backup, and verify/extract refuse the archive.
+    /// </summary>
+    public bool? Incomplete { get; set; }
 }
 
 public sealed class EncryptionRecord
