@@ -39,21 +39,13 @@ public sealed class MediaCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--initrd")]                                              // no rescue system builder in this version: --initrd is needed
     [InlineData("--label", "lower case")]
     [InlineData("--format", "iso", "--backup-url", "http://x/")]
     public void Mkrescue_refusals_are_usage_errors_with_a_hint(params string[] args)
     {
         var full = new List<string> { "mkrescue", "--layout", Fixture, "--output", Path.Combine(_dir, "o") };
-        if (args[0] == "--initrd")
-        {
-            // nothing added: the missing --initrd is the point
-        }
-        else
-        {
-            full.AddRange(["--initrd", Fixture, "--kernel", Fixture]);
-            full.AddRange(args);
-        }
+        full.AddRange(["--initrd", Fixture, "--kernel", Fixture]);
+        full.AddRange(args);
 
         var (code, _, e) = CliTests.Mkcdrec([.. full]);
         Assert.Equal(2, code);
@@ -69,8 +61,5 @@ public sealed class MediaCliTests : IDisposable
         Assert.Contains("what to do", e);
         (code, _, _) = CliTests.Mkcdrec("mkbackup", "--backup-dir", _dir, "--medium", "cd", "--initrd", Fixture, "--kernel", Fixture);
         Assert.Equal(2, code);
-        (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--kernel", Fixture); // no rescue system
-        Assert.Equal(2, code);
-        Assert.Contains("--initrd", e);
     }
 }

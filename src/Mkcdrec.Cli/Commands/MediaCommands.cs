@@ -25,7 +25,7 @@ internal static class MediaCommands
 
     private static Option<string?> Initrd() => new("--initrd")
     {
-        Description = "Use this initramfs as the rescue system instead of building one (it must honour mkcdrec.medium=).",
+        Description = "Use this initramfs as the rescue system instead of building one from this host (it must honour mkcdrec.medium=).",
         HelpName = "FILE",
     };
 
@@ -80,7 +80,7 @@ internal static class MediaCommands
                 {
                     OutputDir = p.GetValue(output)!,
                     Host = Host(),
-                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
+                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd)),
                     Label = CheckLabel(p.GetValue(label)),
                     Format = fmt,
                     BackupUrl = p.GetValue(url),
@@ -135,7 +135,7 @@ internal static class MediaCommands
                 return 0;
             }
 
-            var rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd));
+            var rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd));
             var baseLabel = CheckLabel(p.GetValue(label));
             var existing = p.GetValue(useBackup);
             var separate = p.GetValue(backupDir);
@@ -246,13 +246,13 @@ internal static class MediaCommands
         });
     }
 
-    private static IRescueSystemSource RescueSource(string? kernel, string? initrd)
+    /// <summary>--initrd FILE: that initramfs (with --kernel or the running kernel); else the rescue system built from this host.</summary>
+    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd)
     {
         if (initrd is null)
         {
-            throw new MkcdrecException(ExitCode.Usage,
-                "Building the rescue initramfs from this host is not in this version yet.",
-                "Give a rescue initramfs with --initrd FILE (and the kernel it belongs to with --kernel FILE).");
+            return new BuiltRescueSystem(new Mkcdrec.Core.Rescue.RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
+                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel }, ctx.Log);
         }
 
         return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);
@@ -340,6 +340,11 @@ internal static class MediaCommands
             return;
         }
 
+        if (c.Rescue is BuiltRescueSystem { Result: { } rs })
+        {
+            Console.WriteLine($"Rescue system: kernel {rs.KernelVersion}, initramfs {Mib(rs.InitramfsBytes)} MiB ({rs.Modules.Count} modules, {rs.Programs.Count} programs), built in {rs.Elapsed.TotalSeconds:0.0} s.");
+        }
+
         if (c.Media is { } m)
         {
             foreach (var (iso, doc) in m.Isos.Zip(m.Media))
@@ -382,9 +387,34 @@ internal static class MediaLocators
         public bool AskForMedium(string label, int index, int count, string volume)
         {
             Console.Error.Write($"The backup volume {volume} is on medium {index} of {count}. Insert medium {label} and press Enter (q to give up): ");
-            var answer = Console.In.ReadLine();
+            var answer = ReadLineFromFd0();
             Console.Error.WriteLine();
             return answer is not null && !answer.Trim().Equals("q", StringComparison.OrdinalIgnoreCase);
+        }
+
+        /// <summary>
+        /// One line from file descriptor 0 with plain read(2): in the rescue system stdin is often /dev/console without a
+        /// controlling terminal, where Console.In's terminal set-up fails. Null at end of input.
+        /// </summary>
+        private static string? ReadLineFromFd0()
+        {
+            using var fd0 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
+            var bytes = new List<byte>();
+            var b = new byte[1];
+            while (true)
+            {
+                if (fd0.Read(b, 0, 1) <= 0)
+                {
+                    return bytes.Count > 0 ? System.Text.Encoding.UTF8.GetString(bytes.ToArray()) : null;
+                }
+
+                if (b[0] == (byte)'\n')
+                {
+                    return System.Text.Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\r');
+                }
+
+                bytes.Add(b[0]);
+            }
         }
     }
 }
