@@ -39,21 +39,13 @@ public sealed class MediaCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--initrd")]                                              // no rescue system builder in this version: --initrd is needed
     [InlineData("--label", "lower case")]
     [InlineData("--format", "iso", "--backup-url", "http://x/")]
     public void Mkrescue_refusals_are_usage_errors_with_a_hint(params string[] args)
     {
         var full = new List<string> { "mkrescue", "--layout", Fixture, "--output", Path.Combine(_dir, "o") };
-        if (args[0] == "--initrd")
-        {
-            // nothing added: the missing --initrd is the point
-        }
-        else
-        {
-            full.AddRange(["--initrd", Fixture, "--kernel", Fixture]);
-            full.AddRange(args);
-        }
+        full.AddRange(["--initrd", Fixture, "--kernel", Fixture]);
+        full.AddRange(args);
 
         var (code, _, e) = CliTests.Mkcdrec([.. full]);
         Assert.Equal(2, code);
@@ -62,12 +54,12 @@ public sealed class MediaCliTests : IDisposable
     }
 
     [Fact]
-    public void Mkbackup_needs_an_existing_backup_in_this_version()
+    public void Mkbackup_refuses_contradicting_options()
     {
-        var (code, _, e) = CliTests.Mkcdrec("mkbackup", "--layout", Fixture, "--initrd", Fixture);
+        var (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--backup-dir", _dir, "--initrd", Fixture, "--kernel", Fixture);
         Assert.Equal(2, code);
-        Assert.Contains("--use-backup", e);
-        (code, _, e) = CliTests.Mkcdrec("mkbackup", "--use-backup", _dir, "--backup-dir", _dir);
+        Assert.Contains("what to do", e);
+        (code, _, _) = CliTests.Mkcdrec("mkbackup", "--backup-dir", _dir, "--medium", "cd", "--initrd", Fixture, "--kernel", Fixture);
         Assert.Equal(2, code);
     }
 }

@@ -25,7 +25,7 @@ internal static class MediaCommands
 
     private static Option<string?> Initrd() => new("--initrd")
     {
-        Description = "Use this initramfs as the rescue system instead of building one (it must honour mkcdrec.medium=).",
+        Description = "Use this initramfs as the rescue system instead of building one from this host (it must honour mkcdrec.medium=).",
         HelpName = "FILE",
     };
 
@@ -60,7 +60,7 @@ internal static class MediaCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkrescue");
-            var w = Workflows(ctx, p.GetValue(layout));
+            var w = Workflows(ctx, p.GetValue(layout), null);
             if (p.GetValue(simulate))
             {
                 MediaWorkflows.MkRescueSteps(w).Describe().ToList().ForEach(Console.WriteLine);
@@ -116,20 +116,27 @@ internal static class MediaCommands
             Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
             HelpName = "DIR",
         };
+        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
+        var pass = new Option<string?>("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
+        var vsize = new Option<string?>("--volume-size") { Description = "Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).", HelpName = "SIZE" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
         var cmd = new Command("mkbackup", "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
         {
-            output, medium, backupDir, useBackup, kernel, initrd, label, layout, timeout, simulate,
+            output, medium, backupDir, useBackup, compress, encrypt, pass, vsize, exclude, kernel, initrd, label, layout, timeout, simulate,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkbackup");
-            var w = Workflows(ctx, p.GetValue(layout));
+            var w = Workflows(ctx, p.GetValue(layout), null);
             if (p.GetValue(simulate))
             {
                 MediaWorkflows.MkBackupSteps(w).Describe().ToList().ForEach(Console.WriteLine);
                 return 0;
             }
 
+            var rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd));
+            var baseLabel = CheckLabel(p.GetValue(label));
             var existing = p.GetValue(useBackup);
             var separate = p.GetValue(backupDir);
             if (existing is not null && separate is not null)
@@ -137,29 +144,79 @@ internal static class MediaCommands
                 throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
             }
 
-            if (existing is null)
+            if (separate is not null && p.GetValue(medium) is not null)
             {
-                throw new MkcdrecException(ExitCode.Usage,
-                    "Backing up the whole system is not built into this version of mkbackup yet.",
-                    "Back up with 'mkcdrec archive create' (one archive per filesystem into one directory), then run 'mkcdrec mkbackup --use-backup DIR'.");
+                throw new MkcdrecException(ExitCode.Usage, "--medium splits a backup carried on the media; with --backup-dir the backup is not on them.", "Drop one of the two options.");
             }
 
+            var outputDir = separate is not null && p.GetResult(output) is null or { Implicit: true }
+                ? Path.GetDirectoryName(Path.GetFullPath(separate))!
+                : Path.GetFullPath(p.GetValue(output)!);
+            var capacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
+            IBackupSource source;
+            string? staging = null;
+            ArchiveCommands.CliEvents? events = null;
+            if (existing is not null)
+            {
+                source = new ExistingBackup(existing);
+            }
+            else
+            {
+                if (!Environment.IsPrivilegedProcess)
+                {
+                    throw MkcdrecException.NeedsRoot("'mkcdrec mkbackup'");
+                }
+
+                if (p.GetValue(encrypt) && p.GetValue(pass) is null)
+                {
+                    throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+                }
+
+                staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
+                events = new ArchiveCommands.CliEvents(ctx);
+                source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), new BackupOptions
+                {
+                    Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
+                    Passphrase = p.GetValue(encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(pass)!, confirm: true) : null,
+                    VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
+                    // never back up the media themselves (older ISOs in the output directory)
+                    Excludes = [.. p.GetValue(exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
+                });
+                if (staging is not null && Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+            }
+
+            if ((separate ?? staging) is { } dest)
+            {
+                Directory.CreateDirectory(dest);
+            }
+
+            w = Workflows(ctx, p.GetValue(layout), separate ?? staging);
             var work = TempWork();
             try
             {
                 var c = w.Run(MediaWorkflows.MkBackupSteps(w), new MediaWorkflows.Context
                 {
-                    OutputDir = separate is not null && p.GetResult(output) is null or { Implicit: true } ? Path.GetDirectoryName(Path.GetFullPath(separate))! : p.GetValue(output)!,
+                    OutputDir = outputDir,
                     Host = Host(),
-                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd)),
-                    Backup = new ExistingBackup(existing),
+                    Rescue = rescue,
+                    Backup = source,
                     SeparateBackupDir = separate,
-                    MediumCapacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : null,
-                    Label = CheckLabel(p.GetValue(label)),
+                    StagingBackupDir = staging,
+                    MediumCapacity = capacity,
+                    Label = baseLabel,
                     TimeoutSeconds = p.GetValue(timeout),
                     MkcdrecVersion = Version,
                     WorkDir = work,
                 });
+                events?.EndProgress();
+                if (staging is not null)
+                {
+                    RemoveWork(staging); // it is on the media now
+                }
+
                 Report(ctx, c);
             }
             finally
@@ -172,14 +229,15 @@ internal static class MediaCommands
         return cmd;
     }
 
-    private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath)
+    /// <param name="backupDestination">mkbackup: where the backup goes (its disk is left out of the layout when it is a disk of its own).</param>
+    private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath, string? backupDestination)
     {
         var layouts = new LayoutWorkflows(ctx.Runner, ctx.Files, ctx.Log, Environment.IsPrivilegedProcess, Version);
         return new MediaWorkflows(ctx.Runner, ctx.Log, () =>
         {
-            if (layoutPath is not null)
+            if (layoutPath is not null || backupDestination is not null)
             {
-                return LayoutWorkflows.Load(layoutPath);
+                return BackupCommands.LoadOrCapture(ctx, layoutPath, backupDestination ?? LayoutWorkflows.DefaultLayoutPath);
             }
 
             var doc = layouts.CaptureLive([]);
@@ -188,13 +246,13 @@ internal static class MediaCommands
         });
     }
 
+    /// <summary>--initrd FILE: that initramfs (with --kernel or the running kernel); else the rescue system built from this host.</summary>
     private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd)
     {
         if (initrd is null)
         {
-            // Build the rescue system from this host (docs/rescue-system.md); --kernel picks the kernel.
-            return new Mkcdrec.Core.Rescue.HostRescueSystem(ctx.Files, ctx.Runner, ctx.Log,
-                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel });
+            return new BuiltRescueSystem(new Mkcdrec.Core.Rescue.RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
+                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel }, ctx.Log);
         }
 
         return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);
@@ -282,6 +340,11 @@ internal static class MediaCommands
             return;
         }
 
+        if (c.Rescue is BuiltRescueSystem { Result: { } rs })
+        {
+            Console.WriteLine($"Rescue system: kernel {rs.KernelVersion}, initramfs {Mib(rs.InitramfsBytes)} MiB ({rs.Modules.Count} modules, {rs.Programs.Count} programs), built in {rs.Elapsed.TotalSeconds:0.0} s.");
+        }
+
         if (c.Media is { } m)
         {
             foreach (var (iso, doc) in m.Isos.Zip(m.Media))
@@ -324,9 +387,34 @@ internal static class MediaLocators
         public bool AskForMedium(string label, int index, int count, string volume)
         {
             Console.Error.Write($"The backup volume {volume} is on medium {index} of {count}. Insert medium {label} and press Enter (q to give up): ");
-            var answer = Console.In.ReadLine();
+            var answer = ReadLineFromFd0();
             Console.Error.WriteLine();
             return answer is not null && !answer.Trim().Equals("q", StringComparison.OrdinalIgnoreCase);
+        }
+
+        /// <summary>
+        /// One line from file descriptor 0 with plain read(2): in the rescue system stdin is often /dev/console without a
+        /// controlling terminal, where Console.In's terminal set-up fails. Null at end of input.
+        /// </summary>
+        private static string? ReadLineFromFd0()
+        {
+            using var fd0 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
+            var bytes = new List<byte>();
+            var b = new byte[1];
+            while (true)
+            {
+                if (fd0.Read(b, 0, 1) <= 0)
+                {
+                    return bytes.Count > 0 ? System.Text.Encoding.UTF8.GetString(bytes.ToArray()) : null;
+                }
+
+                if (b[0] == (byte)'\n')
+                {
+                    return System.Text.Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\r');
+                }
+
+                bytes.Add(b[0]);
+            }
         }
     }
 }

@@ -78,6 +78,9 @@ public sealed class MediaWorkflows
         /// <summary>mkbackup --backup-dir: the backup stays in this directory, the ISO (rescue only) goes beside it.</summary>
         public string? SeparateBackupDir { get; init; }
 
+        /// <summary>mkbackup without --backup-dir: where the new backup is made before it goes onto the media.</summary>
+        public string? StagingBackupDir { get; init; }
+
         public long? MediumCapacity { get; init; }
 
         public string? Label { get; init; }
@@ -113,7 +116,7 @@ public sealed class MediaWorkflows
     public static Workflow<Context> MkBackupSteps(MediaWorkflows w) => new Workflow<Context>("mkbackup")
         .Step("check tools", c => w.CheckTools(c))
         .Step("capture layout", c => c.Layout = w._captureLayout())
-        .Step("back up filesystems", c => c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? Path.Combine(c.WorkDir, "backup")))
+        .Step("back up filesystems", c => c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? c.StagingBackupDir ?? Path.Combine(c.WorkDir, "backup")))
         .Step("build rescue system", c => c.Image = c.Rescue.Build(c.Layout!, c.WorkDir))
         .Step("write rescue media", c => w.WriteOutput(c));
 
@@ -153,5 +156,20 @@ public sealed class MediaWorkflows
             LayoutJson = System.Text.Encoding.UTF8.GetBytes(LayoutSerializer.Serialize(c.Layout!) + "\n"),
             WorkDir = Path.Combine(c.WorkDir, "media"),
         });
+    }
+}
+
+/// <summary>The rescue system built from this host by <see cref="Rescue.RescueSystemBuilder"/> (kernel, modules, programs, /init, menu, the layout).</summary>
+public sealed class BuiltRescueSystem(Rescue.RescueSystemBuilder builder, Rescue.RescueSystemOptions template, ILog log) : IRescueSystemSource
+{
+    public Rescue.RescueSystem? Result { get; private set; }
+
+    public RescueImage Build(LayoutDocument layout, string workDir)
+    {
+        var dir = Path.Combine(workDir, "rescue");
+        Directory.CreateDirectory(dir);
+        Result = builder.Build(template with { WorkDirectory = dir, Layout = layout });
+        log.Info($"rescue system: kernel {Result.KernelVersion}, initramfs {Result.InitramfsBytes} bytes, {Result.Modules.Count} modules, {Result.Programs.Count} programs, {Result.Elapsed.TotalSeconds:0.0} s");
+        return new RescueImage(Result.KernelPath, Result.InitramfsPath);
     }
 }

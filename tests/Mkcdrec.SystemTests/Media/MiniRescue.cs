@@ -40,17 +40,20 @@ internal static class MiniRescue
     }
 
     /// <summary>Writes a gzip initramfs: /init = <paramref name="init"/> (a busybox sh script), /modules/NN-name.ko, programs.</summary>
-    public static void Build(string path, string init, IReadOnlyList<string> moduleFiles, IReadOnlyList<string> programs, IReadOnlyDictionary<string, byte[]>? extra = null)
+    /// <param name="librariesOf">Programs put in by <paramref name="extra"/> under another name: only their shared libraries are added here.</param>
+    public static void Build(string path, string init, IReadOnlyList<string> moduleFiles, IReadOnlyList<string> programs, IReadOnlyDictionary<string, byte[]>? extra = null,
+        IReadOnlyList<string>? librariesOf = null)
     {
         using var output = File.Create(path);
         using var z = InitramfsCompression.OpenCompressor(output, InitramfsCompressionKind.Gzip, null, leaveOpen: true);
         using var w = new CpioWriter(z, leaveOpen: true);
-        var closure = new LibraryClosure(new SystemFiles()).Resolve(programs);
+        var closure = new LibraryClosure(new SystemFiles()).Resolve([.. programs, .. librariesOf ?? []]);
         Assert.True(closure.IsComplete, string.Join("; ", closure.Missing));
+        var skip = new HashSet<string>(librariesOf ?? [], StringComparer.Ordinal);
 
         var links = closure.Symlinks;
         var dirs = new SortedSet<string>(StringComparer.Ordinal) { "/dev", "/proc", "/sys", "/run", "/mnt", "/tmp", "/modules", "/bin", "/etc" };
-        foreach (var p in closure.Files.Concat(links.Keys).Concat(extra?.Keys ?? []))
+        foreach (var p in closure.Files.Where(f => !skip.Contains(f)).Concat(links.Keys).Concat(extra?.Keys ?? []))
         {
             for (var d = Path.GetDirectoryName(p); d is not null && d != "/"; d = Path.GetDirectoryName(d))
             {
@@ -71,7 +74,7 @@ internal static class MiniRescue
             w.AddSymlink(link, target);
         }
 
-        foreach (var f in closure.Files)
+        foreach (var f in closure.Files.Where(f => !skip.Contains(f)))
         {
             using var s = File.OpenRead(f);
             w.AddFile(f, s, s.Length, new CpioAttributes(0x1ED));

@@ -8,8 +8,9 @@ namespace Mkcdrec.SystemTests.Media;
 /// <summary>
 /// A backup larger than the medium, end to end with the real binary: `mkcdrec archive create` makes a backup of
 /// several volumes, `mkcdrec mkbackup --use-backup --medium SIZE` splits it over two ISOs (the first boots), QEMU
-/// boots ISO 1 with ISO 2 in a second CD drive, and inside the guest `mkcdrec verify /run/mkcdrec/medium/backup`
-/// asks for medium 2 by its label, finds it by scanning the block devices, mounts it and verifies every volume.
+/// boots ISO 1 with an empty second CD drive, and inside the guest `mkcdrec verify /run/mkcdrec/medium/backup`
+/// asks for medium 2 by its label; the test then inserts ISO 2 through the QEMU monitor and presses Enter on the
+/// serial console, and mkcdrec finds the medium by scanning the block devices, mounts it and verifies every volume.
 /// </summary>
 public class MultiMediumTests(ITestOutputHelper output)
 {
@@ -33,7 +34,11 @@ public class MultiMediumTests(ITestOutputHelper output)
         mkdir -p /run/mkcdrec/medium /var/log/mkcdrec
         mount -t iso9660 -o ro $dev /run/mkcdrec/medium
         echo "MKCDREC-SET $(cat /run/mkcdrec/medium/mkcdrec/medium.json | tr -d ' \n')"
-        printf '\n\n\n' | mkcdrec -v verify /run/mkcdrec/medium/backup > /tmp/verify.out 2>&1
+        mkcdrec -v verify /run/mkcdrec/medium/backup < /dev/console > /tmp/verify.out 2>&1 &
+        pid=$!
+        while ! grep -q 'asking for medium' /tmp/verify.out; do kill -0 $pid 2>/dev/null || break; sleep 1; done
+        echo "MKCDREC-ASKED $(grep -c 'asking for medium' /tmp/verify.out)"
+        wait $pid
         echo "MKCDREC-VERIFY-EXIT $?"
         sed 's/^/MKCDREC-OUT /' /tmp/verify.out
         echo MKCDREC-END
@@ -77,8 +82,11 @@ public class MultiMediumTests(ITestOutputHelper output)
             // the stand-in rescue system: busybox, CD/ISO modules, util-linux blkid and the mkcdrec binary with their libraries
             var initrd = Path.Combine(dir, "initrd.img");
             var kver = MiniRescue.KernelVersion(kernel!);
-            MiniRescue.Build(initrd, Init, MiniRescue.ModuleClosure(kver, Modules), ["/usr/sbin/blkid"],
-                new Dictionary<string, byte[]> { ["/usr/bin/mkcdrec"] = File.ReadAllBytes(bin) });
+            // .NET loads OpenSSL with dlopen (SHA-256), so it is not in the binary's DT_NEEDED closure: add it by name
+            var ssl = new[] { "libssl.so.3", "libcrypto.so.3" }.Select(l => Path.Combine("/usr/lib/x86_64-linux-gnu", l)).ToList();
+            Assert.SkipUnless(ssl.All(File.Exists), "OpenSSL 3 (libssl3) is needed by the mkcdrec binary");
+            MiniRescue.Build(initrd, Init, MiniRescue.ModuleClosure(kver, Modules), ["/usr/sbin/blkid", .. ssl],
+                new Dictionary<string, byte[]> { ["/usr/bin/mkcdrec"] = File.ReadAllBytes(bin) }, librariesOf: [Path.GetFullPath(bin)]);
             var layout = Path.Combine(dir, "layout.json");
             Tool.Checked(bin, ["layout", "save", "-o", layout, "--log", Path.Combine(dir, "l.log")]);
 
@@ -106,23 +114,27 @@ public class MultiMediumTests(ITestOutputHelper output)
             Assert.Contains("'/backup/" + Path.GetFileName(volumes[^1]) + "'", list2, StringComparison.Ordinal);
             Assert.DoesNotContain("'/backup/" + Path.GetFileName(volumes[0]) + "'", list2, StringComparison.Ordinal);
 
+            var monitor = Path.Combine(dir, "monitor.sock");
             var args = new List<string>
             {
                 "-accel", "tcg", "-m", "1024", "-smp", "1", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot", "-boot", "d",
+                "-monitor", $"unix:{monitor},server,nowait",
                 "-drive", $"file={iso1},media=cdrom,if=ide,index=2,readonly=on",
-                "-drive", $"file={iso2},media=cdrom,if=ide,index=3,readonly=on",
+                "-drive", "media=cdrom,if=ide,index=3,id=cd2",
             };
             sw.Restart();
-            var r = Tool.Run("qemu-system-x86_64", args, timeout: TimeSpan.FromSeconds(480));
+            var r = RunWithMediumChange(args, monitor, iso2);
             output.WriteLine($"guest ran {sw.Elapsed.TotalSeconds:0.0} s");
-            var lines = r.StdOut.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("MKCDREC-", StringComparison.Ordinal)).ToList();
+            var lines = r.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("MKCDREC-", StringComparison.Ordinal)).ToList();
             lines.ForEach(output.WriteLine);
-            var tail = string.Join('\n', r.StdOut.Split('\n').TakeLast(40));
+            var tail = string.Join('\n', r.Split('\n').TakeLast(40));
             Assert.True(lines.Contains("MKCDREC-END"), $"the guest did not finish; console:\n{tail}");
             Assert.Contains(lines, l => l.StartsWith($"MKCDREC-MEDIUM {Label}_1 /dev/sr", StringComparison.Ordinal));
             Assert.Contains("MKCDREC-VERIFY-EXIT 0", lines);
             var outText = string.Join('\n', lines.Where(l => l.StartsWith("MKCDREC-OUT", StringComparison.Ordinal)));
             Assert.Contains($"Insert medium {Label}_2", outText, StringComparison.Ordinal);
+            Assert.Contains("MKCDREC-ASKED 1", lines);
+            Assert.Contains($"on medium 2 of 2 ({Label}_2) at /dev/sr1", outText, StringComparison.Ordinal);
             foreach (var v in volumes)
             {
                 Assert.Contains($"MKCDREC-OUT ok      {Path.GetFileName(v)}:", outText, StringComparison.Ordinal);
@@ -134,5 +146,75 @@ public class MultiMediumTests(ITestOutputHelper output)
         {
             Tool.RemoveDir(dir);
         }
+    }
+
+    /// <summary>Runs QEMU; when the guest asks for a medium, inserts <paramref name="iso"/> into drive cd2 via the monitor and presses Enter.</summary>
+    private static string RunWithMediumChange(List<string> args, string monitor, string iso)
+    {
+        var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        args.ForEach(psi.ArgumentList.Add);
+        using var p = Process.Start(psi)!;
+        var sb = new System.Text.StringBuilder();
+        var err = p.StandardError.ReadToEndAsync();
+        var reader = Task.Run(() =>
+        {
+            var buf = new char[4096];
+            int n;
+            while ((n = p.StandardOutput.Read(buf, 0, buf.Length)) > 0)
+            {
+                lock (sb)
+                {
+                    sb.Append(buf, 0, n);
+                }
+            }
+        });
+        string Text()
+        {
+            lock (sb)
+            {
+                return sb.ToString();
+            }
+        }
+
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(480);
+            DateTime? lastPress = null;
+            while (!p.HasExited && DateTime.UtcNow < deadline)
+            {
+                var text = Text();
+                if (lastPress is null && text.Contains("MKCDREC-ASKED", StringComparison.Ordinal))
+                {
+                    // the guest waits at the prompt: insert the disc, give the drive a moment, press Enter
+                    using var sock = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    sock.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(monitor));
+                    sock.Send(System.Text.Encoding.ASCII.GetBytes($"change cd2 {iso}\n"));
+                    Thread.Sleep(3000);
+                    p.StandardInput.Write("\n");
+                    p.StandardInput.Flush();
+                    lastPress = DateTime.UtcNow;
+                }
+                else if (lastPress is { } t && DateTime.UtcNow - t > TimeSpan.FromSeconds(30) && !text.Contains("MKCDREC-VERIFY-EXIT", StringComparison.Ordinal))
+                {
+                    p.StandardInput.Write("\n"); // the drive was slow: mkcdrec asked again
+                    p.StandardInput.Flush();
+                    lastPress = DateTime.UtcNow;
+                }
+
+                Thread.Sleep(500);
+            }
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+
+            p.WaitForExit();
+            reader.Wait(TimeSpan.FromSeconds(10));
+        }
+
+        return Text() + err.Result;
     }
 }
