@@ -11,12 +11,12 @@ root.Add(GlobalOptions.LogFile);
 
 // The one explicit list of verbs (no reflection: NativeAOT-safe).
 root.Add(LayoutCommands.Build());
-root.Add(PlannedCommands.MkBackup());
-root.Add(PlannedCommands.MkRescue());
-root.Add(PlannedCommands.MkBackupOnly());
+root.Add(MediaCommands.MkBackup());
+root.Add(MediaCommands.MkRescue());
+root.Add(BackupCommands.MkBackupOnly());
 root.Add(ArchiveCommands.Verify());
 root.Add(RecoverCommands.Build());
-root.Add(PlannedCommands.Drill());
+root.Add(DrillCommands.Build());
 root.Add(ArchiveCommands.Archive());
 
 return CliRunner.Invoke(root, args);

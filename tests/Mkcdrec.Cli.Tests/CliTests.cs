@@ -70,12 +70,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Verbs_not_built_yet_say_so_and_exit_2()
+    public void Drill_refuses_bad_options_and_a_missing_medium_before_starting_anything()
     {
-        var (code, _, e) = Mkcdrec("drill");
+        var (code, _, e) = Mkcdrec("drill", "--uefi", "--bios");
         Assert.Equal(2, code);
-        Assert.Contains("not built yet", e);
-        Assert.Contains("nothing was changed", e);
+        Assert.Contains("exclude each other", e);
+
+        (code, _, e) = Mkcdrec("drill", "--accel", "hvf");
+        Assert.Equal(2, code);
+
+        (code, _, e) = Mkcdrec("drill", "--medium", Path.Combine(_dir, "no-such.iso"), "--log", Path.Combine(_dir, "drill.log"));
+        Assert.True(code is 4 or 5, $"exit {code}: {e}"); // 5 when QEMU/xorriso are not installed: checked first
+        Assert.Contains("what to do", e);
     }
 
     [Fact]

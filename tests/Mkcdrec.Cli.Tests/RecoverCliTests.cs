@@ -82,13 +82,27 @@ public sealed class RecoverCliTests : IDisposable
         Assert.Contains("--target-disks only works with --plan", e);
     }
 
-    [Theory]
-    [InlineData("recover", "--layout", "LAYOUT")]
-    public void Recovering_itself_is_not_built_yet(params string[] args)
+    [Fact]
+    public void Recovering_without_a_backup_is_a_usage_error_and_touches_nothing()
     {
-        var (code, _, e) = Run(args.Select(a => a == "LAYOUT" ? Fixture : a).ToArray());
+        var (code, _, e) = Run("recover", "--layout", Fixture);
         Assert.Equal(2, code);
-        Assert.Contains("not built yet", e);
-        Assert.Contains("nothing was changed", e);
+        Assert.Contains("--backup DIR", e);
+    }
+
+    [Fact]
+    public void A_bad_clone_network_spec_is_refused_before_anything_happens()
+    {
+        var dir = Directory.CreateTempSubdirectory("mkcdrec-recover-cli-").FullName;
+        try
+        {
+            var (code, _, e) = Run("recover", "--backup", dir, "--net", "static:nonsense");
+            Assert.Equal(2, code);
+            Assert.Contains("--net static:nonsense", e);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 }

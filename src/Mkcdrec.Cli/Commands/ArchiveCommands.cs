@@ -117,7 +117,7 @@ internal static class ArchiveCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "archive-extract");
-            var src = ArchiveSource.Open(p.GetValue(from)!);
+            var src = ArchiveSource.Open(p.GetValue(from)!, MediaLocators.For(p.GetValue(from)!, ctx));
             var a = src.Select(p.GetValue(id));
             var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
             var events = new CliEvents(ctx);
@@ -217,7 +217,7 @@ internal static class ArchiveCommands
             }
 
             var passFile = p.GetValue(pass);
-            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false));
+            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false), MediaLocators.For(backup, ctx));
             if (ctx.Json)
             {
                 WriteJson(w =>
@@ -298,7 +298,7 @@ internal static class ArchiveCommands
     }
 
     /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>
-    private sealed class CliEvents(CliContext ctx) : IArchiveEvents
+    internal sealed class CliEvents(CliContext ctx) : IArchiveEvents
     {
         private readonly Stopwatch _sw = Stopwatch.StartNew();
         private long _last = -1000;

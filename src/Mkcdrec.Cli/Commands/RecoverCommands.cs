@@ -63,23 +63,23 @@ internal static class RecoverCommands
             HelpName = "FILE",
             DefaultValueFactory = _ => RecoverJournal.DefaultPath,
         };
+        var full = new FullRecoverOptions();
         var cmd = new Command("recover", "In the rescue system: recreate the layout, restore the backup and make the machine boot. With --plan: show what it would do.")
         {
             layout, plan, layoutOnly, map, targetRoot, exclude, backup, targets, resizeFixed, yes, unattended, keyFile, noMount, journal,
         };
+        full.AddTo(cmd);
         cmd.SetAction(int (ParseResult p) =>
         {
             var execute = !p.GetValue(plan);
-            if (execute && !p.GetValue(layoutOnly))
-            {
-                throw new MkcdrecException(ExitCode.Usage,
-                    "'mkcdrec recover' with a data restore is not built yet in this version; 'mkcdrec recover --plan' and 'mkcdrec recover --layout-only' are.",
-                    "Run 'mkcdrec recover --layout FILE --plan' to see what recovery would do; nothing was changed.");
-            }
-
             if (execute && p.GetValue(targets) is not null)
             {
                 throw new MkcdrecException(ExitCode.Usage, "--target-disks only works with --plan: recovery runs on this machine's disks.", "Leave --target-disks out.");
+            }
+
+            if (execute && !p.GetValue(layoutOnly))
+            {
+                return FullRecover.Run(p, full, new FullRecover.Common(layout, map, targetRoot, exclude, backup, resizeFixed, yes, unattended, keyFile, journal));
             }
 
             using var ctx = CliContext.Create(p, execute ? "recover-layout" : "recover-plan");

@@ -43,7 +43,7 @@ public sealed class ArchiveCreator
         var root = Path.GetFullPath(o.Root);
         var dest = Path.GetFullPath(o.Destination);
         Directory.CreateDirectory(dest);
-        var manifestPath = Path.Combine(dest, BackupManifest.FileName);
+        var manifestPath = Path.Combine(dest, o.ManifestName);
         var manifest = File.Exists(manifestPath)
             ? BackupManifest.Parse(File.ReadAllBytes(manifestPath), manifestPath)
             : new BackupManifest { Created = DateTimeOffset.UtcNow };
@@ -135,7 +135,7 @@ public sealed class ArchiveCreator
         }
 
         record.Finished = DateTimeOffset.UtcNow;
-        Commit(dest, staging, manifest, record, baseName);
+        Commit(dest, manifestPath, staging, manifest, record, baseName);
         return record;
     }
 
@@ -147,15 +147,30 @@ public sealed class ArchiveCreator
     /// leaves a manifest that verify and extract refuse, never one that looks valid over mismatched volumes), then old
     /// volumes are replaced, then the manifest is written without the mark. Each manifest write is atomic (rename).
     /// </summary>
-    private void Commit(string dest, string staging, BackupManifest manifest, ArchiveRecord record, string baseName)
+    private void Commit(string dest, string manifestPath, string staging, BackupManifest manifest, ArchiveRecord record, string baseName)
     {
-        var manifestPath = Path.Combine(dest, BackupManifest.FileName);
         _fs.SyncDirectory(Encoding.UTF8.GetBytes(staging));
         var old = manifest.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
         manifest.Archives.RemoveAll(a => a.FilesystemId == record.FilesystemId);
         manifest.Archives.Add(record);
         record.Incomplete = true;
         WriteManifest(manifestPath, manifest);
+
+        // A caller that collects archives in a staging manifest (a whole-system backup) still has the real manifest.json
+        // of the previous run beside the volumes about to be replaced: mark that archive incomplete there too, so an
+        // interruption from here on never leaves a manifest.json that looks valid over volumes it does not describe.
+        var real = Path.Combine(dest, BackupManifest.FileName);
+        if (manifestPath != real && File.Exists(real))
+        {
+            var previous = BackupManifest.Parse(File.ReadAllBytes(real), real);
+            var listed = previous.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
+            old.AddRange(listed);
+            if (listed.Count > 0)
+            {
+                listed.ForEach(a => a.Incomplete = true);
+                WriteManifest(real, previous);
+            }
+        }
 
         _events.Step($"replacing the volumes of archive '{record.FilesystemId}' in {dest}");
         var keep = record.Volumes.Select(v => v.File).ToHashSet(StringComparer.Ordinal);

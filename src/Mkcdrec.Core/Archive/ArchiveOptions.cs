@@ -67,6 +67,10 @@ public sealed class CreateOptions
     public bool DefaultExcludes { get; init; } = true;
 
     public long ChunkSize { get; init; } = 16 << 20;
+
+    /// <summary>The manifest file (in <see cref="Destination"/>) the archive is recorded in; a whole-system backup records into a
+    /// staging name and renames it to manifest.json when every archive is done.</summary>
+    public string ManifestName { get; init; } = Model.Manifest.BackupManifest.FileName;
 }
 
 public static class VolumeSizes

@@ -8,17 +8,21 @@ namespace Mkcdrec.Core.Archive;
 /// <summary>A backup directory: its manifest, and the checked, decrypted, decompressed tar stream of one archive.</summary>
 public sealed class ArchiveSource
 {
-    private ArchiveSource(string dir, BackupManifest manifest)
+    private ArchiveSource(string dir, BackupManifest manifest, IVolumeLocator locator)
     {
         Directory = dir;
         Manifest = manifest;
+        Locator = locator;
     }
+
+    /// <summary>Where volumes are found (the directory, or the media of a multi-medium set).</summary>
+    public IVolumeLocator Locator { get; }
 
     public string Directory { get; }
 
     public BackupManifest Manifest { get; }
 
-    public static ArchiveSource Open(string dir)
+    public static ArchiveSource Open(string dir, IVolumeLocator? locator = null)
     {
         var path = Path.Combine(dir, BackupManifest.FileName);
         if (!File.Exists(path))
@@ -27,7 +31,7 @@ public sealed class ArchiveSource
                 "Give the directory that holds the backup's manifest.json and volumes.");
         }
 
-        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path));
+        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path), locator ?? DirectoryVolumeLocator.Instance);
     }
 
     public ArchiveRecord Select(string? filesystemId)
@@ -81,7 +85,7 @@ public sealed class ArchiveSource
     public TarStream OpenTar(ArchiveRecord a, byte[]? passphrase)
     {
         var mac = OpenMac(a, passphrase);
-        var volumes = new VolumeSetReader(Directory, a, mac);
+        var volumes = new VolumeSetReader(Directory, a, mac, Locator);
         var dec = a.Encryption is { } enc ? OpenSslEnc.Decrypt(volumes, passphrase, enc.Iterations, leaveOpen: true) : null;
         var comp = ArchivePipeline.Decompress(dec ?? volumes, ArchivePipeline.Parse(a.Compression));
         return new TarStream(new ReadAheadStream(comp), comp, dec, volumes, mac);

@@ -38,9 +38,9 @@ public sealed class ArchiveVerifier
     }
 
     /// <summary>Throws (InvalidDataException / MkcdrecException) at the first problem, naming volume and byte offset.</summary>
-    public VerifyReport Verify(string dir, byte[]? passphrase)
+    public VerifyReport Verify(string dir, byte[]? passphrase, IVolumeLocator? locator = null)
     {
-        var src = ArchiveSource.Open(dir);
+        var src = ArchiveSource.Open(dir, locator);
         var report = new VerifyReport();
         foreach (var a in src.Manifest.Archives)
         {
@@ -48,10 +48,10 @@ public sealed class ArchiveVerifier
             var mac = a.Encryption is null || passphrase is null ? null : ArchiveSource.OpenMac(a, passphrase);
             using (mac)
             {
-                VolumeSetReader.CheckVolumes(dir, a, mac);
+                VolumeSetReader.CheckVolumes(dir, a, mac, src.Locator);
                 for (var i = 0; i < a.Volumes.Count; i++)
                 {
-                    VerifyVolume(dir, a, i, a.Encryption is null || mac is not null ? mac : null, a.Encryption is not null && mac is null);
+                    VerifyVolume(src, a, i, a.Encryption is null || mac is not null ? mac : null, a.Encryption is not null && mac is null);
                     report.Checked.Add($"{a.Volumes[i].File}: {a.Volumes[i].Size} bytes, SHA-256 {(mac is null && a.Encryption is not null ? "" : "and chunk hashes ")}match");
                 }
             }
@@ -71,10 +71,12 @@ public sealed class ArchiveVerifier
         return report;
     }
 
-    private void VerifyVolume(string dir, ArchiveRecord a, int index, VolumeMac? mac, bool skipChunks)
+    private static void VerifyVolume(ArchiveSource src, ArchiveRecord a, int index, VolumeMac? mac, bool skipChunks)
     {
         var v = a.Volumes[index];
-        using var f = new FileStream(Path.Combine(dir, v.File), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var path = src.Locator.Obtain(src.Directory, v.File);
+        VolumeSetReader.CheckSize(path, v);
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buf = new byte[a.ChunkSize];
         long off = 0;

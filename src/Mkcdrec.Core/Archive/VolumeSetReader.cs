@@ -15,6 +15,7 @@ public sealed class VolumeSetReader : Stream
     private readonly string _dir;
     private readonly ArchiveRecord _archive;
     private readonly VolumeMac? _mac;
+    private readonly IVolumeLocator _locator;
     private int _vol;
     private long _volOffset; // offset in the current volume of the next chunk to load
     private int _chunkIndex;
@@ -26,18 +27,24 @@ public sealed class VolumeSetReader : Stream
     private byte[]? _spare;
     private long _position;
 
-    public VolumeSetReader(string dir, ArchiveRecord archive, VolumeMac? mac)
+    public VolumeSetReader(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeLocator? locator = null)
     {
         _dir = dir;
         _archive = archive;
         _mac = mac;
-        CheckVolumes(dir, archive, mac);
+        _locator = locator ?? DirectoryVolumeLocator.Instance;
+        CheckVolumes(dir, archive, mac, _locator);
         _next = Task.Run(LoadNext);
     }
 
-    /// <summary>Every volume exists, has the recorded size and a consistent chunk list (and volume MAC).</summary>
-    public static void CheckVolumes(string dir, ArchiveRecord archive, VolumeMac? mac)
+    /// <summary>
+    /// Every volume exists, has the recorded size and a consistent chunk list (and volume MAC). Volumes the locator can
+    /// bring later (on another medium) are checked for size when they are opened.
+    /// </summary>
+    public static void CheckVolumes(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeLocator? locator = null)
     {
+        locator ??= DirectoryVolumeLocator.Instance;
+
         if (archive.Incomplete == true)
         {
             throw new MkcdrecException(ExitCode.BadInput,
@@ -63,23 +70,17 @@ public sealed class VolumeSetReader : Stream
         for (var i = 0; i < archive.Volumes.Count; i++)
         {
             var v = archive.Volumes[i];
-            var path = Path.Combine(dir, v.File);
-            var fi = new FileInfo(path);
-            if (!fi.Exists)
+            var found = locator.Find(dir, v.File);
+            if (found is null && !locator.CanObtainLater(v.File))
             {
                 throw new MkcdrecException(ExitCode.BadInput,
-                    $"Volume {i + 1} of {archive.Volumes.Count} of archive '{archive.FilesystemId}' is missing: {path}.",
+                    $"Volume {i + 1} of {archive.Volumes.Count} of archive '{archive.FilesystemId}' is missing: {Path.Combine(dir, v.File)}.",
                     "Copy or insert the missing volume into the backup directory and run the command again.");
             }
 
-            if (fi.Length < v.Size)
+            if (found is not null)
             {
-                throw new InvalidDataException($"volume {v.File}: truncated at byte {fi.Length}; the manifest records {v.Size} bytes.");
-            }
-
-            if (fi.Length > v.Size)
-            {
-                throw new InvalidDataException($"volume {v.File}: {fi.Length - v.Size} unexpected bytes after byte {v.Size}, where the manifest says it ends.");
+                CheckSize(found, v);
             }
 
             var expectedChunks = Math.Max(1, (v.Size + archive.ChunkSize - 1) / archive.ChunkSize);
@@ -96,6 +97,21 @@ public sealed class VolumeSetReader : Stream
                     throw new InvalidDataException($"manifest does not match volume {v.File}: its HMAC does not authenticate the recorded chunk list.");
                 }
             }
+        }
+    }
+
+    /// <summary>The file at <paramref name="path"/> has exactly the size the manifest records for volume <paramref name="v"/>.</summary>
+    public static void CheckSize(string path, VolumeRecord v)
+    {
+        var length = new FileInfo(path).Length;
+        if (length < v.Size)
+        {
+            throw new InvalidDataException($"volume {v.File}: truncated at byte {length}; the manifest records {v.Size} bytes.");
+        }
+
+        if (length > v.Size)
+        {
+            throw new InvalidDataException($"volume {v.File}: {length - v.Size} unexpected bytes after byte {v.Size}, where the manifest says it ends.");
         }
     }
 
@@ -117,7 +133,13 @@ public sealed class VolumeSetReader : Stream
                 continue;
             }
 
-            _file ??= new FileStream(Path.Combine(_dir, v.File), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            if (_file is null)
+            {
+                var path = _locator.Obtain(_dir, v.File);
+                CheckSize(path, v);
+                _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            }
+
             var len = (int)Math.Min(_archive.ChunkSize, v.Size - _volOffset);
             var buf = Interlocked.Exchange(ref _spare, null);
             if (buf is null || buf.Length < len)

@@ -263,6 +263,7 @@ public sealed class LayoutCapture
             OsId = os.GetValueOrDefault("ID"),
             OsVersionId = os.GetValueOrDefault("VERSION_ID"),
             OsPrettyName = os.GetValueOrDefault("PRETTY_NAME"),
+            SelinuxEnabled = _fs.FileExists("/sys/fs/selinux/enforce"),
         };
     }
 

@@ -84,6 +84,9 @@ public sealed class HostInfo
     public string? OsVersionId { get; set; }
 
     public string? OsPrettyName { get; set; }
+
+    /// <summary>SELinux is enabled on the host (/sys/fs/selinux/enforce exists): recovery asks for a relabel at first boot. Null: not captured.</summary>
+    public bool? SelinuxEnabled { get; set; }
 }
 
 public sealed class Disk

@@ -18,6 +18,12 @@ public sealed class BackupManifest
 
     public DateTimeOffset Created { get; set; }
 
+    /// <summary>The host that was backed up (mkbackuponly), when known.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The layout document beside the manifest (file name relative to it), written by mkbackuponly.</summary>
+    public string? Layout { get; set; }
+
     public List<ArchiveRecord> Archives { get; set; } = [];
 
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)

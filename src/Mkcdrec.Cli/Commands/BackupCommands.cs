@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Text.Json;
+using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Workflows;
+using Mkcdrec.Model.Layout;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>`mkcdrec mkbackuponly`: capture the layout (or read one) and back up every mounted filesystem of it with <see cref="BackupWorkflow"/>.</summary>
+internal static class BackupCommands
+{
+    public const string DefaultDestination = "/var/lib/mkcdrec/backup";
+
+    public static Command MkBackupOnly()
+    {
+        var dest = new Option<string>("--dest") { Description = $"Directory to write the backup to (default {DefaultDestination}).", HelpName = "DIR", DefaultValueFactory = _ => DefaultDestination };
+        var layout = new Option<string?>("--layout") { Description = "Back up the filesystems of this layout file instead of capturing the layout now.", HelpName = "FILE" };
+        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+        var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
+        var threads = new Option<int>("--threads") { Description = "zstd worker threads (default: one per processor).", HelpName = "N" };
+        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
+        var pass = new Option<string?>("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
+        var vsize = new Option<string?>("--volume-size") { Description = "Split archives into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix).", HelpName = "SIZE" };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Exclude PAT (repeatable): '/abs/path' excludes that path of the live system; a pattern without a leading '/' applies inside every filesystem.",
+            HelpName = "PAT",
+        };
+        var noDefaults = new Option<bool>("--no-default-excludes") { Description = "Do not apply the default excludes (tmp/*, var/tmp/*, caches...)." };
+        var cmd = new Command("mkbackuponly", "Back up every mounted filesystem of the layout (one archive each, btrfs: one per subvolume), without a rescue medium.")
+        {
+            dest, layout, compress, level, threads, encrypt, pass, vsize, exclude, noDefaults,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "mkbackuponly");
+            if (!Environment.IsPrivilegedProcess)
+            {
+                throw MkcdrecException.NeedsRoot("'mkcdrec mkbackuponly'");
+            }
+
+            var wantEncrypt = p.GetValue(encrypt);
+            if (wantEncrypt && p.GetValue(pass) is null)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+            }
+
+            var options = new BackupOptions
+            {
+                Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
+                Level = p.GetValue(level),
+                Threads = p.GetValue(threads),
+                Passphrase = wantEncrypt ? ArchiveCommands.ReadPassphrase(p.GetValue(pass)!, confirm: true) : null,
+                VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : 0,
+                Excludes = p.GetValue(exclude) ?? [],
+                DefaultExcludes = !p.GetValue(noDefaults),
+            };
+            Directory.CreateDirectory(p.GetValue(dest)!);
+            var doc = LoadOrCapture(ctx, p.GetValue(layout), p.GetValue(dest)!);
+            var events = new ArchiveCommands.CliEvents(ctx);
+            var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, p.GetValue(dest)!, options);
+            events.EndProgress();
+            Report(ctx, r);
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The layout from FILE, or captured live now (and saved to the default layout path for `layout check`).</summary>
+    internal static LayoutDocument LoadOrCapture(CliContext ctx, string? file, string destination)
+    {
+        if (file is not null)
+        {
+            return LayoutWorkflows.Load(file);
+        }
+
+        var wf = new LayoutWorkflows(ctx.Runner, ctx.Files, ctx.Log, Environment.IsPrivilegedProcess, typeof(BackupCommands).Assembly.GetName().Version?.ToString(3) ?? "0");
+        var disks = BackupWorkflow.DisksToCapture(ctx.Files, destination);
+        if (disks.Count > 0)
+        {
+            ctx.Log.Info($"mkbackuponly: the destination {destination} is on a disk of its own; capturing only {string.Join(", ", disks)}");
+        }
+
+        return wf.Save(disks, LayoutWorkflows.DefaultLayoutPath);
+    }
+
+    internal static void Report(CliContext ctx, BackupResult r)
+    {
+        var secs = r.Elapsed.TotalSeconds;
+        if (ctx.Json)
+        {
+            using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+            w.WriteStartObject();
+            w.WriteString("directory", r.Directory);
+            w.WriteString("manifest", r.ManifestPath);
+            w.WriteString("layout", r.LayoutPath);
+            w.WriteStartArray("archives");
+            foreach (var a in r.Archives)
+            {
+                w.WriteStartObject();
+                w.WriteString("filesystemId", a.FilesystemId);
+                w.WriteString("root", a.Root);
+                w.WriteNumber("entries", a.EntryCount);
+                w.WriteNumber("bytes", a.Bytes);
+                w.WriteNumber("storedBytes", a.Volumes.Sum(v => v.Size));
+                w.WriteNumber("volumes", a.Volumes.Count);
+                w.WriteNumber("problems", a.Notes.Count);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("notBackedUp");
+            r.NotBackedUp.ForEach(w.WriteStringValue);
+            w.WriteEndArray();
+            w.WriteNumber("bytes", r.Bytes);
+            w.WriteNumber("storedBytes", r.StoredBytes);
+            w.WriteNumber("seconds", secs);
+            w.WriteEndObject();
+            w.Flush();
+            Console.Out.WriteLine();
+            return;
+        }
+
+        foreach (var a in r.Archives)
+        {
+            Console.WriteLine($"  {a.FilesystemId}: {a.Root}: {a.EntryCount} entries, {Mib(a.Bytes)} MiB → {Mib(a.Volumes.Sum(v => v.Size))} MiB in {a.Volumes.Count} volume(s)" +
+                (a.Notes.Count > 0 ? $", {a.Notes.Count} problem(s) noted" : ""));
+        }
+
+        foreach (var n in r.NotBackedUp)
+        {
+            Console.WriteLine("  not backed up: " + n);
+        }
+
+        Console.WriteLine($"Backed up {r.Archives.Count} archive(s), {r.Entries} entries, {Mib(r.Bytes)} MiB → {Mib(r.StoredBytes)} MiB in {secs:F1} s " +
+            $"({Mib(r.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s) into {r.Directory} (manifest {Path.GetFileName(r.ManifestPath)}, layout {Path.GetFileName(r.LayoutPath)}).");
+    }
+
+    private static double Mib(long b) => Math.Round(b / 1048576.0, 1);
+}

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Drill;
+using Mkcdrec.Platform.Linux;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>`mkcdrec drill` (prove a rescue medium in a VM) and `mkcdrec drill check` (its comparison inside the VMs).</summary>
+internal static class DrillCommands
+{
+    public static Command Build()
+    {
+        var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF); default: what the captured system used." };
+        var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS)." };
+        var sizes = new Option<string[]>("--disk-size") { Description = "Size of a blank scratch disk (repeatable; bytes or K/M/G/T suffix); default: the captured disks' sizes.", HelpName = "SIZE" };
+        var medium = new Option<string?>("--medium") { Description = $"The ISO, or the directory holding the media (default {DrillOptions.DefaultOutput}).", HelpName = "DIR|ISO" };
+        var work = new Option<string?>("--work-dir") { Description = "Where the scratch disk images and console logs go (default: a new directory under /tmp).", HelpName = "DIR" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the scratch disks and logs after a pass (they are always kept after a failure)." };
+        var accel = new Option<string>("--accel") { Description = "tcg (software emulation, default: works everywhere) or kvm.", HelpName = "ACCEL", DefaultValueFactory = _ => "tcg" };
+        var memory = new Option<int>("--memory") { Description = "Memory of the virtual machine in MiB (default 2048).", HelpName = "MIB", DefaultValueFactory = _ => 2048 };
+        var timeout = new Option<int>("--timeout") { Description = "Minutes allowed for the recovery (default 40).", HelpName = "MIN", DefaultValueFactory = _ => 40 };
+        var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
+        {
+            uefi, bios, sizes, medium, work, keep, accel, memory, timeout,
+        };
+        cmd.Add(Check());
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            if (p.GetValue(uefi) && p.GetValue(bios))
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--uefi and --bios exclude each other.", "Give one of them, or neither to use the captured firmware.");
+            }
+
+            if (p.GetValue(accel) is not ("tcg" or "kvm"))
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"--accel {p.GetValue(accel)} is not known.", "Use tcg or kvm.");
+            }
+
+            using var ctx = CliContext.Create(p, "drill");
+            var options = new DrillOptions
+            {
+                Medium = p.GetValue(medium),
+                Uefi = p.GetValue(uefi) ? true : p.GetValue(bios) ? false : null,
+                DiskSizes = (p.GetValue(sizes) ?? []).Select(VolumeSizes.Parse).ToList(),
+                WorkDirectory = p.GetValue(work),
+                Keep = p.GetValue(keep),
+                Accelerator = p.GetValue(accel)!,
+                MemoryMiB = p.GetValue(memory),
+                RecoveryTimeout = TimeSpan.FromMinutes(Math.Max(1, p.GetValue(timeout))),
+            };
+            var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
+            if (ctx.Json)
+            {
+                Console.WriteLine(report.ToJson());
+            }
+            else
+            {
+                Print(report);
+            }
+
+            return report.Passed ? 0 : (int)ExitCode.Changed;
+        });
+        return cmd;
+    }
+
+    private static void Print(DrillReport r)
+    {
+        Console.WriteLine($"drill: {(r.Passed ? "PASS" : "FAIL")}  medium {r.Medium}  firmware {r.Firmware}  disks {string.Join(", ", r.DiskSizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
+        foreach (var ph in r.Phases)
+        {
+            Console.WriteLine($"  {ph.Name,-32} {ph.Seconds,8:0.0} s");
+        }
+
+        foreach (var s in r.RestoreCompare)
+        {
+            Console.WriteLine($"  restored {s.Root}: {s.Files} entries, {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new");
+        }
+
+        foreach (var s in r.BootCompare)
+        {
+            Console.WriteLine($"  booted   {s.Root}: {s.Files} entries, {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new (beyond what a boot writes)");
+            foreach (var e in s.Changed.Concat(s.Missing).Concat(s.New).Take(50))
+            {
+                Console.WriteLine("    " + e);
+            }
+        }
+
+        if (r.ChangedByBoot.Count > 0)
+        {
+            Console.WriteLine($"  written by the first boot (not a failure): {r.ChangedByBoot.Count} entries, e.g. {string.Join("; ", r.ChangedByBoot.Take(5))}");
+        }
+
+        foreach (var f in r.Failures)
+        {
+            Console.WriteLine("  FAILURE: " + f);
+        }
+
+        if (r.WorkDirectory.Length > 0)
+        {
+            Console.WriteLine($"  scratch disks and console logs: {r.WorkDirectory}");
+        }
+    }
+
+    /// <summary>Inside the drill's machines: compares every archive of the backup with a system root and prints one
+    /// <c>MKCDREC-DRILL &lt;event&gt; {json}</c> line per filesystem.</summary>
+    private static Command Check()
+    {
+        var backup = new Option<string>("--backup") { Description = "Directory holding manifest.json.", HelpName = "DIR", Required = true };
+        var root = new Option<string>("--root") { Description = "The restored system's root (/ when booted, /mnt/local in the rescue system).", HelpName = "DIR", DefaultValueFactory = _ => "/" };
+        var evt = new Option<string>("--event") { Description = "restore-compare or boot-compare.", HelpName = "EVENT", DefaultValueFactory = _ => DrillProtocol.BootCompare };
+        var cmd = new Command("check", "Used by the drill inside the machines it boots: compare every file with the manifest and report on the console.")
+        {
+            backup, root, evt,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "drill-check");
+            var results = new DrillCheck(ctx.FileSystem).Compare(p.GetValue(backup)!, p.GetValue(root)!);
+            foreach (var s in results)
+            {
+                Console.WriteLine(DrillProtocol.Line(p.GetValue(evt)!, s.ToJson()));
+            }
+
+            return results.Any(s => s.Differences > 0) ? (int)ExitCode.Changed : 0;
+        });
+        return cmd;
+    }
+}

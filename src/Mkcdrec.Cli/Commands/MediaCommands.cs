@@ -1,0 +1,332 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Media;
+using Mkcdrec.Core.Workflows;
+using Mkcdrec.Model.Layout;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>mkrescue and mkbackup: thin commands over <see cref="MediaWorkflows"/>.</summary>
+internal static class MediaCommands
+{
+    private static string Version => typeof(MediaCommands).Assembly.GetName().Version?.ToString(3) ?? "0";
+
+    private static Option<string> Output() => new("--output", "-o")
+    {
+        Description = $"Directory for the ISO(s) and their .sha256 files (default {MediaWorkflows.DefaultOutputDir}).",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => MediaWorkflows.DefaultOutputDir,
+    };
+
+    private static Option<string?> Kernel() => new("--kernel") { Description = "The rescue kernel (default: the running one, /boot/vmlinuz-$(uname -r)).", HelpName = "FILE" };
+
+    private static Option<string?> Initrd() => new("--initrd")
+    {
+        Description = "Use this initramfs as the rescue system instead of building one (it must honour mkcdrec.medium=).",
+        HelpName = "FILE",
+    };
+
+    private static Option<string?> Label() => new("--label") { Description = "Volume label (default MKCDREC_<HOST>_<YYYYMMDD>; ≤ 32 of A-Z 0-9 _).", HelpName = "L" };
+
+    private static Option<string?> LayoutFile() => new("--layout")
+    {
+        Description = $"Use this saved layout instead of capturing the live one (capturing also saves it to {LayoutWorkflows.DefaultLayoutPath}).",
+        HelpName = "FILE",
+    };
+
+    private static Option<int> Timeout() => new("--timeout") { Description = "Boot menu timeout in seconds (default 5).", HelpName = "S", DefaultValueFactory = _ => 5 };
+
+    private static Option<bool> Simulate() => new("--simulate") { Description = "List the steps and do nothing." };
+
+    public static Command MkRescue()
+    {
+        var output = Output();
+        var kernel = Kernel();
+        var initrd = Initrd();
+        var label = Label();
+        var layout = LayoutFile();
+        var timeout = Timeout();
+        var simulate = Simulate();
+        var format = new Option<string>("--format") { Description = "iso (default): a hybrid ISO for CD/DVD/USB, BIOS and UEFI; netboot: files for a TFTP/HTTP server.", HelpName = "iso|netboot", DefaultValueFactory = _ => "iso" };
+        format.AcceptOnlyFromAmong("iso", "netboot");
+        var url = new Option<string?>("--backup-url") { Description = "netboot: the URL of the backup directory the rescue system fetches (mkcdrec.backup=URL).", HelpName = "URL" };
+        var cmd = new Command("mkrescue", "Write the bootable rescue medium only, without a backup.")
+        {
+            output, kernel, initrd, label, layout, timeout, format, url, simulate,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "mkrescue");
+            var w = Workflows(ctx, p.GetValue(layout));
+            if (p.GetValue(simulate))
+            {
+                MediaWorkflows.MkRescueSteps(w).Describe().ToList().ForEach(Console.WriteLine);
+                return 0;
+            }
+
+            var fmt = p.GetValue(format)!;
+            if (p.GetValue(url) is not null && fmt != "netboot")
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--backup-url is for --format netboot.", "Add --format netboot, or drop --backup-url.");
+            }
+
+            var work = TempWork();
+            try
+            {
+                var c = w.Run(MediaWorkflows.MkRescueSteps(w), new MediaWorkflows.Context
+                {
+                    OutputDir = p.GetValue(output)!,
+                    Host = Host(),
+                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
+                    Label = CheckLabel(p.GetValue(label)),
+                    Format = fmt,
+                    BackupUrl = p.GetValue(url),
+                    TimeoutSeconds = p.GetValue(timeout),
+                    MkcdrecVersion = Version,
+                    WorkDir = work,
+                });
+                Report(ctx, c);
+            }
+            finally
+            {
+                RemoveWork(work);
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command MkBackup()
+    {
+        var output = Output();
+        var kernel = Kernel();
+        var initrd = Initrd();
+        var label = Label();
+        var layout = LayoutFile();
+        var timeout = Timeout();
+        var simulate = Simulate();
+        var medium = new Option<string?>("--medium") { Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes (K/M/G suffix). Default: one ISO.", HelpName = "SIZE" };
+        var backupDir = new Option<string?>("--backup-dir") { Description = "Keep the backup in this directory and write the (rescue-only) ISO beside it, instead of putting the backup on the ISO.", HelpName = "DIR" };
+        var useBackup = new Option<string?>("--use-backup")
+        {
+            Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
+            HelpName = "DIR",
+        };
+        var cmd = new Command("mkbackup", "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
+        {
+            output, medium, backupDir, useBackup, kernel, initrd, label, layout, timeout, simulate,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            using var ctx = CliContext.Create(p, "mkbackup");
+            var w = Workflows(ctx, p.GetValue(layout));
+            if (p.GetValue(simulate))
+            {
+                MediaWorkflows.MkBackupSteps(w).Describe().ToList().ForEach(Console.WriteLine);
+                return 0;
+            }
+
+            var existing = p.GetValue(useBackup);
+            var separate = p.GetValue(backupDir);
+            if (existing is not null && separate is not null)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
+            }
+
+            if (existing is null)
+            {
+                throw new MkcdrecException(ExitCode.Usage,
+                    "Backing up the whole system is not built into this version of mkbackup yet.",
+                    "Back up with 'mkcdrec archive create' (one archive per filesystem into one directory), then run 'mkcdrec mkbackup --use-backup DIR'.");
+            }
+
+            var work = TempWork();
+            try
+            {
+                var c = w.Run(MediaWorkflows.MkBackupSteps(w), new MediaWorkflows.Context
+                {
+                    OutputDir = separate is not null && p.GetResult(output) is null or { Implicit: true } ? Path.GetDirectoryName(Path.GetFullPath(separate))! : p.GetValue(output)!,
+                    Host = Host(),
+                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
+                    Backup = new ExistingBackup(existing),
+                    SeparateBackupDir = separate,
+                    MediumCapacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : null,
+                    Label = CheckLabel(p.GetValue(label)),
+                    TimeoutSeconds = p.GetValue(timeout),
+                    MkcdrecVersion = Version,
+                    WorkDir = work,
+                });
+                Report(ctx, c);
+            }
+            finally
+            {
+                RemoveWork(work);
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath)
+    {
+        var layouts = new LayoutWorkflows(ctx.Runner, ctx.Files, ctx.Log, Environment.IsPrivilegedProcess, Version);
+        return new MediaWorkflows(ctx.Runner, ctx.Log, () =>
+        {
+            if (layoutPath is not null)
+            {
+                return LayoutWorkflows.Load(layoutPath);
+            }
+
+            var doc = layouts.CaptureLive([]);
+            LayoutWorkflows.WriteAtomically(LayoutWorkflows.DefaultLayoutPath, LayoutSerializer.Serialize(doc) + "\n");
+            return doc;
+        });
+    }
+
+    private static IRescueSystemSource RescueSource(string? kernel, string? initrd)
+    {
+        if (initrd is null)
+        {
+            throw new MkcdrecException(ExitCode.Usage,
+                "Building the rescue initramfs from this host is not in this version yet.",
+                "Give a rescue initramfs with --initrd FILE (and the kernel it belongs to with --kernel FILE).");
+        }
+
+        return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);
+    }
+
+    private static string RunningKernel()
+    {
+        var release = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "";
+        var path = "/boot/vmlinuz-" + release;
+        if (release.Length == 0 || !File.Exists(path))
+        {
+            throw new MkcdrecException(ExitCode.Environment, $"The running kernel's image {path} is not there.",
+                "Install the kernel package (Debian: apt-get install linux-image-amd64) or give --kernel FILE.");
+        }
+
+        return path;
+    }
+
+    private static string? CheckLabel(string? label)
+    {
+        if (label is not null && !MediumLabel.IsValid(label))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"'{label}' is not a valid medium label.", $"Use at most {MediumLabel.MaxLength} characters A-Z, 0-9 and _.");
+        }
+
+        return label;
+    }
+
+    private static string Host()
+    {
+        var h = File.Exists("/proc/sys/kernel/hostname") ? File.ReadAllText("/proc/sys/kernel/hostname").Trim() : "";
+        return h.Length > 0 ? h : Environment.MachineName;
+    }
+
+    private static string TempWork()
+    {
+        var d = Path.Combine(Path.GetTempPath(), $"mkcdrec-media-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    private static void RemoveWork(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void Report(CliContext ctx, MediaWorkflows.Context c)
+    {
+        if (ctx.Json)
+        {
+            using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
+            w.WriteStartObject();
+            w.WriteStartArray("files");
+            foreach (var f in c.Media?.Isos.Select(i => i.Path) ?? c.NetbootFiles)
+            {
+                w.WriteStringValue(f);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("media");
+            foreach (var (iso, doc) in (c.Media?.Isos ?? []).Zip(c.Media?.Media ?? []))
+            {
+                w.WriteStartObject();
+                w.WriteString("path", iso.Path);
+                w.WriteString("label", doc.Label);
+                w.WriteNumber("index", doc.Index);
+                w.WriteNumber("count", doc.Count);
+                w.WriteNumber("bytes", iso.Bytes);
+                w.WriteString("sha256", iso.Sha256);
+                w.WriteNumber("volumes", doc.Media[doc.Index - 1].Files.Count);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("seconds", c.Media?.Elapsed.TotalSeconds ?? 0);
+            w.WriteEndObject();
+            w.Flush();
+            Console.WriteLine();
+            return;
+        }
+
+        if (c.Media is { } m)
+        {
+            foreach (var (iso, doc) in m.Isos.Zip(m.Media))
+            {
+                Console.WriteLine($"{iso.Path}: medium {doc.Index} of {doc.Count}, label {doc.Label}, {Mib(iso.Bytes)} MiB" +
+                    (doc.Media[doc.Index - 1].Files.Count > 0 ? $", {doc.Media[doc.Index - 1].Files.Count} backup volume(s)" : "") +
+                    (doc.Bootable ? ", boots (BIOS and UEFI, CD or USB)" : ""));
+            }
+
+            Console.WriteLine($"Wrote {m.Isos.Count} ISO(s), {Mib(m.TotalBytes)} MiB in all, in {m.Elapsed.TotalSeconds:0.0} s; a .sha256 file beside each (check with sha256sum -c).");
+            if (c.SeparateBackupDir is not null)
+            {
+                Console.WriteLine($"The backup stays in {c.SeparateBackupDir}.");
+            }
+        }
+        else
+        {
+            c.NetbootFiles.ToList().ForEach(f => Console.WriteLine("wrote " + f));
+            Console.WriteLine("Serve this directory as the TFTP root (pxelinux or GRUB netboot); see docs/rescue-media.md.");
+        }
+    }
+
+    private static string Mib(long b) => (b / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The medium-aware volume locator for verify / archive extract: asks on the terminal for the next medium.</summary>
+internal static class MediaLocators
+{
+    /// <summary>The media locator when <paramref name="backupDir"/> is on a medium of a multi-medium set; else the directory one.</summary>
+    public static IVolumeLocator For(string backupDir, CliContext ctx)
+    {
+        var set = MediaVolumeLocator.ReadSet(backupDir);
+        return set is null || set.Count == 1
+            ? DirectoryVolumeLocator.Instance
+            : new MediaVolumeLocator(set, ctx.Runner, ctx.Files, new ConsolePrompt(), ctx.Log);
+    }
+
+    private sealed class ConsolePrompt : IMediumPrompt
+    {
+        public bool AskForMedium(string label, int index, int count, string volume)
+        {
+            Console.Error.Write($"The backup volume {volume} is on medium {index} of {count}. Insert medium {label} and press Enter (q to give up): ");
+            var answer = Console.In.ReadLine();
+            Console.Error.WriteLine();
+            return answer is not null && !answer.Trim().Equals("q", StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Drill;
+
+/// <summary>
+/// The drill's side inside the machines it boots: compares a whole restored system with the manifest (every archive
+/// against its mount point under a system root), and installs the one-shot check that runs on the recovered system's
+/// first boot (systemd unit; it reports on the serial console, removes itself and powers off).
+/// </summary>
+public sealed class DrillCheck
+{
+    public const string CheckDirectory = "var/lib/mkcdrec/drill";
+    public const string UnitName = "mkcdrec-drill-check.service";
+
+    private readonly IFileSystemAccess _fs;
+
+    public DrillCheck(IFileSystemAccess fs) => _fs = fs;
+
+    /// <summary>Every archive of the backup compared with <paramref name="systemRoot"/> + its archived root.</summary>
+    public IReadOnlyList<CompareSummary> Compare(string backupDir, string systemRoot)
+    {
+        var src = ArchiveSource.Open(backupDir);
+        var verifier = new ArchiveVerifier(_fs);
+        var result = new List<CompareSummary>();
+        foreach (var a in src.Manifest.Archives)
+        {
+            var root = Under(systemRoot, a.Root);
+            var r = verifier.Compare(backupDir, root, a.FilesystemId);
+            result.Add(new CompareSummary
+            {
+                Root = a.Root,
+                Files = a.Files.Count,
+                Changed = r.Changed,
+                Missing = r.Missing,
+                New = r.New,
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>One archive compared with the directory it was restored into.</summary>
+    public CompareSummary CompareOne(string backupDir, ArchiveRecord archive, string directory)
+    {
+        var r = new ArchiveVerifier(_fs).Compare(backupDir, directory, archive.FilesystemId);
+        return new CompareSummary { Root = archive.Root, Files = archive.Files.Count, Changed = r.Changed, Missing = r.Missing, New = r.New };
+    }
+
+    /// <summary><paramref name="path"/> (absolute, as archived) inside <paramref name="systemRoot"/>.</summary>
+    public static string Under(string systemRoot, string path)
+    {
+        var rel = path.TrimStart('/');
+        return rel.Length == 0 ? systemRoot : Path.Combine(systemRoot, rel);
+    }
+
+    /// <summary>
+    /// Installs the first-boot check into the restored system at <paramref name="targetRoot"/>: the manifest (not the
+    /// volumes), this binary, a script and a systemd unit enabled for multi-user.target. Only for drills: the disks are
+    /// scratch images that are thrown away.
+    /// </summary>
+    public static void InstallFirstBootCheck(string targetRoot, string backupDir, string binary)
+    {
+        var dir = Under(targetRoot, "/" + CheckDirectory);
+        var backupCopy = Path.Combine(dir, "backup");
+        Directory.CreateDirectory(backupCopy);
+        File.Copy(Path.Combine(backupDir, BackupManifest.FileName), Path.Combine(backupCopy, BackupManifest.FileName), overwrite: true);
+        File.Copy(binary, Path.Combine(dir, "mkcdrec"), overwrite: true);
+        MakeExecutable(Path.Combine(dir, "mkcdrec"));
+
+        var script = Path.Combine(dir, "check.sh");
+        File.WriteAllText(script, CheckScript);
+        MakeExecutable(script);
+
+        var units = Under(targetRoot, "/etc/systemd/system");
+        Directory.CreateDirectory(Path.Combine(units, "multi-user.target.wants"));
+        File.WriteAllText(Path.Combine(units, UnitName), Unit);
+        var link = Path.Combine(units, "multi-user.target.wants", UnitName);
+        if (File.Exists(link) || Directory.Exists(link) || new FileInfo(link).LinkTarget is not null)
+        {
+            File.Delete(link);
+        }
+
+        File.CreateSymbolicLink(link, "/etc/systemd/system/" + UnitName);
+    }
+
+    private static void MakeExecutable(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    public const string Unit = """
+        [Unit]
+        Description=mkcdrec drill: compare the recovered system with the backup, then power off
+        After=multi-user.target
+        ConditionPathExists=/var/lib/mkcdrec/drill/check.sh
+
+        [Service]
+        Type=oneshot
+        ExecStart=/var/lib/mkcdrec/drill/check.sh
+        StandardOutput=tty
+        StandardError=tty
+        TTYPath=/dev/ttyS0
+
+        [Install]
+        WantedBy=multi-user.target
+
+        """;
+
+    public const string CheckScript = """
+        #!/bin/sh
+        # mkcdrec drill: first boot of a recovered system (installed by 'mkcdrec recover --drill'; removes itself).
+        exec >/dev/ttyS0 2>&1
+        d=/var/lib/mkcdrec/drill
+        echo "MKCDREC-DRILL booted $(uname -r)"
+        "$d/mkcdrec" --log "$d/check.log" drill check --backup "$d/backup" --root / --event boot-compare
+        rm -f /etc/systemd/system/multi-user.target.wants/mkcdrec-drill-check.service /etc/systemd/system/mkcdrec-drill-check.service
+        echo "MKCDREC-DRILL check-done"
+        systemctl --no-block poweroff
+
+        """;
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mkcdrec.Core.Drill;
+
+/// <summary>
+/// What the rescue system and the recovered system print on the serial console for the drill to read: one line each,
+/// <c>MKCDREC-DRILL &lt;event&gt; [json]</c>. The kernel command line flag <c>mkcdrec.drill=1</c> (set only by the drill)
+/// makes an unattended recovery compare the restored tree with the manifest, print the result, and install a one-shot
+/// check that runs on the recovered system's first boot, prints its own comparison and powers the machine off.
+/// </summary>
+public static class DrillProtocol
+{
+    public const string Prefix = "MKCDREC-DRILL ";
+    public const string KernelFlag = "mkcdrec.drill=1";
+
+    /// <summary>The recovery started (the rescue system is up and found its backup).</summary>
+    public const string RecoveryStarted = "recovery-started";
+
+    /// <summary>Comparison of the restored tree (before the first boot) with the manifest: a <see cref="CompareSummary"/>.</summary>
+    public const string RestoreCompare = "restore-compare";
+
+    /// <summary>The recovery finished: the machine reboots next.</summary>
+    public const string Recovered = "recovered";
+
+    /// <summary>The recovery failed: followed by the error message.</summary>
+    public const string RecoveryFailed = "recovery-failed";
+
+    /// <summary>The recovered system booted and its check runs.</summary>
+    public const string Booted = "booted";
+
+    /// <summary>Comparison in the booted recovered system: a <see cref="CompareSummary"/>.</summary>
+    public const string BootCompare = "boot-compare";
+
+    /// <summary>The first-boot check is done; the machine powers off.</summary>
+    public const string CheckDone = "check-done";
+
+    /// <summary>Paths a first boot legitimately writes (logs, random seed, caches, our own check). Differences under them
+    /// after the boot are reported, not failures; the comparison before the boot has no such allowance.</summary>
+    public static readonly IReadOnlyList<string> VolatileAfterBoot =
+    [
+        "var/log/", "var/lib/systemd/", "var/cache/", "var/tmp/", "tmp/", "run/", "var/lib/dhcp/", "var/lib/mkcdrec/",
+        "etc/resolv.conf", "etc/mtab", "var/lib/logrotate/", "var/lib/apt/", "var/lib/dpkg/triggers/", "etc/ld.so.cache",
+        "etc/systemd/system/mkcdrec-drill-check.service", "etc/systemd/system/multi-user.target.wants/mkcdrec-drill-check.service",
+        "var/spool/", "var/mail/", "var/backups/", "etc/machine-id", "var/lib/private/", "lost+found",
+    ];
+
+    public static string Line(string evt, string? payload = null) => Prefix + evt + (payload is null ? "" : " " + payload);
+
+    /// <summary>Parses a console line (kernel messages may precede it on the same line); null when it is not ours.</summary>
+    public static (string Event, string? Payload)? Parse(string line)
+    {
+        var i = line.IndexOf(Prefix, StringComparison.Ordinal);
+        if (i < 0)
+        {
+            return null;
+        }
+
+        var rest = line[(i + Prefix.Length)..].TrimEnd('\r');
+        var sp = rest.IndexOf(' ', StringComparison.Ordinal);
+        return sp < 0 ? (rest, null) : (rest[..sp], rest[(sp + 1)..]);
+    }
+
+    public static bool IsVolatile(string relativePath) =>
+        VolatileAfterBoot.Any(v => v.EndsWith('/') ? relativePath.StartsWith(v, StringComparison.Ordinal) || relativePath + "/" == v : relativePath == v);
+}
+
+/// <summary>The result of comparing one filesystem (or all of them) with the manifest.</summary>
+public sealed class CompareSummary
+{
+    public string Root { get; set; } = "";
+
+    public long Files { get; set; }
+
+    public List<string> Changed { get; set; } = [];
+
+    public List<string> Missing { get; set; } = [];
+
+    public List<string> New { get; set; } = [];
+
+    [JsonIgnore]
+    public int Differences => Changed.Count + Missing.Count + New.Count;
+
+    public string ToJson() => JsonSerializer.Serialize(this, DrillJsonContext.Default.CompareSummary);
+
+    public static CompareSummary? FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, DrillJsonContext.Default.CompareSummary);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What the drill found: pass or fail, the differences, the time of each phase.</summary>
+public sealed class DrillReport
+{
+    public bool Passed { get; set; }
+
+    public string Medium { get; set; } = "";
+
+    public string Firmware { get; set; } = "";
+
+    public List<long> DiskSizes { get; set; } = [];
+
+    public List<DrillPhase> Phases { get; set; } = [];
+
+    public List<CompareSummary> RestoreCompare { get; set; } = [];
+
+    public List<CompareSummary> BootCompare { get; set; } = [];
+
+    /// <summary>Differences after the first boot under <see cref="DrillProtocol.VolatileAfterBoot"/>: reported, not failures.</summary>
+    public List<string> ChangedByBoot { get; set; } = [];
+
+    public List<string> Failures { get; set; } = [];
+
+    public string WorkDirectory { get; set; } = "";
+
+    public string ToJson() => JsonSerializer.Serialize(this, DrillJsonContext.Default.DrillReport);
+}
+
+public sealed class DrillPhase
+{
+    public string Name { get; set; } = "";
+
+    public double Seconds { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(CompareSummary))]
+[JsonSerializable(typeof(DrillReport))]
+internal sealed partial class DrillJsonContext : JsonSerializerContext
+{
+}

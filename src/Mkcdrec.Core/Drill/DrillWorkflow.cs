@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Workflows;
+using Mkcdrec.Model.Layout;
+
+namespace Mkcdrec.Core.Drill;
+
+public sealed record DrillOptions
+{
+    public const string DefaultOutput = "/var/lib/mkcdrec/output";
+
+    /// <summary>An ISO, or a directory holding the rescue media (default <see cref="DefaultOutput"/>).</summary>
+    public string? Medium { get; init; }
+
+    /// <summary>UEFI (OVMF) or BIOS (SeaBIOS); null: what the captured system used.</summary>
+    public bool? Uefi { get; init; }
+
+    /// <summary>Sizes of the blank scratch disks; empty: the sizes of the captured disks.</summary>
+    public IReadOnlyList<long> DiskSizes { get; init; } = [];
+
+    /// <summary>Where the scratch disks and the console logs go (created; removed after a pass unless <see cref="Keep"/>).</summary>
+    public string? WorkDirectory { get; init; }
+
+    public bool Keep { get; init; }
+
+    public string Accelerator { get; init; } = "tcg";
+
+    public int MemoryMiB { get; init; } = 2048;
+
+    public int Cpus { get; init; } = 2;
+
+    public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromMinutes(40);
+
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
+/// `mkcdrec drill`: boots the rescue medium in a virtual machine against blank scratch disk images, lets it recover
+/// unattended, boots the recovered disks, and reads both comparisons (restored tree before the boot, booted system
+/// after) from the serial console. It only ever writes files in its work directory: never a real disk.
+/// </summary>
+public sealed class DrillWorkflow
+{
+    private readonly IProcessRunner _run;
+    private readonly IVirtualMachineHost _vms;
+    private readonly ILog _log;
+    private readonly Action<string> _progress;
+
+    public DrillWorkflow(IProcessRunner run, IVirtualMachineHost vms, ILog log, Action<string>? progress = null)
+    {
+        _run = run;
+        _vms = vms;
+        _log = log;
+        _progress = progress ?? (_ => { });
+    }
+
+    public sealed class Context
+    {
+        public required DrillOptions Options { get; init; }
+
+        public DrillReport Report { get; } = new();
+
+        public string WorkDir { get; set; } = "";
+
+        public DrillMedium? Medium { get; set; }
+
+        public List<VmDisk> Disks { get; } = [];
+
+        public bool Uefi { get; set; }
+
+        public string? UefiVars { get; set; }
+
+        public bool Recovered { get; set; }
+    }
+
+    public static Workflow<Context> Steps(DrillWorkflow w) => new Workflow<Context>("drill")
+        .Step("check tools", _ => w.CheckTools())
+        .Step("read the rescue medium", w.ReadMedium)
+        .Step("create blank scratch disks", w.CreateDisks)
+        .Step("recover in the rescue system", w.Recover)
+        .Step("boot the recovered system", w.FirstBoot)
+        .Step("judge", Judge);
+
+    public DrillReport Run(DrillOptions options)
+    {
+        var ctx = new Context { Options = options };
+        try
+        {
+            Steps(this).Run(ctx, _log);
+        }
+        catch (DrillFailure f)
+        {
+            ctx.Report.Failures.Add(f.Message);
+            ctx.Report.Passed = false;
+        }
+        finally
+        {
+            if (ctx.WorkDir.Length > 0 && ctx.Report.Passed && !options.Keep)
+            {
+                try
+                {
+                    Directory.Delete(ctx.WorkDir, recursive: true);
+                    ctx.Report.WorkDirectory = "";
+                }
+                catch (IOException e)
+                {
+                    _log.Warn($"could not remove {ctx.WorkDir}: {e.Message}");
+                }
+            }
+        }
+
+        return ctx.Report;
+    }
+
+    private sealed class DrillFailure(string message) : Exception(message);
+
+    private void CheckTools()
+    {
+        if (!_vms.IsAvailable(out var problem))
+        {
+            throw new MkcdrecException(ExitCode.Environment, problem ?? "QEMU is not available.", "Install qemu-system-x86 (and ovmf for --uefi).");
+        }
+
+        if (!_run.CanRun("xorriso"))
+        {
+            throw MkcdrecException.MissingTool("xorriso", "xorriso");
+        }
+    }
+
+    private void ReadMedium(Context c)
+    {
+        c.WorkDir = c.Options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"mkcdrec-drill-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(c.WorkDir);
+        c.Report.WorkDirectory = c.WorkDir;
+        var isos = DrillMedium.Locate(c.Options.Medium, iso => DrillMedium.Info(_run, iso, c.WorkDir));
+        c.Medium = DrillMedium.Read(_run, isos, c.WorkDir);
+        c.Report.Medium = string.Join(", ", isos);
+        c.Uefi = c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi;
+        c.Report.Firmware = c.Uefi ? "uefi" : "bios";
+        _progress($"medium {c.Medium.Label}: {isos.Count} ISO(s), firmware {c.Report.Firmware}");
+    }
+
+    /// <summary>One sparse image per captured disk (or per --disk-size); the captured serial is reused when the size is the
+    /// same, so the planner maps by identity as it would on the same machine.</summary>
+    private void CreateDisks(Context c)
+    {
+        var layoutDisks = c.Medium!.Layout?.Disks.Where(d => d.SizeBytes > 0).ToList() ?? [];
+        var sizes = c.Options.DiskSizes.Count > 0 ? c.Options.DiskSizes.ToList() : layoutDisks.Select(d => d.SizeBytes).ToList();
+        if (sizes.Count == 0)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "The medium carries no layout to size the scratch disks from.",
+                "Give the sizes with --disk-size SIZE (repeatable), or drill a medium made by 'mkcdrec mkbackup'.");
+        }
+
+        for (var i = 0; i < sizes.Count; i++)
+        {
+            var path = Path.Combine(c.WorkDir, $"disk{i}.img");
+            using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write))
+            {
+                fs.SetLength(sizes[i]);
+            }
+
+            string? serial = null;
+            if (i < layoutDisks.Count && layoutDisks[i].SizeBytes == sizes[i] && layoutDisks[i].Serial is { Length: > 0 and <= 20 } s
+                && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.'))
+            {
+                serial = s;
+            }
+
+            c.Disks.Add(new VmDisk(path) { Serial = serial ?? $"drill{i}" });
+            c.Report.DiskSizes.Add(sizes[i]);
+        }
+
+        if (c.Uefi)
+        {
+            if (!File.Exists(QemuCommandLine.OvmfCode) || !File.Exists(QemuCommandLine.OvmfVarsTemplate))
+            {
+                throw new MkcdrecException(ExitCode.Environment, $"UEFI firmware not found ({QemuCommandLine.OvmfCode}).", "Install the ovmf package, or drill with BIOS.");
+            }
+
+            c.UefiVars = Path.Combine(c.WorkDir, "OVMF_VARS.fd");
+            File.Copy(QemuCommandLine.OvmfVarsTemplate, c.UefiVars, overwrite: true);
+        }
+
+        _progress($"{sizes.Count} blank disk(s): {string.Join(", ", sizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
+    }
+
+    private VmSpec BaseSpec(Context c, string log) => new()
+    {
+        Uefi = c.Uefi,
+        UefiVars = c.UefiVars,
+        Accelerator = c.Options.Accelerator,
+        MemoryMiB = c.Options.MemoryMiB,
+        Cpus = c.Options.Cpus,
+        SerialLog = Path.Combine(c.WorkDir, log),
+    };
+
+    private void Recover(Context c)
+    {
+        var m = c.Medium!;
+        var spec = BaseSpec(c, "rescue-console.log") with
+        {
+            Kernel = m.Kernel,
+            Initrd = m.Initrd,
+            Append = DrillMedium.DrillCommandLine(m.CommandLine, m.Label),
+            CdRoms = m.Isos,
+            Disks = c.Disks,
+            UserNetwork = true,
+        };
+
+        var sw = Stopwatch.StartNew();
+        using var vm = _vms.Start(spec);
+        var deadline = DateTime.UtcNow + c.Options.RecoveryTimeout;
+        var started = false;
+        var seen = 0;
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new DrillFailure($"The rescue system did not finish the recovery within {c.Options.RecoveryTimeout.TotalMinutes:0} min.\n" + Tail(vm));
+            }
+
+            var at = vm.WaitForLine(l => DrillProtocol.Parse(l) is not null, seen, remaining);
+            if (at < 0)
+            {
+                vm.WaitForExit(TimeSpan.FromSeconds(5));
+                throw new DrillFailure(vm.HasExited
+                    ? "The rescue system stopped before reporting a finished recovery.\n" + Tail(vm)
+                    : $"The rescue system did not finish the recovery within {c.Options.RecoveryTimeout.TotalMinutes:0} min.\n" + Tail(vm));
+            }
+
+            seen = at + 1;
+            var (evt, payload) = DrillProtocol.Parse(vm.Lines[at])!.Value;
+            switch (evt)
+            {
+                case DrillProtocol.RecoveryStarted when !started:
+                    started = true;
+                    c.Report.Phases.Add(new DrillPhase { Name = "rescue system boot", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 1) });
+                    _progress($"rescue system up after {sw.Elapsed.TotalSeconds:0} s; recovering");
+                    break;
+                case DrillProtocol.RestoreCompare:
+                    c.Report.RestoreCompare.Add(CompareSummary.FromJson(payload ?? "")
+                        ?? throw new DrillFailure("Unreadable restore comparison: " + payload));
+                    break;
+                case DrillProtocol.RecoveryFailed:
+                    throw new DrillFailure("The recovery failed: " + payload + "\n" + Tail(vm));
+                case DrillProtocol.Recovered:
+                    c.Recovered = true;
+                    var bootPhase = c.Report.Phases.Sum(p => p.Seconds);
+                    c.Report.Phases.Add(new DrillPhase { Name = "recovery", Seconds = Math.Round(sw.Elapsed.TotalSeconds - bootPhase, 1) });
+                    _progress($"recovered after {sw.Elapsed.TotalSeconds:0} s");
+                    if (!vm.WaitForExit(TimeSpan.FromMinutes(3)))
+                    {
+                        throw new DrillFailure("The rescue system did not reboot after the recovery.\n" + Tail(vm));
+                    }
+
+                    return;
+            }
+        }
+    }
+
+    private void FirstBoot(Context c)
+    {
+        var disks = c.Disks.Select((d, i) => d with { Boot = i == BootDisk(c) }).ToList();
+        var spec = BaseSpec(c, "first-boot-console.log") with { Disks = disks, UserNetwork = true };
+        var sw = Stopwatch.StartNew();
+        using var vm = _vms.Start(spec);
+        var booted = vm.WaitForLine(l => DrillProtocol.Parse(l)?.Event == DrillProtocol.Booted, 0, c.Options.BootTimeout);
+        if (booted < 0)
+        {
+            throw new DrillFailure("The recovered system did not boot (its first-boot check never ran).\n" + Tail(vm));
+        }
+
+        c.Report.Phases.Add(new DrillPhase { Name = "first boot", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 1) });
+        _progress($"recovered system booted after {sw.Elapsed.TotalSeconds:0} s; comparing");
+        var done = vm.WaitForLine(l => DrillProtocol.Parse(l)?.Event == DrillProtocol.CheckDone, booted, c.Options.BootTimeout);
+        if (done < 0)
+        {
+            throw new DrillFailure("The first-boot check did not finish.\n" + Tail(vm));
+        }
+
+        foreach (var l in vm.Lines)
+        {
+            if (DrillProtocol.Parse(l) is { Event: DrillProtocol.BootCompare } p)
+            {
+                c.Report.BootCompare.Add(CompareSummary.FromJson(p.Payload ?? "") ?? throw new DrillFailure("Unreadable boot comparison: " + p.Payload));
+            }
+        }
+
+        c.Report.Phases.Add(new DrillPhase { Name = "compare in the booted system", Seconds = Math.Round(sw.Elapsed.TotalSeconds - c.Report.Phases[^1].Seconds, 1) });
+        vm.WaitForExit(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>The disk the firmware boots: BIOS, the first captured disk with boot code; UEFI boots by its entries.</summary>
+    private static int BootDisk(Context c)
+    {
+        var layout = c.Medium!.Layout;
+        if (layout is null)
+        {
+            return 0;
+        }
+
+        var withCode = layout.Disks.Where(d => d.SizeBytes > 0).ToList().FindIndex(d => layout.Boot.BiosBootDiskIds.Contains(d.Id));
+        return withCode >= 0 && withCode < c.Disks.Count ? withCode : 0;
+    }
+
+    private static void Judge(Context c)
+    {
+        var r = c.Report;
+        if (r.RestoreCompare.Count == 0)
+        {
+            r.Failures.Add("The rescue system reported no comparison of the restored files.");
+        }
+
+        foreach (var s in r.RestoreCompare.Where(s => s.Differences > 0))
+        {
+            r.Failures.Add($"restored {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new");
+        }
+
+        if (r.BootCompare.Count == 0)
+        {
+            r.Failures.Add("The booted system reported no comparison.");
+        }
+
+        foreach (var s in r.BootCompare)
+        {
+            var rel = (string entry) => entry.Split(' ')[0].TrimStart('/');
+            foreach (var list in new[] { s.Changed, s.Missing, s.New })
+            {
+                var volatileOnes = list.Where(e => DrillProtocol.IsVolatile(Relative(s.Root, rel(e)))).ToList();
+                r.ChangedByBoot.AddRange(volatileOnes.Select(e => $"{s.Root}: {e}"));
+                list.RemoveAll(volatileOnes.Contains);
+            }
+
+            if (s.Differences > 0)
+            {
+                r.Failures.Add($"booted {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new");
+            }
+        }
+
+        r.Passed = r.Failures.Count == 0;
+    }
+
+    /// <summary>A path inside the archive of the filesystem mounted at <paramref name="root"/>, relative to the system root.</summary>
+    private static string Relative(string root, string path)
+    {
+        var r = root.Trim('/');
+        return r.Length == 0 ? path : r + "/" + path;
+    }
+
+    private static string Tail(IVirtualMachine vm) => "Last console lines:\n  " + string.Join("\n  ", vm.Lines.TakeLast(30));
+}

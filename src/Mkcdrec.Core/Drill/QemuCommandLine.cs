@@ -1,0 +1,94 @@
+using System.Globalization;
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Drill;
+
+/// <summary>
+/// The one QEMU command line of the drill, from a <see cref="VmSpec"/> (pure; the platform runs it). The serial console
+/// goes to standard output; the machine never reboots (-no-reboot: a reboot ends the process, which is how the drill
+/// sees the rescue system finish), has no display and no network unless asked (user mode, loopback NAT only).
+/// </summary>
+public static class QemuCommandLine
+{
+    public const string Program = "qemu-system-x86_64";
+    public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    public const string OvmfVarsTemplate = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+    public static IReadOnlyList<string> Build(VmSpec spec, string ovmfCode = OvmfCode)
+    {
+        var a = new List<string>
+        {
+            "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-no-reboot",
+            "-accel", spec.Accelerator,
+            // TCG: "max" gives the x86-64-v2+ features the NativeAOT binary needs; KVM: the host's CPU.
+            "-cpu", spec.Accelerator == "kvm" ? "host" : "max",
+            "-smp", spec.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-m", spec.MemoryMiB.ToString(CultureInfo.InvariantCulture),
+            "-serial", "stdio",
+            "-device", "virtio-rng-pci",
+        };
+
+        if (spec.Uefi)
+        {
+            if (spec.UefiVars is null)
+            {
+                throw new ArgumentException("A UEFI machine needs a writable copy of the OVMF variable store (UefiVars).", nameof(spec));
+            }
+
+            a.AddRange(["-machine", "q35",
+                "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={Escape(ovmfCode)}",
+                "-drive", $"if=pflash,format=raw,unit=1,file={Escape(spec.UefiVars)}"]);
+        }
+        else
+        {
+            a.AddRange(["-machine", "pc"]);
+        }
+
+        if (spec.Kernel is not null)
+        {
+            a.AddRange(["-kernel", spec.Kernel]);
+            if (spec.Initrd is not null)
+            {
+                a.AddRange(["-initrd", spec.Initrd]);
+            }
+
+            if (spec.Append is not null)
+            {
+                a.AddRange(["-append", spec.Append]);
+            }
+        }
+
+        // Optical drives: AHCI on q35, IDE on pc; bootindex 0 when booting from the first one.
+        for (var i = 0; i < spec.CdRoms.Count; i++)
+        {
+            a.AddRange(["-drive", $"file={Escape(spec.CdRoms[i])},format=raw,if=none,id=cd{i},media=cdrom,readonly=on"]);
+            var boot = spec.BootFromCdRom && i == 0 && spec.Kernel is null ? ",bootindex=0" : "";
+            a.AddRange(["-device", (spec.Uefi ? "ide-cd,bus=ide." + i.ToString(CultureInfo.InvariantCulture) : "ide-cd") + $",drive=cd{i}{boot}"]);
+        }
+
+        for (var i = 0; i < spec.Disks.Count; i++)
+        {
+            var d = spec.Disks[i];
+            var snap = d.Snapshot ? ",snapshot=on" : "";
+            a.AddRange(["-drive", $"file={Escape(d.Path)},format={d.Format},if=none,id=disk{i},cache=unsafe,discard=unmap{snap}"]);
+            var dev = $"virtio-blk-pci,drive=disk{i}";
+            if (d.Serial is { Length: > 0 } s)
+            {
+                dev += ",serial=" + s;
+            }
+
+            if (d.Boot)
+            {
+                dev += ",bootindex=" + (spec.BootFromCdRom ? "1" : "0");
+            }
+
+            a.AddRange(["-device", dev]);
+        }
+
+        a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci"] : ["-nic", "none"]);
+        return a;
+    }
+
+    /// <summary>QEMU option values separate with commas; a comma in a file name is written twice.</summary>
+    private static string Escape(string path) => path.Replace(",", ",,", StringComparison.Ordinal);
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Text;
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Media;
+
+/// <summary>A file put on the ISO from the host: <see cref="IsoPath"/> (absolute, on the ISO) ← <see cref="HostPath"/> (file or directory).</summary>
+public sealed record IsoGraft(string IsoPath, string HostPath);
+
+public sealed class IsoRequest
+{
+    /// <summary>The ISO9660 volume label (d-characters, ≤ 32), which the boot configs search for.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>The final path of the ISO; it is written under a temporary name beside it and renamed when complete.</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>Scratch directory for the staged boot files (the caller removes it).</summary>
+    public required string WorkDir { get; init; }
+
+    /// <summary>The rescue kernel; with <see cref="InitrdPath"/> null for a data-only (non-booting) medium.</summary>
+    public string? KernelPath { get; init; }
+
+    public string? InitrdPath { get; init; }
+
+    /// <summary>Menu timeout and extra kernel arguments; the label is filled in from <see cref="Label"/>.</summary>
+    public int TimeoutSeconds { get; init; } = 5;
+
+    public string ExtraKernelArguments { get; init; } = "";
+
+    /// <summary>Files and directories from the host (the backup, …).</summary>
+    public IReadOnlyList<IsoGraft> Files { get; init; } = [];
+
+    /// <summary>Small files made here (e.g. /mkcdrec/medium.json): ISO path → content.</summary>
+    public IReadOnlyDictionary<string, byte[]> Generated { get; init; } = new Dictionary<string, byte[]>();
+
+    /// <summary>
+    /// False: leave the finished ISO under its temporary name (<see cref="IsoResult.Path"/>) for the caller to commit with
+    /// <see cref="AtomicOutput.Commit"/> — used for the media of a set, committed together when all are built.
+    /// </summary>
+    public bool Commit { get; init; } = true;
+
+    public bool Bootable => KernelPath is not null && InitrdPath is not null;
+}
+
+public sealed record IsoResult(string Path, long Bytes, string Sha256, TimeSpan Elapsed);
+
+/// <summary>
+/// Builds a hybrid rescue ISO with xorriso and GRUB (all through <see cref="IProcessRunner"/>):
+/// <list type="bullet">
+/// <item>BIOS from CD: El Torito no-emulation image = GRUB i386-pc core made by <c>grub-mkimage -O i386-pc-eltorito</c>
+///   with every module it needs built in and a small embedded config that finds the medium by label;</item>
+/// <item>BIOS from a disk/USB stick: GRUB's boot_hybrid.img as MBR, which loads the same core image;</item>
+/// <item>UEFI (CD and disk): <c>BOOTX64.EFI</c> made by <c>grub-mkimage -O x86_64-efi</c>, in a FAT image (mkfs.vfat +
+///   mtools, no mount needed) that is both the El Torito EFI image and an appended GPT EFI system partition.</item>
+/// </list>
+/// Both GRUBs then read /boot/grub/grub.cfg from the ISO (the menu of <see cref="BootMenu"/>).
+/// </summary>
+public sealed class IsoBuilder
+{
+    public const string BiosCoreIsoPath = "boot/grub/i386-pc/eltorito.img";
+    public const string EfiIsoPath = "EFI/BOOT/BOOTX64.EFI";
+    public const string BootCatalog = "boot/boot.cat";
+
+    /// <summary>GRUB modules built into the BIOS core image: disk access, ISO9660, search by label, menu, Linux loader, serial.</summary>
+    public static readonly string[] BiosModules =
+        ["biosdisk", "iso9660", "part_msdos", "part_gpt", "search", "search_label", "search_fs_file", "normal", "configfile",
+            "linux", "echo", "serial", "terminal", "test", "true", "sleep", "reboot", "halt"];
+
+    /// <summary>GRUB modules built into BOOTX64.EFI.</summary>
+    public static readonly string[] EfiModules =
+        ["iso9660", "fat", "part_msdos", "part_gpt", "search", "search_label", "search_fs_file", "normal", "configfile",
+            "linux", "echo", "serial", "terminal", "test", "true", "sleep", "reboot", "halt", "efi_gop", "efi_uga", "all_video"];
+
+    private readonly IProcessRunner _run;
+    private readonly ILog _log;
+    private readonly string _grubLib;
+
+    public IsoBuilder(IProcessRunner run, ILog log, string grubLib = "/usr/lib/grub")
+    {
+        _run = run;
+        _log = log;
+        _grubLib = grubLib;
+    }
+
+    /// <summary>The programs and files a bootable build needs; throws naming the missing one and its Debian package.</summary>
+    public void CheckPrerequisites(bool bootable)
+    {
+        var tools = new List<(string Tool, string Package)> { ("xorriso", "xorriso") };
+        if (bootable)
+        {
+            tools.AddRange([("grub-mkimage", "grub-common"), ("mkfs.vfat", "dosfstools"), ("mmd", "mtools"), ("mcopy", "mtools")]);
+        }
+
+        foreach (var (tool, package) in tools)
+        {
+            if (!_run.CanRun(tool))
+            {
+                throw MkcdrecException.MissingTool(tool, package);
+            }
+        }
+
+        if (!bootable)
+        {
+            return;
+        }
+
+        foreach (var (file, package) in new[]
+                 {
+                     (Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"), "grub-pc-bin"),
+                     (Path.Combine(_grubLib, "i386-pc", "kernel.img"), "grub-pc-bin"),
+                     (Path.Combine(_grubLib, "x86_64-efi", "kernel.img"), "grub-efi-amd64-bin"),
+                 })
+        {
+            if (!File.Exists(file))
+            {
+                throw new MkcdrecException(ExitCode.Environment, $"GRUB's {file} is needed to make the medium boot, and it is missing.",
+                    $"Install it (Debian/Ubuntu: apt-get install {package}) and run the command again.");
+            }
+        }
+    }
+
+    /// <summary>Builds the ISO. On any failure the temporary file is removed and an existing ISO at the output path is left as it was.</summary>
+    public IsoResult Build(IsoRequest req)
+    {
+        if (!MediumLabel.IsValid(req.Label))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"'{req.Label}' is not a valid medium label.",
+                $"Use at most {MediumLabel.MaxLength} characters A-Z, 0-9 and _.");
+        }
+
+        if ((req.KernelPath is null) != (req.InitrdPath is null))
+        {
+            throw new ArgumentException("A bootable medium needs both a kernel and an initramfs.", nameof(req));
+        }
+
+        CheckPrerequisites(req.Bootable);
+        foreach (var f in new[] { req.KernelPath, req.InitrdPath }.OfType<string>())
+        {
+            if (!File.Exists(f))
+            {
+                throw new MkcdrecException(ExitCode.BadInput, $"The file {f} for the rescue medium does not exist.", "Check the path (--kernel) and run the command again.");
+            }
+        }
+
+        var sw = Stopwatch.StartNew();
+        var stage = Path.Combine(req.WorkDir, "iso-root");
+        if (Directory.Exists(stage))
+        {
+            Directory.Delete(stage, recursive: true);
+        }
+
+        Directory.CreateDirectory(stage);
+        var args = new List<string>
+        {
+            "-as", "mkisofs", "-iso-level", "3", "-r", "-V", req.Label, "-appid", "MKCDREC RESCUE MEDIUM", "-sysid", "LINUX",
+        };
+
+        if (req.Bootable)
+        {
+            var efiImage = StageBootFiles(req, stage);
+            args.AddRange([
+                "--grub2-mbr", Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"),
+                "-partition_offset", "16", "--mbr-force-bootable",
+                "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
+                "-c", BootCatalog,
+                "-b", BiosCoreIsoPath, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", "--grub2-boot-info",
+                "-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
+            ]);
+        }
+
+        foreach (var (isoPath, content) in req.Generated)
+        {
+            var p = Path.Combine(stage, isoPath.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(p)!);
+            File.WriteAllBytes(p, content);
+        }
+
+        var temp = AtomicOutput.TempPathFor(req.OutputPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(req.OutputPath))!);
+        args.AddRange(["-o", temp, "-graft-points", "/=" + Escape(stage)]);
+        if (req.Bootable)
+        {
+            args.Add("/boot/vmlinuz=" + Escape(req.KernelPath!));
+            args.Add("/boot/initrd.img=" + Escape(req.InitrdPath!));
+        }
+
+        foreach (var g in req.Files)
+        {
+            args.Add(Escape("/" + g.IsoPath.TrimStart('/')) + "=" + Escape(g.HostPath));
+        }
+
+        try
+        {
+            File.Delete(temp);
+            _run.RunChecked(new ProcessRequest("xorriso", args));
+            var bytes = new FileInfo(temp).Length;
+            if (!req.Commit)
+            {
+                _log.Info($"ISO for {req.OutputPath} built: label {req.Label}, {bytes} bytes, {sw.Elapsed.TotalSeconds:0.00} s");
+                return new IsoResult(temp, bytes, "", sw.Elapsed);
+            }
+
+            var sha = AtomicOutput.Commit(temp, req.OutputPath);
+            _log.Info($"ISO {req.OutputPath}: label {req.Label}, {bytes} bytes, SHA-256 {sha}, {sw.Elapsed.TotalSeconds:0.00} s");
+            return new IsoResult(Path.GetFullPath(req.OutputPath), bytes, sha, sw.Elapsed);
+        }
+        catch
+        {
+            AtomicOutput.Discard(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes grub.cfg, the two GRUB images and the EFI FAT image; returns the FAT image's path (outside the ISO tree).</summary>
+    private string StageBootFiles(IsoRequest req, string stage)
+    {
+        var menu = new BootMenuOptions { MediumLabel = req.Label, TimeoutSeconds = req.TimeoutSeconds, ExtraKernelArguments = req.ExtraKernelArguments };
+        var grubDir = Path.Combine(stage, "boot", "grub");
+        Directory.CreateDirectory(Path.Combine(grubDir, "i386-pc"));
+        File.WriteAllText(Path.Combine(grubDir, "grub.cfg"), BootMenu.GrubConfig(menu));
+        var embedded = Path.Combine(req.WorkDir, "embedded.cfg");
+        File.WriteAllText(embedded, BootMenu.EmbeddedConfig(req.Label));
+
+        _run.RunChecked(new ProcessRequest("grub-mkimage",
+            ["-d", Path.Combine(_grubLib, "i386-pc"), "-O", "i386-pc-eltorito", "-o", Path.Combine(stage, BiosCoreIsoPath),
+                "-p", "/boot/grub", "-c", embedded, .. BiosModules]));
+
+        var efi = Path.Combine(stage, EfiIsoPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(efi)!);
+        _run.RunChecked(new ProcessRequest("grub-mkimage",
+            ["-d", Path.Combine(_grubLib, "x86_64-efi"), "-O", "x86_64-efi", "-o", efi, "-p", "/boot/grub", "-c", embedded, .. EfiModules]));
+
+        // The FAT image: BOOTX64.EFI plus room for FAT structures, in KiB as mkfs.vfat -C wants it.
+        var efiImage = Path.Combine(req.WorkDir, "efi.img");
+        File.Delete(efiImage);
+        var kib = (new FileInfo(efi).Length / 1024) + 512;
+        kib = (kib + 63) / 64 * 64;
+        _run.RunChecked(new ProcessRequest("mkfs.vfat", ["-C", "-n", "MKCDREC_EFI", efiImage, kib.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        _run.RunChecked(new ProcessRequest("mmd", ["-i", efiImage, "::/EFI", "::/EFI/BOOT"]));
+        _run.RunChecked(new ProcessRequest("mcopy", ["-i", efiImage, efi, "::/EFI/BOOT/BOOTX64.EFI"]));
+        return efiImage;
+    }
+
+    /// <summary>xorriso -graft-points escaping: '=' and '\' are escaped with '\'.</summary>
+    public static string Escape(string path)
+    {
+        var sb = new StringBuilder(path.Length);
+        foreach (var c in path)
+        {
+            if (c is '=' or '\\')
+            {
+                sb.Append('\\');
+            }
+
+            sb.Append(c);
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,82 @@
+namespace Mkcdrec.Core.Platform;
+
+/// <summary>One disk of a virtual machine: a raw (or qcow2) image file.</summary>
+public sealed record VmDisk(string Path)
+{
+    public string Format { get; init; } = "raw";
+
+    /// <summary>Shown in the guest as /dev/disk/by-id/virtio-SERIAL (at most 20 characters).</summary>
+    public string? Serial { get; init; }
+
+    /// <summary>Boot from this disk first (firmware boot order).</summary>
+    public bool Boot { get; init; }
+
+    /// <summary>Attach with snapshot=on: the guest's writes never reach the file.</summary>
+    public bool Snapshot { get; init; }
+}
+
+/// <summary>A virtual machine the drill (and tests) start: firmware, kernel or disk boot, disks, optical media, network.</summary>
+public sealed record VmSpec
+{
+    public bool Uefi { get; init; }
+
+    /// <summary>OVMF variable store (a writable copy; kept between boots so EFI boot entries survive). UEFI only.</summary>
+    public string? UefiVars { get; init; }
+
+    public int MemoryMiB { get; init; } = 2048;
+
+    public int Cpus { get; init; } = 2;
+
+    /// <summary>"tcg" (software emulation, works everywhere) or "kvm".</summary>
+    public string Accelerator { get; init; } = "tcg";
+
+    /// <summary>Direct kernel boot (with <see cref="Initrd"/> and <see cref="Append"/>); null boots from the media/disks.</summary>
+    public string? Kernel { get; init; }
+
+    public string? Initrd { get; init; }
+
+    public string? Append { get; init; }
+
+    public IReadOnlyList<VmDisk> Disks { get; init; } = [];
+
+    /// <summary>ISO images attached as CD-ROM drives, in order.</summary>
+    public IReadOnlyList<string> CdRoms { get; init; } = [];
+
+    /// <summary>Boot from the first CD-ROM (when no kernel is given and no disk is marked Boot).</summary>
+    public bool BootFromCdRom { get; init; }
+
+    /// <summary>QEMU's user-mode network (NAT, DHCP server at 10.0.2.2; nothing reachable from outside).</summary>
+    public bool UserNetwork { get; init; }
+
+    /// <summary>Every byte of the serial console is also written here.</summary>
+    public string? SerialLog { get; init; }
+}
+
+/// <summary>A running virtual machine; its serial console is read line by line.</summary>
+public interface IVirtualMachine : IDisposable
+{
+    /// <summary>The console lines read so far.</summary>
+    IReadOnlyList<string> Lines { get; }
+
+    bool HasExited { get; }
+
+    /// <summary>Waits for the first console line at or after index <paramref name="from"/> that satisfies
+    /// <paramref name="match"/>; returns its index, or -1 when the VM exited or the time ran out first.</summary>
+    int WaitForLine(Func<string, bool> match, int from, TimeSpan timeout);
+
+    /// <summary>Waits for the VM to stop; false when it still runs after <paramref name="timeout"/>.</summary>
+    bool WaitForExit(TimeSpan timeout);
+
+    /// <summary>Types text on the serial console.</summary>
+    void Send(string text);
+
+    void Kill();
+}
+
+public interface IVirtualMachineHost
+{
+    /// <summary>Whether the emulator is installed; the message names what to install when not.</summary>
+    bool IsAvailable(out string? problem);
+
+    IVirtualMachine Start(VmSpec spec);
+}

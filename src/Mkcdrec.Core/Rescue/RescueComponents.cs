@@ -1,0 +1,224 @@
+using Mkcdrec.Model.Layout;
+
+namespace Mkcdrec.Core.Rescue;
+
+/// <summary>A program a component needs in the rescue system.</summary>
+/// <param name="Name">The command name (searched in /usr/sbin, /usr/bin, /sbin, /bin unless <see cref="Paths"/> is given).</param>
+/// <param name="Package">The Debian package that provides it (for the hint when it is missing).</param>
+public sealed record RescueProgram(string Name, string Package)
+{
+    /// <summary>Absolute places to look, in order, instead of the command directories.</summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
+    /// <summary>More names for the same program, made as symbolic links beside it (lvm → pvcreate, vgcreate …).</summary>
+    public IReadOnlyList<string> Links { get; init; } = [];
+
+    /// <summary>Never required, even when its component is (a repair extra).</summary>
+    public bool AlwaysOptional { get; init; }
+}
+
+/// <summary>What the rescue system is built for: the layout it must recreate and the options it was asked for.</summary>
+public sealed record RescueNeeds(LayoutDocument? Layout, bool Sshd)
+{
+    public bool HasFilesystem(params string[] types) =>
+        Layout is not null && Layout.Filesystems.Any(f => types.Contains(f.Type, StringComparer.Ordinal));
+}
+
+/// <summary>
+/// A part of the rescue system: the programs, kernel modules and data files it needs. <see cref="RequiredWhen"/>
+/// decides whether a missing program fails the build (e.g. mkfs.xfs only when the layout has XFS); otherwise a
+/// missing program is skipped with a note. <see cref="IncludedWhen"/> leaves a component out entirely (sshd).
+/// </summary>
+public sealed record RescueComponent(string Name, string Purpose)
+{
+    public IReadOnlyList<RescueProgram> Programs { get; init; } = [];
+
+    /// <summary>Module names or aliases (resolved over modules.alias; missing ones are noted, not fatal).</summary>
+    public IReadOnlyList<string> Modules { get; init; } = [];
+
+    /// <summary>Files or directories copied as they are when they exist (directories recursively).</summary>
+    public IReadOnlyList<string> DataPaths { get; init; } = [];
+
+    /// <summary>Shared libraries the programs open with dlopen (not in DT_NEEDED), by SONAME.</summary>
+    public IReadOnlyList<string> DlopenLibraries { get; init; } = [];
+
+    public Func<RescueNeeds, bool> RequiredWhen { get; init; } = _ => false;
+
+    public Func<RescueNeeds, bool> IncludedWhen { get; init; } = _ => true;
+}
+
+/// <summary>
+/// The one explicit list of rescue-system components (no reflection). A component that needs something in the
+/// rescue system declares it here; the builder takes the union.
+/// </summary>
+public static class RescueComponents
+{
+
+    public static readonly RescueComponent Base = new("base", "shell, base tools, module loading, device manager, the dynamic loader")
+    {
+        Programs =
+        [
+            new RescueProgram("busybox", "busybox-static"),
+            new RescueProgram("kmod", "kmod") { Links = ["modprobe", "insmod", "rmmod", "lsmod", "depmod", "modinfo"] },
+            new RescueProgram("udevadm", "udev"),
+            new RescueProgram("systemd-udevd", "udev") { Paths = ["/usr/lib/systemd/systemd-udevd", "/lib/systemd/systemd-udevd"] },
+            new RescueProgram("blkid", "util-linux"),
+            new RescueProgram("wipefs", "util-linux"),
+            new RescueProgram("blockdev", "util-linux"),
+            new RescueProgram("partx", "util-linux"),
+            new RescueProgram("lsblk", "util-linux"),
+            new RescueProgram("mount", "mount"),
+            new RescueProgram("umount", "mount"),
+            new RescueProgram("findmnt", "util-linux") { AlwaysOptional = true },
+            new RescueProgram("sfdisk", "fdisk") { AlwaysOptional = true },
+            new RescueProgram("fdisk", "fdisk") { AlwaysOptional = true },
+            new RescueProgram("sgdisk", "gdisk") { AlwaysOptional = true },
+            new RescueProgram("ldconfig", "libc-bin") { AlwaysOptional = true },
+        ],
+        DataPaths = ["/etc/ld.so.conf", "/etc/ld.so.conf.d", "/usr/lib/udev/ata_id", "/usr/lib/udev/scsi_id", "/usr/lib/udev/cdrom_id"],
+        // .NET's crypto (the archive engine's SHA-256/AES) opens libssl at run time; glibc's thread cancellation opens libgcc_s.
+        DlopenLibraries = ["libssl.so.3", "libcrypto.so.3", "libgcc_s.so.1"],
+        RequiredWhen = _ => true,
+    };
+
+    public static readonly RescueComponent Storage = new("storage", "disk, CD/DVD and USB storage drivers")
+    {
+        Modules =
+        [
+            "virtio_pci", "virtio_blk", "virtio_scsi", "virtio_mmio", "ahci", "ata_piix", "ata_generic", "pata_acpi", "nvme", "sd_mod", "sr_mod",
+            "cdrom", "sg", "scsi_mod", "usb_storage", "uas", "xhci_pci", "xhci_hcd", "ehci_pci", "ehci_hcd", "ohci_pci", "uhci_hcd",
+            "mptsas", "mptspi", "mpt3sas", "megaraid_sas", "hpsa", "aacraid", "vmw_pvscsi", "hv_storvsc", "xen_blkfront", "mmc_block",
+            "sdhci_pci", "loop",
+        ],
+        RequiredWhen = _ => true,
+    };
+
+    public static readonly RescueComponent Filesystems = new("filesystems", "filesystem drivers and their checksum/charset helpers")
+    {
+        Modules =
+        [
+            "ext4", "xfs", "btrfs", "vfat", "msdos", "isofs", "udf", "squashfs", "overlay", "efivarfs", "nls_cp437", "nls_iso8859_1",
+            "nls_utf8", "nls_ascii", "crc32c", "crc32c_intel", "crc32c_generic", "libcrc32c",
+        ],
+    };
+
+    public static readonly RescueComponent Ext = new("ext", "ext2/3/4 tools")
+    {
+        Programs = [new RescueProgram("mke2fs", "e2fsprogs") { Links = ["mkfs.ext4", "mkfs.ext3", "mkfs.ext2"] }, new RescueProgram("e2fsck", "e2fsprogs") { Links = ["fsck.ext4", "fsck.ext3", "fsck.ext2"] },
+            new RescueProgram("tune2fs", "e2fsprogs"), new RescueProgram("resize2fs", "e2fsprogs"), new RescueProgram("e2label", "e2fsprogs"), new RescueProgram("dumpe2fs", "e2fsprogs") { AlwaysOptional = true }],
+        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Ext2, FilesystemTypes.Ext3, FilesystemTypes.Ext4),
+    };
+
+    public static readonly RescueComponent Xfs = new("xfs", "XFS tools")
+    {
+        Programs = [new RescueProgram("mkfs.xfs", "xfsprogs"), new RescueProgram("xfs_repair", "xfsprogs"), new RescueProgram("xfs_admin", "xfsprogs"), new RescueProgram("xfs_db", "xfsprogs"), new RescueProgram("xfs_growfs", "xfsprogs") { AlwaysOptional = true }],
+        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Xfs),
+    };
+
+    public static readonly RescueComponent Btrfs = new("btrfs", "btrfs tools")
+    {
+        Programs = [new RescueProgram("mkfs.btrfs", "btrfs-progs"), new RescueProgram("btrfs", "btrfs-progs"), new RescueProgram("btrfstune", "btrfs-progs") { AlwaysOptional = true }],
+        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Btrfs),
+    };
+
+    public static readonly RescueComponent Vfat = new("vfat", "FAT tools (EFI system partition)")
+    {
+        Programs = [new RescueProgram("mkfs.fat", "dosfstools") { Links = ["mkfs.vfat", "mkdosfs"] }, new RescueProgram("fatlabel", "dosfstools"), new RescueProgram("fsck.fat", "dosfstools") { Links = ["fsck.vfat"] }],
+        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Vfat),
+    };
+
+    public static readonly RescueComponent Swap = new("swap", "swap tools")
+    {
+        Programs = [new RescueProgram("mkswap", "util-linux"), new RescueProgram("swaplabel", "util-linux"), new RescueProgram("swapon", "mount") { AlwaysOptional = true }],
+        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Swap),
+    };
+
+    public static readonly RescueComponent Md = new("md", "software RAID")
+    {
+        Programs = [new RescueProgram("mdadm", "mdadm")],
+        Modules = ["md_mod", "raid0", "raid1", "raid10", "raid456", "linear"],
+        RequiredWhen = n => n.Layout is { MdArrays.Count: > 0 },
+    };
+
+    public static readonly RescueComponent Lvm = new("lvm", "LVM (with thin pools)")
+    {
+        Programs =
+        [
+            new RescueProgram("lvm", "lvm2")
+            {
+                Links =
+                [
+                    "pvcreate", "pvremove", "pvs", "pvscan", "pvdisplay", "vgcreate", "vgchange", "vgremove", "vgs", "vgscan", "vgdisplay",
+                    "vgcfgbackup", "vgcfgrestore", "lvcreate", "lvremove", "lvs", "lvscan", "lvdisplay", "lvchange", "lvconvert", "lvextend",
+                ],
+            },
+            new RescueProgram("dmsetup", "dmsetup"),
+            new RescueProgram("thin_check", "thin-provisioning-tools") { AlwaysOptional = true },
+        ],
+        Modules = ["dm_mod", "dm_thin_pool", "dm_snapshot", "dm_mirror", "dm_raid", "dm_zero", "dm_cache", "dm_persistent_data"],
+        RequiredWhen = n => n.Layout is { Lvm.VolumeGroups.Count: > 0 },
+    };
+
+    public static readonly RescueComponent Luks = new("luks", "LUKS encryption")
+    {
+        Programs = [new RescueProgram("cryptsetup", "cryptsetup-bin")],
+        Modules =
+        [
+            "dm_mod", "dm_crypt", "dm_integrity", "xts", "cbc", "ecb", "essiv", "aes", "aes_generic", "aesni_intel", "sha256", "sha256_generic",
+            "sha256_ssse3", "sha512", "sha1", "af_alg", "algif_skcipher", "algif_hash", "cryptd", "crypto_simd",
+        ],
+        RequiredWhen = n => n.Layout is { Luks.Count: > 0 },
+    };
+
+    public static readonly RescueComponent Grub = new("grub", "GRUB (BIOS and UEFI) to make the recovered disk boot")
+    {
+        Programs =
+        [
+            new RescueProgram("grub-install", "grub2-common"), new RescueProgram("grub-probe", "grub-common"), new RescueProgram("grub-mkimage", "grub-common"),
+            new RescueProgram("grub-editenv", "grub-common"), new RescueProgram("grub-mkrelpath", "grub-common") { AlwaysOptional = true },
+            new RescueProgram("grub-mkconfig", "grub2-common") { AlwaysOptional = true },
+            new RescueProgram("grub-bios-setup", "grub-pc-bin") { Paths = ["/usr/sbin/grub-bios-setup", "/usr/lib/grub/i386-pc/grub-bios-setup"], AlwaysOptional = true },
+        ],
+        DataPaths = ["/usr/lib/grub/i386-pc", "/usr/lib/grub/x86_64-efi", "/usr/share/grub", "/usr/lib/grub/grub-mkconfig_lib", "/etc/grub.d", "/etc/default/grub"],
+        RequiredWhen = n => n.Layout?.Boot.Bootloader == "grub2",
+    };
+
+    public static readonly RescueComponent Efi = new("efi", "UEFI boot entries")
+    {
+        Programs = [new RescueProgram("efibootmgr", "efibootmgr")],
+        Modules = ["efivarfs"],
+        RequiredWhen = n => n.Layout?.Boot.Firmware == FirmwareKinds.Uefi,
+    };
+
+    public static readonly RescueComponent Network = new("network", "network drivers (DHCP and addresses: busybox udhcpc and ip)")
+    {
+        Modules =
+        [
+            "virtio_net", "e1000", "e1000e", "igb", "igc", "ixgbe", "i40e", "r8169", "tg3", "bnx2", "bnxt_en", "vmxnet3", "hv_netvsc",
+            "xen_netfront", "8139cp", "8139too", "pcnet32", "ne2k_pci", "atlantic", "cdc_ether", "r8152", "ax88179_178a", "af_packet",
+        ],
+        Programs = [new RescueProgram("ethtool", "ethtool") { AlwaysOptional = true }],
+    };
+
+    public static readonly RescueComponent Input = new("input", "keyboards (PS/2, USB, virtio, Hyper-V)")
+    {
+        Modules = ["atkbd", "i8042", "usbhid", "hid_generic", "hid", "virtio_input", "hyperv_keyboard", "evdev"],
+    };
+
+    public static readonly RescueComponent Sshd = new("sshd", "OpenSSH server for remote recovery (public-key login only)")
+    {
+        Programs = [new RescueProgram("sshd", "openssh-server"), new RescueProgram("ssh-keygen", "openssh-client")],
+        DataPaths = ["/usr/lib/openssh/sshd-session"],
+        IncludedWhen = n => n.Sshd,
+        RequiredWhen = n => n.Sshd,
+    };
+
+    public static readonly RescueComponent Keymap = new("keymap", "the console keymap")
+    {
+        Programs = [new RescueProgram("loadkeys", "kbd") { AlwaysOptional = true }],
+        DataPaths = ["/etc/console-setup/cached_UTF-8_del.kmap.gz"],
+    };
+
+    /// <summary>Every component, in the order they are added.</summary>
+    public static readonly IReadOnlyList<RescueComponent> All = [Base, Storage, Filesystems, Ext, Xfs, Btrfs, Vfat, Swap, Md, Lvm, Luks, Grub, Efi, Network, Input, Sshd, Keymap];
+}

@@ -1,0 +1,55 @@
+using Mkcdrec.Core.Drill;
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Tests.Drill;
+
+public class QemuCommandLineTests
+{
+    private static string Joined(VmSpec s) => string.Join(' ', QemuCommandLine.Build(s));
+
+    [Fact]
+    public void Bios_kernel_boot_with_cdrom_and_disks()
+    {
+        var a = Joined(new VmSpec
+        {
+            Kernel = "/w/vmlinuz", Initrd = "/w/initrd.img", Append = "console=ttyS0 mkcdrec.auto=recover",
+            CdRoms = ["/w/a,b.iso"], Disks = [new VmDisk("/w/disk0.img") { Serial = "s0" }], UserNetwork = true,
+        });
+        Assert.Contains("-accel tcg -cpu max", a, StringComparison.Ordinal);
+        Assert.Contains("-machine pc", a, StringComparison.Ordinal);
+        Assert.Contains("-no-reboot", a, StringComparison.Ordinal);
+        Assert.Contains("-serial stdio", a, StringComparison.Ordinal);
+        Assert.Contains("-kernel /w/vmlinuz -initrd /w/initrd.img", a, StringComparison.Ordinal);
+        Assert.Contains("file=/w/a,,b.iso,format=raw,if=none,id=cd0,media=cdrom", a, StringComparison.Ordinal);
+        Assert.Contains("virtio-blk-pci,drive=disk0,serial=s0", a, StringComparison.Ordinal);
+        Assert.Contains("-nic user,model=virtio-net-pci", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("pflash", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("bootindex", a, StringComparison.Ordinal);
+
+        // -append is one argument, whatever it holds.
+        var args = QemuCommandLine.Build(new VmSpec { Kernel = "k", Append = "a b c" });
+        Assert.Equal("a b c", args[args.ToList().IndexOf("-append") + 1]);
+    }
+
+    [Fact]
+    public void Uefi_disk_boot_uses_ovmf_with_private_variables()
+    {
+        var a = Joined(new VmSpec { Uefi = true, UefiVars = "/w/VARS.fd", Disks = [new VmDisk("/w/d0.img") { Boot = true }, new VmDisk("/w/d1.img")] });
+        Assert.Contains("-machine q35", a, StringComparison.Ordinal);
+        Assert.Contains($"if=pflash,format=raw,unit=0,readonly=on,file={QemuCommandLine.OvmfCode}", a, StringComparison.Ordinal);
+        Assert.Contains("if=pflash,format=raw,unit=1,file=/w/VARS.fd", a, StringComparison.Ordinal);
+        Assert.Contains("virtio-blk-pci,drive=disk0,bootindex=0", a, StringComparison.Ordinal);
+        Assert.Contains("-nic none", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("-kernel", a, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(new VmSpec { Uefi = true }));
+    }
+
+    [Fact]
+    public void Cdrom_boot_comes_first()
+    {
+        var a = Joined(new VmSpec { CdRoms = ["/w/r.iso"], BootFromCdRom = true, Disks = [new VmDisk("/w/d0.img") { Boot = true, Snapshot = true }] });
+        Assert.Contains("ide-cd,drive=cd0,bootindex=0", a, StringComparison.Ordinal);
+        Assert.Contains("virtio-blk-pci,drive=disk0,bootindex=1", a, StringComparison.Ordinal);
+        Assert.Contains("snapshot=on", a, StringComparison.Ordinal);
+    }
+}

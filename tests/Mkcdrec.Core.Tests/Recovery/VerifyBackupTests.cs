@@ -1,0 +1,75 @@
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Recovery;
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Platform.Linux;
+
+namespace Mkcdrec.Core.Tests.Recovery;
+
+/// <summary>recover checks the whole backup before it touches a disk.</summary>
+public sealed class VerifyBackupTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-verifybackup-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (string Backup, LayoutDocument Layout) Make()
+    {
+        var tree = Path.Combine(_dir, "tree");
+        Directory.CreateDirectory(tree);
+        File.WriteAllBytes(Path.Combine(tree, "data"), new byte[300_000].Select((_, i) => (byte)(i * 7)).ToArray());
+        var backup = Path.Combine(_dir, "backup");
+        new ArchiveCreator(new FileSystemAccess()).Create(new CreateOptions { Root = tree, Destination = backup, FilesystemId = "fs:ext4:R", VolumeSize = 1 << 20 });
+        var doc = new LayoutDocument();
+        doc.Filesystems.Add(new Filesystem { Id = "fs:ext4:R", Type = "ext4", Uuid = "R" });
+        return (backup, doc);
+    }
+
+    [Fact]
+    public void A_good_backup_passes()
+    {
+        var (b, doc) = Make();
+        var said = new List<string>();
+        var m = RecoverWorkflow.VerifyBackup(b, doc, null, said.Add);
+        Assert.Single(m.Archives);
+        Assert.Contains("every SHA-256 matches", Assert.Single(said), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_flipped_byte_is_refused_naming_the_volume()
+    {
+        var (b, doc) = Make();
+        var vol = Directory.GetFiles(b, "*.001").Single();
+        var bytes = File.ReadAllBytes(vol);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(vol, bytes);
+        var e = Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, null));
+        Assert.Equal(ExitCode.BadInput, e.Code);
+        Assert.Contains(Path.GetFileName(vol), e.Message, StringComparison.Ordinal);
+        Assert.Contains("no disk was touched", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_or_truncated_volume_is_refused()
+    {
+        var (b, doc) = Make();
+        var vol = Directory.GetFiles(b, "*.001").Single();
+        using (var f = new FileStream(vol, FileMode.Open))
+        {
+            f.SetLength(f.Length - 1);
+        }
+
+        Assert.Contains("truncated", Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, null)).Message, StringComparison.Ordinal);
+        File.Delete(vol);
+        Assert.Contains("missing", Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, null)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_backup_of_another_layout_is_refused()
+    {
+        var (b, _) = Make();
+        var other = new LayoutDocument();
+        other.Filesystems.Add(new Filesystem { Id = "fs:ext4:OTHER", Type = "ext4" });
+        var e = Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, other, null));
+        Assert.Contains("do not match", e.Message, StringComparison.Ordinal);
+    }
+}
