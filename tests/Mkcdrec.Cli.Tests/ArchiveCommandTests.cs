@@ -72,6 +72,14 @@ public sealed class ArchiveCommandTests : IDisposable
         Assert.Equal(4, r.Code);
         Assert.Contains(Path.GetFileName(vol), r.Err);
 
+        // Extracting the damaged backup fails naming the volume and byte range, says the target is incomplete, never "Restored".
+        r = Mkcdrec("archive", "extract", "--from", bk, "--to", Path.Combine(_dir, "out2"), "--passphrase-file", Path.Combine(_dir, "pass"));
+        Assert.Equal(4, r.Code);
+        Assert.Contains(Path.GetFileName(vol), r.Err);
+        Assert.Contains("bytes ", r.Err);
+        Assert.Contains("INCOMPLETE", r.Err);
+        Assert.DoesNotContain("Restored", r.Out);
+
         r = Mkcdrec("archive", "create", "--root", src);
         Assert.Equal(2, r.Code);
     }

@@ -123,10 +123,19 @@ internal static class ArchiveCommands
             var events = new CliEvents(ctx);
             var sw = Stopwatch.StartNew();
             ExtractResult result;
-            using (var tar = src.OpenTar(a, passphrase))
+            try
             {
+                using var tar = src.OpenTar(a, passphrase);
                 result = new ArchiveExtractor(ctx.FileSystem, events).Extract(tar.Reader, p.GetValue(to)!, a.Files);
                 tar.Drain();
+            }
+            catch (InvalidDataException e)
+            {
+                // Never let a damaged archive look restored: say plainly that what is in the target is incomplete.
+                events.EndProgress();
+                throw new MkcdrecException(ExitCode.BadInput,
+                    $"The restore of '{a.FilesystemId}' into {p.GetValue(to)} stopped and is INCOMPLETE: {e.Message}",
+                    "The files already written there are not a usable restore. Use an intact copy of the named volume (or another backup) and extract again.", e);
             }
 
             events.EndProgress();
@@ -294,6 +303,9 @@ internal static class ArchiveCommands
         private readonly Stopwatch _sw = Stopwatch.StartNew();
         private long _last = -1000;
         private bool _drawn;
+        private long _totalBytes = -1;
+
+        public void Totals(long entries, long bytes) => _totalBytes = bytes;
 
         public void Problem(string path, string message) => ctx.Log.Warn($"{path}: {message}");
 
@@ -308,13 +320,16 @@ internal static class ArchiveCommands
             }
 
             _last = now;
+            var rate = Mib(bytes) / Math.Max(now / 1000.0, 1e-3);
             if (ctx.Json)
             {
-                Console.Out.WriteLine($"{{\"progress\":{{\"entries\":{entries},\"bytes\":{bytes}}}}}");
+                var total = _totalBytes >= 0 ? $",\"totalBytes\":{_totalBytes}" : "";
+                Console.Out.WriteLine($"{{\"progress\":{{\"entries\":{entries},\"bytes\":{bytes}{total},\"mibPerSecond\":{rate:F1}}}}}");
             }
             else if (!Console.IsErrorRedirected)
             {
-                Console.Error.Write($"\r{entries} entries, {Mib(bytes)} MiB, {Mib(bytes) / Math.Max(now / 1000.0, 1e-3):F0} MiB/s   ");
+                var of = _totalBytes > 0 ? $" of {Mib(_totalBytes)} MiB ({100.0 * bytes / _totalBytes:F0}%)" : " MiB";
+                Console.Error.Write($"\r{entries} entries, {Mib(bytes)}{of}, {rate:F0} MiB/s   ");
                 _drawn = true;
             }
         }

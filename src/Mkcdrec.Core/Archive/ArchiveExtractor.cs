@@ -54,6 +54,12 @@ public sealed class ArchiveExtractor
             throw new MkcdrecException(ExitCode.BadInput, $"'{target}' is not a directory.", "Give a directory to restore into.");
         }
 
+        if (expected is not null)
+        {
+            _events.Totals(expected.Count, expected.Where(f => f.Type == "f").Sum(f => f.Size));
+        }
+
+        _result = result;
         var e = new TarEntry();
         var delayed = new List<(byte[] Path, TarEntry Dir)>();
         var index = 0;
@@ -102,9 +108,10 @@ public sealed class ArchiveExtractor
             }
 
             result.Entries++;
+            _current = display;
             if ((result.Entries & 1023) == 0)
             {
-                _events.Progress(result.Entries, result.Bytes, display);
+                Progress();
             }
         }
 
@@ -159,7 +166,7 @@ public sealed class ArchiveExtractor
         {
             case TarEntryType.Regular:
             case TarEntryType.Contiguous:
-                result.Bytes += e.Size;
+                _current = Encoding.UTF8.GetString(rel);
                 return WriteFile(e, path);
             case TarEntryType.HardLink:
                 var linkRel = EntryBuilder.RelativeOf(e.LinkName ?? []);
@@ -243,6 +250,7 @@ public sealed class ArchiveExtractor
 
                     _hash.Append(d);
                     _fs.WriteAll(fd, d);
+                    Advance(d.Length);
                 }
             }
             else
@@ -264,6 +272,7 @@ public sealed class ArchiveExtractor
                         _hash.Append(d);
                         _fs.PWriteAll(fd, d, off);
                         off += d.Length;
+                        Advance(d.Length);
                     }
 
                     pos = end;
@@ -271,6 +280,7 @@ public sealed class ArchiveExtractor
 
                 HashZeros(e.Size - pos);
                 _fs.Truncate(fd, e.Size);
+                Advance(e.Size - e.Sparse.Sum(x => x.Length)); // the holes count as restored bytes
             }
 
             // Owner first (it clears setuid/setgid and capabilities), then mode, xattrs and ACLs, times last.
@@ -292,6 +302,25 @@ public sealed class ArchiveExtractor
     }
 
     private PaxTarReader? _reader;
+    private ExtractResult? _result;
+    private string _current = "";
+    private long _nextProgress;
+
+    /// <summary>Counts restored content bytes; reports progress every 16 MiB, so one large file shows it too.</summary>
+    private void Advance(long n)
+    {
+        _result!.Bytes += n;
+        if (_result.Bytes >= _nextProgress)
+        {
+            Progress();
+        }
+    }
+
+    private void Progress()
+    {
+        _nextProgress = _result!.Bytes + (16 << 20);
+        _events.Progress(_result.Entries, _result.Bytes, _current);
+    }
 
     private PaxTarReader reader() => _reader!;
 

@@ -17,6 +17,11 @@ public interface IArchiveEvents
     {
     }
 
+    /// <summary>What the run will process in total, when known beforehand (extract: from the manifest), for a percentage.</summary>
+    void Totals(long entries, long bytes)
+    {
+    }
+
     /// <summary>A problem with one item that did not stop the run (vanished, changed, skipped socket, unreadable).</summary>
     void Problem(string path, string message)
     {

@@ -120,6 +120,10 @@ public sealed class TreeArchiver : IWalkVisitor
             _hash.Append(span[..n]);
             _writer.Advance(n);
             remaining -= n;
+            if (remaining > 0 && (size - remaining) % (64 << 20) < n)
+            {
+                _events.Progress(Entries, Bytes + size - remaining, Encoding.UTF8.GetString(relative)); // inside a large file
+            }
         }
 
         return EntryBuilder.Hex(_hash);

@@ -159,6 +159,25 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void Manifest_of_another_run_over_these_volumes_names_the_volume_and_byte_range()
+    {
+        // The realistic mismatch: manifest.json copied from an earlier backup of the same tree next to newer volumes.
+        MakeBackup(encrypted: false);
+        var mpath = Path.Combine(Backup, BackupManifest.FileName);
+        var oldManifest = File.ReadAllBytes(mpath);
+        var rec = MakeBackup(encrypted: false); // rewrites the tree: same names and sizes, new mtimes, so other tar bytes
+        File.WriteAllBytes(mpath, oldManifest);
+        foreach (var e in new[] { Extract(null), Verify(null) })
+        {
+            var ide = Assert.IsType<InvalidDataException>(e);
+            Assert.Matches(@"volume " + System.Text.RegularExpressions.Regex.Escape(rec.Volumes[0].File[..^3]) + @"\d{3}", ide.Message);
+            Assert.Matches(@"byte", ide.Message);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_dir, "out", "file1")), "a file was restored from volumes the manifest does not describe");
+    }
+
+    [Fact]
     public void Encrypted_manifest_with_swapped_chunk_hash_is_refused_by_the_volume_hmac()
     {
         MakeBackup(encrypted: true);
