@@ -111,6 +111,10 @@ internal sealed class PlanBuilder
                 m.Resize = t.SizeBytes > d.SizeBytes ? "grow" : "shrink";
                 _resized.Add(d.Id);
             }
+            else
+            {
+                m.Resize = "exact";
+            }
 
             specs.Add((d, t, spec));
         }
@@ -985,6 +989,11 @@ internal sealed class PlanBuilder
                 {
                     req.Add(SubvolToken(f, sv));
                 }
+            }
+            else if (f.Type == FilesystemTypes.Btrfs && m.Subvolume is not null && f.Btrfs is { DefaultSubvolumeId: not 5 })
+            {
+                // The top level was mounted, but the recreated filesystem's default subvolume is another one: name it.
+                mount.AddRange(["-o", "subvol=/"]);
             }
 
             mount.AddRange([dev, dir]);

@@ -167,6 +167,18 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void The_btrfs_top_level_is_mounted_as_such_when_the_default_subvolume_is_another()
+    {
+        var l = BtrfsTwoDisks();
+        var f = l.Filesystems.Single();
+        Assert.NotEqual(5, f.Btrfs!.DefaultSubvolumeId);
+        l.Mounts.Add(new Mount { Target = "/mnt/pool", FilesystemId = f.Id, Type = "btrfs", Subvolume = "/" });
+        var plan = Planner.Plan(l, [Target("vda", 10 * GiB), Target("vdb", 10 * GiB)], new PlanOptions());
+        var argv = plan.Steps.Single(s => s.Id == "mount:/mnt/pool").Commands[^1].Argv;
+        Assert.Equal(["mount", "-t", "btrfs", "-o", "subvol=/"], argv.Take(5));
+    }
+
+    [Fact]
     public void Multi_device_btrfs_lists_its_devices_in_devid_order_and_sets_the_default_subvolume()
     {
         var (l, plan) = Make("btrfs-grow");

@@ -294,7 +294,8 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
         {
             var lb = got.Lvm.LogicalVolumes.Single(l => l.VgName == la.VgName && l.Name == la.Name);
             Assert.Equal((la.SegmentType, la.PoolLv, la.ChunkSizeBytes), (lb.SegmentType, lb.PoolLv, lb.ChunkSizeBytes));
-            var argv = plan.Steps.Single(s => s.Kind == StepKinds.LvCreate && s.Id == la.Id).Commands[0].Argv;
+            Assert.Equal(la.Uuid, lb.Uuid);
+            var argv = plan.Steps.Single(s => s.Kind == StepKinds.LvCreate && s.Id == "lv-create:" + la.Id).Commands[0].Argv;
             var sizeArg = argv[argv.IndexOf(la.SegmentType == "thin" ? "--virtualsize" : "--size") + 1];
             Assert.Equal(long.Parse(sizeArg.TrimEnd('b'), CultureInfo.InvariantCulture), lb.SizeBytes);
             if (size == "same")
@@ -304,6 +305,13 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
         }
 
         Assert.Equal(source.Lvm.LogicalVolumes.Count(l => !l.Hidden), got.Lvm.LogicalVolumes.Count(l => !l.Hidden));
+        Assert.Equal(source.Lvm.VolumeGroups.Select(v => v.Uuid).Order(), got.Lvm.VolumeGroups.Select(v => v.Uuid).Order());
+
+        // Hidden volumes (thin pool data/metadata, the spare) keep their UUIDs too: LVM names them the same way again.
+        foreach (var la in source.Lvm.LogicalVolumes.Where(l => l.Hidden))
+        {
+            Assert.Equal(la.Uuid, got.Lvm.LogicalVolumes.Single(l => l.VgName == la.VgName && l.Name == la.Name).Uuid);
+        }
 
         // Filesystems: UUID, type, label and the parameters mkfs was given.
         Assert.Equal(source.Filesystems.Count, got.Filesystems.Count);
