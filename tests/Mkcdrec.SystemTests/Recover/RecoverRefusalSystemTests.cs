@@ -105,10 +105,18 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         RecreateSystemTests.EnsureCaptured(fixture, "gpt");
         _vm.RunChecked(Markers, Long);
 
-        // Every program on PATH (first one wins, as PATH does) but mkfs.xfs (the layout has an xfs filesystem).
-        _vm.RunChecked("rm -rf /tmp/nox; mkdir /tmp/nox; IFS=:; for dir in $PATH; do for f in \"$dir\"/*; do ln -s \"$f\" /tmp/nox/ 2>/dev/null || true; done; done; rm /tmp/nox/mkfs.xfs; test -x /tmp/nox/mkcdrec; test -x /tmp/nox/mkfs.ext4");
-        RefusesAndChangesNothing("PATH=/tmp/nox mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --map $SCRATCH0=$SCRATCH0 --journal /tmp/j-tool.json",
-            5, "mkfs.xfs", "not in PATH", "xfsprogs");
+        // mkfs.xfs not installed (the layout has an xfs filesystem). Hiding it from PATH is not enough: the runner also
+        // looks in /usr/sbin, /sbin, /usr/bin and /bin (cron's PATH lacks sbin), so the program itself is moved away.
+        _vm.RunChecked("p=$(readlink -f \"$(command -v mkfs.xfs)\"); mv \"$p\" \"$p.hidden-by-test\"; ! command -v mkfs.xfs");
+        try
+        {
+            RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --map $SCRATCH0=$SCRATCH0 --journal /tmp/j-tool.json",
+                5, "mkfs.xfs", "not in PATH", "xfsprogs");
+        }
+        finally
+        {
+            _vm.Run("for f in /usr/sbin/mkfs.xfs.hidden-by-test /sbin/mkfs.xfs.hidden-by-test /usr/bin/mkfs.xfs.hidden-by-test; do [ -e \"$f\" ] && mv \"$f\" \"${f%.hidden-by-test}\"; done; command -v mkfs.xfs");
+        }
     }
 
     [Fact]
