@@ -18,6 +18,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     private const string Markers = """
         set -e
         for d in $SCRATCH_DISKS; do
+            sgdisk -Z $d >/dev/null 2>&1 || true
             sgdisk -n1:1M:+64M -t1:8300 -c1:marker $d >/dev/null
             partx -u $d 2>/dev/null || true
         done

@@ -25,10 +25,9 @@ public sealed class RecreateGuestFixture : IDisposable
     public HashSet<string> Captured { get; } = [];
 
     /// <summary>
-    /// One digest per scratch disk image on the host, over every allocated byte and where it is: the images are sparse
-    /// (WipeDisks discards), so the data extents (lseek SEEK_DATA/SEEK_HOLE) are hashed with their offsets and the holes,
-    /// which read as zeros, by position only. Any write by the guest allocates or changes an extent and shows. The guest
-    /// must have flushed first (sync, flushbufs).
+    /// One digest per scratch disk image on the host, over its logical content: every non-zero 4 KiB block with its offset.
+    /// The images are sparse (WipeDisks discards), so only the data extents (lseek SEEK_DATA/SEEK_HOLE) are read; holes
+    /// read as zeros, like zeros written. Any byte that changes shows. The guest must have flushed first (sync, flushbufs).
     /// </summary>
     public IReadOnlyList<string> HashDisks()
     {
@@ -51,10 +50,8 @@ public sealed class RecreateGuestFixture : IDisposable
 
                 var hole = Lseek(fd, data, SeekHole);
                 hole = hole < 0 ? length : hole;
-                sha.AppendData(BitConverter.GetBytes(data));
-                sha.AppendData(BitConverter.GetBytes(hole - data));
                 f.Position = data;
-                for (var left = hole - data; left > 0;)
+                for (long at = data, left = hole - data; left > 0;)
                 {
                     var n = f.Read(buf, 0, (int)Math.Min(buf.Length, left));
                     if (n <= 0)
@@ -62,7 +59,18 @@ public sealed class RecreateGuestFixture : IDisposable
                         throw new IOException($"{image}: short read at {f.Position}");
                     }
 
-                    sha.AppendData(buf, 0, n);
+                    // Only non-zero 4 KiB blocks, with their offsets: the logical content, whether zeros are a hole or written.
+                    for (var b = 0; b < n; b += 4096)
+                    {
+                        var block = buf.AsSpan(b, Math.Min(4096, n - b));
+                        if (block.IndexOfAnyExcept((byte)0) >= 0)
+                        {
+                            sha.AppendData(BitConverter.GetBytes(at + b));
+                            sha.AppendData(block);
+                        }
+                    }
+
+                    at += n;
                     left -= n;
                 }
 
