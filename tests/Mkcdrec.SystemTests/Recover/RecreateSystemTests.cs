@@ -178,7 +178,8 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
             Section("MOUNTS", "findmnt -rn -o TARGET,SOURCE | grep '^/mnt/local' | sort || true") +
             Section("LAYOUT", $"mkcdrec layout save {disks} -o /tmp/got.json >/dev/null; cat /tmp/got.json") +
             Section("SRC", $"cat {src}") +
-            Section("SUBVOLS", "for m in $(findmnt -rn -t btrfs -o TARGET | grep '^/mnt/local' || true); do echo \"# $m\"; btrfs subvolume list -a $m; btrfs subvolume get-default $m; done") +
+            Section("SUBVOLS", "mkdir -p /tmp/sv\n" + string.Join('\n', plan.Steps.Where(x => x.Kind == StepKinds.Mkfs && x.Id.StartsWith("mkfs:fs:btrfs:", StringComparison.Ordinal)).Select(x =>
+                $"echo '# {x.Id[14..]}'; mount -t btrfs -o subvolid=5 {x.Devices[0]} /tmp/sv; btrfs subvolume list /tmp/sv; btrfs subvolume get-default /tmp/sv; umount /tmp/sv"))) +
             Section("UMOUNT", "findmnt -rn -o TARGET | grep '^/mnt/local' | sort -r | xargs -r umount; findmnt -rn -o TARGET | grep -c '^/mnt/local' || true") +
             Section("VERIFY", string.Join('\n', plan.Steps.Where(s => s.PartitionTable is not null).Select(s =>
                 s.PartitionTable!.Kind == PartitionTableKinds.Gpt
@@ -210,16 +211,16 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
         // btrfs: every subvolume path and the default subvolume are back (read-only flags come after the restore).
         foreach (var fs in source.Filesystems.Where(f => f.Btrfs is { Subvolumes.Count: > 0 }))
         {
-            foreach (var sv in fs.Btrfs!.Subvolumes)
-            {
-                Assert.Contains($" path <FS_TREE>/{sv.Path}\n", s["SUBVOLS"], StringComparison.Ordinal);
-            }
-
-            var def = fs.Btrfs.Subvolumes.SingleOrDefault(x => x.Id == fs.Btrfs.DefaultSubvolumeId);
+            var listed = s["SUBVOLS"].Split("# ")[1..].Single(x => x.StartsWith(fs.Uuid!, StringComparison.Ordinal)).Split('\n');
+            var paths = listed.Where(l => l.StartsWith("ID ", StringComparison.Ordinal) && l.Contains(" path ", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(" path ", StringComparison.Ordinal) + 6)..]).ToList();
+            var def = fs.Btrfs!.Subvolumes.SingleOrDefault(x => x.Id == fs.Btrfs.DefaultSubvolumeId);
             if (def is not null)
             {
-                Assert.Contains($" path {def.Path}\n", s["SUBVOLS"].Split('\n').Where(l => l.StartsWith("ID ", StringComparison.Ordinal) && !l.Contains("<FS_TREE>", StringComparison.Ordinal)).Select(l => l + "\n").Aggregate("", string.Concat), StringComparison.Ordinal);
+                Assert.Equal(def.Path, paths[^1]); // get-default's line comes last
+                paths.RemoveAt(paths.Count - 1);
             }
+
+            Assert.Equal(fs.Btrfs.Subvolumes.Select(x => x.Path).Order(), paths.Order());
         }
 
         Timings.Report($"recreate {name} on {size} disks: plan {planTime.TotalSeconds:F1} s, recover --layout-only + capture + fsck {recoverTime.TotalSeconds:F1} s");
