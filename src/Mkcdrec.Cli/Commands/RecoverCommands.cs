@@ -157,6 +157,7 @@ internal static class RecoverCommands
             NoMount = noMount,
             Yes = yes,
             KeyFile = keyFile,
+            CurrentDisks = TargetDiskDiscovery.Discover(ctx.Files, [], []),
             Confirm = terminal ? ConfirmOnTerminal : null,
             AskPassphrase = terminal ? AskPassphrase : null,
             Report = ctx.Json ? null : line => Console.WriteLine(line),

@@ -687,6 +687,9 @@ public sealed class LayoutCapture
                 KeySizeBits = header.KeySizeBits,
                 Hash = header.Hash,
                 Pbkdf = header.Pbkdf,
+                PbkdfIterations = header.PbkdfIterations,
+                PbkdfMemoryKiB = header.PbkdfMemoryKiB,
+                PbkdfParallel = header.PbkdfParallel,
                 DataOffsetBytes = header.DataOffsetBytes,
                 SectorSize = header.SectorSize,
             };

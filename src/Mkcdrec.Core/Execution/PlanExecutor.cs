@@ -39,6 +39,10 @@ public sealed class ExecutorOptions
     /// <summary>Stored in the journal with the plan so a rerun of the same request resumes with the same plan (see <see cref="RecoverJournal.RequestKey"/>).</summary>
     public string? RequestKey { get; init; }
 
+    /// <summary>The disks attached now (path, size, serial, WWN): when given, a resume refuses unless the disks the journal
+    /// was written for are still the ones at those paths. Null: not checked.</summary>
+    public IReadOnlyList<TargetDisk>? CurrentDisks { get; init; }
+
     /// <summary>Progress lines for the human (one per step); the log gets everything anyway.</summary>
     public Action<string>? Report { get; init; }
 }
@@ -78,7 +82,15 @@ public sealed partial class PlanExecutor
             journal = null;
         }
 
-        journal ??= new RecoverJournal { PlanHash = hash };
+        if (journal is not null && journal.CompletedSteps.Count > 0 && options.CurrentDisks is { } now && journal.DifferentDisks(now) is { } why)
+        {
+            throw new MkcdrecException(ExitCode.Refused,
+                $"The journal {options.JournalPath} records {journal.CompletedSteps.Count} completed step(s) on other disks than those attached now: {why}. Resuming there would skip steps that never ran on these disks; nothing was changed.",
+                $"Attach the disks it was started on, or start over on these: delete the journal (rm {options.JournalPath}) and run the command again.");
+        }
+
+        journal ??= new RecoverJournal { PlanHash = hash, Disks = RecoverJournal.DisksOf(plan) };
+        journal.Disks ??= RecoverJournal.DisksOf(plan);
         journal.RequestKey = options.RequestKey;
         journal.Plan = plan;
         var done = new HashSet<string>(journal.CompletedSteps, StringComparer.Ordinal);
@@ -149,6 +161,7 @@ public sealed partial class PlanExecutor
     {
         ["wipefs"] = "util-linux", ["blockdev"] = "util-linux", ["partx"] = "util-linux", ["mount"] = "mount", ["udevadm"] = "udev",
         ["mdadm"] = "mdadm", ["cryptsetup"] = "cryptsetup-bin", ["pvcreate"] = "lvm2", ["vgcreate"] = "lvm2", ["lvcreate"] = "lvm2", ["lvm"] = "lvm2",
+        ["vgchange"] = "lvm2", ["vgcfgbackup"] = "lvm2", ["vgcfgrestore"] = "lvm2", ["sed"] = "sed", ["grep"] = "grep", ["mkdir"] = "coreutils",
         ["mkfs.ext2"] = "e2fsprogs", ["mkfs.ext3"] = "e2fsprogs", ["mkfs.ext4"] = "e2fsprogs", ["mkfs.xfs"] = "xfsprogs",
         ["mkfs.btrfs"] = "btrfs-progs", ["btrfs"] = "btrfs-progs", ["mkfs.vfat"] = "dosfstools", ["mkswap"] = "util-linux",
     };

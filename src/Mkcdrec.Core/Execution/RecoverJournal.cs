@@ -30,6 +30,41 @@ public sealed class RecoverJournal
 
     public DateTimeOffset Updated { get; set; }
 
+    /// <summary>The target disks the run writes, as they were when it started (path, size, serial, WWN): a resume checks that
+    /// the disks at those paths are still the same ones before it skips anything.</summary>
+    public List<JournalDisk>? Disks { get; set; }
+
+    /// <summary>The identities of the disks the plan writes (its mapped targets), from the plan's list of disks found.</summary>
+    public static List<JournalDisk> DisksOf(RecoveryPlan plan)
+    {
+        var targets = plan.Mappings.Where(m => m.TargetPath is not null).Select(m => m.TargetPath!).ToHashSet(StringComparer.Ordinal);
+        return [.. plan.TargetDisks.Where(d => targets.Contains(d.Path)).OrderBy(d => d.Path, StringComparer.Ordinal)
+            .Select(d => new JournalDisk { Path = d.Path, SizeBytes = d.SizeBytes, Serial = d.Serial, Wwn = d.Wwn })];
+    }
+
+    /// <summary>Why the disks found now are not the ones the journal was written for; null when they are.</summary>
+    public string? DifferentDisks(IReadOnlyList<TargetDisk> now)
+    {
+        var diffs = new List<string>();
+        foreach (var was in Disks ?? DisksOf(Plan ?? new RecoveryPlan()))
+        {
+            var cur = now.FirstOrDefault(d => d.Path == was.Path);
+            if (cur is null)
+            {
+                diffs.Add($"{was.Path} ({was.Describe()}) is gone");
+                continue;
+            }
+
+            var isNow = new JournalDisk { Path = cur.Path, SizeBytes = cur.SizeBytes, Serial = cur.Serial, Wwn = cur.Wwn };
+            if (cur.SizeBytes != was.SizeBytes || cur.Serial != was.Serial || cur.Wwn != was.Wwn)
+            {
+                diffs.Add($"{was.Path} was {was.Describe()} and is now {isNow.Describe()}");
+            }
+        }
+
+        return diffs.Count == 0 ? null : string.Join("; ", diffs);
+    }
+
     /// <summary>The plan's identity for the journal: its target root and steps (ids, devices, commands, tables), not the disks' momentary state.</summary>
     public static string HashOf(RecoveryPlan plan)
     {
@@ -75,6 +110,21 @@ public sealed class RecoverJournal
 
         File.Move(tmp, path, overwrite: true);
     }
+}
+
+/// <summary>A disk's identity as the journal records it.</summary>
+public sealed class JournalDisk
+{
+    public string Path { get; set; } = "";
+
+    public long SizeBytes { get; set; }
+
+    public string? Serial { get; set; }
+
+    public string? Wwn { get; set; }
+
+    public string Describe() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SizeBytes} bytes") + (Serial is null ? "" : ", serial " + Serial) + (Wwn is null ? "" : ", WWN " + Wwn);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -39,7 +39,7 @@ internal sealed class PlanBuilder
     private static readonly string[] KindOrder =
     [
         StepKinds.Wipe, StepKinds.Partition, StepKinds.MdCreate, StepKinds.LuksFormat, StepKinds.LuksOpen, StepKinds.PvCreate,
-        StepKinds.VgCreate, StepKinds.LvCreate, StepKinds.Mkfs, StepKinds.Mkswap, StepKinds.BtrfsSubvolumes, StepKinds.Mount, StepKinds.BtrfsReadOnly,
+        StepKinds.VgCreate, StepKinds.LvCreate, StepKinds.LvmIds, StepKinds.Mkfs, StepKinds.Mkswap, StepKinds.BtrfsSubvolumes, StepKinds.Mount, StepKinds.BtrfsReadOnly,
     ];
 
     /// <summary>Runtime-only ext feature flags that mke2fs does not take.</summary>
@@ -111,6 +111,10 @@ internal sealed class PlanBuilder
                 m.Resize = t.SizeBytes > d.SizeBytes ? "grow" : "shrink";
                 _resized.Add(d.Id);
             }
+            else
+            {
+                m.Resize = "exact";
+            }
 
             specs.Add((d, t, spec));
         }
@@ -160,6 +164,11 @@ internal sealed class PlanBuilder
         foreach (var lv in _g.Layout.Lvm.LogicalVolumes)
         {
             AddLv(lv);
+        }
+
+        foreach (var vg in _g.Layout.Lvm.VolumeGroups)
+        {
+            AddLvmIds(vg);
         }
 
         foreach (var f in _g.Layout.Filesystems)
@@ -289,6 +298,13 @@ internal sealed class PlanBuilder
 
     private PlanStep Step(string kind, string id, string description, bool destructive, IEnumerable<string> devices, IEnumerable<string> requires, IEnumerable<string> provides, params IEnumerable<string>[] commands)
     {
+        // What uses a logical volume waits until its volume group has its original UUIDs back (the step deactivates it).
+        if (kind is not (StepKinds.LvCreate or StepKinds.LvmIds))
+        {
+            requires = [.. requires, .. requires.Where(r => r.StartsWith("lv:", StringComparison.Ordinal))
+                .Select(r => r[3..r.IndexOf('/', StringComparison.Ordinal)]).Where(_lvmIdVgs.Contains).Select(vg => "lvm-ids:" + vg)];
+        }
+
         var s = new PlanStep
         {
             Id = kind + ":" + id,
@@ -443,6 +459,22 @@ internal sealed class PlanBuilder
         if (x.Pbkdf is { Length: > 0 } && x.Version != 1)
         {
             fmt.AddRange(["--pbkdf", x.Pbkdf]);
+
+            // The original keyslot's cost: as strong as before, and no benchmark (which on a slow rescue machine would pick other values).
+            if (x.PbkdfIterations is { } it && it > 0)
+            {
+                fmt.AddRange(["--pbkdf-force-iterations", it.ToString(Inv)]);
+            }
+
+            if (x.Pbkdf.StartsWith("argon2", StringComparison.Ordinal) && x.PbkdfMemoryKiB is { } mem && mem > 0)
+            {
+                fmt.AddRange(["--pbkdf-memory", mem.ToString(Inv)]);
+            }
+
+            if (x.Pbkdf.StartsWith("argon2", StringComparison.Ordinal) && x.PbkdfParallel is { } par && par > 0)
+            {
+                fmt.AddRange(["--pbkdf-parallel", par.ToString(Inv)]);
+            }
         }
 
         if (x.SectorSize is { } ss && ss > 0 && x.Version != 1)
@@ -580,6 +612,53 @@ internal sealed class PlanBuilder
         Step(StepKinds.LvCreate, lv.Id, $"Create {_path[lv.Id]}: {what}" + (size != lv.SizeBytes && lv.SegmentType != "thin" ? $" (was {Bytes.Format(lv.SizeBytes)})" : ""),
             false, [_path[lv.Id]], requires, [lv.Id], args);
     }
+
+    /// <summary>
+    /// vgcreate and lvcreate cannot be told a UUID. So once the VG's volumes exist: deactivate them, write the VG's metadata
+    /// to a file (vgcfgbackup), put the original VG and LV UUIDs in it (sed; grep checks each one landed), write it back
+    /// (vgcfgrestore; --force with thin pools: the pool's own metadata is the one LVM just made, so it still matches) and
+    /// activate the VG again.
+    /// </summary>
+    private void AddLvmIds(VolumeGroup vg)
+    {
+        var made = _steps.Where(s => s.Kind == StepKinds.LvCreate && s.Provides.Any(p => p.StartsWith($"lv:{vg.Name}/", StringComparison.Ordinal))).ToList();
+        var lvs = _g.Layout.Lvm.LogicalVolumes.Where(l => l.VgName == vg.Name && l.Uuid.Length > 0 && (l.Hidden || made.Any(s => s.Provides.Contains(l.Id)))).ToList();
+        if (vg.Uuid.Length == 0 || !_steps.Any(s => s.Provides.Contains("vg:" + vg.Name)))
+        {
+            return;
+        }
+
+        var file = $"/run/mkcdrec/lvm-{vg.Name}.vg";
+        var sed = new List<string> { "sed", "-i", "-e", $"/^{Bre(vg.Name)} {{/,/^}}/s/^\\tid = \"[^\"]*\"/\\tid = \"{vg.Uuid}\"/" };
+        foreach (var lv in lvs)
+        {
+            sed.AddRange(["-e", $"/^\\tlogical_volumes {{/,/^\\t}}/{{/^\\t\\t{Bre(lv.Name)} {{/,/^\\t\\t}}/s/^\\t\\t\\tid = \"[^\"]*\"/\\t\\t\\tid = \"{lv.Uuid}\"/}}"]);
+        }
+
+        sed.Add(file);
+        var cmds = new List<IEnumerable<string>>
+        {
+            new[] { "mkdir", "-p", "/run/mkcdrec" },
+            new[] { "vgchange", "--activate", "n", vg.Name },
+            new[] { "vgcfgbackup", "--file", file, vg.Name },
+            sed,
+        };
+
+        // Hidden volumes (pool metadata, spares, raid images) are named by LVM; their UUIDs are set when the names match.
+        cmds.AddRange(lvs.Where(l => !l.Hidden).Select(l => l.Uuid).Prepend(vg.Uuid).Select(u => (IEnumerable<string>)new[] { "grep", "-q", "-F", $"id = \"{u}\"", file }));
+        var thin = lvs.Any(l => l.SegmentType == "thin-pool");
+        cmds.Add(thin ? ["vgcfgrestore", "--force", "--file", file, vg.Name] : ["vgcfgrestore", "--file", file, vg.Name]);
+        cmds.Add(["vgchange", "--activate", "y", vg.Name]);
+        cmds.Add(["udevadm", "settle"]);
+        _lvmIdVgs.Add(vg.Name);
+        Step(StepKinds.LvmIds, "vg:" + vg.Name, $"Give volume group {vg.Name} and its {lvs.Count(l => !l.Hidden)} logical volume(s) their original UUIDs (vgcfgbackup, edit, vgcfgrestore{(thin ? " --force: thin pool" : "")})",
+            false, [.. lvs.Where(l => !l.Hidden).Select(l => _path[l.Id])], ["vg:" + vg.Name, .. made.SelectMany(s => s.Provides)], ["lvm-ids:" + vg.Name], [.. cmds]);
+    }
+
+    /// <summary>A name as a literal in a sed basic regular expression.</summary>
+    private static string Bre(string name) => name.Replace(".", "\\.", StringComparison.Ordinal).Replace("[", "\\[", StringComparison.Ordinal).Replace("*", "\\*", StringComparison.Ordinal);
+
+    private readonly HashSet<string> _lvmIdVgs = new(StringComparer.Ordinal);
 
     // ---------------------------------------------------------------- filesystems
 
@@ -910,6 +989,11 @@ internal sealed class PlanBuilder
                 {
                     req.Add(SubvolToken(f, sv));
                 }
+            }
+            else if (f.Type == FilesystemTypes.Btrfs && m.Subvolume is not null && f.Btrfs is { DefaultSubvolumeId: not 5 })
+            {
+                // The top level was mounted, but the recreated filesystem's default subvolume is another one: name it.
+                mount.AddRange(["-o", "subvol=/"]);
             }
 
             mount.AddRange([dev, dir]);

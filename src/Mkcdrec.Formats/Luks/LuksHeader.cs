@@ -55,6 +55,15 @@ public sealed class LuksHeader
     /// <summary>PBKDF of the first active keyslot.</summary>
     public string? Pbkdf { get; init; }
 
+    /// <summary>That keyslot's PBKDF cost: argon2 time cost ("time") or PBKDF2 iterations ("iterations"); null when unknown.</summary>
+    public int? PbkdfIterations { get; init; }
+
+    /// <summary>Argon2 memory cost in KiB ("memory"); null for PBKDF2.</summary>
+    public int? PbkdfMemoryKiB { get; init; }
+
+    /// <summary>Argon2 parallel threads ("cpus"); null for PBKDF2.</summary>
+    public int? PbkdfParallel { get; init; }
+
     public long DataOffsetBytes { get; init; }
 
     public int SectorSize { get; init; } = 512;
@@ -169,6 +178,7 @@ public sealed class LuksHeader
         int keyBits = 0, sectorSize = 512, active = 0;
         long offset = 0;
         string? pbkdf = null, hash = null;
+        int? kdfIterations = null, kdfMemory = null, kdfParallel = null;
         try
         {
             using var doc = JsonDocument.Parse(jsonBytes.ToArray());
@@ -199,6 +209,9 @@ public sealed class LuksHeader
                 if (pbkdf is null && ks.Value.TryGetProperty("kdf", out var kdf))
                 {
                     pbkdf = kdf.GetProperty("type").GetString();
+                    kdfIterations = kdf.TryGetProperty("time", out var t) ? t.GetInt32() : kdf.TryGetProperty("iterations", out var it) ? it.GetInt32() : null;
+                    kdfMemory = kdf.TryGetProperty("memory", out var mem) ? mem.GetInt32() : null;
+                    kdfParallel = kdf.TryGetProperty("cpus", out var cpus) ? cpus.GetInt32() : null;
                 }
             }
 
@@ -227,6 +240,9 @@ public sealed class LuksHeader
             Cipher = cipher,
             KeySizeBits = keyBits,
             Pbkdf = pbkdf,
+            PbkdfIterations = kdfIterations,
+            PbkdfMemoryKiB = kdfMemory,
+            PbkdfParallel = kdfParallel,
             Hash = hash,
             DataOffsetBytes = offset,
             SectorSize = sectorSize,

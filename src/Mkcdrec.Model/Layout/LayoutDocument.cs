@@ -285,6 +285,15 @@ public sealed class LuksDevice
     /// <summary>PBKDF of the first active keyslot (argon2id, argon2i, pbkdf2).</summary>
     public string? Pbkdf { get; set; }
 
+    /// <summary>That keyslot's cost, so the recreated keyslot is as strong as the original: argon2 time cost or PBKDF2 iterations.</summary>
+    public int? PbkdfIterations { get; set; }
+
+    /// <summary>Argon2 memory cost in KiB.</summary>
+    public int? PbkdfMemoryKiB { get; set; }
+
+    /// <summary>Argon2 parallel threads.</summary>
+    public int? PbkdfParallel { get; set; }
+
     /// <summary>Data offset in bytes (header size).</summary>
     public long? DataOffsetBytes { get; set; }
 

@@ -117,6 +117,7 @@ public static class StepKinds
     public const string PvCreate = "pv-create";
     public const string VgCreate = "vg-create";
     public const string LvCreate = "lv-create";
+    public const string LvmIds = "lvm-ids";
     public const string Mkfs = "mkfs";
     public const string Mkswap = "mkswap";
     public const string BtrfsSubvolumes = "btrfs-subvolumes";

@@ -151,6 +151,41 @@ public sealed class PlanExecutorTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_on_other_disks_than_the_journal_records_refuses_and_changes_nothing()
+    {
+        var (plan, runner, blocks, _, ex) = Setup("gpt", _dir);
+        var failing = plan.Steps.First(s => s.Kind == StepKinds.Mkfs);
+        runner.FailWhen = r => r.FileName == failing.Commands[0].Argv[0];
+        Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
+        var journal = RecoverJournal.Load(JournalPath)!;
+        var target = plan.Mappings.First(m => m.TargetPath is not null).TargetPath!;
+        var recorded = Assert.Single(journal.Disks!, d => d.Path == target);
+        Assert.Equal(plan.TargetDisks.Single(d => d.Path == target).SizeBytes, recorded.SizeBytes);
+
+        // Another disk at the same path: other serial, or other size.
+        runner.FailWhen = _ => false;
+        foreach (var change in new Action<TargetDisk>[] { d => d.Serial = "OTHER-DISK", d => d.SizeBytes *= 2 })
+        {
+            var now = PlannerStepsTests.Make("gpt").Plan.TargetDisks;
+            change(now.Single(d => d.Path == target));
+            var calls = runner.Calls.Count;
+            var written = blocks.Written.Count;
+            var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, CurrentDisks = now }));
+            Assert.Equal(ExitCode.Refused, e.Code);
+            Assert.Contains(target, e.Message, StringComparison.Ordinal);
+            Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
+            Assert.Contains("rm " + JournalPath, e.Hint, StringComparison.Ordinal);
+            Assert.Equal(calls, runner.Calls.Count);
+            Assert.Equal(written, blocks.Written.Count);
+            Assert.Equal(journal.CompletedSteps, RecoverJournal.Load(JournalPath)!.CompletedSteps);
+        }
+
+        // The same disks: it resumes.
+        var r = ex.Execute(plan, new ExecutorOptions { JournalPath = JournalPath, Yes = true, CurrentDisks = PlannerStepsTests.Make("gpt").Plan.TargetDisks });
+        Assert.Equal(journal.CompletedSteps.Count, r.SkippedCompleted);
+    }
+
+    [Fact]
     public void A_different_plan_discards_the_journal()
     {
         var (plan, runner, _, _, ex) = Setup("gpt", _dir);

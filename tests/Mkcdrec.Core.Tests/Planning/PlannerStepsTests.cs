@@ -167,6 +167,18 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void The_btrfs_top_level_is_mounted_as_such_when_the_default_subvolume_is_another()
+    {
+        var l = BtrfsTwoDisks();
+        var f = l.Filesystems.Single();
+        Assert.NotEqual(5, f.Btrfs!.DefaultSubvolumeId);
+        l.Mounts.Add(new Mount { Target = "/mnt/pool", FilesystemId = f.Id, Type = "btrfs", Subvolume = "/" });
+        var plan = Planner.Plan(l, [Target("vda", 10 * GiB), Target("vdb", 10 * GiB)], new PlanOptions());
+        var argv = plan.Steps.Single(s => s.Id == "mount:/mnt/pool").Commands[^1].Argv;
+        Assert.Equal(["mount", "-t", "btrfs", "-o", "subvol=/"], argv.Take(5));
+    }
+
+    [Fact]
     public void Multi_device_btrfs_lists_its_devices_in_devid_order_and_sets_the_default_subvolume()
     {
         var (l, plan) = Make("btrfs-grow");
@@ -210,6 +222,71 @@ public sealed class PlannerStepsTests
 
         var mounts = plan.Steps.Where(s => s.Kind == StepKinds.Mount).Select(s => s.Id).ToList();
         Assert.Equal(["mount:/", "mount:/srv", "mount:/boot/efi"], mounts);
+    }
+
+    [Fact]
+    public void Vg_and_lv_uuids_are_put_back_with_vgcfgrestore_before_anything_uses_the_volumes()
+    {
+        var l = RaidLuksLvmThin();
+        foreach (var lv in l.Lvm.LogicalVolumes)
+        {
+            lv.Uuid = "LV-" + lv.Name.ToUpperInvariant() + "-UUID";
+        }
+
+        var plan = Planner.Plan(l, [Target("vda", 20 * GiB, "SA"), Target("vdb", 20 * GiB, "SB")], new PlanOptions());
+        Assert.Empty(Planner.CheckOrder(plan));
+        var step = plan.Steps.Single(s => s.Kind == StepKinds.LvmIds);
+        Assert.Equal("lvm-ids:vg:vg0", step.Id);
+        var i = plan.Steps.IndexOf(step);
+        Assert.True(plan.Steps.FindLastIndex(s => s.Kind == StepKinds.LvCreate) < i);
+        foreach (var user in plan.Steps.Where(s => s.Requires.Any(r => r.StartsWith("lv:vg0/", StringComparison.Ordinal)) && s.Kind is not (StepKinds.LvCreate or StepKinds.LvmIds)))
+        {
+            Assert.Contains("lvm-ids:vg0", user.Requires);
+            Assert.True(plan.Steps.IndexOf(user) > i, user.Id);
+        }
+
+        var argv = step.Commands.Select(c => c.Argv).ToList();
+        Assert.Equal(["vgchange", "--activate", "n", "vg0"], argv[1]);
+        Assert.Equal(["vgcfgbackup", "--file", "/run/mkcdrec/lvm-vg0.vg", "vg0"], argv[2]);
+        Assert.Equal(["vgcfgrestore", "--force", "--file", "/run/mkcdrec/lvm-vg0.vg", "vg0"], argv[^3]);
+        Assert.Equal(["vgchange", "--activate", "y", "vg0"], argv[^2]);
+
+        // The real sed, on metadata in the format vgcfgbackup writes: exactly the VG's and the LVs' ids change.
+        var sed = argv.Single(a => a[0] == "sed");
+        var file = Path.Combine(Path.GetTempPath(), $"mkcdrec-vg-{Guid.NewGuid():N}.vg");
+        var before = "contents = \"Text Format Volume Group\"\nversion = 1\n\nvg0 {\n\tid = \"NEWVG0-0000\"\n\tseqno = 9\n\tphysical_volumes {\n\n\t\tpv0 {\n\t\t\tid = \"PVUUID-1\"\n\t\t\tdevice = \"/dev/mapper/cryptpv\"\n\t\t}\n\t}\n\n\tlogical_volumes {\n\n" +
+            string.Concat(new[] { "root", "swap", "pool", "data", "pool_tdata", "lvol0_pmspare" }.Select(n =>
+                $"\t\t{n} {{\n\t\t\tid = \"NEW-{n}\"\n\t\t\tstatus = [\"READ\", \"WRITE\", \"VISIBLE\"]\n\t\t\tsegment_count = 1\n\n\t\t\tsegment1 {{\n\t\t\t\tstart_extent = 0\n\t\t\t\ttype = \"striped\"\n\t\t\t}}\n\t\t}}\n\n")) +
+            "\t}\n}\n";
+        File.WriteAllText(file, before);
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(sed[0]);
+            foreach (var a in sed.Skip(1).SkipLast(1).Append(file))
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                p.WaitForExit();
+                Assert.Equal(0, p.ExitCode);
+            }
+
+            var after = File.ReadAllText(file);
+            var expected = before.Replace("NEWVG0-0000", "VGUUID", StringComparison.Ordinal).Replace("NEW-root", "LV-ROOT-UUID", StringComparison.Ordinal)
+                .Replace("NEW-swap", "LV-SWAP-UUID", StringComparison.Ordinal).Replace("NEW-pool_tdata", "LV-POOL_TDATA-UUID", StringComparison.Ordinal)
+                .Replace("\"NEW-pool\"", "\"LV-POOL-UUID\"", StringComparison.Ordinal).Replace("NEW-data", "LV-DATA-UUID", StringComparison.Ordinal);
+            Assert.Equal(expected, after);
+            Assert.Contains("NEW-lvol0_pmspare", after, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        // Every visible LV's and the VG's UUID is checked with grep before the restore.
+        Assert.Equal(["VGUUID", "LV-ROOT-UUID", "LV-SWAP-UUID", "LV-POOL-UUID", "LV-DATA-UUID"], argv.Where(a => a[0] == "grep").Select(a => a[3].Split('"')[1]));
     }
 
     [Fact]

@@ -80,6 +80,20 @@ public sealed class LuksHeaderTests : IDisposable
         Assert.Equal(cipher, h.Cipher);
         Assert.Equal(keyBits, h.KeySizeBits);
         Assert.Equal(f["PBKDF"], h.Pbkdf);
+        if (pbkdf == "pbkdf2")
+        {
+            // The keyslot's own line comes before the digest's (DumpFields keeps the first).
+            Assert.Equal(int.Parse(f["Iterations"]), h.PbkdfIterations);
+            Assert.Null(h.PbkdfMemoryKiB);
+        }
+        else
+        {
+            Assert.Equal((4, 32768), (h.PbkdfIterations, h.PbkdfMemoryKiB));
+            Assert.Equal(int.Parse(f["Time cost"]), h.PbkdfIterations);
+            Assert.Equal(int.Parse(f["Memory"]), h.PbkdfMemoryKiB);
+            Assert.Equal(int.Parse(f["Threads"]), h.PbkdfParallel);
+        }
+
         Assert.Equal(long.Parse(f["offset"].Split(' ')[0]), h.DataOffsetBytes);
         Assert.Equal(int.Parse(f["sector"].Split(' ')[0]), h.SectorSize);
         Assert.Equal(1, h.ActiveKeyslots);

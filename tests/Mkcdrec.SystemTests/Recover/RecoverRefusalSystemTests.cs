@@ -1,0 +1,142 @@
+using Mkcdrec.TestVm;
+
+namespace Mkcdrec.SystemTests.Recover;
+
+/// <summary>
+/// Issue 3's refusals: `mkcdrec recover --layout-only --yes` refuses with a clear reason and the right exit code, and NO
+/// byte changed on ANY disk: every scratch disk image is hashed on the host (all bytes) before and after, with the guest's
+/// caches flushed. Each disk holds a real GPT, an ext4 signature and random bytes at its end, so a wipe or a table write
+/// would show.
+/// </summary>
+[Collection("recreate")]
+public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
+{
+    private readonly Mkcdrec.TestVm.TestVm _vm = fixture.Vm;
+
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
+
+    private const string Markers = """
+        set -e
+        for d in $SCRATCH_DISKS; do
+            sgdisk -Z $d >/dev/null 2>&1 || true
+            sgdisk -n1:1M:+64M -t1:8300 -c1:marker $d >/dev/null
+            partx -u $d 2>/dev/null || true
+        done
+        udevadm settle
+        for d in $SCRATCH_DISKS; do
+            mkfs.ext4 -q -L marker ${d}1
+            dd if=/dev/urandom of=$d bs=1M count=1 seek=$(( $(blockdev --getsize64 $d) / 1048576 - 40 )) conv=fsync status=none
+        done
+        """;
+
+    private const string Flush = "sync; for d in $SCRATCH_DISKS; do blockdev --flushbufs $d; done; echo 3 > /proc/sys/vm/drop_caches";
+
+    private GuestResult RefusesAndChangesNothing(string command, int exitCode, params string[] says)
+    {
+        _vm.RunChecked(Flush);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var before = fixture.HashDisks();
+        var hashTime = sw.Elapsed;
+        var r = _vm.Run(command, Long);
+        _vm.RunChecked(Flush);
+        var after = fixture.HashDisks();
+        Timings.Report($"refusal check: hashing {before.Count} disks ({RecreateGuestFixture.DiskSizes.Sum() >> 20} MiB) took {hashTime.TotalSeconds:F1} s");
+        Assert.True(exitCode == r.ExitCode, $"exit code {r.ExitCode}, expected {exitCode}\n{r}");
+        foreach (var s in says)
+        {
+            Assert.Contains(s, r.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, after);
+        return r;
+    }
+
+    [Fact]
+    public void Target_too_small_is_refused_with_the_numbers()
+    {
+        // The source: one ext4 partition on the 3 GiB disk holding 1.5 GiB of data (fallocate: instant, counted as used).
+        _vm.WipeDisks();
+        _vm.RunChecked("""
+            set -e
+            sgdisk -n1:1M:0 -t1:8300 -c1:big $SCRATCH2 >/dev/null; partx -u $SCRATCH2 2>/dev/null || true; udevadm settle
+            mkfs.ext4 -q -L big ${SCRATCH2}1; mkdir -p /mnt/big; mount ${SCRATCH2}1 /mnt/big; fallocate -l 1500M /mnt/big/data; sync
+            mkcdrec layout save --disk $SCRATCH2 -o /tmp/src-big.json >/dev/null; umount /mnt/big
+            """, Long);
+        _vm.RunChecked(Markers, Long);
+        var r = RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-big.json --layout-only --yes --map $SCRATCH2=$SCRATCH4 --journal /tmp/j-small.json",
+            7, "needs ", $"on {_vm.ScratchDisks[4]}, which has 1.25 GiB");
+        Assert.Contains("what to do", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("GiB", r.Stderr.Split("needs ")[1].Split(" on ")[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ambiguous_mapping_is_refused_naming_the_candidates()
+    {
+        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
+        _vm.RunChecked(Markers, Long);
+
+        // The layout of a machine whose disk is not here (another serial): two 2 GiB disks fit equally well.
+        _vm.RunChecked("sed 's/\"serial\": *\"scratch0\"/\"serial\": \"from-another-machine\"/' /tmp/src-gpt.json > /tmp/src-moved.json; grep -q from-another-machine /tmp/src-moved.json");
+        RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-moved.json --layout-only --yes --journal /tmp/j-amb.json",
+            7, "ambiguous", _vm.ScratchDisks[0], _vm.ScratchDisks[1], "--map");
+    }
+
+    [Fact]
+    public void Mapping_onto_the_disk_holding_the_backup_is_refused()
+    {
+        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
+        _vm.RunChecked(Markers, Long);
+
+        // The backup is on $SCRATCH1 (mounted read-only without journal replay, so the mount itself writes nothing).
+        _vm.RunChecked("mkdir -p /mnt/backup && mount -o ro,noload ${SCRATCH1}1 /mnt/backup");
+        try
+        {
+            RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --backup /mnt/backup --map $SCRATCH0=$SCRATCH1 --journal /tmp/j-bk.json",
+                7, _vm.ScratchDisks[1], "/mnt/backup");
+        }
+        finally
+        {
+            _vm.Run("umount /mnt/backup");
+        }
+    }
+
+    [Fact]
+    public void A_required_tool_missing_from_PATH_is_refused_naming_it()
+    {
+        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
+        _vm.RunChecked(Markers, Long);
+
+        // mkfs.xfs not installed (the layout has an xfs filesystem). Hiding it from PATH is not enough: the runner also
+        // looks in /usr/sbin, /sbin, /usr/bin and /bin (cron's PATH lacks sbin), so the program itself is moved away.
+        _vm.RunChecked("p=$(readlink -f \"$(command -v mkfs.xfs)\"); mv \"$p\" \"$p.hidden-by-test\"; ! command -v mkfs.xfs");
+        try
+        {
+            RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --map $SCRATCH0=$SCRATCH0 --journal /tmp/j-tool.json",
+                5, "mkfs.xfs", "not in PATH", "xfsprogs");
+        }
+        finally
+        {
+            _vm.Run("for f in /usr/sbin/mkfs.xfs.hidden-by-test /sbin/mkfs.xfs.hidden-by-test /usr/bin/mkfs.xfs.hidden-by-test; do [ -e \"$f\" ] && mv \"$f\" \"${f%.hidden-by-test}\"; done; command -v mkfs.xfs");
+        }
+    }
+
+    [Fact]
+    public void A_resume_on_other_disks_than_the_journal_records_is_refused()
+    {
+        RecreateSystemTests.EnsureCaptured(fixture, "mbr");
+
+        // A run that stops half-way (mkswap fails) leaves a journal with completed steps on $SCRATCH2.
+        var r = _vm.Run("""
+            mkdir -p /tmp/failbin; printf '#!/bin/sh\necho "mkswap: simulated failure" >&2\nexit 3\n' > /tmp/failbin/mkswap; chmod +x /tmp/failbin/mkswap
+            rm -f /tmp/j-moved.json
+            PATH=/tmp/failbin:$PATH mkcdrec recover --layout /tmp/src-mbr.json --layout-only --no-mount --yes --map $SCRATCH0=$SCRATCH2 --journal /tmp/j-moved.json
+            """, Long);
+        Assert.Equal(6, r.ExitCode);
+        Assert.Contains("\"completedSteps\"", _vm.RunChecked("cat /tmp/j-moved.json").Stdout, StringComparison.Ordinal);
+
+        // The journal now says those steps ran on another disk at that path (as after swapping disks between the runs).
+        _vm.RunChecked("sed -i 's/\"serial\": *\"scratch2\"/\"serial\": \"swapped-out\"/' /tmp/j-moved.json; grep -q swapped-out /tmp/j-moved.json");
+        RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-mbr.json --layout-only --no-mount --yes --map $SCRATCH0=$SCRATCH2 --journal /tmp/j-moved.json",
+            7, "other disks than those attached now", $"{_vm.ScratchDisks[2]} was ", "serial swapped-out", "serial scratch2", "rm /tmp/j-moved.json");
+    }
+}
