@@ -97,9 +97,7 @@ internal static class FullRecover
 
         Action<string>? report = ctx.Json ? null : line => Console.WriteLine(line);
 
-        // 1. The backup is checked before anything else: a damaged backup never costs the disks.
-        RecoverWorkflow.VerifyBackup(dir, doc, passphrase, report);
-
+        // The workflow checks every volume before it touches a disk (its first phase); planning below only reads.
         var maps = p.GetValue(c.Map) ?? [];
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
             [.. maps.Select(m => "map=" + m), "root=" + p.GetValue(c.TargetRoot), "fixed=" + p.GetValue(c.ResizeFixed), "backup=" + Path.GetFullPath(dir),
