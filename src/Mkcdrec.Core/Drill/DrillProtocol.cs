@@ -35,11 +35,13 @@ public static class DrillProtocol
     /// <summary>The first-boot check is done; the machine powers off.</summary>
     public const string CheckDone = "check-done";
 
-    /// <summary>Paths a first boot legitimately writes (logs, random seed, caches, our own check). Differences under them
-    /// after the boot are reported, not failures; the comparison before the boot has no such allowance.</summary>
+    /// <summary>Paths the recovery's bootloader install and a first boot legitimately write (GRUB's re-copied modules,
+    /// logs, random seed, caches, the mount points the pseudo filesystems cover, our own check). Differences under them
+    /// after the boot are reported, not failures; the comparison right after the restore has no such allowance.</summary>
     public static readonly IReadOnlyList<string> VolatileAfterBoot =
     [
-        "var/log/", "var/lib/systemd/", "var/cache/", "var/tmp/", "tmp/", "run/", "var/lib/dhcp/", "var/lib/mkcdrec/",
+        "boot/grub/", "boot/efi/EFI/", "dev/", "proc/", "sys/", "run/", "media/", "mnt/",
+        "var/log/", "var/lib/systemd/", "var/cache/", "var/tmp/", "tmp/", "var/lib/dhcp/", "var/lib/mkcdrec/",
         "etc/resolv.conf", "etc/mtab", "var/lib/logrotate/", "var/lib/apt/", "var/lib/dpkg/triggers/", "etc/ld.so.cache",
         "etc/systemd/system/mkcdrec-drill-check.service", "etc/systemd/system/multi-user.target.wants/mkcdrec-drill-check.service",
         "var/spool/", "var/mail/", "var/backups/", "etc/machine-id", "var/lib/private/", "lost+found",

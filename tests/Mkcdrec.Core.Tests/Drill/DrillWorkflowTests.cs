@@ -371,5 +371,9 @@ public sealed class DrillWorkflowTests : IDisposable
     [InlineData("etc/machine-id-old", false)]
     [InlineData("usr/bin/ping", false)]
     [InlineData("variable", false)]
+    [InlineData("boot/grub/i386-pc/normal.mod", true)]
+    [InlineData("boot/vmlinuz-6.1.0-28-amd64", false)]
+    [InlineData("dev", true)]
+    [InlineData("device", false)]
     public void Volatile_after_boot(string path, bool expected) => Assert.Equal(expected, DrillProtocol.IsVolatile(path));
 }
