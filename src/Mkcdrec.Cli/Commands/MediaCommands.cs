@@ -80,7 +80,7 @@ internal static class MediaCommands
                 {
                     OutputDir = p.GetValue(output)!,
                     Host = Host(),
-                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd)),
+                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
                     Label = CheckLabel(p.GetValue(label)),
                     Format = fmt,
                     BackupUrl = p.GetValue(url),
@@ -151,7 +151,7 @@ internal static class MediaCommands
                 {
                     OutputDir = separate is not null && p.GetResult(output) is null or { Implicit: true } ? Path.GetDirectoryName(Path.GetFullPath(separate))! : p.GetValue(output)!,
                     Host = Host(),
-                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd)),
+                    Rescue = RescueSource(p.GetValue(kernel), p.GetValue(initrd)),
                     Backup = new ExistingBackup(existing),
                     SeparateBackupDir = separate,
                     MediumCapacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : null,
@@ -188,13 +188,13 @@ internal static class MediaCommands
         });
     }
 
-    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd)
+    private static IRescueSystemSource RescueSource(string? kernel, string? initrd)
     {
         if (initrd is null)
         {
-            // Build the rescue system from this host (docs/rescue-system.md); --kernel picks the kernel.
-            return new Mkcdrec.Core.Rescue.HostRescueSystem(ctx.Files, ctx.Runner, ctx.Log,
-                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel });
+            throw new MkcdrecException(ExitCode.Usage,
+                "Building the rescue initramfs from this host is not in this version yet.",
+                "Give a rescue initramfs with --initrd FILE (and the kernel it belongs to with --kernel FILE).");
         }
 
         return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);
