@@ -54,6 +54,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void Target_too_small_is_refused_with_the_numbers()
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         // The source: one ext4 partition on the 3 GiB disk holding 1.5 GiB of data (fallocate: instant, counted as used).
         _vm.WipeDisks();
         _vm.RunChecked("""
@@ -72,6 +73,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void An_ambiguous_mapping_is_refused_naming_the_candidates()
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         RecreateSystemTests.EnsureCaptured(fixture, "gpt");
         _vm.RunChecked(Markers, Long);
 
@@ -84,6 +86,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void Mapping_onto_the_disk_holding_the_backup_is_refused()
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         RecreateSystemTests.EnsureCaptured(fixture, "gpt");
         _vm.RunChecked(Markers, Long);
 
@@ -103,6 +106,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void A_required_tool_missing_from_PATH_is_refused_naming_it()
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         RecreateSystemTests.EnsureCaptured(fixture, "gpt");
         _vm.RunChecked(Markers, Long);
 
@@ -123,6 +127,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void A_resume_on_other_disks_than_the_journal_records_is_refused()
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         RecreateSystemTests.EnsureCaptured(fixture, "mbr");
 
         // A run that stops half-way (mkswap fails) leaves a journal with completed steps on $SCRATCH2.

@@ -1,3 +1,4 @@
+using Mkcdrec.TestVm;
 using System.Diagnostics;
 using System.Globalization;
 using Mkcdrec.Model.Layout;
@@ -139,6 +140,7 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
     [MemberData(nameof(Cases))]
     public void Recreates_the_layout_and_it_compares_equal(string name, string size)
     {
+        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         EnsureCaptured(fixture, name);
         var (t0, t1) = Targets(size);
         var two = Fixtures[name].Disks == 2;
