@@ -60,8 +60,20 @@ public sealed class DrillCheck
     /// volumes), this binary, a script and a systemd unit enabled for multi-user.target. Only for drills: the disks are
     /// scratch images that are thrown away.
     /// </summary>
-    public static void InstallFirstBootCheck(string targetRoot, string backupDir, string binary)
+    public static void InstallFirstBootCheck(string targetRoot, string backupDir, string binary, IFileSystemAccess? fs = null)
     {
+        // The directories this adds entries to keep their mtime (to the nanosecond), so the comparison after the first
+        // boot sees only the check's own files (which it tolerates), not a changed /etc/systemd/system or /var/lib.
+        var kept = new List<(byte[] Path, long Seconds, uint Nanoseconds)>();
+        foreach (var d in new[] { "/etc/systemd/system", "/etc/systemd/system/multi-user.target.wants", "/var/lib", "/var/lib/mkcdrec" })
+        {
+            var path = System.Text.Encoding.UTF8.GetBytes(Under(targetRoot, d));
+            if (fs is not null && fs.TryLStat(path, out var st, out _) && st.Type == FileStatus.Directory)
+            {
+                kept.Add((path, st.MTimeSeconds, st.MTimeNanoseconds));
+            }
+        }
+
         var dir = Under(targetRoot, "/" + CheckDirectory);
         var backupCopy = Path.Combine(dir, "backup");
         Directory.CreateDirectory(backupCopy);
@@ -83,6 +95,10 @@ public sealed class DrillCheck
         }
 
         File.CreateSymbolicLink(link, "/etc/systemd/system/" + UnitName);
+        foreach (var (path, seconds, ns) in kept)
+        {
+            fs!.SetTimes(path, seconds, ns);
+        }
     }
 
     private static void MakeExecutable(string path)

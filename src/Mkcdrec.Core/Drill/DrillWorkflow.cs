@@ -315,7 +315,7 @@ public sealed class DrillWorkflow
 
         foreach (var s in r.RestoreCompare.Where(s => s.Differences > 0))
         {
-            r.Failures.Add($"restored {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new");
+            r.Failures.Add($"restored {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new{Examples(s)}");
         }
 
         if (r.BootCompare.Count == 0)
@@ -335,11 +335,18 @@ public sealed class DrillWorkflow
 
             if (s.Differences > 0)
             {
-                r.Failures.Add($"booted {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new");
+                r.Failures.Add($"booted {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new{Examples(s)}");
             }
         }
 
         r.Passed = r.Failures.Count == 0;
+    }
+
+    /// <summary>The first differences, named, so the report says what differs (the full lists are in the JSON report).</summary>
+    private static string Examples(CompareSummary s)
+    {
+        var all = s.Changed.Select(e => "changed " + e).Concat(s.Missing.Select(e => "missing " + e)).Concat(s.New.Select(e => "new " + e)).ToList();
+        return ": " + string.Join("; ", all.Take(10)) + (all.Count > 10 ? $"; … ({all.Count - 10} more)" : "");
     }
 
     /// <summary>A path inside the archive of the filesystem mounted at <paramref name="root"/>, relative to the system root.</summary>

@@ -290,7 +290,7 @@ public sealed class RecoverWorkflow
                 if (o.Drill)
                 {
                     DrillCheck.InstallFirstBootCheck(root, o.BackupDirectory, o.DrillBinary ?? Environment.ProcessPath
-                        ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."));
+                        ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."), _fs);
                     Say("drill: first-boot check installed (" + DrillCheck.UnitName + ")");
                 }
             });

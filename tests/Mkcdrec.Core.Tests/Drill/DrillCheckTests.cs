@@ -65,7 +65,19 @@ public sealed class DrillCheckTests : IDisposable
         var (backup, systemRoot, _) = BackUpAndRestore();
         var binary = Path.Combine(_dir, "fake-mkcdrec");
         File.WriteAllText(binary, "#!/bin/sh\n");
-        DrillCheck.InstallFirstBootCheck(systemRoot, backup, binary);
+        var units = Directory.CreateDirectory(Path.Combine(systemRoot, "etc/systemd/system")).FullName;
+        var varLib = Directory.CreateDirectory(Path.Combine(systemRoot, "var/lib")).FullName;
+        Assert.Equal(0, Mkcdrec.Tests.Shared.Tool.Run("touch", ["-d", "2020-02-02 02:02:02.123456789", units, varLib]).ExitCode);
+        _fs.TryLStat(System.Text.Encoding.UTF8.GetBytes(units), out var before, out _);
+        DrillCheck.InstallFirstBootCheck(systemRoot, backup, binary, _fs);
+
+        // The directories it added entries to keep their mtime to the nanosecond: the boot comparison sees only the
+        // check's own files.
+        foreach (var dir in new[] { units, varLib })
+        {
+            _fs.TryLStat(System.Text.Encoding.UTF8.GetBytes(dir), out var after, out _);
+            Assert.Equal((before.MTimeSeconds, before.MTimeNanoseconds), (after.MTimeSeconds, after.MTimeNanoseconds));
+        }
 
         var d = Path.Combine(systemRoot, DrillCheck.CheckDirectory);
         Assert.True(File.Exists(Path.Combine(d, "backup", "manifest.json")));
