@@ -342,6 +342,28 @@ public sealed partial class PlanExecutor
             _log.Info($"  exit {r.ExitCode} after {r.Elapsed.TotalSeconds:0.00} s");
             LogOutput("stdout", r.StandardOutput);
             LogOutput("stderr", r.StandardError);
+
+            // BLKRRPART fails with EBUSY while udev still has the disk open for the change event our own table write
+            // caused: let udev finish and ask again; if it stays busy, partx updates the partitions one by one (the
+            // partition nodes are checked right after, so nothing is assumed).
+            for (var attempt = 0; r.ExitCode != 0 && IsBusyReread(argv, r) && attempt < 5; attempt++)
+            {
+                _runner.Run(new ProcessRequest("udevadm", ["settle"]));
+                Thread.Sleep(200 * (attempt + 1));
+                r = _runner.Run(request);
+                _log.Info($"  retry {attempt + 1}: exit {r.ExitCode}");
+            }
+
+            if (r.ExitCode != 0 && IsBusyReread(argv, r))
+            {
+                var px = _runner.Run(new ProcessRequest("partx", ["-u", argv[^1]]));
+                _log.Info($"  still busy; partx -u {argv[^1]}: exit {px.ExitCode}");
+                if (px.ExitCode == 0)
+                {
+                    r = px;
+                }
+            }
+
             if (r.ExitCode != 0)
             {
                 var err = r.StandardError.Trim();
@@ -361,6 +383,10 @@ public sealed partial class PlanExecutor
             WaitForPartitions(step, step.PartitionTable!, [.. waitFor], options);
         }
     }
+
+    private static bool IsBusyReread(List<string> argv, ProcessResult r) =>
+        argv.Count >= 3 && Path.GetFileName(argv[0]) == "blockdev" && argv.Contains("--rereadpt")
+        && (r.StandardError + r.StandardOutput).Contains("busy", StringComparison.OrdinalIgnoreCase);
 
     private static string Resume(RecoverJournal journal, ExecutorOptions options, string first) =>
         $"{first} Then run the same command again: the journal {options.JournalPath} keeps the {journal.CompletedSteps.Count} completed step(s) and it resumes after them.";

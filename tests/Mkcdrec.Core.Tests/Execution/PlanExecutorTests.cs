@@ -21,6 +21,9 @@ public sealed class PlanExecutorTests : IDisposable
 
         public Func<ProcessRequest, bool> FailWhen { get; set; } = _ => false;
 
+        /// <summary>How many more times `blockdev --rereadpt` answers EBUSY (udev still holds the disk).</summary>
+        public int BusyRereads { get; set; }
+
         public List<string> KeyFileContents { get; } = [];
 
         public List<UnixFileMode> KeyFileModes { get; } = [];
@@ -36,6 +39,12 @@ public sealed class PlanExecutorTests : IDisposable
                 {
                     KeyFileModes.Add(File.GetUnixFileMode(request.Arguments[i + 1]));
                 }
+            }
+
+            if (request.FileName == "blockdev" && BusyRereads > 0)
+            {
+                BusyRereads--;
+                return new ProcessResult(1, "", "blockdev: ioctl error on BLKRRPART: Device or resource busy", TimeSpan.FromMilliseconds(1));
             }
 
             return FailWhen(request)
@@ -120,6 +129,31 @@ public sealed class PlanExecutorTests : IDisposable
         var journal = RecoverJournal.Load(JournalPath)!;
         Assert.Equal(RecoverJournal.HashOf(plan), journal.PlanHash);
         Assert.Equal(plan.Steps.Where(s => s.Phase == StepPhases.Layout).Select(s => s.Id), journal.CompletedSteps);
+    }
+
+    [Fact]
+    public void A_reread_busy_while_udev_holds_the_disk_is_retried_then_done_with_partx()
+    {
+        var (plan, runner, _, log, ex) = Setup("gpt", _dir);
+        runner.BusyRereads = 2;
+        ex.Execute(plan, Options());
+        Assert.Equal(3, runner.Calls.Count(c => c.FileName == "blockdev"));
+        Assert.DoesNotContain(runner.Calls, c => c.FileName == "partx");
+
+        // Busy for good: partx -u updates the partitions and the step goes on.
+        File.Delete(JournalPath);
+        (plan, runner, _, log, ex) = Setup("gpt", _dir);
+        runner.BusyRereads = 100;
+        ex.Execute(plan, Options());
+        Assert.Contains(runner.Calls, c => c.FileName == "partx" && c.Arguments[0] == "-u");
+        Assert.Contains(log.Lines, l => l.Contains("still busy; partx -u", StringComparison.Ordinal));
+
+        // Any other failure of the command still stops the run.
+        File.Delete(JournalPath);
+        (plan, runner, _, _, ex) = Setup("gpt", _dir);
+        runner.FailWhen = r => r.FileName == "blockdev";
+        Assert.Equal(ExitCode.CommandFailed, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options())).Code);
+        Assert.Single(runner.Calls, c => c.FileName == "blockdev");
     }
 
     [Fact]
