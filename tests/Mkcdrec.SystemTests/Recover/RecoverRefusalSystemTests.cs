@@ -31,7 +31,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
 
     private const string Flush = "sync; for d in $SCRATCH_DISKS; do blockdev --flushbufs $d; done; echo 3 > /proc/sys/vm/drop_caches";
 
-    private GuestResult RefusesAndChangesNothing(string command, int exitCode, params string[] says)
+    private GuestResult RefusesAndChangesNothing(string what, string command, int exitCode, params string[] says)
     {
         _vm.RunChecked(Flush);
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -39,8 +39,13 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         var hashTime = sw.Elapsed;
         var r = _vm.Run(command, Long);
         _vm.RunChecked(Flush);
+        sw.Restart();
         var after = fixture.HashDisks();
-        Timings.Report($"refusal check: hashing {before.Count} disks ({RecreateGuestFixture.DiskSizes.Sum() >> 20} MiB) took {hashTime.TotalSeconds:F1} s");
+        var hashAgain = sw.Elapsed;
+        var allocated = before.Sum(h => long.Parse(h.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)) >> 20;
+        Timings.Report($"refusal {what}: exit {r.ExitCode} (expected {exitCode}) in {r.Duration.TotalSeconds:F1} s; " +
+            $"{before.Count} disks ({RecreateGuestFixture.DiskSizes.Sum() >> 20} MiB, {allocated} MiB allocated) hashed in {hashTime.TotalSeconds:F1} s and {hashAgain.TotalSeconds:F1} s: " +
+            (before.SequenceEqual(after) ? "no byte changed" : "CHANGED"));
         Assert.True(exitCode == r.ExitCode, $"exit code {r.ExitCode}, expected {exitCode}\n{r}");
         foreach (var s in says)
         {
@@ -64,7 +69,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
             mkcdrec layout save --disk $SCRATCH2 -o /tmp/src-big.json >/dev/null; umount /mnt/big
             """, Long);
         _vm.RunChecked(Markers, Long);
-        var r = RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-big.json --layout-only --yes --map $SCRATCH2=$SCRATCH4 --journal /tmp/j-small.json",
+        var r = RefusesAndChangesNothing("target too small", "mkcdrec recover --layout /tmp/src-big.json --layout-only --yes --map $SCRATCH2=$SCRATCH4 --journal /tmp/j-small.json",
             7, "needs ", $" on {_vm.ScratchDisks[4]}, which has ");
         Assert.Contains("what to do", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("GiB", r.Stderr.Split("needs ")[1].Split(" on ")[0], StringComparison.Ordinal);
@@ -79,7 +84,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
 
         // The layout of a machine whose disk is not here (another serial): two 2 GiB disks fit equally well.
         _vm.RunChecked("sed 's/\"serial\": *\"scratch0\"/\"serial\": \"from-another-machine\"/' /tmp/src-gpt.json > /tmp/src-moved.json; grep -q from-another-machine /tmp/src-moved.json");
-        RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-moved.json --layout-only --yes --journal /tmp/j-amb.json",
+        RefusesAndChangesNothing("ambiguous mapping", "mkcdrec recover --layout /tmp/src-moved.json --layout-only --yes --journal /tmp/j-amb.json",
             7, "ambiguous", _vm.ScratchDisks[0], _vm.ScratchDisks[1], "--map");
     }
 
@@ -94,7 +99,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         _vm.RunChecked("mkdir -p /mnt/backup && mount -o ro,noload ${SCRATCH1}1 /mnt/backup");
         try
         {
-            RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --backup /mnt/backup --map $SCRATCH0=$SCRATCH1 --journal /tmp/j-bk.json",
+            RefusesAndChangesNothing("mapping onto the backup disk", "mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --backup /mnt/backup --map $SCRATCH0=$SCRATCH1 --journal /tmp/j-bk.json",
                 7, _vm.ScratchDisks[1], "/mnt/backup");
         }
         finally
@@ -115,7 +120,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         _vm.RunChecked("p=$(readlink -f \"$(command -v mkfs.xfs)\"); mv \"$p\" \"$p.hidden-by-test\"; ! command -v mkfs.xfs");
         try
         {
-            RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --map $SCRATCH0=$SCRATCH0 --journal /tmp/j-tool.json",
+            RefusesAndChangesNothing("tool missing from PATH", "mkcdrec recover --layout /tmp/src-gpt.json --layout-only --yes --map $SCRATCH0=$SCRATCH0 --journal /tmp/j-tool.json",
                 5, "mkfs.xfs", "not in PATH", "xfsprogs");
         }
         finally
@@ -141,7 +146,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
 
         // The journal now says those steps ran on another disk at that path (as after swapping disks between the runs).
         _vm.RunChecked("sed -i 's/\"serial\": *\"scratch2\"/\"serial\": \"swapped-out\"/' /tmp/j-moved.json; grep -q swapped-out /tmp/j-moved.json");
-        RefusesAndChangesNothing("mkcdrec recover --layout /tmp/src-mbr.json --layout-only --no-mount --yes --map $SCRATCH0=$SCRATCH2 --journal /tmp/j-moved.json",
+        RefusesAndChangesNothing("resume on other disks", "mkcdrec recover --layout /tmp/src-mbr.json --layout-only --no-mount --yes --map $SCRATCH0=$SCRATCH2 --journal /tmp/j-moved.json",
             7, "other disks than those attached now", $"{_vm.ScratchDisks[2]} was ", "serial swapped-out", "serial scratch2", "rm /tmp/j-moved.json");
     }
 }
