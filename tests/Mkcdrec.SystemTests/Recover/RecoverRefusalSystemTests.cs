@@ -15,24 +15,48 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
 
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
 
+    // On blank disks, one disk per background job (the guest has two CPUs): a 64 MiB partition in a GPT, ext4 in it,
+    // 1 MiB of random bytes 40 MiB before the end.
     private const string Markers = """
         set -e
+        pids=()
         for d in $SCRATCH_DISKS; do
-            sgdisk -Z $d >/dev/null 2>&1 || true
-            sgdisk -n1:1M:+64M -t1:8300 -c1:marker $d >/dev/null
-            partx -u $d 2>/dev/null || true
+            (
+                set -e
+                sgdisk -n1:1M:+64M -t1:8300 -c1:marker $d >/dev/null
+                partx -u $d 2>/dev/null || true
+                mkfs.ext4 -q -L marker ${d}1
+                dd if=/dev/urandom of=$d bs=1M count=1 seek=$(( $(blockdev --getsize64 $d) / 1048576 - 40 )) conv=fsync status=none
+            ) &
+            pids+=($!)
         done
+        for p in "${pids[@]}"; do wait $p; done
         udevadm settle
-        for d in $SCRATCH_DISKS; do
-            mkfs.ext4 -q -L marker ${d}1
-            dd if=/dev/urandom of=$d bs=1M count=1 seek=$(( $(blockdev --getsize64 $d) / 1048576 - 40 )) conv=fsync status=none
-        done
         """;
+
+    /// <summary>Every scratch disk holds the markers: written on blank disks, or still there from the previous refusal
+    /// test (which changed no byte of them, as it proved).</summary>
+    private void EnsureMarkers()
+    {
+        if (fixture.MarkersIntact)
+        {
+            Timings.Report("refusal markers: still intact from the previous refusal test, reused");
+            return;
+        }
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        fixture.WipeDisks();
+        _vm.RunChecked(Markers, Long);
+        fixture.MarkersIntact = true;
+        Timings.Report($"refusal markers: wiped and written on {_vm.ScratchDisks.Count} disks in {sw.Elapsed.TotalSeconds:F1} s");
+    }
 
     private const string Flush = "sync; for d in $SCRATCH_DISKS; do blockdev --flushbufs $d; done; echo 3 > /proc/sys/vm/drop_caches";
 
     private GuestResult RefusesAndChangesNothing(string what, string command, int exitCode, params string[] says)
     {
+        var intact = fixture.MarkersIntact;
+        fixture.MarkersIntact = false; // until this command is proved to have changed nothing
         _vm.RunChecked(Flush);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var before = fixture.HashDisks();
@@ -53,6 +77,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         }
 
         Assert.Equal(before, after);
+        fixture.MarkersIntact = intact;
         return r;
     }
 
@@ -61,14 +86,12 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     {
         Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         // The source: one ext4 partition on the 3 GiB disk holding 1.5 GiB of data (fallocate: instant, counted as used).
-        _vm.WipeDisks();
-        _vm.RunChecked("""
-            set -e
+        RecreateSystemTests.EnsureSource(fixture, "big", """
             sgdisk -n1:1M:0 -t1:8300 -c1:big $SCRATCH2 >/dev/null; partx -u $SCRATCH2 2>/dev/null || true; udevadm settle
             mkfs.ext4 -q -L big ${SCRATCH2}1; mkdir -p /mnt/big; mount ${SCRATCH2}1 /mnt/big; fallocate -l 1500M /mnt/big/data; sync
             mkcdrec layout save --disk $SCRATCH2 -o /tmp/src-big.json >/dev/null; umount /mnt/big
-            """, Long);
-        _vm.RunChecked(Markers, Long);
+            """);
+        EnsureMarkers();
         var r = RefusesAndChangesNothing("target too small", "mkcdrec recover --layout /tmp/src-big.json --layout-only --yes --map $SCRATCH2=$SCRATCH4 --journal /tmp/j-small.json",
             7, "needs ", $" on {_vm.ScratchDisks[4]}, which has ");
         Assert.Contains("what to do", r.Stderr, StringComparison.Ordinal);
@@ -79,8 +102,8 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     public void An_ambiguous_mapping_is_refused_naming_the_candidates()
     {
         Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
-        _vm.RunChecked(Markers, Long);
+        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
+        EnsureMarkers();
 
         // The layout of a machine whose disk is not here (another serial): two 2 GiB disks fit equally well.
         _vm.RunChecked("sed 's/\"serial\": *\"scratch0\"/\"serial\": \"from-another-machine\"/' /tmp/src-gpt.json > /tmp/src-moved.json; grep -q from-another-machine /tmp/src-moved.json");
@@ -92,8 +115,8 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     public void Mapping_onto_the_disk_holding_the_backup_is_refused()
     {
         Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
-        _vm.RunChecked(Markers, Long);
+        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
+        EnsureMarkers();
 
         // The backup is on $SCRATCH1 (mounted read-only without journal replay, so the mount itself writes nothing).
         _vm.RunChecked("mkdir -p /mnt/backup && mount -o ro,noload ${SCRATCH1}1 /mnt/backup");
@@ -112,8 +135,8 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     public void A_required_tool_missing_from_PATH_is_refused_naming_it()
     {
         Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureCaptured(fixture, "gpt");
-        _vm.RunChecked(Markers, Long);
+        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
+        EnsureMarkers();
 
         // mkfs.xfs not installed (the layout has an xfs filesystem). Hiding it from PATH is not enough: the runner also
         // looks in /usr/sbin, /sbin, /usr/bin and /bin (cron's PATH lacks sbin), so the program itself is moved away.

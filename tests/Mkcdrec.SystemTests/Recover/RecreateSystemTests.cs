@@ -103,19 +103,27 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
     internal static TimeSpan EnsureCaptured(RecreateGuestFixture fixture, string name)
     {
         var total = Stopwatch.StartNew();
+        EnsureSource(fixture, name, Fixtures[name].Script);
+        fixture.WipeDisks();
+        fixture.Vm.RunChecked("btrfs device scan --forget 2>/dev/null || true");
+        return total.Elapsed;
+    }
+
+    /// <summary>Builds a source layout with <paramref name="script"/> on blank disks and captures it to /tmp/src-NAME.json,
+    /// once per guest; the disks are left as the script leaves them (a later case wipes them when it needs them blank).</summary>
+    internal static void EnsureSource(RecreateGuestFixture fixture, string name, string script)
+    {
         var vm = fixture.Vm;
-        if (!fixture.Captured.Contains(name) || !vm.Run($"test -s /tmp/src-{name}.json").Succeeded)
+        if (fixture.Captured.Contains(name) && vm.Run($"test -s /tmp/src-{name}.json").Succeeded)
         {
-            vm.WipeDisks();
-            var sw = Stopwatch.StartNew();
-            vm.RunChecked("set -e\nmodprobe btrfs 2>/dev/null || true\nprintf 'recreate-test-passphrase' > " + KeyFile + "\n" + Fixtures[name].Script, Long);
-            Timings.Report($"fixture {name}: built and captured in {sw.Elapsed.TotalSeconds:F1} s");
-            fixture.Captured.Add(name);
+            return;
         }
 
-        vm.WipeDisks();
-        vm.RunChecked("btrfs device scan --forget 2>/dev/null || true");
-        return total.Elapsed;
+        fixture.WipeDisks();
+        var sw = Stopwatch.StartNew();
+        vm.RunChecked("set -e\nmodprobe btrfs 2>/dev/null || true\nprintf 'recreate-test-passphrase' > " + KeyFile + "\n" + script, Long);
+        Timings.Report($"fixture {name}: built and captured in {sw.Elapsed.TotalSeconds:F1} s");
+        fixture.Captured.Add(name);
     }
 
     public static TheoryData<string, string> Cases()
@@ -196,6 +204,12 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
             Section("STEPTIMES", $"grep -E 'done in|ran \\[' {log} || true") +
             Section("TIMES", "cat /tmp/section-times"), Long);
         var recoverTime = sw.Elapsed;
+        if (Environment.GetEnvironmentVariable("MKCDREC_RECREATE_LOGS") is { Length: > 0 } logDir)
+        {
+            // Keep the recover log (every command with its timing) on the host, for diagnosis.
+            _vm.CopyOut(log, Path.Combine(logDir, Path.GetFileName(log)));
+        }
+
         var s = Split(r.Stdout);
         var source = LayoutSerializer.Deserialize(s["SRC"]);
         var got = LayoutSerializer.Deserialize(s["LAYOUT"]);
