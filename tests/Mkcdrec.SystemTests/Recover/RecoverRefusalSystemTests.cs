@@ -34,10 +34,23 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         udevadm settle
         """;
 
-    /// <summary>Every scratch disk holds the markers: written on blank disks, or still there from the previous refusal
-    /// test (which changed no byte of them, as it proved).</summary>
-    private void EnsureMarkers()
+    // The source of the "too small" refusal: one ext4 partition on the 3 GiB disk holding 1.5 GiB of data (fallocate:
+    // instant, counted as used).
+    private const string BigSource = """
+        sgdisk -n1:1M:0 -t1:8300 -c1:big $SCRATCH2 >/dev/null; partx -u $SCRATCH2 2>/dev/null || true; udevadm settle
+        mkfs.ext4 -q -L big ${SCRATCH2}1; mkdir -p /mnt/big; mount ${SCRATCH2}1 /mnt/big; fallocate -l 1500M /mnt/big/data; sync
+        mkcdrec layout save --disk $SCRATCH2 -o /tmp/src-big.json >/dev/null; umount /mnt/big
+        """;
+
+    /// <summary>
+    /// The layouts the refusals use are captured (/tmp/src-gpt.json, /tmp/src-big.json: built once per guest, whichever
+    /// refusal runs first), and every scratch disk holds the markers: written on blank disks, or still there from the
+    /// previous refusal test (which changed no byte of them, as it proved).
+    /// </summary>
+    private void EnsureSourcesAndMarkers()
     {
+        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
+        RecreateSystemTests.EnsureSource(fixture, "big", BigSource);
         if (fixture.MarkersIntact)
         {
             Timings.Report("refusal markers: still intact from the previous refusal test, reused");
@@ -84,14 +97,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void Target_too_small_is_refused_with_the_numbers()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        // The source: one ext4 partition on the 3 GiB disk holding 1.5 GiB of data (fallocate: instant, counted as used).
-        RecreateSystemTests.EnsureSource(fixture, "big", """
-            sgdisk -n1:1M:0 -t1:8300 -c1:big $SCRATCH2 >/dev/null; partx -u $SCRATCH2 2>/dev/null || true; udevadm settle
-            mkfs.ext4 -q -L big ${SCRATCH2}1; mkdir -p /mnt/big; mount ${SCRATCH2}1 /mnt/big; fallocate -l 1500M /mnt/big/data; sync
-            mkcdrec layout save --disk $SCRATCH2 -o /tmp/src-big.json >/dev/null; umount /mnt/big
-            """);
-        EnsureMarkers();
+        EnsureSourcesAndMarkers();
         var r = RefusesAndChangesNothing("target too small", "mkcdrec recover --layout /tmp/src-big.json --layout-only --yes --map $SCRATCH2=$SCRATCH4 --journal /tmp/j-small.json",
             7, "needs ", $" on {_vm.ScratchDisks[4]}, which has ");
         Assert.Contains("what to do", r.Stderr, StringComparison.Ordinal);
@@ -101,9 +107,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void An_ambiguous_mapping_is_refused_naming_the_candidates()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
-        EnsureMarkers();
+        EnsureSourcesAndMarkers();
 
         // The layout of a machine whose disk is not here (another serial): two 2 GiB disks fit equally well.
         _vm.RunChecked("sed 's/\"serial\": *\"scratch0\"/\"serial\": \"from-another-machine\"/' /tmp/src-gpt.json > /tmp/src-moved.json; grep -q from-another-machine /tmp/src-moved.json");
@@ -114,9 +118,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void Mapping_onto_the_disk_holding_the_backup_is_refused()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
-        EnsureMarkers();
+        EnsureSourcesAndMarkers();
 
         // The backup is on $SCRATCH1 (mounted read-only without journal replay, so the mount itself writes nothing).
         _vm.RunChecked("mkdir -p /mnt/backup && mount -o ro,noload ${SCRATCH1}1 /mnt/backup");
@@ -134,9 +136,7 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void A_required_tool_missing_from_PATH_is_refused_naming_it()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        RecreateSystemTests.EnsureSource(fixture, "gpt", RecreateSystemTests.Fixtures["gpt"].Script);
-        EnsureMarkers();
+        EnsureSourcesAndMarkers();
 
         // mkfs.xfs not installed (the layout has an xfs filesystem). Hiding it from PATH is not enough: the runner also
         // looks in /usr/sbin, /sbin, /usr/bin and /bin (cron's PATH lacks sbin), so the program itself is moved away.
@@ -155,7 +155,6 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     [Fact]
     public void A_resume_on_other_disks_than_the_journal_records_is_refused()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         RecreateSystemTests.EnsureCaptured(fixture, "mbr");
 
         // A run that stops half-way (mkswap fails) leaves a journal with completed steps on $SCRATCH2.

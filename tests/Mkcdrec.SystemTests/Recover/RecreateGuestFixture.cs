@@ -15,12 +15,6 @@ public sealed class RecreateGuestFixture : IDisposable
 
     public RecreateGuestFixture()
     {
-        if (!LongTests.Enabled)
-        {
-            Vm = null!;
-            return;
-        }
-
         Vm = Mkcdrec.TestVm.TestVm.Start(new TestVmOptions { Disks = DiskSizes, Firmware = Firmware.Bios });
         Timings.Report($"boot to ready (BIOS, recreate guest, 6 disks): {Vm.BootTime.TotalSeconds:F1} s");
 
@@ -115,7 +109,7 @@ public sealed class RecreateGuestFixture : IDisposable
     [DllImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static extern long Lseek(int fd, long offset, int whence);
 
-    public void Dispose() => Vm?.Dispose();
+    public void Dispose() => Vm.Dispose();
 }
 
 [CollectionDefinition("recreate")]

@@ -151,7 +151,6 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
     [MemberData(nameof(Cases))]
     public void Recreates_the_layout_and_it_compares_equal(string name, string size)
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         var caseWatch = Stopwatch.StartNew();
         var prepared = EnsureCaptured(fixture, name);
         var (t0, t1) = Targets(size);
