@@ -151,70 +151,30 @@ public class MultiMediumTests(ITestOutputHelper output)
     /// <summary>Runs QEMU; when the guest asks for a medium, inserts <paramref name="iso"/> into drive cd2 via the monitor and presses Enter.</summary>
     private static string RunWithMediumChange(List<string> args, string monitor, string iso)
     {
-        var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        args.ForEach(psi.ArgumentList.Add);
-        using var p = Process.Start(psi)!;
-        var sb = new System.Text.StringBuilder();
-        var err = p.StandardError.ReadToEndAsync();
-        var reader = Task.Run(() =>
+        using var g = new SerialGuest(args, monitor);
+        var deadline = DateTime.UtcNow.AddSeconds(480);
+        DateTime? lastPress = null;
+        while (!g.Exited && DateTime.UtcNow < deadline)
         {
-            var buf = new char[4096];
-            int n;
-            while ((n = p.StandardOutput.Read(buf, 0, buf.Length)) > 0)
+            var text = g.Text;
+            if (lastPress is null && text.Contains("MKCDREC-ASKED", StringComparison.Ordinal))
             {
-                lock (sb)
-                {
-                    sb.Append(buf, 0, n);
-                }
+                // the guest waits at the prompt: insert the disc, give the drive a moment, press Enter
+                g.Monitor($"change cd2 {iso}");
+                Thread.Sleep(3000);
+                g.Send("\n");
+                lastPress = DateTime.UtcNow;
             }
-        });
-        string Text()
-        {
-            lock (sb)
+            else if (lastPress is { } t && DateTime.UtcNow - t > TimeSpan.FromSeconds(30) && !text.Contains("MKCDREC-VERIFY-EXIT", StringComparison.Ordinal))
             {
-                return sb.ToString();
+                g.Send("\n"); // the drive was slow: mkcdrec asked again
+                lastPress = DateTime.UtcNow;
             }
+
+            Thread.Sleep(500);
         }
 
-        try
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(480);
-            DateTime? lastPress = null;
-            while (!p.HasExited && DateTime.UtcNow < deadline)
-            {
-                var text = Text();
-                if (lastPress is null && text.Contains("MKCDREC-ASKED", StringComparison.Ordinal))
-                {
-                    // the guest waits at the prompt: insert the disc, give the drive a moment, press Enter
-                    using var sock = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-                    sock.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(monitor));
-                    sock.Send(System.Text.Encoding.ASCII.GetBytes($"change cd2 {iso}\n"));
-                    Thread.Sleep(3000);
-                    p.StandardInput.Write("\n");
-                    p.StandardInput.Flush();
-                    lastPress = DateTime.UtcNow;
-                }
-                else if (lastPress is { } t && DateTime.UtcNow - t > TimeSpan.FromSeconds(30) && !text.Contains("MKCDREC-VERIFY-EXIT", StringComparison.Ordinal))
-                {
-                    p.StandardInput.Write("\n"); // the drive was slow: mkcdrec asked again
-                    p.StandardInput.Flush();
-                    lastPress = DateTime.UtcNow;
-                }
-
-                Thread.Sleep(500);
-            }
-        }
-        finally
-        {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-            }
-
-            p.WaitForExit();
-            reader.Wait(TimeSpan.FromSeconds(10));
-        }
-
-        return Text() + err.Result;
+        g.WaitForExit(TimeSpan.FromSeconds(1));
+        return g.Text;
     }
 }
