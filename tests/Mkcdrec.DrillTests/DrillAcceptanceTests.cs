@@ -149,7 +149,7 @@ public abstract class ReferenceMediumFixture : IDisposable
         Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         var work = Path.Combine(Work, "drill-" + tag);
         var psi = new ProcessStartInfo(RepoPaths.MkcdrecBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. extra])
+        foreach (var a in (string[])["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. (Keep ? ["--keep"] : Array.Empty<string>()), .. extra])
         {
             psi.ArgumentList.Add(a);
         }
@@ -169,16 +169,25 @@ public abstract class ReferenceMediumFixture : IDisposable
         Assert.True(o.Result.TrimStart().StartsWith('{'), $"mkcdrec drill ({tag}) printed no report (exit {p.ExitCode}):\n{o.Result}\n{Tail(err.Result)}");
         var report = JsonDocument.Parse(o.Result).RootElement.Clone();
         var phases = string.Join(", ", report.GetProperty("phases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0} s"));
-        Log($"[{tag}] PHASES: backup (mkbackup) {MkbackupSeconds} s, ISO {IsoBytes / 1048576.0:0} MiB; drill: {phases}");
+        var inside = string.Join(", ", report.GetProperty("recoveryPhases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0.0} s"));
+        Log($"[{tag}] PHASES: backup (mkbackup) {MkbackupSeconds} s, ISO {IsoBytes / 1048576.0:0} MiB; drill: {phases}; " +
+            $"QEMU start to recovered system up {report.GetProperty("recoveredUpSeconds").GetDouble():0.0} s; inside the recovery: {inside}");
         var failures = string.Join('\n', report.GetProperty("failures").EnumerateArray().Select(f => f.GetString()));
         var consoles = string.Join('\n', Directory.Exists(work) ? Directory.GetFiles(work, "*console.log").Select(f => $"--- {f}\n{Tail(File.ReadAllText(f), 3000)}") : []);
         Assert.True(report.GetProperty("passed").GetBoolean() && p.ExitCode == 0, $"drill ({tag}) failed:\n{failures}\n{consoles}");
         return report;
     }
 
+    /// <summary>MKCDREC_DRILL_KEEP=1 keeps the work directory (consoles, logs, ISO, scratch disks) for a look afterwards.</summary>
+    public static bool Keep => Environment.GetEnvironmentVariable("MKCDREC_DRILL_KEEP") == "1";
+
     public void Dispose()
     {
-        if (Work.Length > 0 && Directory.Exists(Work))
+        if (Keep && Work.Length > 0)
+        {
+            Log($"kept {Work} (MKCDREC_DRILL_KEEP=1)");
+        }
+        else if (Work.Length > 0 && Directory.Exists(Work))
         {
             Directory.Delete(Work, recursive: true);
         }
