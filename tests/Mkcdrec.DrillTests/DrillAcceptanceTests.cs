@@ -3,9 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Mkcdrec.TestVm;
 
-// One guest at a time: the machines have two cores, and each drill's phase times should be its own.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-
 namespace Mkcdrec.DrillTests;
 
 /// <summary>
