@@ -99,13 +99,16 @@ public abstract partial class ReferenceMediumFixture : IDisposable
         var work = Path.Combine(Work, "drill-" + tag);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
-            ["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. extra], TimeSpan.FromMinutes(60));
+            ["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. (Keep ? ["--keep"] : Array.Empty<string>()), .. extra],
+            TimeSpan.FromMinutes(60));
         Assert.True(r.Stdout.TrimStart().StartsWith('{'), $"mkcdrec drill ({tag}) printed no report (exit {r.ExitCode}):\n{r.Stdout}\n{HostProcess.Tail(r.Stderr)}");
         var report = JsonDocument.Parse(r.Stdout).RootElement.Clone();
         var passed = report.GetProperty("passed").GetBoolean() && r.ExitCode == 0;
         var phases = string.Join(", ", report.GetProperty("phases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0} s"));
+        var inside = string.Join(", ", report.GetProperty("recoveryPhases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0.0} s"));
         var efi = report.GetProperty("efiBootEntry").GetString();
         Log($"[{tag}] {(passed ? "PASS" : "FAIL")}; drill {sw.Elapsed.TotalSeconds:0} s: {phases}; "
+            + $"QEMU start to recovered system up {report.GetProperty("recoveredUpSeconds").GetDouble():0.0} s; inside the recovery: {inside}; "
             + $"ISO {Mib(report.GetProperty("mediumBytes").GetInt64())} (rescue kernel {Mib(report.GetProperty("kernelBytes").GetInt64())}, initramfs {Mib(report.GetProperty("initramfsBytes").GetInt64())})"
             + (string.IsNullOrEmpty(efi) ? "" : $"; firmware booted {efi}") + $"; backup phase: {MkbackupSummary}");
         var failures = string.Join('\n', report.GetProperty("failures").EnumerateArray().Select(f => f.GetString()));
@@ -127,10 +130,17 @@ public abstract partial class ReferenceMediumFixture : IDisposable
         return dir;
     }
 
+    /// <summary>MKCDREC_DRILL_KEEP=1 keeps the work directory (consoles, logs, ISO, scratch disks) for a look afterwards.</summary>
+    public static bool Keep => Environment.GetEnvironmentVariable("MKCDREC_DRILL_KEEP") == "1";
+
     public void Dispose()
     {
         GC.SuppressFinalize(this);
-        if (Work.Length > 0 && Directory.Exists(Work) && Environment.GetEnvironmentVariable("MKCDREC_TESTVM_KEEP") != "1")
+        if (Keep && Work.Length > 0)
+        {
+            Log($"kept {Work} (MKCDREC_DRILL_KEEP=1)");
+        }
+        else if (Work.Length > 0 && Directory.Exists(Work))
         {
             Directory.Delete(Work, recursive: true);
         }

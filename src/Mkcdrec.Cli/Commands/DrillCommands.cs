@@ -74,6 +74,16 @@ internal static class DrillCommands
             Console.WriteLine($"  {ph.Name,-32} {ph.Seconds,8:0.0} s");
         }
 
+        if (r.RecoveryPhases.Count > 0)
+        {
+            Console.WriteLine("  recovery: " + string.Join(", ", r.RecoveryPhases.Select(p => $"{p.Name} {p.Seconds:0.0} s")));
+        }
+
+        if (r.RecoveredUpSeconds > 0)
+        {
+            Console.WriteLine($"  QEMU start to recovered system up: {r.RecoveredUpSeconds:0.0} s (without the drill's comparisons)");
+        }
+
         if (r.EfiBootEntry.Length > 0)
         {
             Console.WriteLine($"  the firmware booted the recovered system from {r.EfiBootEntry}");

@@ -133,7 +133,7 @@ internal static unsafe partial class NativeZstd
 
         public int Workers { get; }
 
-        private void Set(int param, int value) => Check(ZSTD_CCtx_setParameter(_cctx, param, value), $"zstd parameter {param}={value}");
+        internal void Set(int param, int value) => Check(ZSTD_CCtx_setParameter(_cctx, param, value), $"zstd parameter {param}={value}");
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 

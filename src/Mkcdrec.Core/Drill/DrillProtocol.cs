@@ -20,6 +20,9 @@ public static class DrillProtocol
     /// <summary>Comparison of the restored tree (before the first boot) with the manifest: a <see cref="CompareSummary"/>.</summary>
     public const string RestoreCompare = "restore-compare";
 
+    /// <summary>The recovery's own phase times (a JSON list of <see cref="DrillPhase"/>), printed just before <see cref="Recovered"/>.</summary>
+    public const string RecoveryPhases = "recovery-phases";
+
     /// <summary>The recovery finished: the machine reboots next.</summary>
     public const string Recovered = "recovered";
 
@@ -126,6 +129,13 @@ public sealed class DrillReport
 
     public List<DrillPhase> Phases { get; set; } = [];
 
+    /// <summary>The phases inside the recovery, as the rescue system timed them (verify backup, layout, restore, finalize …).</summary>
+    public List<DrillPhase> RecoveryPhases { get; set; } = [];
+
+    /// <summary>QEMU start to the recovered system up (rescue boot + recovery + first boot), without the drill's own
+    /// comparisons: what a real recovery of this machine takes.</summary>
+    public double RecoveredUpSeconds { get; set; }
+
     public List<CompareSummary> RestoreCompare { get; set; } = [];
 
     public List<CompareSummary> BootCompare { get; set; } = [];
@@ -145,11 +155,26 @@ public sealed class DrillPhase
     public string Name { get; set; } = "";
 
     public double Seconds { get; set; }
+
+    public static string ListToJson(List<DrillPhase> phases) => JsonSerializer.Serialize(phases, DrillJsonContext.Default.ListDrillPhase);
+
+    public static List<DrillPhase>? ListFromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, DrillJsonContext.Default.ListDrillPhase);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CompareSummary))]
 [JsonSerializable(typeof(DrillReport))]
+[JsonSerializable(typeof(List<DrillPhase>))]
 internal sealed partial class DrillJsonContext : JsonSerializerContext
 {
 }

@@ -95,7 +95,13 @@ public sealed class DrillWorkflow
         }
         finally
         {
-            if (ctx.WorkDir.Length > 0 && ctx.Report.Passed && !options.Keep)
+            if (ctx.WorkDir.Length > 0 && !ctx.Report.Passed && Directory.Exists(ctx.WorkDir) && !Directory.EnumerateFileSystemEntries(ctx.WorkDir).Any())
+            {
+                // Failed before anything was written (e.g. no medium): there is nothing to keep for a look.
+                Directory.Delete(ctx.WorkDir);
+                ctx.Report.WorkDirectory = "";
+            }
+            else if (ctx.WorkDir.Length > 0 && ctx.Report.Passed && !options.Keep)
             {
                 try
                 {
@@ -246,12 +252,22 @@ public sealed class DrillWorkflow
                     c.Report.RestoreCompare.Add(CompareSummary.FromJson(payload ?? "")
                         ?? throw new DrillFailure("Unreadable restore comparison: " + payload));
                     break;
+                case DrillProtocol.RecoveryPhases:
+                    c.Report.RecoveryPhases = DrillPhase.ListFromJson(payload ?? "")
+                        ?? throw new DrillFailure("Unreadable recovery phases: " + payload);
+                    break;
                 case DrillProtocol.RecoveryFailed:
                     throw new DrillFailure("The recovery failed: " + payload + "\n" + Tail(vm));
                 case DrillProtocol.Recovered:
                     c.Recovered = true;
                     var bootPhase = c.Report.Phases.Sum(p => p.Seconds);
-                    c.Report.Phases.Add(new DrillPhase { Name = "recovery", Seconds = Math.Round(sw.Elapsed.TotalSeconds - bootPhase, 1) });
+                    var compare = c.Report.RecoveryPhases.Where(p => p.Name == Recovery.RecoverWorkflow.DrillComparePhase).Sum(p => p.Seconds);
+                    c.Report.Phases.Add(new DrillPhase { Name = "recovery", Seconds = Math.Round(Math.Max(0, sw.Elapsed.TotalSeconds - bootPhase - compare), 1) });
+                    if (compare > 0)
+                    {
+                        c.Report.Phases.Add(new DrillPhase { Name = "compare after restore (drill)", Seconds = compare });
+                    }
+
                     _progress($"recovered after {sw.Elapsed.TotalSeconds:0} s");
                     if (!vm.WaitForExit(TimeSpan.FromMinutes(3)))
                     {
@@ -278,6 +294,7 @@ public sealed class DrillWorkflow
         }
 
         c.Report.Phases.Add(new DrillPhase { Name = "first boot", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 1) });
+        c.Report.RecoveredUpSeconds = Math.Round(c.Report.Phases.Where(p => p.Name is "rescue system boot" or "recovery" or "first boot").Sum(p => p.Seconds), 1);
         _progress($"recovered system booted after {sw.Elapsed.TotalSeconds:0} s; comparing");
         var done = vm.WaitForLine(l => DrillProtocol.Parse(l)?.Event == DrillProtocol.CheckDone, booted, c.Options.BootTimeout);
         if (done < 0)

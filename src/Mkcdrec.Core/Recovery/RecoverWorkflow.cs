@@ -5,6 +5,7 @@ using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Workflows;
+using Mkcdrec.Formats.Crypto;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.Model.Plan;
@@ -100,6 +101,9 @@ public sealed class RecoverWorkflow
         _events = events ?? NullArchiveEvents.Instance;
     }
 
+    /// <summary>The phase name of the drill's comparison after each restore (drill only; not part of a recovery's time).</summary>
+    public const string DrillComparePhase = "drill compare";
+
     /// <summary>Where the btrfs top levels are mounted while their subvolumes are restored.</summary>
     public const string TopLevelMountRoot = "/run/mkcdrec/restore";
 
@@ -128,12 +132,10 @@ public sealed class RecoverWorkflow
                     "Use the layout saved with this backup (its layout.json), or name the right one with --layout; no disk was touched.");
             }
 
-            using (ArchiveSource.OpenMac(a, passphrase))
+            using var mac = ArchiveSource.OpenMac(a, passphrase);
+            for (var i = 0; i < a.Volumes.Count; i++)
             {
-            }
-
-            foreach (var v in a.Volumes)
-            {
+                var v = a.Volumes[i];
                 var path = Path.Combine(dir, v.File);
                 var info = new FileInfo(path);
                 if (!info.Exists)
@@ -148,11 +150,9 @@ public sealed class RecoverWorkflow
                         "Copy the volume again from the original medium; no disk was touched.");
                 }
 
-                using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-                var hash = Convert.ToHexStringLower(SHA256.HashData(f));
-                if (!string.Equals(hash, v.Sha256, StringComparison.OrdinalIgnoreCase))
+                if (CheckVolume(path, a, i, mac) is { } bad)
                 {
-                    throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File}: SHA-256 {hash} does not match the manifest ({v.Sha256}); the volume is damaged.",
+                    throw new MkcdrecException(ExitCode.BadInput, bad + " The volume is damaged.",
                         "Copy the volume again from the original medium, or use another backup; no disk was touched.");
                 }
 
@@ -160,8 +160,48 @@ public sealed class RecoverWorkflow
             }
         }
 
-        say?.Invoke($"Backup verified: {m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB, every SHA-256 matches ({sw.Elapsed.TotalSeconds:0.0} s).");
+        say?.Invoke($"Backup verified: {m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
         return m;
+    }
+
+    /// <summary>
+    /// Reads one volume and checks it against the manifest the way the restore will read it: chunk by chunk, each chunk's
+    /// XXH128 (plain archives) or HMAC-SHA256 keyed by the passphrase (encrypted ones: authenticated). The whole-volume
+    /// SHA-256 is the fallback for a manifest without chunk hashes; `mkcdrec verify` checks both. XXH128 catches every
+    /// accidental damage the SHA-256 would and runs many times faster (under emulation SHA-256 was 13 MiB/s); against
+    /// deliberate tampering neither helps an unsigned manifest, the HMAC of an encrypted backup does.
+    /// </summary>
+    /// <returns>null when the volume is intact, else what is wrong, naming the byte range.</returns>
+    private static string? CheckVolume(string path, ArchiveRecord a, int index, VolumeMac? mac)
+    {
+        var v = a.Volumes[index];
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (v.Chunks.Count == 0 || a.ChunkSize <= 0 || (a.Encryption is not null && mac is null))
+        {
+            var hash = Convert.ToHexStringLower(SHA256.HashData(f));
+            return string.Equals(hash, v.Sha256, StringComparison.OrdinalIgnoreCase) ? null
+                : $"Volume {v.File}: SHA-256 {hash} does not match the manifest ({v.Sha256}).";
+        }
+
+        var buf = new byte[a.ChunkSize];
+        long off = 0;
+        for (var chunk = 0; off < v.Size || (v.Size == 0 && chunk == 0); chunk++)
+        {
+            var len = (int)Math.Min(a.ChunkSize, v.Size - off);
+            f.ReadExactly(buf, 0, len);
+            if (chunk >= v.Chunks.Count || !VolumeSetReader.ChunkMatches(mac, index, chunk, buf.AsSpan(0, len), v.Chunks[chunk]))
+            {
+                return $"Volume {v.File}: bytes {off}..{off + len - 1} (chunk {chunk + 1} of {v.Chunks.Count}) do not match the manifest.";
+            }
+
+            off += len;
+            if (len == 0)
+            {
+                break;
+            }
+        }
+
+        return null;
     }
 
     public RecoverResult Run(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o)
@@ -193,6 +233,8 @@ public sealed class RecoverWorkflow
         var executor = new PlanExecutor(_run, _blocks, _log);
         Phase("layout", () => executor.Execute(plan, o.Executor));
 
+        // The drill's comparison after each restore is the drill's own work, not the recovery's: it is timed apart.
+        var drillCompare = TimeSpan.Zero;
         Phase("restore", () =>
         {
             EnsureMounted(plan, Say);
@@ -243,15 +285,18 @@ public sealed class RecoverWorkflow
                             "The log lists every problem; fix the cause (space, filesystem features) and run recover again: it resumes from the journal.");
                     }
 
+                    var restoreTime = sw.Elapsed;
                     if (o.Drill)
                     {
+                        var cw = Stopwatch.StartNew();
                         var cmp = new DrillCheck(_fs).CompareOne(o.BackupDirectory, a, t.Directory);
                         say?.Invoke(DrillProtocol.Line(DrillProtocol.RestoreCompare, cmp.ToJson()));
+                        drillCompare += cw.Elapsed;
                     }
 
                     result.RestoredEntries += r.Entries;
                     result.RestoredBytes += r.Bytes;
-                    Say($"restore {a.FilesystemId}: {r.Entries} entries, {r.Bytes / 1048576.0:0.0} MiB in {sw.Elapsed.TotalSeconds:0.0} s, every content hash matched");
+                    Say($"restore {a.FilesystemId}: {r.Entries} entries, {r.Bytes / 1048576.0:0.0} MiB in {restoreTime.TotalSeconds:0.0} s, every content hash matched");
                     journal.CompletedSteps.Add(id);
                     journal.Save(o.Executor.JournalPath);
                 }
@@ -264,6 +309,13 @@ public sealed class RecoverWorkflow
                 }
             }
         });
+
+        if (drillCompare > TimeSpan.Zero)
+        {
+            var (name, elapsed) = result.Phases[^1];
+            result.Phases[^1] = (name, elapsed - drillCompare);
+            result.Phases.Add((DrillComparePhase, drillCompare));
+        }
 
         if (plan.Steps.Any(s => s.Phase == StepPhases.AfterRestore))
         {
@@ -312,6 +364,12 @@ public sealed class RecoverWorkflow
             }
         });
         result.Elapsed = total.Elapsed;
+        if (o.Drill)
+        {
+            say?.Invoke(DrillProtocol.Line(DrillProtocol.RecoveryPhases,
+                DrillPhase.ListToJson([.. result.Phases.Select(p => new DrillPhase { Name = p.Phase, Seconds = Math.Round(p.Elapsed.TotalSeconds, 1) })])));
+        }
+
         return result;
     }
 

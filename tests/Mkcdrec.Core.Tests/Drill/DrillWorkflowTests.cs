@@ -201,6 +201,49 @@ public sealed class DrillWorkflowTests : IDisposable
     }
 
     [Fact]
+    public void The_recoverys_own_phases_are_reported_and_the_drills_comparison_is_not_counted_as_recovery()
+    {
+        var (iso, run) = Medium(LayoutJson());
+        var phases = DrillPhase.ListToJson(
+        [
+            new DrillPhase { Name = "verify backup", Seconds = 9.5 }, new DrillPhase { Name = "restore", Seconds = 40.2 },
+            new DrillPhase { Name = Mkcdrec.Core.Recovery.RecoverWorkflow.DrillComparePhase, Seconds = 12.5 }, new DrillPhase { Name = "finalize", Seconds = 8 },
+        ]);
+        string[] rescue = [.. GoodRescue[..^2], DrillProtocol.Line(DrillProtocol.RecoveryPhases, phases), .. GoodRescue[^2..]];
+        var report = new DrillWorkflow(run, new ScriptedVms(rescue, Boot(Summary("/", 4000), Summary("/home", 2000))), NullLog.Instance).Run(Options(iso));
+
+        Assert.True(report.Passed, string.Join("\n", report.Failures));
+        Assert.Equal(["verify backup", "restore", "drill compare", "finalize"], report.RecoveryPhases.Select(p => p.Name));
+        Assert.Equal(["rescue system boot", "recovery", "compare after restore (drill)", "first boot", "compare in the booted system"], report.Phases.Select(p => p.Name));
+        Assert.Equal(12.5, report.Phases.Single(p => p.Name == "compare after restore (drill)").Seconds);
+        Assert.Contains("\"recoveredUpSeconds\"", report.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_drill_that_fails_before_writing_anything_leaves_no_empty_work_directory()
+    {
+        var (_, run) = Medium(LayoutJson());
+        var options = new DrillOptions { Medium = Path.Combine(_dir, "no-such.iso"), WorkDirectory = Path.Combine(_dir, "work") };
+        var e = Record.Exception(() =>
+        {
+            var r = new DrillWorkflow(run, new ScriptedVms(GoodRescue, Boot()), NullLog.Instance).Run(options);
+            Assert.False(r.Passed);
+        });
+        Assert.True(e is null or MkcdrecException, e?.ToString());
+        Assert.False(Directory.Exists(Path.Combine(_dir, "work")));
+    }
+
+    [Fact]
+    public void Unreadable_recovery_phases_fail_the_drill()
+    {
+        var (iso, run) = Medium(LayoutJson());
+        string[] rescue = [.. GoodRescue[..^2], DrillProtocol.Line(DrillProtocol.RecoveryPhases, "{not json"), .. GoodRescue[^2..]];
+        var report = new DrillWorkflow(run, new ScriptedVms(rescue, Boot(Summary("/", 4000))), NullLog.Instance).Run(Options(iso));
+        Assert.False(report.Passed);
+        Assert.Contains(report.Failures, f => f.Contains("Unreadable recovery phases", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_difference_in_the_restored_tree_fails_and_keeps_the_disks()
     {
         var (iso, run) = Medium(LayoutJson());

@@ -12,13 +12,13 @@ public sealed class VerifyBackupTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (string Backup, LayoutDocument Layout) Make()
+    private (string Backup, LayoutDocument Layout) Make(byte[]? passphrase = null)
     {
         var tree = Path.Combine(_dir, "tree");
         Directory.CreateDirectory(tree);
         File.WriteAllBytes(Path.Combine(tree, "data"), new byte[300_000].Select((_, i) => (byte)(i * 7)).ToArray());
         var backup = Path.Combine(_dir, "backup");
-        new ArchiveCreator(new FileSystemAccess()).Create(new CreateOptions { Root = tree, Destination = backup, FilesystemId = "fs:ext4:R", VolumeSize = 1 << 20 });
+        new ArchiveCreator(new FileSystemAccess()).Create(new CreateOptions { Root = tree, Destination = backup, FilesystemId = "fs:ext4:R", VolumeSize = 1 << 20, Passphrase = passphrase, Iterations = 1000 });
         var doc = new LayoutDocument();
         doc.Filesystems.Add(new Filesystem { Id = "fs:ext4:R", Type = "ext4", Uuid = "R" });
         return (backup, doc);
@@ -31,7 +31,7 @@ public sealed class VerifyBackupTests : IDisposable
         var said = new List<string>();
         var m = RecoverWorkflow.VerifyBackup(b, doc, null, said.Add);
         Assert.Single(m.Archives);
-        Assert.Contains("every SHA-256 matches", Assert.Single(said), StringComparison.Ordinal);
+        Assert.Contains("every chunk hash matches", Assert.Single(said), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,6 +46,58 @@ public sealed class VerifyBackupTests : IDisposable
         Assert.Equal(ExitCode.BadInput, e.Code);
         Assert.Contains(Path.GetFileName(vol), e.Message, StringComparison.Ordinal);
         Assert.Contains("no disk was touched", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_flipped_byte_names_the_damaged_byte_range()
+    {
+        var (b, doc) = Make();
+        var vol = Directory.GetFiles(b, "*.001").Single();
+        var bytes = File.ReadAllBytes(vol);
+        bytes[100] ^= 0x40;
+        File.WriteAllBytes(vol, bytes);
+        var e = Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, null));
+        Assert.Matches(@"bytes 0\.\.\d+ \(chunk 1 of \d+\) do not match", e.Message);
+    }
+
+    [Fact]
+    public void An_encrypted_backup_is_checked_with_its_keyed_chunk_hashes_and_a_wrong_passphrase_is_refused()
+    {
+        var pass = "correct horse"u8.ToArray();
+        var (b, doc) = Make(pass);
+        Assert.Single(RecoverWorkflow.VerifyBackup(b, doc, pass).Archives);
+
+        Assert.ThrowsAny<Exception>(() => RecoverWorkflow.VerifyBackup(b, doc, "wrong"u8.ToArray()));
+
+        var vol = Directory.GetFiles(b, "*.001").Single();
+        var bytes = File.ReadAllBytes(vol);
+        bytes[^5] ^= 1;
+        File.WriteAllBytes(vol, bytes);
+        var e = Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, pass));
+        Assert.Contains("do not match the manifest", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_manifest_without_chunk_hashes_is_checked_by_the_whole_volume_sha256()
+    {
+        var (b, doc) = Make();
+        var manifest = Path.Combine(b, "manifest.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        foreach (var a in json["archives"]!.AsArray())
+        {
+            foreach (var v in a!["volumes"]!.AsArray())
+            {
+                v!["chunks"] = new System.Text.Json.Nodes.JsonArray();
+            }
+        }
+
+        File.WriteAllText(manifest, json.ToJsonString());
+        Assert.Single(RecoverWorkflow.VerifyBackup(b, doc, null).Archives);
+        var vol = Directory.GetFiles(b, "*.001").Single();
+        var bytes = File.ReadAllBytes(vol);
+        bytes[7] ^= 1;
+        File.WriteAllBytes(vol, bytes);
+        Assert.Contains("SHA-256", Assert.Throws<MkcdrecException>(() => RecoverWorkflow.VerifyBackup(b, doc, null)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -125,6 +125,35 @@ public class RescueSystemBuilderTests
         return r.ReadAll().ToDictionary(e => e.Name, StringComparer.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(19)]
+    public void A_zstd_initramfs_has_a_window_the_kernel_accepts_and_a_checksum(int? level)
+    {
+        var work = Tool.TempDir("rescue-zstd");
+        try
+        {
+            var rs = new RescueSystemBuilder(Host(), new FakeRunner()).Build(new RescueSystemOptions
+            {
+                WorkDirectory = work, MkcdrecBinary = "/opt/build/mkcdrec", Layout = Layout("ext4"), Compression = InitramfsCompressionKind.Zstd, CompressionLevel = level,
+            });
+            var head = new byte[32];
+            using (var f = File.OpenRead(rs.InitramfsPath))
+            {
+                f.ReadExactly(head);
+            }
+
+            var h = InitramfsCompression.ReadZstdFrameHeader(head);
+            Assert.True(h.WindowSize <= 1UL << InitramfsCompression.MaxZstdWindowLog, $"window {h.WindowSize}");
+            Assert.True(h.HasChecksum);
+            Assert.True(ReadImage(rs.InitramfsPath).ContainsKey("init"));
+        }
+        finally
+        {
+            Tool.RemoveDir(work);
+        }
+    }
+
     [Fact]
     public void Builds_an_initramfs_with_programs_libraries_modules_layout_and_our_init()
     {
