@@ -16,7 +16,6 @@ public sealed partial class LocalBackupCloneTests(BiosReferenceMedium medium)
     [Fact]
     public void A_local_backup_is_recovered_as_a_clone_with_a_new_identity()
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         var backup = medium.ExtractBackup();
         var root = medium.Reference.RootUuid;
         var home = medium.Reference.HomeUuid;
