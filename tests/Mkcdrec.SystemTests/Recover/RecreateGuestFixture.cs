@@ -15,20 +15,33 @@ public sealed class RecreateGuestFixture : IDisposable
 
     public RecreateGuestFixture()
     {
-        if (!LongTests.Enabled)
-        {
-            Vm = null!;
-            return;
-        }
-
         Vm = Mkcdrec.TestVm.TestVm.Start(new TestVmOptions { Disks = DiskSizes, Firmware = Firmware.Bios });
         Timings.Report($"boot to ready (BIOS, recreate guest, 6 disks): {Vm.BootTime.TotalSeconds:F1} s");
+
+        // md resyncs are frozen in this guest: the RAID1 arrays `mdadm --create` makes here would otherwise copy every
+        // block of one member to the other in the background (gigabytes through TCG), competing for the two host cores
+        // with every later step, only to be discarded by the next WipeDisks. The tests compare layouts, not mirrored data.
+        Vm.RunChecked("echo 0 > /proc/sys/dev/raid/speed_limit_min; echo 0 > /proc/sys/dev/raid/speed_limit_max");
     }
 
     public Mkcdrec.TestVm.TestVm Vm { get; }
 
     /// <summary>The fixtures whose layout is already captured in this guest (/tmp/src-NAME.json).</summary>
     public HashSet<string> Captured { get; } = [];
+
+    /// <summary>
+    /// True while every scratch disk holds the refusal tests' markers (a GPT, an ext4 signature, random bytes near the end)
+    /// and nothing else: a refusal changes no byte, so the next refusal test can use them as they are. Whatever writes to
+    /// the disks (a wipe, a fixture build, a recreation) clears it.
+    /// </summary>
+    public bool MarkersIntact { get; set; }
+
+    /// <summary><see cref="Mkcdrec.TestVm.TestVm.WipeDisks"/>, and the markers are gone.</summary>
+    public void WipeDisks()
+    {
+        MarkersIntact = false;
+        Vm.WipeDisks();
+    }
 
     /// <summary>
     /// One digest per scratch disk image on the host, over its logical content: every non-zero 4 KiB block with its offset.
@@ -96,7 +109,7 @@ public sealed class RecreateGuestFixture : IDisposable
     [DllImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static extern long Lseek(int fd, long offset, int whence);
 
-    public void Dispose() => Vm?.Dispose();
+    public void Dispose() => Vm.Dispose();
 }
 
 [CollectionDefinition("recreate")]

@@ -1,6 +1,7 @@
 using Mkcdrec.TestVm;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Plan;
 using static Mkcdrec.SystemTests.Capture.GuestSections;
@@ -99,20 +100,30 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
     };
 
     /// <summary>Builds the fixture (once per guest) and captures it; leaves every scratch disk blank.</summary>
-    internal static void EnsureCaptured(RecreateGuestFixture fixture, string name)
+    internal static TimeSpan EnsureCaptured(RecreateGuestFixture fixture, string name)
+    {
+        var total = Stopwatch.StartNew();
+        EnsureSource(fixture, name, Fixtures[name].Script);
+        fixture.WipeDisks();
+        fixture.Vm.RunChecked("btrfs device scan --forget 2>/dev/null || true");
+        return total.Elapsed;
+    }
+
+    /// <summary>Builds a source layout with <paramref name="script"/> on blank disks and captures it to /tmp/src-NAME.json,
+    /// once per guest; the disks are left as the script leaves them (a later case wipes them when it needs them blank).</summary>
+    internal static void EnsureSource(RecreateGuestFixture fixture, string name, string script)
     {
         var vm = fixture.Vm;
-        if (!fixture.Captured.Contains(name) || !vm.Run($"test -s /tmp/src-{name}.json").Succeeded)
+        if (fixture.Captured.Contains(name) && vm.Run($"test -s /tmp/src-{name}.json").Succeeded)
         {
-            vm.WipeDisks();
-            var sw = Stopwatch.StartNew();
-            vm.RunChecked("set -e\nmodprobe btrfs 2>/dev/null || true\nprintf 'recreate-test-passphrase' > " + KeyFile + "\n" + Fixtures[name].Script, Long);
-            Timings.Report($"fixture {name}: built and captured in {sw.Elapsed.TotalSeconds:F1} s");
-            fixture.Captured.Add(name);
+            return;
         }
 
-        vm.WipeDisks();
-        vm.RunChecked("btrfs device scan --forget 2>/dev/null || true");
+        fixture.WipeDisks();
+        var sw = Stopwatch.StartNew();
+        vm.RunChecked("set -e\nmodprobe btrfs 2>/dev/null || true\nprintf 'recreate-test-passphrase' > " + KeyFile + "\n" + script, Long);
+        Timings.Report($"fixture {name}: built and captured in {sw.Elapsed.TotalSeconds:F1} s");
+        fixture.Captured.Add(name);
     }
 
     public static TheoryData<string, string> Cases()
@@ -140,8 +151,8 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
     [MemberData(nameof(Cases))]
     public void Recreates_the_layout_and_it_compares_equal(string name, string size)
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
-        EnsureCaptured(fixture, name);
+        var caseWatch = Stopwatch.StartNew();
+        var prepared = EnsureCaptured(fixture, name);
         var (t0, t1) = Targets(size);
         var two = Fixtures[name].Disks == 2;
         var maps = $"--map $SCRATCH0={t0}" + (two ? $" --map $SCRATCH1={t1}" : "");
@@ -175,25 +186,37 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
         }
 
         sw.Restart();
-        var r = _vm.RunChecked("set -e\n" +
-            Section("RECOVER", $"mkcdrec recover --layout {src} --layout-only --yes --key-file {KeyFile} {maps} --journal {journal} 2>&1") +
+        var log = $"/tmp/recover-{name}-{size}.log";
+        var r = _vm.RunChecked("set -e\nrm -f /tmp/section-times " + log + "\n" +
+            Timed("RECOVER", $"mkcdrec recover --layout {src} --layout-only --yes --key-file {KeyFile} {maps} --journal {journal} --log {log} 2>&1") +
             Section("MOUNTS", "findmnt -rn -o TARGET,SOURCE | grep '^/mnt/local' | sort || true") +
-            Section("LAYOUT", $"mkcdrec layout save {disks} -o /tmp/got.json >/dev/null; cat /tmp/got.json") +
+            Timed("LAYOUT", $"mkcdrec layout save {disks} -o /tmp/got.json >/dev/null; cat /tmp/got.json") +
             Section("SRC", $"cat {src}") +
-            Section("SUBVOLS", "mkdir -p /tmp/sv\n" + string.Join('\n', plan.Steps.Where(x => x.Kind == StepKinds.Mkfs && x.Id.StartsWith("mkfs:fs:btrfs:", StringComparison.Ordinal)).Select(x =>
+            Timed("SUBVOLS", "mkdir -p /tmp/sv\n" + string.Join('\n', plan.Steps.Where(x => x.Kind == StepKinds.Mkfs && x.Id.StartsWith("mkfs:fs:btrfs:", StringComparison.Ordinal)).Select(x =>
                 $"echo '# {x.Id[14..]}'; mount -t btrfs -o subvolid=5 {x.Devices[0]} /tmp/sv; btrfs subvolume list /tmp/sv; btrfs subvolume get-default /tmp/sv; umount /tmp/sv"))) +
-            Section("UMOUNT", "findmnt -rn -o TARGET | grep '^/mnt/local' | sort -r | xargs -r umount; findmnt -rn -o TARGET | grep -c '^/mnt/local' || true") +
-            Section("VERIFY", string.Join('\n', plan.Steps.Where(s => s.PartitionTable is not null).Select(s =>
+            Timed("UMOUNT", "findmnt -rn -o TARGET | grep '^/mnt/local' | sort -r | xargs -r umount; findmnt -rn -o TARGET | grep -c '^/mnt/local' || true") +
+            Timed("VERIFY", string.Join('\n', plan.Steps.Where(s => s.PartitionTable is not null).Select(s =>
                 s.PartitionTable!.Kind == PartitionTableKinds.Gpt
                     ? $"sgdisk -v {s.PartitionTable.Device} | tee /tmp/verify.out; grep -q '^No problems found' /tmp/verify.out && echo \"verify {s.PartitionTable.Device} ok\""
                     : $"sfdisk --verify {s.PartitionTable.Device} && echo \"verify {s.PartitionTable.Device} ok\"")) + "\ntrue") +
-            Section("FSCK", "set +e\n" + string.Join('\n', fsck) + "\nset -e"), Long);
+            Timed("FSCK", "set +e\n" + string.Join('\n', fsck) + "\nset -e") +
+            Section("STEPTIMES", $"grep -E 'done in|ran \\[' {log} || true") +
+            Section("TIMES", "cat /tmp/section-times"), Long);
         var recoverTime = sw.Elapsed;
-        var s = Split(r.Stdout);
-        Assert.Contains("Done:", s["RECOVER"], StringComparison.Ordinal);
+        if (Environment.GetEnvironmentVariable("MKCDREC_RECREATE_LOGS") is { Length: > 0 } logDir)
+        {
+            // Keep the recover log (every command with its timing) on the host, for diagnosis.
+            _vm.CopyOut(log, Path.Combine(logDir, Path.GetFileName(log)));
+        }
 
+        var s = Split(r.Stdout);
         var source = LayoutSerializer.Deserialize(s["SRC"]);
         var got = LayoutSerializer.Deserialize(s["LAYOUT"]);
+
+        // The case's figures first, so a failing case shows them too.
+        Timings.Report($"recreate {name}/{size}: {Figures(source, got, plan, s)}; " +
+            $"prepare {prepared.TotalSeconds:F1} s, plan {planTime.TotalSeconds:F1} s, guest script {recoverTime.TotalSeconds:F1} s, case {caseWatch.Elapsed.TotalSeconds:F1} s");
+        Assert.Contains("Done:", s["RECOVER"], StringComparison.Ordinal);
         AssertSameAsSourceAndPlan(source, got, plan, size);
 
         // Left mounted under the target root, as the source was (the capture above recorded them).
@@ -224,8 +247,66 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
 
             Assert.Equal(fs.Btrfs.Subvolumes.Select(x => x.Path).Order(), paths.Order());
         }
+    }
 
-        Timings.Report($"recreate {name} on {size} disks: plan {planTime.TotalSeconds:F1} s, recover --layout-only + capture + fsck {recoverTime.TotalSeconds:F1} s");
+    /// <summary>A section of a guest script whose duration lands in /tmp/section-times (bash's clock: no fork).</summary>
+    private static string Timed(string name, string command) =>
+        Section(name, $"__t=$EPOCHREALTIME\n{command}\necho \"{name} $__t $EPOCHREALTIME\" >> /tmp/section-times");
+
+    /// <summary>
+    /// One short line of what was measured: per target disk, every partition's size in MiB as source:planned/found, every
+    /// LV's as source:planned/found, the seconds of each timed section and the slowest plan steps and commands.
+    /// Never throws: it is printed before the assertions.
+    /// </summary>
+    private static string Figures(LayoutDocument source, LayoutDocument got, RecoveryPlan plan, Dictionary<string, string> s)
+    {
+        var parts = new List<string>();
+        static string MiB(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture);
+        try
+        {
+            foreach (var map in plan.Mappings.Where(m => m.TargetPath is not null))
+            {
+                var a = source.Disks.FirstOrDefault(d => d.Id == map.SourceId);
+                var b = got.Disks.FirstOrDefault(d => d.Path == map.TargetPath);
+                var spec = plan.Steps.FirstOrDefault(x => x.PartitionTable?.Device == map.TargetPath)?.PartitionTable;
+                var line = new List<string> { $"{map.TargetPath} {MiB(b?.SizeBytes ?? 0)} MiB ({map.Resize})" };
+                foreach (var pa in a?.Partitions.Where(p => p.Kind != PartitionKinds.Extended) ?? [])
+                {
+                    var ss = a!.LogicalSectorSize;
+                    var planned = spec?.Partitions.FirstOrDefault(p => p.Number == pa.Number)?.SizeSectors;
+                    var found = b?.Partitions.FirstOrDefault(p => p.Number == pa.Number)?.SizeSectors;
+                    line.Add($"p{pa.Number} {MiB(pa.SizeSectors * ss)}:{(planned is { } pl ? MiB(pl * ss) : "?")}/{(found is { } f ? MiB(f * ss) : "?")}");
+                }
+
+                parts.Add(string.Join(' ', line));
+            }
+
+            foreach (var la in source.Lvm.LogicalVolumes.Where(l => !l.Hidden))
+            {
+                var argv = plan.Steps.FirstOrDefault(x => x.Kind == StepKinds.LvCreate && x.Id == "lv-create:" + la.Id)?.Commands[0].Argv;
+                var i = argv?.IndexOf(la.SegmentType == "thin" ? "--virtualsize" : "--size") ?? -1;
+                var planned = i >= 0 && long.TryParse(argv![i + 1].TrimEnd('b'), CultureInfo.InvariantCulture, out var pb) ? MiB(pb) : "?";
+                var found = got.Lvm.LogicalVolumes.FirstOrDefault(l => l.VgName == la.VgName && l.Name == la.Name)?.SizeBytes is { } fb ? MiB(fb) : "?";
+                parts.Add($"lv {la.Name} {MiB(la.SizeBytes)}:{planned}/{found}");
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+        {
+            parts.Add("sizes: " + e.Message);
+        }
+
+        var sections = s.GetValueOrDefault("TIMES", "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
+            .Where(f => f.Length == 3 && double.TryParse(f[1], CultureInfo.InvariantCulture, out _) && double.TryParse(f[2], CultureInfo.InvariantCulture, out _))
+            .Select(f => $"{f[0].ToLowerInvariant()} {double.Parse(f[2], CultureInfo.InvariantCulture) - double.Parse(f[1], CultureInfo.InvariantCulture):F1} s");
+        parts.Add("sizes MiB are source:planned/found; " + string.Join(", ", sections));
+
+        // The slowest steps (executor) and commands (process runner), from the recover log.
+        var steps = Regex.Matches(s.GetValueOrDefault("STEPTIMES", ""), @"\] (\S+): done in ([\d.]+) s").Select(m => (m.Groups[1].Value, double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .OrderByDescending(x => x.Item2).Take(3).Select(x => $"{x.Item1} {x.Item2:F1} s");
+        var commands = Regex.Matches(s.GetValueOrDefault("STEPTIMES", ""), @"ran \[(\d+) ms, exit -?\d+\] (\S+(?: \S+)?)").Select(m => (m.Groups[2].Value, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)))
+            .OrderByDescending(x => x.Item2).Take(3).Select(x => $"{x.Item1} {x.Item2 / 1000.0:F1} s");
+        parts.Add("slowest steps: " + string.Join(", ", steps) + "; slowest commands: " + string.Join(", ", commands));
+        return string.Join("; ", parts);
     }
 
     internal static void AssertSameAsSourceAndPlan(LayoutDocument source, LayoutDocument got, RecoveryPlan plan, string size)
