@@ -330,6 +330,7 @@ public sealed class BackupFetcher
         var uri = new Uri(baseUri, string.Join('/', name.Split('/').Select(Uri.EscapeDataString)));
         var shown = Redact(uri);
         File.Delete(temp);
+        var sw = Stopwatch.StartNew();
         try
         {
             for (var attempt = 0; ; attempt++)
@@ -338,6 +339,7 @@ public sealed class BackupFetcher
                 {
                     await AttemptAsync(client, uri, shown, temp, size, o, stats, ct);
                     stats.Files++;
+                    _log.Info($"fetch: {shown}: {new FileInfo(temp).Length} bytes in {sw.Elapsed.TotalSeconds:0.00} s");
                     return true;
                 }
                 catch (AttemptFailed e) when (e.NotFound && optional)

@@ -143,7 +143,16 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
             g.Send("\n");
             var back = g.WaitFor(Regex.Escape(Prompt), pause.Index + pause.Length, TimeSpan.FromSeconds(60));
 
-            // 6. Power off ends QEMU.
+            // 6. The boot log (uptime-stamped) and mkcdrec's own log of the fetch, for the figures.
+            g.Send("3\n");
+            var shell = g.WaitFor(@"rescue:.*# ", back.Index + back.Length, TimeSpan.FromSeconds(60));
+            g.Send("cat /run/mkcdrec/boot.log; grep -h 'fetch' /var/log/mkcdrec/*fetch*.log; echo LOGS-$((40+2))\n");
+            var logs = g.WaitFor("LOGS-42", shell.Index + shell.Length, TimeSpan.FromSeconds(60));
+            output.WriteLine(g.Text[(shell.Index + shell.Length)..logs.Index]);
+            g.Send("exit\n");
+            back = g.WaitFor(Regex.Escape(Prompt), logs.Index + logs.Length, TimeSpan.FromSeconds(60));
+
+            // 7. Power off ends QEMU.
             g.Send("6\n");
             g.WaitFor("Powering off", back.Index + back.Length, TimeSpan.FromSeconds(30));
             Assert.True(g.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not exit after Power off; console:\n" + Guest.Tail(g.Text, 2000));
