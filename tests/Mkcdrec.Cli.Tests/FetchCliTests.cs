@@ -80,6 +80,20 @@ public sealed class FetchCliTests : IDisposable
         Assert.True(r.Code == 0, r.Out + r.Err);
         Assert.Contains("3 volume(s) already there", r.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(spool, "manifest.json")));
+
+        // Another backup into the same named spool: refused (exit 7), the backup there stays.
+        var other = Path.Combine(_dir, "www", "other");
+        Directory.CreateDirectory(other);
+        foreach (var f in Directory.GetFiles(bk))
+        {
+            File.Copy(f, Path.Combine(other, Path.GetFileName(f)));
+        }
+
+        File.AppendAllText(Path.Combine(other, "manifest.json"), "\n");
+        r = Mkcdrec("fetch", _server.Url("other"), "--spool", spool);
+        Assert.Equal(7, r.Code);
+        Assert.Contains("already holds another backup", r.Err, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(bk, "manifest.json")), File.ReadAllBytes(Path.Combine(spool, "manifest.json")));
     }
 
     [Fact]

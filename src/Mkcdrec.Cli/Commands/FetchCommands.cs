@@ -41,9 +41,10 @@ internal static class FetchCommands
             }
 
             using var ctx = CliContext.Create(p, "fetch");
-            var dir = p.GetValue(spool) ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
+            var given = p.GetValue(spool);
+            var dir = given ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
                 ?? throw new MkcdrecException(ExitCode.Usage, "'mkcdrec fetch' needs --spool DIR outside the rescue system.", "Give --spool DIR: the directory to download the backup into.");
-            var r = Fetch(ctx, u, dir, p.GetValue(retries));
+            var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(retries));
             if (ctx.Json)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -56,10 +57,11 @@ internal static class FetchCommands
     }
 
     /// <summary>Downloads the backup at <paramref name="url"/> into <paramref name="spool"/> with progress on the terminal; prints one summary line.</summary>
-    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, int retries = 4)
+    /// <param name="replace">The spool is a default one, whose other backup may be replaced (not a directory the user named).</param>
+    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, int retries = 4)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
-        var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions { Url = url, SpoolDirectory = spool, Retries = retries });
+        var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions { Url = url, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace });
         events.EndProgress();
         var line = string.Create(CultureInfo.InvariantCulture,
             $"Fetched the backup from {BackupFetcher.Redact(BackupFetcher.ParseUrl(url))} into {r.Directory}: {r.Files} file(s), {r.Bytes / 1048576.0:0.0} MiB in {r.Elapsed.TotalSeconds:0.0} s ({r.MiBPerSecond:0.0} MiB/s)");
@@ -122,7 +124,7 @@ internal static class FetchCommands
             var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
             try
             {
-                Fetch(ctx, location, dir);
+                Fetch(ctx, location, dir, replace: spool is null);
             }
             catch
             {

@@ -28,6 +28,12 @@ public sealed class BackupFetchOptions
     /// <summary>How long connecting and receiving the response headers may take.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The spool may hold another backup, which the fetch replaces (the default spools: the rescue system's, a temporary
+    /// one). False for a directory the user named: a different manifest there is refused, never overwritten.
+    /// </summary>
+    public bool ReplaceOtherBackup { get; init; }
+
     /// <summary>Room left free in the spool beyond the backup itself.</summary>
     public long SpareBytes { get; init; } = 4L << 20;
 }
@@ -214,9 +220,10 @@ public sealed class BackupFetcher
 
         // 2. What the spool already holds from an earlier fetch of the same manifest stays; anything else is fetched again.
         var same = File.Exists(manifestPath) && FilesEqual(manifestPath, manifestTemp);
-        if (!same && File.Exists(manifestPath))
+        if (!same && File.Exists(manifestPath) && !o.ReplaceOtherBackup)
         {
-            File.Delete(manifestPath); // never an old manifest over new volumes
+            throw new MkcdrecException(ExitCode.Refused, $"{spool} already holds another backup (its manifest.json differs from the one at {shown}).",
+                "Give --spool an empty directory (or the one this backup was fetched into before); the backup there was left as it was.");
         }
 
         var missing = new List<VolumeRecord>();
@@ -243,6 +250,12 @@ public sealed class BackupFetcher
                 "Give --spool DIR on a filesystem with enough room, e.g. a spare disk mounted at /mnt/spool (never a disk the recovery will overwrite); no volume was fetched.");
         }
 
+        if (missing.Count > 0 || !same)
+        {
+            // manifest.json in the spool means "complete": it goes until every volume is there (never an old manifest over new volumes).
+            File.Delete(manifestPath);
+        }
+
         _events.Totals(missing.Count, need);
         _log.Info($"fetch: {volumes.Count} volume(s), {missing.Count} to fetch ({Mib(need)} MiB), {stats.Reused} already in the spool; {Mib(free)} MiB free in {spool}");
 
@@ -253,6 +266,10 @@ public sealed class BackupFetcher
         if (await DownloadAsync(client, baseUri, layoutName, layoutTemp, null, o, stats, ct, optional: manifest.Layout is null))
         {
             File.Move(layoutTemp, layoutPath, overwrite: true);
+        }
+        else if (File.Exists(layoutPath) && (same || o.ReplaceOtherBackup))
+        {
+            File.Delete(layoutPath); // an older backup's layout must not pass for this one's
         }
 
         // 5. Every missing volume: temporary name, size checked, renamed.

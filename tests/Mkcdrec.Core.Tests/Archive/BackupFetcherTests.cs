@@ -57,10 +57,10 @@ public sealed class BackupFetcherTests : IDisposable
         return backup;
     }
 
-    private BackupFetchResult Fetch(string? url = null, int retries = 3) =>
+    private BackupFetchResult Fetch(string? url = null, int retries = 3, bool replace = true) =>
         new BackupFetcher(NullLog.Instance).Fetch(new BackupFetchOptions
         {
-            Url = url ?? _server.Url("backup"), SpoolDirectory = Spool, Retries = retries, RetryDelay = TimeSpan.FromMilliseconds(10),
+            Url = url ?? _server.Url("backup"), SpoolDirectory = Spool, Retries = retries, RetryDelay = TimeSpan.FromMilliseconds(10), ReplaceOtherBackup = replace,
         });
 
     private static List<string> Volumes(string backup) =>
@@ -239,14 +239,24 @@ public sealed class BackupFetcherTests : IDisposable
         Assert.Equal(Volumes(backup).Count, r.Reused);
         Assert.Equal(["/backup/manifest.json", "/backup/layout.json"], _server.Requests.Skip(before).Select(q => q.Path));
 
-        // Another backup at the same URL: every volume is fetched again.
+        // Another backup at the same URL: refused in a spool the user named, whose backup stays as it was ...
         Directory.Delete(backup, recursive: true);
         Directory.Delete(Path.Combine(_dir, "tree"), recursive: true);
         MakeBackup();
+        var old = File.ReadAllBytes(Path.Combine(Spool, "manifest.json"));
+        var e = Assert.Throws<MkcdrecException>(() => Fetch(replace: false));
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Contains("already holds another backup", e.Message, StringComparison.Ordinal);
+        Assert.Equal(old, File.ReadAllBytes(Path.Combine(Spool, "manifest.json")));
+        AssertNoPartialFiles();
+
+        // ... and replaced in a default spool: every volume is fetched again, and the old layout.json goes (this one has none).
+        File.Delete(Path.Combine(backup, "layout.json"));
         before = _server.Requests.Count;
         r = Fetch();
         Assert.Equal(0, r.Reused);
         Assert.Equal(Volumes(backup).Count + 2, _server.Requests.Count - before);
+        Assert.False(File.Exists(Path.Combine(Spool, "layout.json")));
         new ArchiveVerifier(new FileSystemAccess()).Verify(Spool, null);
     }
 
