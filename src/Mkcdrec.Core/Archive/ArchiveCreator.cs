@@ -94,6 +94,7 @@ public sealed class ArchiveCreator
         _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
 
         Stream? comp = null;
+        WriteBehindStream? behind = null;
         try
         {
             using (mac)
@@ -101,11 +102,15 @@ public sealed class ArchiveCreator
             {
                 var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
                 comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
-                var tar = new PaxTarWriter(comp, leaveOpen: true);
+
+                // The walk (reading, hashing, tar) and the compressor's feeding run on two threads, as tar | zstd does.
+                behind = new WriteBehindStream(comp);
+                var tar = new PaxTarWriter(behind, leaveOpen: true);
                 var archiver = new TreeArchiver(_fs, tar, _events);
                 walker.Walk(root, archiver);
                 tar.Finish();
                 tar.Dispose();
+                behind.Complete();
                 if (!ReferenceEquals(comp, enc ?? volumes))
                 {
                     comp.Dispose();
@@ -125,6 +130,7 @@ public sealed class ArchiveCreator
         }
         catch
         {
+            behind?.Abort(); // before the compressor is released: its thread must not be writing into it
             if (comp is not null)
             {
                 ArchivePipeline.Abandon(comp);
@@ -132,6 +138,11 @@ public sealed class ArchiveCreator
 
             TryDelete(staging);
             throw;
+        }
+
+        finally
+        {
+            behind?.Dispose();
         }
 
         record.Finished = DateTimeOffset.UtcNow;

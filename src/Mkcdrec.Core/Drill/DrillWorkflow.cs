@@ -95,7 +95,13 @@ public sealed class DrillWorkflow
         }
         finally
         {
-            if (ctx.WorkDir.Length > 0 && ctx.Report.Passed && !options.Keep)
+            if (ctx.WorkDir.Length > 0 && !ctx.Report.Passed && Directory.Exists(ctx.WorkDir) && !Directory.EnumerateFileSystemEntries(ctx.WorkDir).Any())
+            {
+                // Failed before anything was written (e.g. no medium): there is nothing to keep for a look.
+                Directory.Delete(ctx.WorkDir);
+                ctx.Report.WorkDirectory = "";
+            }
+            else if (ctx.WorkDir.Length > 0 && ctx.Report.Passed && !options.Keep)
             {
                 try
                 {

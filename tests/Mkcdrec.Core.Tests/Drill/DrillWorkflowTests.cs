@@ -216,6 +216,20 @@ public sealed class DrillWorkflowTests : IDisposable
     }
 
     [Fact]
+    public void A_drill_that_fails_before_writing_anything_leaves_no_empty_work_directory()
+    {
+        var (_, run) = Medium(LayoutJson());
+        var options = new DrillOptions { Medium = Path.Combine(_dir, "no-such.iso"), WorkDirectory = Path.Combine(_dir, "work") };
+        var e = Record.Exception(() =>
+        {
+            var r = new DrillWorkflow(run, new ScriptedVms(GoodRescue, Boot()), NullLog.Instance).Run(options);
+            Assert.False(r.Passed);
+        });
+        Assert.True(e is null or MkcdrecException, e?.ToString());
+        Assert.False(Directory.Exists(Path.Combine(_dir, "work")));
+    }
+
+    [Fact]
     public void Unreadable_recovery_phases_fail_the_drill()
     {
         var (iso, run) = Medium(LayoutJson());

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Rescue;
 using Mkcdrec.Platform.Linux;
+using Mkcdrec.SystemTests.Rescue;
 using Mkcdrec.Tests.Shared;
 using Mkcdrec.TestVm;
 
@@ -20,8 +20,6 @@ namespace Mkcdrec.SystemTests.Media;
 /// </summary>
 public sealed class NetbootBootTests(ITestOutputHelper output)
 {
-    private const string Prompt = "Choice [1-6]: ";
-
     [Fact]
     public void The_netboot_kernel_and_initramfs_boot_get_a_lease_fetch_the_backup_over_http_and_verify_it()
     {
@@ -68,7 +66,7 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
                 Assert.True(File.Exists(Path.Combine(netboot, f)), f + " was not written");
             }
 
-            Report($"netboot output (rescue system built from this host): {mkTime.TotalSeconds:0.0} s; initrd.img {new FileInfo(Path.Combine(netboot, "initrd.img")).Length / 1048576.0:0.0} MiB");
+            Timings.Report($"netboot output (rescue system built from this host): {mkTime.TotalSeconds:0.0} s; initrd.img {new FileInfo(Path.Combine(netboot, "initrd.img")).Length / 1048576.0:0.0} MiB");
 
             // 3. The kernel command line exactly as pxelinux would pass it (the rescue entry, the default), and GRUB's the same.
             var pxe = File.ReadAllText(Path.Combine(netboot, "pxelinux.cfg/default"));
@@ -87,28 +85,27 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
             }
 
             // 4. Boot it: no medium at all, the backup only on the (loopback) HTTP server.
-            var args = new List<string>
-            {
-                "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1", "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none",
-                "-no-reboot", "-kernel", Path.Combine(netboot, "vmlinuz"), "-initrd", Path.Combine(netboot, "initrd.img"), "-append", append,
+            var args = SerialGuest.BaseArguments(Firmware.Bios);
+            args.AddRange([
+                "-monitor", "none", "-kernel", Path.Combine(netboot, "vmlinuz"), "-initrd", Path.Combine(netboot, "initrd.img"), "-append", append,
                 "-nic", "user,model=virtio-net-pci",
                 "-drive", $"file={Path.Combine(dir, "disk1.img")},if=none,id=d1,format=raw", "-device", "virtio-blk-pci,drive=d1,serial=NETBOOT-D1",
                 "-drive", $"file={Path.Combine(dir, "disk2.img")},if=none,id=d2,format=raw", "-device", "virtio-blk-pci,drive=d2,serial=NETBOOT-D2",
-            };
-            using var g = new Guest(args);
-            Match menu;
+            ]);
+            using var g = new SerialGuest(args);
+            var menu = new RescueMenu(g);
+            string screen;
             try
             {
-                menu = g.WaitFor(Regex.Escape(Prompt), 0, TimeSpan.FromMinutes(5));
+                screen = menu.WaitForMenu(TimeSpan.FromMinutes(5));
             }
             finally
             {
-                output.WriteLine(Guest.Tail(g.Text, 12000));
+                output.WriteLine(SerialGuest.Tail(g.Text, 12000));
             }
 
             var bootTime = g.Started.Elapsed;
-            var boot = g.Text[..menu.Index];
-            var screen = boot[Math.Max(0, boot.LastIndexOf(" mkcdrec rescue system for ", StringComparison.Ordinal) - 80)..];
+            var boot = g.Text[..menu.At];
 
             // The lease, the fetch by mkcdrec (every file of the backup asked for by the guest), the menu showing it.
             Assert.Matches(@"Network: .*10\.0\.2\.15/24", screen);
@@ -122,13 +119,13 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
             var asked = server.Requests.Where(r => r.Method == "GET").Select(r => r.Path).ToList();
             Assert.Equal("/backup/manifest.json", asked[0]);
             Assert.All(volumes, v => Assert.Contains("/backup/" + v, asked));
-            Report($"netboot: boot to menu {bootTime.TotalSeconds:0.0} s (QEMU TCG, -smp 1); in the guest mkcdrec fetch: {fetched.Groups[2].Value} MiB in {fetched.Groups[3].Value} s ({fetched.Groups[4].Value} MiB/s)");
+            Timings.Report($"netboot: boot to menu {bootTime.TotalSeconds:0.0} s (QEMU TCG, -smp 1); in the guest mkcdrec fetch: {fetched.Groups[2].Value} MiB in {fetched.Groups[3].Value} s ({fetched.Groups[4].Value} MiB/s)");
 
             // 5. Verify backup (menu entry 4) on the fetched copy.
-            var from = menu.Index + menu.Length;
+            var from = menu.At;
             sw.Restart();
-            g.Send("4\n");
-            var done = g.WaitFor(@"verify: exit (\d+)", from, TimeSpan.FromMinutes(3));
+            menu.Choose("4");
+            var done = menu.Expect(@"verify: exit (\d+)", TimeSpan.FromMinutes(3));
             var verify = g.Text[from..done.Index];
             output.WriteLine(verify);
             Assert.Equal("0", done.Groups[1].Value);
@@ -138,141 +135,25 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
             }
 
             Assert.Contains("every content hash matches", verify, StringComparison.Ordinal);
-            Report($"netboot: Verify backup {sw.Elapsed.TotalSeconds:0.0} s ({volumes.Count} volumes)");
-            var pause = g.WaitFor("Press Enter to return to the menu", done.Index, TimeSpan.FromSeconds(30));
-            g.Send("\n");
-            var back = g.WaitFor(Regex.Escape(Prompt), pause.Index + pause.Length, TimeSpan.FromSeconds(60));
+            Timings.Report($"netboot: Verify backup {sw.Elapsed.TotalSeconds:0.0} s ({volumes.Count} volumes)");
+            menu.Expect("Press Enter to return to the menu", TimeSpan.FromSeconds(30));
+            menu.Choose("");
+            menu.WaitForMenu(TimeSpan.FromSeconds(60));
 
             // 6. The boot log (uptime-stamped) and mkcdrec's own log of the fetch, for the figures.
-            g.Send("3\n");
-            var shell = g.WaitFor(@"rescue:.*# ", back.Index + back.Length, TimeSpan.FromSeconds(60));
-            g.Send("cat /run/mkcdrec/boot.log; grep -h 'fetch' /var/log/mkcdrec/*fetch*.log; echo LOGS-$((40+2))\n");
-            var logs = g.WaitFor("LOGS-42", shell.Index + shell.Length, TimeSpan.FromSeconds(60));
-            output.WriteLine(g.Text[(shell.Index + shell.Length)..logs.Index]);
-            g.Send("exit\n");
-            back = g.WaitFor(Regex.Escape(Prompt), logs.Index + logs.Length, TimeSpan.FromSeconds(60));
+            menu.EnterShell();
+            var (rc, logs) = menu.Run("cat /run/mkcdrec/boot.log; grep -h 'fetch' /var/log/mkcdrec/*fetch*.log");
+            output.WriteLine(logs);
+            Assert.Equal(0, rc);
+            menu.LeaveShell();
 
             // 7. Power off ends QEMU.
-            g.Send("6\n");
-            g.WaitFor("Powering off", back.Index + back.Length, TimeSpan.FromSeconds(30));
-            Assert.True(g.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not exit after Power off; console:\n" + Guest.Tail(g.Text, 2000));
-            Report($"netboot test: {total.Elapsed.TotalSeconds:0.0} s in all");
+            menu.PowerOff();
+            Timings.Report($"netboot test: {total.Elapsed.TotalSeconds:0.0} s in all");
         }
         finally
         {
             Tool.RemoveDir(dir);
-        }
-    }
-
-    private void Report(string line)
-    {
-        output.WriteLine(line);
-        Console.Error.WriteLine("testvm timing: " + line);
-    }
-
-    /// <summary>
-    /// A QEMU guest whose serial console is QEMU's stdin/stdout. Minimal on purpose: the shared one
-    /// (Mkcdrec.TestVm.SerialGuest) arrives with the isoboot branch; this one goes then.
-    /// </summary>
-    private sealed class Guest : IDisposable
-    {
-        private readonly Process _p;
-        private readonly StringBuilder _out = new();
-
-        public Guest(IEnumerable<string> args)
-        {
-            var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            _p = Process.Start(psi) ?? throw new InvalidOperationException("qemu-system-x86_64 did not start");
-            Started = Stopwatch.StartNew();
-            _p.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    lock (_out)
-                    {
-                        _out.Append("[qemu] ").Append(e.Data).Append('\n');
-                    }
-                }
-            };
-            _p.BeginErrorReadLine();
-            new Thread(() =>
-            {
-                var buf = new byte[4096];
-                int n;
-                while ((n = _p.StandardOutput.BaseStream.Read(buf, 0, buf.Length)) > 0)
-                {
-                    lock (_out)
-                    {
-                        _out.Append(Encoding.UTF8.GetString(buf, 0, n));
-                    }
-                }
-            }) { IsBackground = true }.Start();
-        }
-
-        public Stopwatch Started { get; }
-
-        public string Text
-        {
-            get
-            {
-                lock (_out)
-                {
-                    return _out.ToString();
-                }
-            }
-        }
-
-        public static string Tail(string s, int n) => s.Length <= n ? s : s[^n..];
-
-        public Match WaitFor(string pattern, int from, TimeSpan timeout)
-        {
-            var sw = Stopwatch.StartNew();
-            var re = new Regex(pattern, RegexOptions.Multiline);
-            while (true)
-            {
-                var t = Text;
-                var m = re.Match(t, Math.Min(from, t.Length));
-                if (m.Success)
-                {
-                    return m;
-                }
-
-                if (sw.Elapsed > timeout || _p.HasExited)
-                {
-                    throw new Xunit.Sdk.XunitException($"Timed out ({(_p.HasExited ? "QEMU exited" : timeout.TotalSeconds + " s")}) waiting for /{pattern}/. Console tail:\n{Tail(t[Math.Min(from, t.Length)..], 4000)}");
-                }
-
-                Thread.Sleep(100);
-            }
-        }
-
-        public void Send(string text)
-        {
-            _p.StandardInput.Write(text);
-            _p.StandardInput.Flush();
-        }
-
-        public bool WaitForExit(TimeSpan timeout) => _p.WaitForExit(timeout);
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_p.HasExited)
-                {
-                    _p.Kill(entireProcessTree: true);
-                    _p.WaitForExit(10_000);
-                }
-            }
-            finally
-            {
-                _p.Dispose();
-            }
         }
     }
 }

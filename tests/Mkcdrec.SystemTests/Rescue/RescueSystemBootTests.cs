@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.RegularExpressions;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Rescue;
 using Mkcdrec.Model.Layout;
@@ -18,108 +16,6 @@ namespace Mkcdrec.SystemTests.Rescue;
 /// </summary>
 public sealed class RescueSystemBootTests(ITestOutputHelper output)
 {
-    private const string Prompt = "Choice [1-6]: ";
-
-    /// <summary>A QEMU guest whose serial console is our stdin/stdout.</summary>
-    private sealed class SerialGuest : IDisposable
-    {
-        private readonly Process _p;
-        private readonly StringBuilder _out = new();
-        private readonly Thread _reader;
-
-        public SerialGuest(IEnumerable<string> args)
-        {
-            var psi = new ProcessStartInfo("qemu-system-x86_64")
-            {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            _p = Process.Start(psi) ?? throw new InvalidOperationException("qemu-system-x86_64 did not start");
-            _p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_out) { _out.Append("[qemu] ").Append(e.Data).Append('\n'); } } };
-            _p.BeginErrorReadLine();
-            _reader = new Thread(() =>
-            {
-                var buf = new byte[4096];
-                var s = _p.StandardOutput.BaseStream;
-                int n;
-                while ((n = s.Read(buf, 0, buf.Length)) > 0)
-                {
-                    lock (_out)
-                    {
-                        _out.Append(Encoding.UTF8.GetString(buf, 0, n));
-                    }
-                }
-            }) { IsBackground = true };
-            _reader.Start();
-        }
-
-        public string Text
-        {
-            get
-            {
-                lock (_out)
-                {
-                    return _out.ToString();
-                }
-            }
-        }
-
-        public bool Exited => _p.HasExited;
-
-        /// <summary>Waits until <paramref name="pattern"/> matches the console output after <paramref name="from"/>; returns the match end.</summary>
-        public Match WaitFor(string pattern, int from, TimeSpan timeout)
-        {
-            var sw = Stopwatch.StartNew();
-            var re = new Regex(pattern, RegexOptions.Multiline);
-            while (true)
-            {
-                var t = Text;
-                var m = re.Match(t, Math.Min(from, t.Length));
-                if (m.Success)
-                {
-                    return m;
-                }
-
-                if (sw.Elapsed > timeout || _p.HasExited)
-                {
-                    throw new Xunit.Sdk.XunitException($"Timed out ({(_p.HasExited ? "QEMU exited" : timeout.TotalSeconds + " s")}) waiting for /{pattern}/. Console tail:\n{Tail(t[Math.Min(from, t.Length)..], 4000)}");
-                }
-
-                Thread.Sleep(100);
-            }
-        }
-
-        public void Send(string text)
-        {
-            _p.StandardInput.Write(text);
-            _p.StandardInput.Flush();
-        }
-
-        public bool WaitForExit(TimeSpan timeout) => _p.WaitForExit(timeout);
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_p.HasExited)
-                {
-                    _p.Kill(entireProcessTree: true);
-                    _p.WaitForExit(10_000);
-                }
-            }
-            finally
-            {
-                _p.Dispose();
-            }
-        }
-    }
-
-    private static string Tail(string s, int n) => s.Length <= n ? s : s[^n..];
-
     private static LayoutDocument Layout() => new()
     {
         MkcdrecVersion = "test",
@@ -184,12 +80,9 @@ public sealed class RescueSystemBootTests(ITestOutputHelper output)
                 "-drive", $"file={Path.Combine(dir, "disk2.img")},if=none,id=d2,format=raw", "-device", "virtio-blk-pci,drive=d2,serial=RESCUE-D2",
             };
             using var g = new SerialGuest(args);
-            var boot = Stopwatch.StartNew();
-            var menu = g.WaitFor(Regex.Escape(Prompt), 0, TimeSpan.FromMinutes(5));
-            var bootTime = boot.Elapsed;
-            var t = g.Text;
-            var screen = t[..menu.Index];
-            screen = screen[Math.Max(0, screen.LastIndexOf("=====", StringComparison.Ordinal) - 400)..];
+            var menu = new RescueMenu(g);
+            var screen = menu.WaitForMenu(TimeSpan.FromMinutes(5));
+            var bootTime = g.Started.Elapsed;
             output.WriteLine(screen);
             var timing = $"boot to menu: {bootTime.TotalSeconds:0.0} s (QEMU TCG, -smp 1)";
             output.WriteLine(timing);
@@ -206,51 +99,42 @@ public sealed class RescueSystemBootTests(ITestOutputHelper output)
             }
 
             // Shell: run mkcdrec and the tools inside the rescue system.
-            g.Send("3\n");
-            var at = g.WaitFor(@"rescue:.*# ", menu.Index + menu.Length, TimeSpan.FromSeconds(60)).Index;
-            string Run(string command, string marker, int seconds = 120)
+            menu.EnterShell();
+            string Run(string command, int seconds = 120)
             {
-                // The marker is computed by the shell ($((…))), so the echoed command line never matches it.
-                g.Send(command + $"; echo MK-{marker}-$((40+2))-$?\n");
-                var m = g.WaitFor($@"MK-{marker}-42-(\d+)", at, TimeSpan.FromSeconds(seconds));
-                var text = g.Text[at..m.Index];
-                at = m.Index + m.Length;
-                return m.Groups[1].Value + "|" + text;
+                var (rc, text) = menu.Run(command, seconds);
+                return rc + "|" + text;
             }
 
-            var version = Run("mkcdrec --version", "VER");
+            var version = Run("mkcdrec --version");
             output.WriteLine("mkcdrec --version: " + version);
             Assert.StartsWith("0|", version);
             Assert.Matches(@"\d+\.\d+", version);
 
-            output.WriteLine("boot log: " + Run("cat /run/mkcdrec/boot.log", "LOG"));
-            var show = Run("mkcdrec layout show /etc/mkcdrec/layout.json", "SHOW");
+            output.WriteLine("boot log: " + Run("cat /run/mkcdrec/boot.log"));
+            var show = Run("mkcdrec layout show /etc/mkcdrec/layout.json");
             Assert.StartsWith("0|", show);
             Assert.Contains("vda", show);
 
-            Assert.StartsWith("0|", Run("ls -l /dev/disk/by-id/virtio-RESCUE-D1 /dev/disk/by-id/virtio-RESCUE-D2", "BYID"));
-            Assert.StartsWith("0|", Run("grep -q '^ext4 ' /proc/modules && modprobe raid1 && modprobe dm_crypt && grep -q raid1 /proc/mdstat", "MOD"));
-            Assert.StartsWith("0|", Run("ip -4 addr show | grep -q 'inet 10.0.2.15/' && ip route | grep -q 'default via 10.0.2.2' && grep -q nameserver /etc/resolv.conf", "NET"));
+            Assert.StartsWith("0|", Run("ls -l /dev/disk/by-id/virtio-RESCUE-D1 /dev/disk/by-id/virtio-RESCUE-D2"));
+            Assert.StartsWith("0|", Run("grep -q '^ext4 ' /proc/modules && modprobe raid1 && modprobe dm_crypt && grep -q raid1 /proc/mdstat"));
+            Assert.StartsWith("0|", Run("ip -4 addr show | grep -q 'inet 10.0.2.15/' && ip route | grep -q 'default via 10.0.2.2' && grep -q nameserver /etc/resolv.conf"));
 
             var hostTools = new[] { "mdadm", "lvm", "pvcreate", "cryptsetup", "mkfs.ext4", "mkfs.xfs", "mkfs.btrfs", "mkfs.vfat", "mkswap", "blkid", "wipefs", "sgdisk", "grub-install", "efibootmgr", "udevadm" }
                 .Where(Tool.Exists).ToList();
-            var which = Run("for p in " + string.Join(' ', hostTools) + "; do command -v $p >/dev/null || echo NOT-IN-RESCUE-$p; done", "WHICH");
+            var which = Run("for p in " + string.Join(' ', hostTools) + "; do command -v $p >/dev/null || echo NOT-IN-RESCUE-$p; done");
             Assert.DoesNotMatch(@"NOT-IN-RESCUE-[a-z]", which); // the echoed command line has NOT-IN-RESCUE-$p
 
             // The tools start: their shared libraries are all there (a missing one makes the loader fail).
-            Assert.StartsWith("0|", Run("mdadm --version 2>/dev/null; lvm version >/dev/null && cryptsetup --version && mkfs.xfs -V && mkfs.btrfs --version && blkid -V && grub-install --version && udevadm --version", "RUN"));
+            Assert.StartsWith("0|", Run("mdadm --version 2>/dev/null; lvm version >/dev/null && cryptsetup --version && mkfs.xfs -V && mkfs.btrfs --version && blkid -V && grub-install --version && udevadm --version"));
 
             // A real job for the tools: make and check an ext4 filesystem on a scratch disk.
-            Assert.StartsWith("0|", Run("mkfs.ext4 -q -F -L rescuetest /dev/vdb && blkid -o value -s LABEL /dev/vdb | grep -qx rescuetest && e2fsck -fn /dev/vdb >/dev/null 2>&1", "MKFS"));
+            Assert.StartsWith("0|", Run("mkfs.ext4 -q -F -L rescuetest /dev/vdb && blkid -o value -s LABEL /dev/vdb | grep -qx rescuetest && e2fsck -fn /dev/vdb >/dev/null 2>&1"));
 
-
-            g.Send("exit\n");
-            var back = g.WaitFor(Regex.Escape(Prompt), at, TimeSpan.FromSeconds(60));
+            menu.LeaveShell();
 
             // Power off ends QEMU.
-            g.Send("6\n");
-            g.WaitFor("Powering off", back.Index, TimeSpan.FromSeconds(30));
-            Assert.True(g.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not exit after Power off; console:\n" + Tail(g.Text, 2000));
+            menu.PowerOff();
         }
         finally
         {

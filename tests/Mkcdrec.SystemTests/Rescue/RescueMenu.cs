@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+using Mkcdrec.TestVm;
+
+namespace Mkcdrec.SystemTests.Rescue;
+
+/// <summary>
+/// Drives the rescue system's menu (src/Mkcdrec.Core/Rescue/Files/menu) over a <see cref="SerialGuest"/>'s serial
+/// console: wait for the menu and read its screen, choose entries, run commands in its Shell, power off. Everything
+/// waited for is searched after the previous match (<see cref="At"/>), so old output never matches again.
+/// </summary>
+internal sealed class RescueMenu(SerialGuest guest)
+{
+    public const string Prompt = "Choice [1-6]: ";
+
+    private int _marker;
+
+    public SerialGuest Guest { get; } = guest;
+
+    /// <summary>Where the next wait starts in the console text.</summary>
+    public int At { get; set; }
+
+    /// <summary>Waits for the menu's prompt; returns the screen above it (from its header on).</summary>
+    public string WaitForMenu(TimeSpan timeout)
+    {
+        var m = Expect(Regex.Escape(Prompt), timeout);
+        var text = Guest.Text[..m.Index];
+        var header = text.LastIndexOf(" mkcdrec rescue system for ", StringComparison.Ordinal);
+        return header < 0 ? text[Math.Max(0, text.Length - 3000)..] : text[Math.Max(0, header - 80)..];
+    }
+
+    /// <summary>Waits for <paramref name="pattern"/> after <see cref="At"/>, and moves <see cref="At"/> past it.</summary>
+    public Match Expect(string pattern, TimeSpan timeout)
+    {
+        var m = Guest.WaitFor(pattern, At, timeout);
+        At = m.Index + m.Length;
+        return m;
+    }
+
+    /// <summary>Types a menu choice (or any answer) and Enter.</summary>
+    public void Choose(string answer) => Guest.Send(answer + "\n");
+
+    /// <summary>Menu entry 3: waits for the shell's prompt.</summary>
+    public void EnterShell()
+    {
+        Choose("3");
+        Expect(@"rescue:.*# ", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Runs a command in the Shell; returns its exit code and what it printed (with the echoed command line).</summary>
+    public (int ExitCode, string Output) Run(string command, int seconds = 120)
+    {
+        // The marker is computed by the shell ($((…))), so the echoed command line never matches it.
+        var id = "MK" + Interlocked.Increment(ref _marker);
+        var from = At;
+        Guest.Send(command + $"; echo {id}-$((40+2))-$?\n");
+        var m = Expect($@"{id}-42-(\d+)", TimeSpan.FromSeconds(seconds));
+        return (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Guest.Text[from..m.Index]);
+    }
+
+    /// <summary>Leaves the Shell; returns the menu's screen.</summary>
+    public string LeaveShell()
+    {
+        Guest.Send("exit\n");
+        return WaitForMenu(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Menu entry 6: QEMU must exit (it runs with -no-reboot).</summary>
+    public void PowerOff()
+    {
+        Choose("6");
+        Expect("Powering off", TimeSpan.FromSeconds(30));
+        Assert.True(Guest.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not exit after Power off; console:\n" + SerialGuest.Tail(Guest.Text, 2000));
+    }
+}
