@@ -1,8 +1,6 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Mkcdrec.Core.Platform;
-using Mkcdrec.Platform.Linux;
 using Mkcdrec.TestVm;
 
 namespace Mkcdrec.DrillTests;
@@ -13,169 +11,116 @@ namespace Mkcdrec.DrillTests;
 /// disk, and powers off. Then `mkcdrec drill` boots that ISO against blank disks (same size, then 1.5×), recovers
 /// unattended, boots the recovered disk and compares every file. Phase times and sizes are printed.
 /// </summary>
-public abstract class ReferenceMediumFixture : IDisposable
+public abstract partial class ReferenceMediumFixture : IDisposable
 {
+    private const string MkbackupJob = """
+        #!/bin/sh
+        s=$(date +%s.%N)
+        mkcdrec --log /job/mkbackup.log mkbackup --output /job/out; rc=$?
+        e=$(date +%s.%N)
+        echo "MKBACKUP-SECONDS=$(echo "$e $s" | awk '{ printf "%.1f", $1 - $2 }')"
+        ls -l /job/out
+        exit $rc
+        """;
+
     protected ReferenceMediumFixture(bool uefi)
     {
-        if (!LongTests.Enabled)
-        {
-            Work = RefDir = Media = Iso = MkbackupSeconds = "";
-            return;
-        }
-
         Uefi = uefi;
-        Work = Directory.CreateTempSubdirectory($"mkcdrec-drill-{(uefi ? "uefi" : "bios")}-").FullName;
-        var sw = Stopwatch.StartNew();
-        RefDir = Shell(Path.Combine(RepoPaths.TestVmDir, "build-reference.sh"), uefi ? "--uefi" : "--bios", TimeSpan.FromMinutes(25)).Trim().Split('\n')[^1];
-        Log($"reference system {RefDir} ready after {sw.Elapsed.TotalSeconds:0} s");
-        var facts = File.ReadAllLines(Path.Combine(RefDir, "facts.env")).Where(l => l.Contains('=', StringComparison.Ordinal))
-            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]);
-        DiskBytes = long.Parse(facts["DISK_BYTES"], System.Globalization.CultureInfo.InvariantCulture);
-
-        // The job disk: mkcdrec, and the script the reference system's autorun runs; the ISO lands on it.
-        var job = Path.Combine(Work, "job");
-        Directory.CreateDirectory(Path.Combine(job, "bin"));
-        File.Copy(RepoPaths.MkcdrecBinary, Path.Combine(job, "bin", "mkcdrec"));
-        File.WriteAllText(Path.Combine(job, "job.sh"), """
-            #!/bin/sh
-            s=$(date +%s.%N)
-            mkcdrec mkbackup --output /job/out; rc=$?
-            e=$(date +%s.%N)
-            echo "MKBACKUP-SECONDS=$(echo "$e $s" | awk '{ printf "%.1f", $1 - $2 }')"
-            ls -l /job/out
-            exit $rc
-            """.Replace("\r", "", StringComparison.Ordinal));
-        Shell("chmod", $"755 {job}/job.sh {job}/bin/mkcdrec");
-        var jobImg = Path.Combine(Work, "job.img");
-        Shell("truncate", $"-s 4G {jobImg}");
-        Shell("mkfs.ext4", $"-q -L MKJOB -d {job} {jobImg}");
-
-        var vars = uefi ? Path.Combine(Work, "OVMF_VARS.fd") : null;
-        if (vars is not null)
+        Tag = uefi ? "uefi" : "bios";
+        Reference = ReferenceSystem.Ensure(uefi, Log);
+        Work = Directory.CreateTempSubdirectory($"mkcdrec-drill-{Tag}-").FullName;
+        var reuse = Environment.GetEnvironmentVariable("MKCDREC_DRILL_ISO_" + Tag.ToUpperInvariant());
+        if (reuse is { Length: > 0 } && File.Exists(reuse))
         {
-            File.Copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars, overwrite: true);
+            // Developer shortcut: drill an ISO an earlier run made (it carries the mkcdrec binary of that run).
+            Iso = Path.Combine(Work, Path.GetFileName(reuse));
+            File.Copy(reuse, Iso);
+            MkbackupSummary = $"mkbackup skipped (MKCDREC_DRILL_ISO_{Tag.ToUpperInvariant()}={reuse})";
         }
-
-        var backupRun = Stopwatch.StartNew();
-        using (var vm = new QemuHost(NullLog.Instance).Start(new VmSpec
+        else
         {
-            Uefi = uefi,
-            UefiVars = vars,
-            MemoryMiB = 2048,
-            Disks = [new VmDisk(Path.Combine(RefDir, "disk.img")) { Snapshot = true, Boot = true, Serial = "refdisk" }, new VmDisk(jobImg) { Serial = "mkjob" }],
-            SerialLog = Path.Combine(Work, "backup-console.log"),
-        }))
-        {
-            var rc = vm.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), 0, TimeSpan.FromMinutes(20));
-            var console = string.Join('\n', vm.Lines);
-            Assert.True(rc >= 0, "mkbackup in the reference system did not finish:\n" + Tail(console));
-            Assert.True(vm.Lines[rc].Contains("MKCDREC-JOB-RC=0", StringComparison.Ordinal), "mkbackup failed in the reference system:\n" + Tail(console, 8000));
-            vm.WaitForExit(TimeSpan.FromMinutes(2));
-            MkbackupSeconds = Regex.Match(console, @"MKBACKUP-SECONDS=([0-9.]+)").Groups[1].Value;
-        }
-
-        BackupPhase = backupRun.Elapsed;
-
-        // Take the ISO(s) off the job disk (ext4: the host mounts it read-only).
-        Media = Path.Combine(Work, "media");
-        Directory.CreateDirectory(Media);
-        var mnt = Path.Combine(Work, "mnt");
-        Directory.CreateDirectory(mnt);
-        Shell("mount", $"-o loop,ro {jobImg} {mnt}");
-        try
-        {
-            foreach (var f in Directory.GetFiles(Path.Combine(mnt, "out")))
+            var media = Path.Combine(Work, "media");
+            var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), MkbackupJob, new ReferenceJobOptions
             {
-                File.Copy(f, Path.Combine(Media, Path.GetFileName(f)));
-            }
-        }
-        finally
-        {
-            Shell("umount", mnt);
+                JobDiskBytes = Size.GiB(4),
+                Timeout = TimeSpan.FromMinutes(30),
+                CopyOut = ["out", "mkbackup.log"],
+                CopyOutTo = media,
+            });
+            Assert.True(run.ExitCode == 0, $"mkbackup failed in the reference system ({Tag}, job exit code {run.ExitCode}):\n{HostProcess.Tail(run.Console, 8000)}");
+            var log = Path.Combine(media, "mkbackup.log");
+            var steps = File.Exists(log)
+                ? string.Join(", ", StepDone().Matches(File.ReadAllText(log)).Where(m => m.Groups[1].Value != "check tools").Select(m => $"{m.Groups[1].Value} {double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture):0} s"))
+                : "no step times: mkbackup.log missing";
+            MkbackupSummary = $"reference system boot {run.BootedAfter?.TotalSeconds:0} s, mkbackup {MkbackupSeconds().Match(run.Console).Groups[1].Value} s ({steps}), "
+                + $"power-off {(run.Elapsed - run.JobDoneAfter!.Value).TotalSeconds:0} s{(run.PoweredOff ? "" : " (killed: no power-off)")}; QEMU start to end {run.Elapsed.TotalSeconds:0} s";
+            Iso = Directory.GetFiles(Path.Combine(media, "out"), "*.iso").Single();
         }
 
-        File.Delete(jobImg);
-        Iso = Directory.GetFiles(Media, "*.iso").Single();
         IsoBytes = new FileInfo(Iso).Length;
-        Log($"mkbackup inside the reference system: {MkbackupSeconds} s ({BackupPhase.TotalSeconds:0} s from QEMU start to power-off); ISO {IsoBytes / 1048576.0:0.0} MiB");
+        Log($"[{Tag}] mkbackup inside the reference system: {MkbackupSummary}; ISO {Mib(IsoBytes)}");
     }
 
     public bool Uefi { get; }
 
+    public string Tag { get; }
+
+    public ReferenceSystem Reference { get; } = null!;
+
     public string Work { get; }
-
-    public string RefDir { get; }
-
-    public long DiskBytes { get; }
-
-    public string Media { get; }
 
     public string Iso { get; }
 
     public long IsoBytes { get; }
 
-    public TimeSpan BackupPhase { get; }
+    /// <summary>The backup phase: the reference system's boot, mkbackup and its steps, the power-off.</summary>
+    public string MkbackupSummary { get; }
 
-    public string MkbackupSeconds { get; }
+    public long DiskBytes => Reference.DiskBytes;
+
+    /// <summary>1.5× the reference disk, in whole MiB.</summary>
+    public long OneAndAHalfTimes => DiskBytes / 2 * 3 / (1 << 20) * (1 << 20);
 
     public static void Log(string s) => Console.Error.WriteLine("[drill] " + s);
 
-    public static string Tail(string s, int n = 4000) => s.Length <= n ? s : s[^n..];
+    public static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
 
-    public static string Shell(string program, string args, TimeSpan? timeout = null)
-    {
-        var psi = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var o = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"{program} {args} timed out");
-        }
-
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {args} failed ({p.ExitCode}): {o.Result}\n{err.Result}");
-        }
-
-        return o.Result;
-    }
-
-    /// <summary>Runs `mkcdrec drill` (the product's own command) and returns its JSON report.</summary>
+    /// <summary>Runs `mkcdrec drill` (the product's own command) on the ISO, prints its phases and sizes, and returns its
+    /// JSON report; fails with the failures and the consoles' ends unless it passed.</summary>
     public JsonElement Drill(string tag, params string[] extra)
     {
-        Assert.SkipUnless(LongTests.Enabled, LongTests.Reason);
         var work = Path.Combine(Work, "drill-" + tag);
-        var psi = new ProcessStartInfo(RepoPaths.MkcdrecBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. (Keep ? ["--keep"] : Array.Empty<string>()), .. extra])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var o = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(45)))
-        {
-            p.Kill(true);
-            Assert.Fail($"mkcdrec drill ({tag}) did not finish within 45 min");
-        }
-
-        p.WaitForExit();
-        Log($"[{tag}] mkcdrec drill exit {p.ExitCode} after {sw.Elapsed.TotalSeconds:0} s");
-        Assert.True(o.Result.TrimStart().StartsWith('{'), $"mkcdrec drill ({tag}) printed no report (exit {p.ExitCode}):\n{o.Result}\n{Tail(err.Result)}");
-        var report = JsonDocument.Parse(o.Result).RootElement.Clone();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
+            ["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. (Keep ? ["--keep"] : Array.Empty<string>()), .. extra],
+            TimeSpan.FromMinutes(60));
+        Assert.True(r.Stdout.TrimStart().StartsWith('{'), $"mkcdrec drill ({tag}) printed no report (exit {r.ExitCode}):\n{r.Stdout}\n{HostProcess.Tail(r.Stderr)}");
+        var report = JsonDocument.Parse(r.Stdout).RootElement.Clone();
+        var passed = report.GetProperty("passed").GetBoolean() && r.ExitCode == 0;
         var phases = string.Join(", ", report.GetProperty("phases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0} s"));
         var inside = string.Join(", ", report.GetProperty("recoveryPhases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0.0} s"));
-        Log($"[{tag}] PHASES: backup (mkbackup) {MkbackupSeconds} s, ISO {IsoBytes / 1048576.0:0} MiB; drill: {phases}; " +
-            $"QEMU start to recovered system up {report.GetProperty("recoveredUpSeconds").GetDouble():0.0} s; inside the recovery: {inside}");
+        var efi = report.GetProperty("efiBootEntry").GetString();
+        Log($"[{tag}] {(passed ? "PASS" : "FAIL")}; drill {sw.Elapsed.TotalSeconds:0} s: {phases}; "
+            + $"QEMU start to recovered system up {report.GetProperty("recoveredUpSeconds").GetDouble():0.0} s; inside the recovery: {inside}; "
+            + $"ISO {Mib(report.GetProperty("mediumBytes").GetInt64())} (rescue kernel {Mib(report.GetProperty("kernelBytes").GetInt64())}, initramfs {Mib(report.GetProperty("initramfsBytes").GetInt64())})"
+            + (string.IsNullOrEmpty(efi) ? "" : $"; firmware booted {efi}") + $"; backup phase: {MkbackupSummary}");
         var failures = string.Join('\n', report.GetProperty("failures").EnumerateArray().Select(f => f.GetString()));
-        var consoles = string.Join('\n', Directory.Exists(work) ? Directory.GetFiles(work, "*console.log").Select(f => $"--- {f}\n{Tail(File.ReadAllText(f), 3000)}") : []);
-        Assert.True(report.GetProperty("passed").GetBoolean() && p.ExitCode == 0, $"drill ({tag}) failed:\n{failures}\n{consoles}");
+        var consoles = string.Join('\n', Directory.Exists(work) ? Directory.GetFiles(work, "*console.log").Select(f => $"--- {f}\n{HostProcess.Tail(File.ReadAllText(f), 3000)}") : []);
+        Assert.True(passed, $"drill ({tag}) failed:\n{failures}\n{consoles}");
         return report;
+    }
+
+    /// <summary>The backup the ISO carries (/backup: layout, manifest, volumes), extracted once with xorriso.</summary>
+    public string ExtractBackup()
+    {
+        var dir = Path.Combine(Work, "backup-from-iso");
+        if (!File.Exists(Path.Combine(dir, "manifest.json")))
+        {
+            HostProcess.Checked("xorriso", ["-osirrox", "on", "-indev", Iso, "-extract", "/backup", dir], TimeSpan.FromMinutes(10));
+            HostProcess.Checked("chmod", "-R", "u+w", dir); // ISO 9660 files come out read-only
+        }
+
+        return dir;
     }
 
     /// <summary>MKCDREC_DRILL_KEEP=1 keeps the work directory (consoles, logs, ISO, scratch disks) for a look afterwards.</summary>
@@ -183,6 +128,7 @@ public abstract class ReferenceMediumFixture : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         if (Keep && Work.Length > 0)
         {
             Log($"kept {Work} (MKCDREC_DRILL_KEEP=1)");
@@ -192,11 +138,33 @@ public abstract class ReferenceMediumFixture : IDisposable
             Directory.Delete(Work, recursive: true);
         }
     }
+
+    [GeneratedRegex(@"mkbackup \[\d+/\d+\] (.+?) done in ([0-9.]+) s")]
+    private static partial Regex StepDone();
+
+    [GeneratedRegex(@"MKBACKUP-SECONDS=([0-9.]+)")]
+    private static partial Regex MkbackupSeconds();
 }
 
 public sealed class BiosReferenceMedium() : ReferenceMediumFixture(uefi: false);
 
-public sealed class BiosDrillTests(BiosReferenceMedium medium) : IClassFixture<BiosReferenceMedium>
+public sealed class UefiReferenceMedium() : ReferenceMediumFixture(uefi: true);
+
+/// <summary>One mkbackup in the BIOS reference system, shared by the BIOS drills and the local-backup clone test.</summary>
+[CollectionDefinition(Name)]
+public sealed class BiosReference : ICollectionFixture<BiosReferenceMedium>
+{
+    public const string Name = "BIOS reference medium";
+}
+
+[CollectionDefinition(Name)]
+public sealed class UefiReference : ICollectionFixture<UefiReferenceMedium>
+{
+    public const string Name = "UEFI reference medium";
+}
+
+[Collection(BiosReference.Name)]
+public sealed class BiosDrillTests(BiosReferenceMedium medium)
 {
     [Fact]
     public void The_reference_system_comes_back_on_a_blank_disk_of_the_same_size()
@@ -211,8 +179,33 @@ public sealed class BiosDrillTests(BiosReferenceMedium medium) : IClassFixture<B
     [Fact]
     public void The_reference_system_comes_back_on_a_blank_disk_one_and_a_half_times_larger()
     {
-        var size = medium.DiskBytes / 2 * 3 / (1 << 20) * (1 << 20);
-        var r = medium.Drill("bios-1.5x", "--disk-size", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(size, r.GetProperty("diskSizes")[0].GetInt64());
+        var r = medium.Drill("bios-1.5x", "--disk-size", medium.OneAndAHalfTimes.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(medium.OneAndAHalfTimes, r.GetProperty("diskSizes")[0].GetInt64());
+    }
+}
+
+/// <summary>UEFI (OVMF, q35): the recovery installs GRUB for x86_64-efi with a firmware boot entry (kept in the drill's
+/// copy of the variable store between the recovery and the first boot) and the removable path \EFI\BOOT\BOOTX64.EFI.</summary>
+[Collection(UefiReference.Name)]
+public sealed class UefiDrillTests(UefiReferenceMedium medium)
+{
+    [Fact]
+    public void The_reference_system_comes_back_on_a_blank_disk_of_the_same_size()
+    {
+        var r = medium.Drill("uefi-same");
+        Assert.Equal("uefi", r.GetProperty("firmware").GetString());
+        Assert.Equal(medium.DiskBytes, r.GetProperty("diskSizes")[0].GetInt64());
+        Assert.True(r.GetProperty("restoreCompare").GetArrayLength() >= 3, "the ESP, root and /home filesystems were compared");
+
+        // The firmware started the entry the recovery created (grub-install's NVRAM entry), not a fallback it made itself.
+        Assert.Matches(@"^Boot[0-9A-F]{4} debian$", r.GetProperty("efiBootEntry").GetString());
+    }
+
+    [Fact]
+    public void The_reference_system_comes_back_on_a_blank_disk_one_and_a_half_times_larger()
+    {
+        var r = medium.Drill("uefi-1.5x", "--disk-size", medium.OneAndAHalfTimes.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(medium.OneAndAHalfTimes, r.GetProperty("diskSizes")[0].GetInt64());
+        Assert.Matches(@"^Boot[0-9A-F]{4} debian$", r.GetProperty("efiBootEntry").GetString());
     }
 }

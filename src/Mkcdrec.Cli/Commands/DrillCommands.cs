@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Drill;
+using Mkcdrec.Core.Recovery;
 using Mkcdrec.Platform.Linux;
 
 namespace Mkcdrec.Cli.Commands;
@@ -67,6 +68,7 @@ internal static class DrillCommands
     private static void Print(DrillReport r)
     {
         Console.WriteLine($"drill: {(r.Passed ? "PASS" : "FAIL")}  medium {r.Medium}  firmware {r.Firmware}  disks {string.Join(", ", r.DiskSizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
+        Console.WriteLine($"  medium {r.MediumBytes / 1048576.0:0.0} MiB; rescue kernel {r.KernelBytes / 1048576.0:0.0} MiB, initramfs {r.InitramfsBytes / 1048576.0:0.0} MiB");
         foreach (var ph in r.Phases)
         {
             Console.WriteLine($"  {ph.Name,-32} {ph.Seconds,8:0.0} s");
@@ -80,6 +82,11 @@ internal static class DrillCommands
         if (r.RecoveredUpSeconds > 0)
         {
             Console.WriteLine($"  QEMU start to recovered system up: {r.RecoveredUpSeconds:0.0} s (without the drill's comparisons)");
+        }
+
+        if (r.EfiBootEntry.Length > 0)
+        {
+            Console.WriteLine($"  the firmware booted the recovered system from {r.EfiBootEntry}");
         }
 
         foreach (var s in r.RestoreCompare)
@@ -126,6 +133,11 @@ internal static class DrillCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "drill-check");
+            if (p.GetValue(evt) == DrillProtocol.BootCompare && EfiBootVariables.Current(ctx.Files) is { } entry)
+            {
+                Console.WriteLine(DrillProtocol.Line(DrillProtocol.EfiBoot, entry));
+            }
+
             var results = new DrillCheck(ctx.FileSystem).Compare(p.GetValue(backup)!, p.GetValue(root)!);
             foreach (var s in results)
             {

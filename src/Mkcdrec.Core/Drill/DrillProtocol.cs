@@ -35,6 +35,10 @@ public static class DrillProtocol
     /// <summary>Comparison in the booted recovered system: a <see cref="CompareSummary"/>.</summary>
     public const string BootCompare = "boot-compare";
 
+    /// <summary>UEFI only: the boot entry the firmware started the recovered system from (<see cref="Mkcdrec.Core.Recovery.EfiBootVariables.Current"/>),
+    /// e.g. "Boot0004 debian"; printed by the first-boot check before its comparison.</summary>
+    public const string EfiBoot = "efi-boot";
+
     /// <summary>The first-boot check is done; the machine powers off.</summary>
     public const string CheckDone = "check-done";
 
@@ -111,6 +115,17 @@ public sealed class DrillReport
     public string Firmware { get; set; } = "";
 
     public List<long> DiskSizes { get; set; } = [];
+
+    /// <summary>Bytes of the rescue medium: every ISO of the set.</summary>
+    public long MediumBytes { get; set; }
+
+    /// <summary>Bytes of the rescue kernel and initramfs on the medium.</summary>
+    public long KernelBytes { get; set; }
+
+    public long InitramfsBytes { get; set; }
+
+    /// <summary>UEFI: the boot entry the firmware started the recovered system from ("Boot0004 debian"); "" for BIOS or when unknown.</summary>
+    public string EfiBootEntry { get; set; } = "";
 
     public List<DrillPhase> Phases { get; set; } = [];
 

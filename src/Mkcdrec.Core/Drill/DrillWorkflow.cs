@@ -143,7 +143,10 @@ public sealed class DrillWorkflow
         c.Report.Medium = string.Join(", ", isos);
         c.Uefi = c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi;
         c.Report.Firmware = c.Uefi ? "uefi" : "bios";
-        _progress($"medium {c.Medium.Label}: {isos.Count} ISO(s), firmware {c.Report.Firmware}");
+        c.Report.MediumBytes = isos.Sum(i => new FileInfo(i).Length);
+        c.Report.KernelBytes = new FileInfo(c.Medium.Kernel).Length;
+        c.Report.InitramfsBytes = new FileInfo(c.Medium.Initrd).Length;
+        _progress($"medium {c.Medium.Label}: {isos.Count} ISO(s), {Mib(c.Report.MediumBytes)}; kernel {Mib(c.Report.KernelBytes)}, initramfs {Mib(c.Report.InitramfsBytes)}; firmware {c.Report.Firmware}");
     }
 
     /// <summary>One sparse image per captured disk (or per --disk-size); the captured serial is reused when the size is the
@@ -278,7 +281,9 @@ public sealed class DrillWorkflow
 
     private void FirstBoot(Context c)
     {
-        var disks = c.Disks.Select((d, i) => d with { Boot = i == BootDisk(c) }).ToList();
+        // BIOS: the disk with boot code first. UEFI: no boot order from QEMU, so the firmware follows its own variables
+        // (the entry the recovery created first, then the removable path), as a real machine would.
+        var disks = c.Disks.Select((d, i) => d with { Boot = !c.Uefi && i == BootDisk(c) }).ToList();
         var spec = BaseSpec(c, "first-boot-console.log") with { Disks = disks, UserNetwork = true };
         var sw = Stopwatch.StartNew();
         using var vm = _vms.Start(spec);
@@ -302,6 +307,10 @@ public sealed class DrillWorkflow
             if (DrillProtocol.Parse(l) is { Event: DrillProtocol.BootCompare } p)
             {
                 c.Report.BootCompare.Add(CompareSummary.FromJson(p.Payload ?? "") ?? throw new DrillFailure("Unreadable boot comparison: " + p.Payload));
+            }
+            else if (DrillProtocol.Parse(l) is { Event: DrillProtocol.EfiBoot } e)
+            {
+                c.Report.EfiBootEntry = e.Payload ?? "";
             }
         }
 
@@ -372,6 +381,8 @@ public sealed class DrillWorkflow
         var r = root.Trim('/');
         return r.Length == 0 ? path : r + "/" + path;
     }
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
 
     private static string Tail(IVirtualMachine vm) => "Last console lines:\n  " + string.Join("\n  ", vm.Lines.TakeLast(30));
 }

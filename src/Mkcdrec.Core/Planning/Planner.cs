@@ -10,6 +10,14 @@ namespace Mkcdrec.Core.Planning;
 /// </summary>
 public static class Planner
 {
+    private static readonly string[] VfatMetadata = ["uid", "gid", "umask", "fmask", "dmask", "allow_utime", "showexec", "tz", "time_offset"];
+
+    /// <summary>The options of a captured vfat mount that decide how owners, modes and times look (uid, gid, umask,
+    /// fmask, dmask, allow_utime, showexec, tz, time_offset), comma-separated; "" when there are none.</summary>
+    public static string VfatMetadataOptions(string options) =>
+        string.Join(',', options.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(o => VfatMetadata.Contains(o.Split('=')[0], StringComparer.Ordinal)));
+
     public static RecoveryPlan Plan(LayoutDocument layout, IReadOnlyList<TargetDisk> targets, PlanOptions options) =>
         new PlanBuilder(layout, targets, options).Build();
 
@@ -994,6 +1002,12 @@ internal sealed class PlanBuilder
             {
                 // The top level was mounted, but the recreated filesystem's default subvolume is another one: name it.
                 mount.AddRange(["-o", "subvol=/"]);
+            }
+            else if (f.Type == FilesystemTypes.Vfat && Planner.VfatMetadataOptions(m.Options) is { Length: > 0 } vfatOptions)
+            {
+                // FAT stores no owner or mode bits: the mount options make them. Mounted as on the source, the restored
+                // files show the owner and modes the backup recorded (an ESP is often mounted with umask=0077).
+                mount.AddRange(["-o", vfatOptions]);
             }
 
             mount.AddRange([dev, dir]);

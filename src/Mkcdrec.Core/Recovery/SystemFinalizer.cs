@@ -498,22 +498,63 @@ public sealed partial class SystemFinalizer
             Chroot(root, [.. argv]);
             Chroot(root, install, "--target=x86_64-efi", "--efi-directory=" + esp, "--removable", "--no-nvram");
             changes.Add($"grub-install --target=x86_64-efi --bootloader-id={id} (+ removable path \\EFI\\BOOT\\BOOTX64.EFI)");
-            if (nvram && _run.CanRun("efibootmgr"))
+            if (nvram)
             {
-                var list = _run.Run(new ProcessRequest("efibootmgr", [])).StandardOutput;
-                _log.Info("efibootmgr after grub-install:\n" + list);
-                if (list.Contains(id, StringComparison.OrdinalIgnoreCase))
-                {
-                    changes.Add($"EFI boot entry '{id}' recreated");
-                }
-                else
-                {
-                    _say($"warning: efibootmgr lists no entry for '{id}' after grub-install; the removable path \\EFI\\BOOT\\BOOTX64.EFI still boots.");
-                }
+                changes.AddRange(EnsureEfiBootEntry(root, esp, id));
             }
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// Checks in the firmware's variables (efivarfs, no efibootmgr needed) that grub-install registered its entry; when it
+    /// did not (some distributions' grub-install leave it to efibootmgr), creates it with the rescue system's efibootmgr
+    /// for the ESP's disk and partition. Without either, the removable path still boots.
+    /// </summary>
+    private List<string> EnsureEfiBootEntry(string root, string esp, string id)
+    {
+        var entries = EfiBootVariables.Entries(_files);
+        _log.Info("EFI boot entries after grub-install: " + string.Join("; ", entries.Select(e => $"{e.Name} {e.Description}")));
+        var mine = entries.Where(e => e.Description.Equals(id, StringComparison.OrdinalIgnoreCase)).Select(e => e.Name).FirstOrDefault();
+        if (mine is not null)
+        {
+            _say($"EFI boot entry {mine} '{id}' is registered in the firmware.");
+            return [$"EFI boot entry {mine} '{id}'"];
+        }
+
+        var espDir = root.TrimEnd('/') + "/" + esp.Trim('/');
+        var loader = new[] { "shimx64.efi", "grubx64.efi" }.FirstOrDefault(l => File.Exists($"{espDir}/EFI/{id}/{l}"));
+        if (loader is not null && _run.CanRun("efibootmgr") && EspPartition(espDir) is { } part)
+        {
+            _run.RunChecked(new ProcessRequest("efibootmgr", ["--create", "--disk", part.Disk, "--part", part.Number, "--label", id, "--loader", $"\\EFI\\{id}\\{loader}"]));
+            _say($"EFI boot entry '{id}' created with efibootmgr ({part.Disk} partition {part.Number}, \\EFI\\{id}\\{loader}): grub-install registered none.");
+            return [$"EFI boot entry '{id}' created by efibootmgr"];
+        }
+
+        _say($"warning: the firmware has no boot entry '{id}' after grub-install" + (_run.CanRun("efibootmgr") ? "" : " and the rescue system has no efibootmgr to make one")
+            + "; the removable path \\EFI\\BOOT\\BOOTX64.EFI still boots.");
+        return [];
+    }
+
+    /// <summary>The disk and partition number of the filesystem mounted at <paramref name="mountPoint"/> (/proc/self/mounts, /sys/class/block).</summary>
+    private (string Disk, string Number)? EspPartition(string mountPoint)
+    {
+        var dev = (_files.ReadText("/proc/self/mounts") ?? "").Split('\n')
+            .Select(l => l.Split(' '))
+            .Where(f => f.Length > 2 && f[1] == mountPoint && f[0].StartsWith("/dev/", StringComparison.Ordinal))
+            .Select(f => f[0])
+            .LastOrDefault();
+        if (dev is null)
+        {
+            return null;
+        }
+
+        var name = Path.GetFileName(dev);
+        var number = _files.ReadText($"/sys/class/block/{name}/partition")?.Trim();
+        var link = _files.ReadLink($"/sys/class/block/{name}");
+        var parent = link is null ? null : Path.GetFileName(Path.GetDirectoryName(link.TrimEnd('/')));
+        return number is { Length: > 0 } && parent is { Length: > 0 } ? ("/dev/" + parent, number) : null;
     }
 
     // ------------------------------------------------------------------ clone

@@ -212,7 +212,9 @@ public static class RescueComponents
 
     public static readonly RescueComponent Efi = new("efi", "UEFI boot entries")
     {
-        Programs = [new RescueProgram("efibootmgr", "efibootmgr")],
+        // grub-install registers its own entry (libefivar) when efivarfs is mounted; efibootmgr only makes one when it did
+        // not. A system without efibootmgr (a minimal Debian: it is only recommended) still gets a rescue medium.
+        Programs = [new RescueProgram("efibootmgr", "efibootmgr") { AlwaysOptional = true }],
         Modules = ["efivarfs"],
         RequiredWhen = n => n.Layout?.Boot.Firmware == FirmwareKinds.Uefi,
     };

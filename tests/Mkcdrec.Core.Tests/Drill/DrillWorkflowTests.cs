@@ -179,6 +179,10 @@ public sealed class DrillWorkflowTests : IDisposable
         Assert.Equal(["rescue system boot", "recovery", "first boot", "compare in the booted system"], report.Phases.Select(p => p.Name));
         Assert.Single(report.ChangedByBoot);
         Assert.False(Directory.Exists(Path.Combine(_dir, "work")), "a passing drill removes its scratch disks");
+        Assert.Equal("not really an ISO".Length, report.MediumBytes);
+        Assert.Equal("kernel".Length, report.KernelBytes);
+        Assert.Equal("initrd".Length, report.InitramfsBytes);
+        Assert.Equal("", report.EfiBootEntry);
 
         // The rescue boot: direct kernel boot of the medium's kernel with its own command line plus the drill's flags,
         // the ISO in a CD drive, blank disks with the captured serial where it is a valid virtio serial.
@@ -315,10 +319,13 @@ public sealed class DrillWorkflowTests : IDisposable
     {
         Assert.SkipUnless(File.Exists(QemuCommandLine.OvmfVarsTemplate), "OVMF not installed");
         var (iso, run) = Medium(LayoutJson("uefi"));
-        var vms = new ScriptedVms(GoodRescue, Boot(Summary("/", 4000), Summary("/home", 2000)));
+        var vms = new ScriptedVms(GoodRescue, [.. Boot(Summary("/", 4000), Summary("/home", 2000)).Take(2), DrillProtocol.Line(DrillProtocol.EfiBoot, "Boot0004 debian"),
+            .. Boot(Summary("/", 4000), Summary("/home", 2000)).Skip(2)]);
         var report = new DrillWorkflow(run, vms, NullLog.Instance).Run(Options(iso) with { Keep = true });
         Assert.True(report.Passed, string.Join("\n", report.Failures));
         Assert.Equal("uefi", report.Firmware);
+        Assert.Equal("Boot0004 debian", report.EfiBootEntry);
+        Assert.All(vms.Specs[1].Disks, d => Assert.False(d.Boot)); // no QEMU boot order: the firmware follows its variables
         Assert.All(vms.Specs, s => Assert.True(s.Uefi));
         Assert.Equal(vms.Specs[0].UefiVars, vms.Specs[1].UefiVars); // EFI boot entries written by the recovery survive
         Assert.StartsWith(Path.Combine(_dir, "work"), vms.Specs[0].UefiVars, StringComparison.Ordinal);

@@ -311,6 +311,19 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void An_esp_is_mounted_with_the_options_that_make_its_owners_and_modes()
+    {
+        var l = RaidLuksLvmThin();
+        l.Mounts.Single(m => m.Target == "/boot/efi").Options = "rw,relatime,fmask=0077,dmask=0077,codepage=437,iocharset=ascii,shortname=mixed,utf8,errors=remount-ro";
+        var plan = Planner.Plan(l, [Target("vda", 20 * GiB, "SA"), Target("vdb", 20 * GiB, "SB")], new PlanOptions { TargetRoot = "/target" });
+        var argv = plan.Steps.Single(s => s.Id == "mount:/boot/efi").Commands[^1].Argv;
+        Assert.Equal(["mount", "-t", "vfat", "-o", "fmask=0077,dmask=0077"], argv.Take(5));
+        Assert.Equal("/target/boot/efi", argv[^1]);
+        Assert.Equal("", Planner.VfatMetadataOptions("rw,relatime,codepage=437"));
+        Assert.Equal("uid=1000,gid=100,umask=0022,showexec", Planner.VfatMetadataOptions("rw, uid=1000,gid=100,umask=0022,showexec,ro"));
+    }
+
+    [Fact]
     public void Partition_paths_follow_the_kernel_naming_of_the_target()
     {
         var (_, plan) = Make("mbr-grow");

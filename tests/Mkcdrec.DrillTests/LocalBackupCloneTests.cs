@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using Mkcdrec.TestVm;
+
+namespace Mkcdrec.DrillTests;
+
+/// <summary>
+/// What the drill does not cover: `mkcdrec recover --backup DIR` run by hand on a running Linux (not the rescue system's
+/// unattended boot), from a local directory, with the clone options (--hostname, --new-machine-id, --new-ssh-host-keys,
+/// --net). The backup is the one the BIOS drill's ISO carries (xorriso extracts /backup), so this costs one test-guest
+/// boot and one recovery, and no second backup of the reference system. The recovered disk is checked in place (every
+/// file against the manifest, the partition table, fsck); booting it is the drill's job.
+/// </summary>
+[Collection(BiosReference.Name)]
+public sealed partial class LocalBackupCloneTests(BiosReferenceMedium medium)
+{
+    [Fact]
+    public void A_local_backup_is_recovered_as_a_clone_with_a_new_identity()
+    {
+        var backup = medium.ExtractBackup();
+        var root = medium.Reference.RootUuid;
+        var home = medium.Reference.HomeUuid;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var vm = TestVm.TestVm.Start(new TestVmOptions
+        {
+            Disks = [medium.DiskBytes],
+            MemoryMiB = 1536,
+            ExtraFiles = new Dictionary<string, string> { ["files/backup"] = backup },
+        });
+        var up = sw.Elapsed;
+
+        var r = vm.Run("mkcdrec recover --backup /job/files/backup --unattended --map /dev/vda=$SCRATCH0 --journal /tmp/journal.json "
+            + "--hostname drill-clone --new-machine-id --new-ssh-host-keys --net static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53 2>&1", TimeSpan.FromMinutes(20));
+        Assert.True(r.ExitCode == 0, $"recover --backup failed:\n{HostProcess.Tail(r.Stdout, 6000)}\n{r.Stderr}");
+        var said = r.Stdout;
+        Assert.Contains("Backup verified", said, StringComparison.Ordinal);
+        Assert.Contains("Every UUID is the same as in the layout", said, StringComparison.Ordinal);
+        Assert.Contains("The initramfs is kept as restored", said, StringComparison.Ordinal);
+        Assert.Contains("Installing GRUB for BIOS on /dev/vdb", said, StringComparison.Ordinal);
+        Assert.Contains("Clone: hostname mkcdrec-ref -> drill-clone", said, StringComparison.Ordinal);
+        Assert.Contains("Clone: new machine-id", said, StringComparison.Ordinal);
+        Assert.Contains("Clone: network of eth0 set to 192.0.2.10/24 via 192.0.2.1 in /etc/network/interfaces", said, StringComparison.Ordinal);
+
+        var cmp = vm.Run($$"""
+            mkdir -p /mnt/chk
+            mount -o ro ${SCRATCH0}2 /mnt/chk && mount -o ro ${SCRATCH0}3 /mnt/chk/home || exit 1
+            mkcdrec verify --compare /job/files/backup --id fs:ext4:{{root}} --root /mnt/chk; echo "CMP-ROOT=$?"
+            mkcdrec verify --compare /job/files/backup --id fs:ext4:{{home}} --root /mnt/chk/home; echo "CMP-HOME=$?"
+            echo "HOSTNAME=$(cat /mnt/chk/etc/hostname)"
+            echo "HOSTS=$(grep -c drill-clone /mnt/chk/etc/hosts)"
+            echo "MACHINE-ID=$(cat /mnt/chk/etc/machine-id)"
+            grep -q 'address 192.0.2.10/24' /mnt/chk/etc/network/interfaces && grep -q 'gateway 192.0.2.1' /mnt/chk/etc/network/interfaces && echo NET-OK
+            [ -f /mnt/chk/etc/network/interfaces.mkcdrec-orig ] && echo NET-ORIG-KEPT
+            umount /mnt/chk/home /mnt/chk
+            sgdisk -v $SCRATCH0
+            e2fsck -fn ${SCRATCH0}2 >/dev/null && e2fsck -fn ${SCRATCH0}3 >/dev/null && echo FSCK-OK
+            """, TimeSpan.FromMinutes(10));
+        var o = cmp.Stdout;
+        Assert.True(cmp.ExitCode == 0, $"the check of the recovered disk failed:\n{cmp}");
+        Assert.Contains("CMP-HOME=0", o, StringComparison.Ordinal);
+        Assert.Contains($"No differences between archive 'fs:ext4:{home}'", o, StringComparison.Ordinal);
+        Assert.Contains("HOSTNAME=drill-clone", o, StringComparison.Ordinal);
+        Assert.DoesNotContain("HOSTS=0", o, StringComparison.Ordinal);
+        Assert.Matches(@"MACHINE-ID=[0-9a-f]{32}\b", o);
+        Assert.Contains("NET-OK", o, StringComparison.Ordinal);
+        Assert.Contains("NET-ORIG-KEPT", o, StringComparison.Ordinal);
+        Assert.Contains("No problems found", o, StringComparison.Ordinal);
+        Assert.Contains("FSCK-OK", o, StringComparison.Ordinal);
+
+        // The root filesystem is the backup but for what the clone options and the recovery itself write.
+        var diffs = Differences(o);
+        var unexpected = diffs.Where(d => !(Expected(d.Path) || IsGrubRewrite(d) || IsLogDirectory(d))).ToList();
+        Assert.True(unexpected.Count == 0, "unexpected differences in the clone's root filesystem:\n" + string.Join('\n', unexpected.Select(d => $"{d.Kind} {d.Path} ({d.Detail})")));
+        Assert.Contains(diffs, d => d.Path == "etc/hostname");
+        Assert.Contains(diffs, d => d.Path == "etc/machine-id");
+        Assert.Contains(diffs, d => d.Path == "etc/network/interfaces");
+        ReferenceMediumFixture.Log($"[bios-clone] PASS; test guest up {up.TotalSeconds:0} s, recover --backup (clone) {r.Duration.TotalSeconds:0} s, "
+            + $"check {cmp.Duration.TotalSeconds:0} s; {diffs.Count} expected differences in / (clone settings, GRUB files, recovery log)");
+    }
+
+    /// <summary>What the clone options change (hostname, hosts, machine-id, network, resolver, SSH keys) and the recovery log.</summary>
+    private static bool Expected(string path) =>
+        path is "etc" or "etc/hostname" or "etc/hosts" or "etc/machine-id" or "var/lib/dbus/machine-id" or "etc/resolv.conf"
+            or "etc/network" or "etc/network/interfaces" or "etc/network/interfaces.mkcdrec-orig"
+        || path.StartsWith("etc/ssh/ssh_host_", StringComparison.Ordinal)
+        || path.StartsWith("var/log/mkcdrec", StringComparison.Ordinal);
+
+    /// <summary>The recovery adds its log directory (var/log/mkcdrec) to /var/log, whose mtime changes with it.</summary>
+    private static bool IsLogDirectory((string Kind, string Path, string Detail) d) =>
+        d.Kind == "changed" && d.Path == "var/log" && MtimeOnly().IsMatch(d.Detail);
+
+    /// <summary>grub-install copies GRUB's modules, fonts and locales again: same content, only the mtime differs.</summary>
+    private static bool IsGrubRewrite((string Kind, string Path, string Detail) d) =>
+        d.Kind == "changed" && d.Path.StartsWith("boot/grub/", StringComparison.Ordinal) && MtimeOnly().IsMatch(d.Detail);
+
+    private static List<(string Kind, string Path, string Detail)> Differences(string output) =>
+        Difference().Matches(output).Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
+
+    [GeneratedRegex(@"^(changed|missing|new) +(.*?)(?: \(([^()]*)\))?\r?$", RegexOptions.Multiline)]
+    private static partial Regex Difference();
+
+    [GeneratedRegex(@"^mtime [0-9.]+→[0-9.]+$")]
+    private static partial Regex MtimeOnly();
+}
