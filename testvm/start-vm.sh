@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Starts one test guest with QEMU (TCG) for the runner; exec's QEMU, so this process *is* QEMU.
 #
-#   testvm/start-vm.sh VMDIR [--uefi] [--memory MiB] [--cpus N] [--disk SIZE]... [--image DIR]
+#   testvm/start-vm.sh VMDIR [--uefi] [--memory MiB] [--cpus N] [--disk SIZE]... [--image DIR] [--user-net]
 #
 # VMDIR/share must exist (the 9p job share, guest /job, with guest-agent.sh in it). Creates
 # VMDIR/disks/scratchN.img (sparse raw; SIZE as for truncate: 1G, 512M, bytes) attached as
 # virtio disks with serial=scratchN, in order after the root disk (guest /dev/vdb, /dev/vdc, ...),
 # writes the serial console to VMDIR/serial.log and QEMU's pid to VMDIR/qemu.pid.
 # The cached root image is attached with snapshot=on: the guest's writes never reach it.
+# --user-net adds a virtio NIC on QEMU's user network (the guest's 10.0.2.2 is the host's 127.0.0.1); default: no NIC.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vmdir=${1:?usage: start-vm.sh VMDIR [--uefi] [--memory MiB] [--cpus N] [--disk SIZE]... [--image DIR]}
 shift
-uefi=0 memory=2048 cpus=2 image="" disks=()
+uefi=0 memory=2048 cpus=2 image="" disks=() nic=none
 while [ $# -gt 0 ]; do
     case "$1" in
         --uefi) uefi=1 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2; shift ;;
         --disk) disks+=("$2"); shift ;;
         --image) image=$2; shift ;;
+        --user-net) nic=user,model=virtio-net-pci ;;
         *) echo "start-vm.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -32,7 +34,7 @@ done
 kernel=$image/vmlinuz
 [ $uefi = 0 ] && [ -f "$image/vmlinux" ] && kernel=$image/vmlinux   # PVH entry: faster under SeaBIOS
 args=(-nodefaults -no-user-config -accel tcg -cpu max -smp "$cpus" -m "$memory"
-      -display none -monitor none -serial "file:$vmdir/serial.log" -nic none -no-reboot
+      -display none -monitor none -serial "file:$vmdir/serial.log" -nic "$nic" -no-reboot
       -pidfile "$vmdir/qemu.pid"
       -device virtio-rng-pci
       -kernel "$kernel" -initrd "$image/initrd.img"

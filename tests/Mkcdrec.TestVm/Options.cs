@@ -27,6 +27,10 @@ public sealed record TestVmOptions
 
     public int Cpus { get; init; } = 2;
 
+    /// <summary>A virtio NIC on QEMU's user network (eth0 in the guest, which configures it itself: 10.0.2.15/24). The guest
+    /// reaches the host's 127.0.0.1 as 10.0.2.2 (a <c>LoopbackHttpServer</c>); by default the guest has no NIC at all.</summary>
+    public bool UserNetwork { get; init; }
+
     /// <summary>Files to put in the job share before boot: key = path relative to the guest's /job (e.g. "files/layout.json",
     /// or "bin/tool" to put a program on the guest's PATH), value = host path of a file or directory.</summary>
     public IReadOnlyDictionary<string, string> ExtraFiles { get; init; } = new Dictionary<string, string>();

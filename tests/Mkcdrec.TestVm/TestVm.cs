@@ -114,6 +114,11 @@ public sealed class TestVm : IDisposable
         psi.ArgumentList.Add(options.MemoryMiB.ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add("--cpus");
         psi.ArgumentList.Add(options.Cpus.ToString(CultureInfo.InvariantCulture));
+        if (options.UserNetwork)
+        {
+            psi.ArgumentList.Add("--user-net");
+        }
+
         foreach (var size in options.Disks)
         {
             psi.ArgumentList.Add("--disk");

@@ -168,20 +168,22 @@ internal static class ArchiveCommands
 
     public static Command Verify()
     {
-        var dir = new Argument<string>("DIR") { Description = "The backup directory." };
+        var dir = new Argument<string>("DIR|URL") { Description = "The backup directory, or its http(s):// URL (fetched into --spool first)." };
+        var spool = FetchCommands.Spool();
         var compare = new Option<bool>("--compare") { Description = "List changed, missing and new files against the live tree (exit 1 when there are differences)." };
         var root = new Option<string?>("--root") { Description = "The live tree to compare with (default: the archived root).", HelpName = "DIR" };
         var id = Id();
         var pass = PassphraseFile();
         var cmd = new Command("verify", "Check every backup volume against the manifest and test-read every archive; with --compare, compare with a live tree.")
         {
-            dir, compare, root, id, pass,
+            dir, compare, root, id, pass, spool,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "verify");
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool));
             var verifier = new ArchiveVerifier(ctx.FileSystem, new CliEvents(ctx));
-            var backup = p.GetValue(dir)!;
+            var backup = local.Directory;
             if (p.GetValue(compare))
             {
                 var src = ArchiveSource.Open(backup);
@@ -298,7 +300,7 @@ internal static class ArchiveCommands
     }
 
     /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>
-    internal sealed class CliEvents(CliContext ctx) : IArchiveEvents
+    internal sealed class CliEvents(CliContext ctx, string noun = "entries") : IArchiveEvents
     {
         private readonly Stopwatch _sw = Stopwatch.StartNew();
         private long _last = -1000;
@@ -329,7 +331,7 @@ internal static class ArchiveCommands
             else if (!Console.IsErrorRedirected)
             {
                 var of = _totalBytes > 0 ? $" of {Mib(_totalBytes)} MiB ({100.0 * bytes / _totalBytes:F0}%)" : " MiB";
-                Console.Error.Write($"\r{entries} entries, {Mib(bytes)}{of}, {rate:F0} MiB/s   ");
+                Console.Error.Write($"\r{entries} {noun}, {Mib(bytes)}{of}, {rate:F0} MiB/s   ");
                 _drawn = true;
             }
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Recovery;
@@ -29,6 +30,8 @@ internal sealed class FullRecoverOptions
 
     public Option<bool> KeepMounted { get; } = new("--keep-mounted") { Description = "Leave the recovered system mounted under the target root (to look at it before rebooting)." };
 
+    public Option<string?> Spool { get; } = FetchCommands.Spool();
+
     public Option<bool> Drill { get; } = new("--drill") { Description = "Used by 'mkcdrec drill' on scratch disks: report the comparison of the restored files and install a first-boot check." };
 
     public void AddTo(Command c)
@@ -40,10 +43,11 @@ internal sealed class FullRecoverOptions
         c.Add(Net);
         c.Add(KeepMounted);
         c.Add(Drill);
+        c.Add(Spool);
     }
 }
 
-/// <summary>`mkcdrec recover --backup DIR`: verify, plan, confirm, recreate, restore, finalize, unmount (RecoverWorkflow).</summary>
+/// <summary>`mkcdrec recover --backup DIR|URL`: verify, plan, confirm, recreate, restore, finalize, unmount (RecoverWorkflow).</summary>
 internal static class FullRecover
 {
     /// <summary>The layout file the rescue system carries.</summary>
@@ -58,7 +62,7 @@ internal static class FullRecover
         var backups = p.GetValue(c.Backup) ?? [];
         if (backups.Length == 0)
         {
-            throw new MkcdrecException(ExitCode.Usage, "'mkcdrec recover' needs the backup: --backup DIR (the directory with manifest.json).",
+            throw new MkcdrecException(ExitCode.Usage, "'mkcdrec recover' needs the backup: --backup DIR (the directory with manifest.json) or --backup URL (http:// or https://).",
                 "Give --backup DIR; or --plan / --layout-only to recreate the layout without data.");
         }
 
@@ -79,7 +83,11 @@ internal static class FullRecover
         }
 
         using var ctx = CliContext.Create(p, "recover");
-        var dir = backups[0];
+
+        // A backup URL is fetched into the spool first; the spool's disk is then never a target (like any backup directory's).
+        using var local = FetchCommands.LocalBackup.Resolve(ctx, backups[0], p.GetValue(f.Spool));
+        var dir = local.Directory;
+        backups = [dir, .. backups.Skip(1).Where(b => !BackupFetcher.IsUrl(b))];
         var layoutPath = p.GetResult(c.Layout) is { Implicit: false } ? p.GetValue(c.Layout)! : DefaultLayout(dir);
         ctx.Log.Info($"recover: backup {dir}, layout {layoutPath}");
         var doc = LayoutWorkflows.Load(layoutPath);
@@ -100,7 +108,7 @@ internal static class FullRecover
         // The workflow checks every volume before it touches a disk (its first phase); planning below only reads.
         var maps = p.GetValue(c.Map) ?? [];
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
-            [.. maps.Select(m => "map=" + m), "root=" + p.GetValue(c.TargetRoot), "fixed=" + p.GetValue(c.ResizeFixed), "backup=" + Path.GetFullPath(dir),
+            [.. maps.Select(m => "map=" + m), "root=" + p.GetValue(c.TargetRoot), "fixed=" + p.GetValue(c.ResizeFixed), "backup=" + (local.Url ?? Path.GetFullPath(dir)),
              "manifest=" + manifest.Created.ToString("O"), .. (p.GetValue(c.ExcludeDisk) ?? []).Select(x => "exclude=" + x)]);
         var journalPath = p.GetValue(c.Journal)!;
         Mkcdrec.Model.Plan.RecoveryPlan plan;

@@ -40,8 +40,8 @@ internal static class RecoverCommands
         };
         var backup = new Option<string[]>("--backup")
         {
-            Description = "The backup's directory: the disk holding it is never a target (repeatable).",
-            HelpName = "DIR",
+            Description = "The backup's directory (the disk holding it is never a target; repeatable), or its http(s):// URL (fetched into --spool first).",
+            HelpName = "DIR|URL",
         };
         var targets = new Option<string?>("--target-disks")
         {
@@ -101,7 +101,7 @@ internal static class RecoverCommands
             var file = p.GetValue(targets);
             var disks = file is not null
                 ? PlanSerializer.DeserializeTargetDisks(File.ReadAllText(file), file)
-                : TargetDiskDiscovery.Discover(ctx.Files, p.GetValue(exclude) ?? [], p.GetValue(backup) ?? []);
+                : TargetDiskDiscovery.Discover(ctx.Files, p.GetValue(exclude) ?? [], [.. (p.GetValue(backup) ?? []).Where(b => !Mkcdrec.Core.Archive.BackupFetcher.IsUrl(b))]);
             if (file is not null)
             {
                 foreach (var ex in p.GetValue(exclude) ?? [])

@@ -227,6 +227,8 @@ public static class RescueComponents
             "xen_netfront", "8139cp", "8139too", "pcnet32", "ne2k_pci", "atlantic", "cdc_ether", "r8152", "ax88179_178a", "af_packet",
         ],
         Programs = [new RescueProgram("ethtool", "ethtool") { AlwaysOptional = true }],
+        // The CA bundle, for `mkcdrec fetch https://…` (.NET reads OpenSSL's default file, /usr/lib/ssl/cert.pem on Debian).
+        DataPaths = ["/usr/lib/ssl/cert.pem", "/etc/ssl/certs/ca-certificates.crt"],
     };
 
     public static readonly RescueComponent Input = new("input", "keyboards (PS/2, USB, virtio, Hyper-V)")

@@ -4,34 +4,49 @@ using Mkcdrec.TestVm;
 namespace Mkcdrec.DrillTests;
 
 /// <summary>
-/// What the drill does not cover: `mkcdrec recover --backup DIR` run by hand on a running Linux (not the rescue system's
-/// unattended boot), from a local directory, with the clone options (--hostname, --new-machine-id, --new-ssh-host-keys,
-/// --net). The backup is the one the BIOS drill's ISO carries (xorriso extracts /backup), so this costs one test-guest
-/// boot and one recovery, and no second backup of the reference system. The recovered disk is checked in place (every
-/// file against the manifest, the partition table, fsck); booting it is the drill's job.
+/// What the drill does not cover: `mkcdrec recover --backup URL` run by hand on a running Linux (not the rescue system's
+/// unattended boot), the backup fetched over HTTP (a loopback server on this host, 10.0.2.2 on the guest's QEMU user
+/// network) into a spool and verified before any disk is touched, with the clone options (--hostname, --new-machine-id,
+/// --new-ssh-host-keys, --net). The backup is the one the BIOS drill's ISO carries (xorriso extracts /backup), so this
+/// costs one test-guest boot and one recovery, and no second backup of the reference system. The recovered disk is
+/// checked in place (every file against the manifest, the partition table, fsck); booting it is the drill's job.
 /// </summary>
 [Collection(BiosReference.Name)]
-public sealed partial class LocalBackupCloneTests(BiosReferenceMedium medium)
+public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
 {
     [Fact]
-    public void A_local_backup_is_recovered_as_a_clone_with_a_new_identity()
+    public void A_backup_at_a_url_is_recovered_as_a_clone_with_a_new_identity()
     {
         var backup = medium.ExtractBackup();
         var root = medium.Reference.RootUuid;
         var home = medium.Reference.HomeUuid;
+        using var server = new LoopbackHttpServer(Path.GetDirectoryName(backup)!);
+        var served = "/" + Path.GetFileName(backup) + "/";
+        var url = $"http://10.0.2.2:{server.Port}{served}";
         var sw = System.Diagnostics.Stopwatch.StartNew();
         using var vm = TestVm.TestVm.Start(new TestVmOptions
         {
-            Disks = [medium.DiskBytes],
+            Disks = [medium.DiskBytes, Size.GiB(1)],
             MemoryMiB = 1536,
+            UserNetwork = true,
             ExtraFiles = new Dictionary<string, string> { ["files/backup"] = backup },
         });
         var up = sw.Elapsed;
 
-        var r = vm.Run("mkcdrec recover --backup /job/files/backup --unattended --map /dev/vda=$SCRATCH0 --journal /tmp/journal.json "
+        // The guest's NIC, statically on QEMU's user network; the spool on a disk of its own (the backup is ~200 MiB).
+        vm.RunChecked("modprobe virtio_net; for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.5; done\n"
+            + "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0\n"
+            + "mkfs.ext4 -q $SCRATCH1 && mkdir -p /spool && mount $SCRATCH1 /spool");
+
+        var r = vm.Run($"mkcdrec recover --backup {url} --spool /spool/backup --unattended --map /dev/vda=$SCRATCH0 --journal /tmp/journal.json "
             + "--hostname drill-clone --new-machine-id --new-ssh-host-keys --net static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53 2>&1", TimeSpan.FromMinutes(20));
-        Assert.True(r.ExitCode == 0, $"recover --backup failed:\n{HostProcess.Tail(r.Stdout, 6000)}\n{r.Stderr}");
+        Assert.True(r.ExitCode == 0, $"recover --backup URL failed:\n{HostProcess.Tail(r.Stdout, 6000)}\n{r.Stderr}");
         var said = r.Stdout;
+        var fetched = FetchedLine().Match(said);
+        Assert.True(fetched.Success, "no 'Fetched the backup' line:\n" + HostProcess.Tail(said, 3000));
+        var asked = server.Requests.Where(q => q.Method == "GET").Select(q => q.Path).ToList();
+        Assert.Equal(served + "manifest.json", asked[0]);
+        Assert.All(Directory.GetFiles(backup).Select(Path.GetFileName), f => Assert.Contains(served + f, asked));
         Assert.Contains("Backup verified", said, StringComparison.Ordinal);
         Assert.Contains("Every UUID is the same as in the layout", said, StringComparison.Ordinal);
         Assert.Contains("The initramfs is kept as restored", said, StringComparison.Ordinal);
@@ -73,7 +88,8 @@ public sealed partial class LocalBackupCloneTests(BiosReferenceMedium medium)
         Assert.Contains(diffs, d => d.Path == "etc/hostname");
         Assert.Contains(diffs, d => d.Path == "etc/machine-id");
         Assert.Contains(diffs, d => d.Path == "etc/network/interfaces");
-        ReferenceMediumFixture.Log($"[bios-clone] PASS; test guest up {up.TotalSeconds:0} s, recover --backup (clone) {r.Duration.TotalSeconds:0} s, "
+        ReferenceMediumFixture.Log($"[bios-clone] PASS; test guest up {up.TotalSeconds:0} s, recover --backup URL (clone) {r.Duration.TotalSeconds:0} s "
+            + $"(fetch {fetched.Groups[2].Value} MiB in {fetched.Groups[3].Value} s, {fetched.Groups[4].Value} MiB/s), "
             + $"check {cmp.Duration.TotalSeconds:0} s; {diffs.Count} expected differences in / (clone settings, GRUB files, recovery log)");
     }
 
@@ -97,6 +113,9 @@ public sealed partial class LocalBackupCloneTests(BiosReferenceMedium medium)
 
     [GeneratedRegex(@"^(changed|missing|new) +(.*?)(?: \(([^()]*)\))?\r?$", RegexOptions.Multiline)]
     private static partial Regex Difference();
+
+    [GeneratedRegex(@"Fetched the backup from \S+ into \S+: (\d+) file\(s\), ([\d.]+) MiB in ([\d.]+) s \(([\d.]+) MiB/s\)")]
+    private static partial Regex FetchedLine();
 
     [GeneratedRegex(@"^mtime [0-9.]+→[0-9.]+$")]
     private static partial Regex MtimeOnly();

@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Globalization;
+using Mkcdrec.Core;
+using Mkcdrec.Core.Archive;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>
+/// `mkcdrec fetch URL [--spool DIR]`, and the one place where verify and recover turn a backup URL into a local
+/// directory (<see cref="BackupFetcher"/>): the rescue system's /init fetches mkcdrec.backup=URL with it too.
+/// </summary>
+internal static class FetchCommands
+{
+    public static Option<string?> Spool() => new("--spool")
+    {
+        Description = $"With a backup URL: download the backup into DIR (default {BackupFetcher.RescueSpool} in the rescue system, in RAM; a temporary directory elsewhere). " +
+                      "Put it on a spare disk when RAM is short.",
+        HelpName = "DIR",
+    };
+
+    public static Command Build()
+    {
+        var url = new Argument<string>("URL") { Description = "The backup directory as an http:// or https:// URL (the one with manifest.json)." };
+        var spool = Spool();
+        var retries = new Option<int>("--retries") { Description = "How often a broken transfer is tried again (default 4).", HelpName = "N", DefaultValueFactory = _ => 4 };
+        var cmd = new Command("fetch", $"Download a backup served over HTTP(S) into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
+        {
+            url, spool, retries,
+        };
+        cmd.SetAction(int (ParseResult p) =>
+        {
+            var u = p.GetValue(url)!;
+            if (!BackupFetcher.IsUrl(u))
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"'{u}' is not an http:// or https:// URL.", "Give the URL of the backup directory, e.g. http://192.168.1.10/backups/host1/.");
+            }
+
+            if (p.GetValue(retries) < 0)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--retries must be 0 or more.", "Give --retries N with N >= 0.");
+            }
+
+            using var ctx = CliContext.Create(p, "fetch");
+            var given = p.GetValue(spool);
+            var dir = given ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
+                ?? throw new MkcdrecException(ExitCode.Usage, "'mkcdrec fetch' needs --spool DIR outside the rescue system.", "Give --spool DIR: the directory to download the backup into.");
+            var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(retries));
+            if (ctx.Json)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"directory\":\"{System.Text.Json.JsonEncodedText.Encode(r.Directory)}\",\"files\":{r.Files},\"bytes\":{r.Bytes},\"reused\":{r.Reused},\"retries\":{r.Retries},\"seconds\":{r.Elapsed.TotalSeconds:0.00},\"mibPerSecond\":{r.MiBPerSecond:0.0}}}"));
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Downloads the backup at <paramref name="url"/> into <paramref name="spool"/> with progress on the terminal; prints one summary line.</summary>
+    /// <param name="replace">The spool is a default one, whose other backup may be replaced (not a directory the user named).</param>
+    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, int retries = 4)
+    {
+        var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
+        var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions { Url = url, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace });
+        events.EndProgress();
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Fetched the backup from {BackupFetcher.Redact(BackupFetcher.ParseUrl(url))} into {r.Directory}: {r.Files} file(s), {r.Bytes / 1048576.0:0.0} MiB in {r.Elapsed.TotalSeconds:0.0} s ({r.MiBPerSecond:0.0} MiB/s)");
+        if (r.Reused > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", {r.Reused} volume(s) already there");
+        }
+
+        if (r.Retries > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", {r.Retries} retry(ies)");
+        }
+
+        line += ".";
+        ctx.Log.Info(line);
+        if (ctx.Json)
+        {
+            Console.Error.WriteLine(line);
+        }
+        else
+        {
+            Console.WriteLine(line);
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// A backup given as a directory or a URL, as a local directory: a URL is fetched into <paramref name="spool"/> (or
+    /// the default spool). Dispose removes a temporary spool this made.
+    /// </summary>
+    internal sealed class LocalBackup : IDisposable
+    {
+        private readonly bool _temporary;
+
+        private LocalBackup(string dir, string? url, bool temporary)
+        {
+            Directory = dir;
+            Url = url;
+            _temporary = temporary;
+        }
+
+        public string Directory { get; }
+
+        /// <summary>The URL it was fetched from (redacted); null for a directory.</summary>
+        public string? Url { get; }
+
+        public static LocalBackup Resolve(CliContext ctx, string location, string? spool)
+        {
+            if (!BackupFetcher.IsUrl(location))
+            {
+                if (spool is not null)
+                {
+                    throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://… .");
+                }
+
+                return new LocalBackup(location, null, false);
+            }
+
+            var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
+            try
+            {
+                Fetch(ctx, location, dir, replace: spool is null);
+            }
+            catch
+            {
+                if (temporary)
+                {
+                    RemoveQuietly(dir);
+                }
+
+                throw;
+            }
+
+            return new LocalBackup(dir, BackupFetcher.Redact(BackupFetcher.ParseUrl(location)), temporary);
+        }
+
+        public void Dispose()
+        {
+            if (_temporary)
+            {
+                RemoveQuietly(Directory);
+            }
+        }
+
+        private static void RemoveQuietly(string dir)
+        {
+            try
+            {
+                if (System.IO.Directory.Exists(dir))
+                {
+                    System.IO.Directory.Delete(dir, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
