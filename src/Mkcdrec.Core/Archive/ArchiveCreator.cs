@@ -94,16 +94,19 @@ public sealed class ArchiveCreator
         _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
 
         Stream? comp = null;
-        WriteBehindStream? behind = null;
+        WriteBehindStream? behind = null, output = null;
         try
         {
             using (mac)
             using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac))
             {
                 var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
-                comp = ArchivePipeline.Compress(enc ?? volumes, o.Compression, level, o.Threads);
 
-                // The walk (reading, hashing, tar) and the compressor's feeding run on two threads, as tar | zstd does.
+                // Three stages, each on its own thread: the walk (reading, hashing, tar) → the compressor's feeding (its
+                // workers compress) → encryption and the volumes (SHA-256, chunk hashes, writes). The compressor's thread
+                // never waits for a volume write or hash, so its workers are never starved of input while that runs.
+                output = o.Compression == Compression.None ? null : new WriteBehindStream(enc ?? volumes);
+                comp = ArchivePipeline.Compress(output ?? enc ?? volumes, o.Compression, level, o.Threads);
                 behind = new WriteBehindStream(comp);
                 var tar = new PaxTarWriter(behind, leaveOpen: true);
                 var archiver = new TreeArchiver(_fs, tar, _events);
@@ -111,11 +114,12 @@ public sealed class ArchiveCreator
                 tar.Finish();
                 tar.Dispose();
                 behind.Complete();
-                if (!ReferenceEquals(comp, enc ?? volumes))
+                if (!ReferenceEquals(comp, output ?? enc ?? volumes))
                 {
                     comp.Dispose();
                 }
 
+                output?.Complete();
                 enc?.Dispose();
                 volumes.Complete();
 
@@ -136,6 +140,8 @@ public sealed class ArchiveCreator
                 ArchivePipeline.Abandon(comp);
             }
 
+            output?.Abort();
+
             TryDelete(staging);
             throw;
         }
@@ -143,6 +149,7 @@ public sealed class ArchiveCreator
         finally
         {
             behind?.Dispose();
+            output?.Dispose();
         }
 
         record.Finished = DateTimeOffset.UtcNow;
