@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Mkcdrec.Cli.Tests;
 
 /// <summary>The archive verbs end to end through the real command line: exit codes and messages.</summary>
@@ -18,21 +16,8 @@ public sealed class ArchiveCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (int Code, string Out, string Err) Mkcdrec(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
-        foreach (var a in args.Append("--log").Append(Path.Combine(_dir, "log.txt")))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var o = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, o, err.Result);
-    }
+    private (int Code, string Out, string Err) Mkcdrec(params string[] args) =>
+        CliTests.Mkcdrec(null, [.. args, "--log", Path.Combine(_dir, "log.txt")]);
 
     [Fact]
     public void Create_verify_extract_compare_and_failures_have_documented_exit_codes()

@@ -10,9 +10,13 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public static (int Code, string Out, string Err) Mkcdrec(params string[] args)
+    public static (int Code, string Out, string Err) Mkcdrec(params string[] args) => Mkcdrec(null, args);
+
+    /// <summary>Runs the CLI (mkcdrec.dll beside the tests) with <paramref name="args"/>, and <paramref name="env"/> set in
+    /// its environment; returns its exit code and what it printed.</summary>
+    public static (int Code, string Out, string Err) Mkcdrec(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
         foreach (var a in args)
         {
@@ -20,6 +24,11 @@ public sealed class CliTests : IDisposable
         }
 
         psi.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), "mkcdrec-cli-tests-logs");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mkcdrec.TestVm;
 
 namespace Mkcdrec.Cli.Tests;
@@ -30,22 +29,9 @@ public sealed class FetchCliTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private (int Code, string Out, string Err) Mkcdrec(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["TMPDIR"] = Path.Combine(_dir, "tmp"); // where a temporary spool goes
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
-        foreach (var a in args.Append("--log").Append(Path.Combine(_dir, "log.txt")))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var o = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, o, err.Result);
-    }
+    // TMPDIR: where a temporary spool goes.
+    private (int Code, string Out, string Err) Mkcdrec(params string[] args) =>
+        CliTests.Mkcdrec(new Dictionary<string, string> { ["TMPDIR"] = Path.Combine(_dir, "tmp") }, [.. args, "--log", Path.Combine(_dir, "log.txt")]);
 
     private string Backup()
     {
