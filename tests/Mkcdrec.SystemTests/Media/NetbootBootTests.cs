@@ -33,21 +33,9 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
         try
         {
             // 1. A small backup (~3 MiB incompressible, 1 MiB volumes) in the directory the server shares.
-            var tree = Path.Combine(dir, "tree");
-            Directory.CreateDirectory(tree);
-            var rnd = new Random(10);
-            for (var i = 0; i < 3; i++)
-            {
-                var data = new byte[(1 << 20) - (999 * i)];
-                rnd.NextBytes(data);
-                File.WriteAllBytes(Path.Combine(tree, $"data{i}.bin"), data);
-            }
-
-            File.WriteAllText(Path.Combine(tree, "small.txt"), "fetched over the network\n");
             var www = Path.Combine(dir, "www");
             var backup = Path.Combine(www, "backup");
-            Tool.Checked(bin, ["archive", "create", "--root", tree, "--dest", backup, "--compress", "none", "--volume-size", "1M", "--log", Path.Combine(dir, "archive.log")]);
-            var volumes = Directory.GetFiles(backup).Select(f => Path.GetFileName(f)).Where(f => f != "manifest.json").Order(StringComparer.Ordinal).ToList();
+            var volumes = SmallBackup.Create(dir, backup, files: 3, seed: 10, step: 999, "fetched over the network\n");
             Assert.True(volumes.Count >= 3, string.Join(' ', volumes));
             using var server = new LoopbackHttpServer(www);
             var url = $"http://10.0.2.2:{server.Port}/backup";

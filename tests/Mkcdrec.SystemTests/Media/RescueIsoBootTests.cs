@@ -65,20 +65,8 @@ public sealed class RescueIsoFixture : IDisposable
         var bin = RepoPaths.MkcdrecBinary;
 
         // 1. A backup of ~4 MiB of incompressible data in 1 MiB volumes, and this host's layout.
-        var tree = Path.Combine(Dir, "tree");
-        Directory.CreateDirectory(tree);
-        var rnd = new Random(5);
-        for (var i = 0; i < 4; i++)
-        {
-            var data = new byte[(1 << 20) - (1000 * i)];
-            rnd.NextBytes(data);
-            File.WriteAllBytes(Path.Combine(tree, $"data{i}.bin"), data);
-        }
-
-        File.WriteAllText(Path.Combine(tree, "small.txt"), "carried on the rescue medium\n");
         var backup = Path.Combine(Dir, "backup");
-        Tool.Checked(bin, ["archive", "create", "--root", tree, "--dest", backup, "--compress", "none", "--volume-size", "1M", "--log", Path.Combine(Dir, "archive.log")]);
-        var volumes = Directory.GetFiles(backup).Select(f => Path.GetFileName(f)).Where(f => f != "manifest.json").Order(StringComparer.Ordinal).ToList();
+        var volumes = SmallBackup.Create(Dir, backup, files: 4, seed: 5, step: 1000, "carried on the rescue medium\n");
         Assert.True(volumes.Count >= 4, $"{volumes.Count} volumes: " + string.Join(' ', volumes));
         var layout = Path.Combine(Dir, "layout.json");
         Tool.Checked(bin, ["layout", "save", "-o", layout, "--log", Path.Combine(Dir, "layout.log")]);
