@@ -15,7 +15,6 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const int AT_EMPTY_PATH = 0x1000;
     private const uint STATX_BASIC_STATS = 0x7FF;
-    private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_NOATIME = 0x40000, O_DIRECTORY = 0x10000;
     private const int SEEK_DATA = 3, SEEK_HOLE = 4;
     private const int MaxPath = 4096;
 
@@ -104,17 +103,17 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     [LibraryImport("libc", SetLastError = true)]
     private static partial byte* strerror(int errnum);
 
-    private static int Errno => Marshal.GetLastPInvokeError();
+    internal static int Errno => Marshal.GetLastPInvokeError();
 
     private static string Show(ReadOnlySpan<byte> path) => Encoding.UTF8.GetString(path);
 
-    private static string ErrorText(int errno)
+    internal static string ErrorText(int errno)
     {
         var p = strerror(errno);
         return p == null ? $"errno {errno}" : Marshal.PtrToStringUTF8((nint)p) ?? $"errno {errno}";
     }
 
-    private static FileSystemException Fail(string op, ReadOnlySpan<byte> path, int errno) =>
+    internal static FileSystemException Fail(string op, ReadOnlySpan<byte> path, int errno) =>
         new($"{op} '{Show(path)}': {ErrorText(errno)}", errno);
 
     /// <summary>Copies a path into a NUL-terminated buffer.</summary>
@@ -368,7 +367,7 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
         {
             if (_noAtime)
             {
-                var fd = open(pp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME, 0);
+                var fd = open(pp, OpenFlags.RdOnly | OpenFlags.NoFollow | OpenFlags.CloExec | OpenFlags.NoAtime, 0);
                 if (fd >= 0)
                 {
                     return fd;
@@ -382,7 +381,7 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
                 _noAtime = false; // not the owner and not root: O_NOATIME is refused
             }
 
-            var fd2 = open(pp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+            var fd2 = open(pp, OpenFlags.RdOnly | OpenFlags.NoFollow | OpenFlags.CloExec, 0);
             if (fd2 < 0)
             {
                 throw Fail("open", path, Errno);
@@ -398,7 +397,7 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
         Terminate(path, p);
         fixed (byte* pp = p)
         {
-            var fd = open(pp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+            var fd = open(pp, OpenFlags.WrOnly | OpenFlags.Creat | OpenFlags.Excl | OpenFlags.NoFollow | OpenFlags.CloExec, mode);
             if (fd < 0)
             {
                 throw Fail("create", path, Errno);
@@ -535,13 +534,15 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(int fd);
 
+    public IOutputFile CreateOutputFile(string path) => new DirectOutputFile(path);
+
     public void SyncDirectory(ReadOnlySpan<byte> path)
     {
         Span<byte> p = stackalloc byte[MaxPath];
         Terminate(path, p);
         fixed (byte* pp = p)
         {
-            var fd = open(pp, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            var fd = open(pp, OpenFlags.RdOnly | OpenFlags.Directory | OpenFlags.CloExec, 0);
             if (fd < 0)
             {
                 throw Fail("open", path, Errno);

@@ -98,14 +98,15 @@ public sealed class ArchiveCreator
         try
         {
             using (mac)
-            using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac))
+            using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac, _fs.CreateOutputFile))
             {
                 var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
 
-                // Three stages, each on its own thread: the walk (reading, hashing, tar) → the compressor's feeding (its
-                // workers compress) → encryption and the volumes (SHA-256, chunk hashes, writes). The compressor's thread
-                // never waits for a volume write or hash, so its workers are never starved of input while that runs.
-                output = o.Compression == Compression.None ? null : new WriteBehindStream(enc ?? volumes);
+                // Stages, each on its own thread: the walk (reading, hashing, tar) → the compressor's feeding (its workers
+                // compress) → [encryption →] the volumes (SHA-256, chunk hashes, writes: the volume writer's own thread).
+                // The compressor's thread never waits for a volume write or hash, nor for AES when encrypting, so its
+                // workers are never starved of input while that runs.
+                output = o.Compression == Compression.None || enc is null ? null : new WriteBehindStream(enc);
                 comp = ArchivePipeline.Compress(output ?? enc ?? volumes, o.Compression, level, o.Threads);
                 behind = new WriteBehindStream(comp);
                 var tar = new PaxTarWriter(behind, leaveOpen: true);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Formats.Crypto;
 using Mkcdrec.Model.Manifest;
 
@@ -14,21 +15,25 @@ public sealed class VolumeSetWriter : Stream
 {
     private const int BlockSize = 4 << 20;
 
+    /// <summary>Blocks start at this alignment, so a file that writes around the page cache can take them as they are.</summary>
+    private const int BlockAlignment = 4096;
+
     private readonly string _dir;
     private readonly string _baseName;
     private readonly long _volumeSize;
     private readonly long _chunkSize;
     private readonly VolumeMac? _mac;
-    private readonly BlockingCollection<(byte[] Buf, int Len)> _queue = new(boundedCapacity: 8);
-    private readonly ConcurrentBag<byte[]> _free = [];
+    private readonly Func<string, IOutputFile> _create;
+    private readonly BlockingCollection<(ArraySegment<byte> Buf, int Len)> _queue = new(boundedCapacity: 8);
+    private readonly ConcurrentBag<ArraySegment<byte>> _free = [];
     private readonly Thread _thread;
-    private byte[] _cur;
+    private ArraySegment<byte> _cur;
     private int _curLen;
     private Exception? _error;
     private bool _completed;
 
     // background state
-    private FileStream? _file;
+    private IOutputFile? _file;
     private IncrementalHash? _sha;
     private ChunkDigest? _chunk;
     private long _volBytes;
@@ -36,14 +41,16 @@ public sealed class VolumeSetWriter : Stream
     private VolumeRecord? _vol;
     private readonly List<byte[]> _chunkMacs = [];
 
-    public VolumeSetWriter(string dir, string baseName, long volumeSize, long chunkSize, VolumeMac? mac)
+    /// <param name="create">Creates a volume file (default: through the page cache, <see cref="BufferedOutputFile"/>).</param>
+    public VolumeSetWriter(string dir, string baseName, long volumeSize, long chunkSize, VolumeMac? mac, Func<string, IOutputFile>? create = null)
     {
+        _create = create ?? (p => new BufferedOutputFile(p));
         _dir = dir;
         _baseName = baseName;
         _volumeSize = volumeSize <= 0 ? long.MaxValue : volumeSize;
         _chunkSize = chunkSize;
         _mac = mac;
-        _cur = new byte[BlockSize];
+        _cur = NewBlock();
         _thread = new Thread(Run) { IsBackground = true, Name = "mkcdrec volume writer" };
         _thread.Start();
     }
@@ -72,11 +79,11 @@ public sealed class VolumeSetWriter : Stream
         TotalBytes += buffer.Length;
         while (buffer.Length > 0)
         {
-            var n = Math.Min(buffer.Length, _cur.Length - _curLen);
+            var n = Math.Min(buffer.Length, BlockSize - _curLen);
             buffer[..n].CopyTo(_cur.AsSpan(_curLen));
             _curLen += n;
             buffer = buffer[n..];
-            if (_curLen == _cur.Length)
+            if (_curLen == BlockSize)
             {
                 Hand();
             }
@@ -118,8 +125,19 @@ public sealed class VolumeSetWriter : Stream
             throw;
         }
 
-        _cur = _free.TryTake(out var b) ? b : new byte[BlockSize];
+        _cur = _free.TryTake(out var b) ? b : NewBlock();
         _curLen = 0;
+    }
+
+    /// <summary>A block of <see cref="BlockSize"/> bytes at a <see cref="BlockAlignment"/> address (in a pinned array: it never moves).</summary>
+    private static unsafe ArraySegment<byte> NewBlock()
+    {
+        var a = GC.AllocateUninitializedArray<byte>(BlockSize + BlockAlignment, pinned: true);
+        fixed (byte* p = a)
+        {
+            var skip = (int)((BlockAlignment - (nuint)p % BlockAlignment) % BlockAlignment);
+            return new ArraySegment<byte>(a, skip, BlockSize);
+        }
     }
 
     private void ThrowIfFailed()
@@ -145,19 +163,26 @@ public sealed class VolumeSetWriter : Stream
                         Open();
                     }
 
-                    var n = (int)Math.Min(data.Length, Math.Min(_volumeSize - _volBytes, _chunkSize - _chunkBytes));
+                    // One write per volume part of the block (whole, aligned blocks unless a volume ends inside), hashes
+                    // per chunk.
+                    var n = (int)Math.Min(data.Length, _volumeSize - _volBytes);
                     var part = data[..n];
                     _file!.Write(part);
                     _sha!.AppendData(part);
-                    _chunk!.Append(part);
-                    _volBytes += n;
-                    _chunkBytes += n;
-                    data = data[n..];
-                    if (_chunkBytes == _chunkSize)
+                    while (part.Length > 0)
                     {
-                        EndChunk();
+                        var k = (int)Math.Min(part.Length, _chunkSize - _chunkBytes);
+                        _chunk!.Append(part[..k]);
+                        _chunkBytes += k;
+                        part = part[k..];
+                        if (_chunkBytes == _chunkSize)
+                        {
+                            EndChunk();
+                        }
                     }
 
+                    _volBytes += n;
+                    data = data[n..];
                     if (_volBytes == _volumeSize)
                     {
                         CloseVolume();
@@ -191,7 +216,7 @@ public sealed class VolumeSetWriter : Stream
     private void Open()
     {
         var name = VolumeName(_baseName, Volumes.Count);
-        _file = new FileStream(Path.Combine(_dir, name), FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+        _file = _create(Path.Combine(_dir, name));
         _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _vol = new VolumeRecord { File = name };
         _volBytes = 0;
@@ -222,7 +247,7 @@ public sealed class VolumeSetWriter : Stream
         }
 
         _chunk!.Dispose();
-        _file!.Flush(flushToDisk: true); // durable before the manifest names it
+        _file!.Commit(); // durable before the manifest names it
         _file.Dispose();
         _file = null;
         _vol!.Size = _volBytes;

@@ -128,6 +128,13 @@ public interface IFileSystemAccess
 
     string? GroupName(uint gid);
 
+    /// <summary>
+    /// Creates (or truncates) a file for one long sequential write, such as a backup volume. The Linux implementation
+    /// writes around the page cache (O_DIRECT) where the file system allows it: no kernel copy of every byte, and a
+    /// backup does not push the server's working set out of its cache.
+    /// </summary>
+    IOutputFile CreateOutputFile(string path) => new BufferedOutputFile(path);
+
     /// <summary>fsync of a directory (makes renames and new names in it durable).</summary>
     void SyncDirectory(ReadOnlySpan<byte> path)
     {

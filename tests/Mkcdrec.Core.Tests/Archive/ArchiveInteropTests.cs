@@ -86,9 +86,11 @@ public sealed class ArchiveInteropTests : IDisposable
     [Fact]
     public void Zstd_and_gnu_tar_extract_our_multi_volume_archive()
     {
-        var rec = Create(Compression.Zstd, volumeSize: 1 << 20);
+        // Not a multiple of the 4 KiB direct-write unit: volumes end inside blocks, and the next starts unaligned.
+        var rec = Create(Compression.Zstd, volumeSize: 1_000_003);
         Assert.True(rec.Volumes.Count > 1, $"expected several volumes, got {rec.Volumes.Count}");
-        Assert.All(rec.Volumes.SkipLast(1), v => Assert.Equal(1 << 20, v.Size));
+        Assert.All(rec.Volumes.SkipLast(1), v => Assert.Equal(1_000_003, v.Size));
+        Assert.All(rec.Volumes, v => Assert.Equal(v.Size, new FileInfo(Path.Combine(_dir, "bk", v.File)).Length));
         var outDir = Sub("out");
         TreeFixture.Sh($"cat {VolumesGlob()} | zstd -dc | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
         AssertSameTree(_src, outDir);
