@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Mkcdrec.Formats.Tar;
 
 namespace Mkcdrec.Core.Archive;
 
@@ -10,7 +11,7 @@ namespace Mkcdrec.Core.Archive;
 /// two ends of <c>tar | zstd</c>. <see cref="Complete"/> must be called to write the rest; an error of the target is
 /// raised by the next <see cref="Write(ReadOnlySpan{byte})"/> or by <see cref="Complete"/>.
 /// </summary>
-public sealed class WriteBehindStream : Stream
+public sealed class WriteBehindStream : Stream, IBufferExchange
 {
     private readonly Stream _target;
     private readonly BlockingCollection<(byte[] Buf, int Len)> _queue;
@@ -82,6 +83,28 @@ public sealed class WriteBehindStream : Stream
                 Hand();
             }
         }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="full"/> itself (no copy) when nothing is buffered and it has this stream's buffer size, and
+    /// returns a free buffer; otherwise copies it like <see cref="Write(ReadOnlySpan{byte})"/> and gives it back.
+    /// </summary>
+    public byte[] Exchange(byte[] full, int length)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (_len > 0 || full.Length != _cur.Length)
+        {
+            Write(full.AsSpan(0, length));
+            return full;
+        }
+
+        var free = _cur;
+        _cur = full;
+        _len = length;
+        Hand(); // queues full, takes a free buffer into _cur
+        var next = _cur;
+        _cur = free;
+        return next;
     }
 
     /// <summary>Queues the current buffer and takes a free one (waits while the target is behind).</summary>

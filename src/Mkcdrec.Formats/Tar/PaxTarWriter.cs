@@ -16,7 +16,7 @@ public sealed class PaxTarWriter : IDisposable
 
     private readonly Stream _out;
     private readonly bool _leaveOpen;
-    private readonly byte[] _buf;
+    private byte[] _buf;
     private int _pos;
     private long _flushed;
     private long _remaining; // data bytes the current entry still needs
@@ -234,7 +234,21 @@ public sealed class PaxTarWriter : IDisposable
     {
         if (_pos > 0)
         {
-            _out.Write(_buf, 0, _pos);
+            if (_out is IBufferExchange x)
+            {
+                var next = x.Exchange(_buf, _pos);
+                if (next.Length != _buf.Length)
+                {
+                    throw new InvalidOperationException($"The output exchanged a buffer of {_buf.Length} bytes for one of {next.Length}.");
+                }
+
+                _buf = next;
+            }
+            else
+            {
+                _out.Write(_buf, 0, _pos);
+            }
+
             _flushed += _pos;
             _pos = 0;
         }

@@ -46,6 +46,45 @@ public sealed class WriteBehindStreamTests
     }
 
     [Fact]
+    public void Exchanged_buffers_arrive_in_order_with_copied_writes_and_are_never_reused_while_queued()
+    {
+        const int Size = 64 << 10;
+        var rnd = new Random(3);
+        var expected = new MemoryStream();
+        var target = new MemoryStream();
+        using (var w = new WriteBehindStream(target, bufferSize: Size, buffers: 2))
+        {
+            var mine = new byte[Size];
+            for (var i = 0; i < 300; i++)
+            {
+                var n = rnd.Next(1, Size + 1);
+                rnd.NextBytes(mine.AsSpan(0, n));
+                expected.Write(mine, 0, n);
+                if (rnd.Next(3) == 0)
+                {
+                    w.Write(mine, 0, n); // copied: the next exchange finds bytes buffered and copies too
+                    continue;
+                }
+
+                // the buffer we get back is filled with new bytes at once: had it still been queued, the target
+                // would receive those instead of what was written, and the comparison below would fail
+                var next = w.Exchange(mine, n);
+                Assert.Equal(Size, next.Length);
+                mine = next;
+            }
+
+            // a buffer of another size is copied, not taken
+            var odd = new byte[1000];
+            rnd.NextBytes(odd);
+            expected.Write(odd);
+            Assert.Same(odd, w.Exchange(odd, odd.Length));
+            w.Complete();
+        }
+
+        Assert.Equal(expected.ToArray(), target.ToArray());
+    }
+
+    [Fact]
     public void An_error_of_the_target_is_raised_to_the_writer_and_by_complete()
     {
         using var w = new WriteBehindStream(new FailingStream(200_000), bufferSize: 64 << 10, buffers: 2);
