@@ -447,6 +447,24 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
         }
     }
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    private const int F_GETFL = 3, F_SETFL = 4;
+
+    public bool TrySetDirect(int fd)
+    {
+        var fl = fcntl(fd, F_GETFL, 0);
+        return fl >= 0 && fcntl(fd, F_SETFL, fl | OpenFlags.Direct) == 0;
+    }
+
+    /// <summary>EINVAL from a write: when the file is in direct I/O (the write was not aligned), turns that off and says so.</summary>
+    private static bool LeftDirect(int fd)
+    {
+        var fl = fcntl(fd, F_GETFL, 0);
+        return fl >= 0 && (fl & OpenFlags.Direct) != 0 && fcntl(fd, F_SETFL, fl & ~OpenFlags.Direct) == 0;
+    }
+
     public void WriteAll(int fd, ReadOnlySpan<byte> data)
     {
         fixed (byte* b = data)
@@ -457,12 +475,13 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
                 var n = write(fd, b + done, (nuint)(data.Length - done));
                 if (n < 0)
                 {
-                    if (Errno == 4)
+                    var errno = Errno;
+                    if (errno == 4 || (errno == FileSystemException.EINVAL && LeftDirect(fd)))
                     {
                         continue;
                     }
 
-                    throw new FileSystemException($"write: {ErrorText(Errno)}", Errno);
+                    throw new FileSystemException($"write: {ErrorText(errno)}", errno);
                 }
 
                 done += (int)n;

@@ -15,9 +15,6 @@ public sealed class VolumeSetWriter : Stream
 {
     private const int BlockSize = 4 << 20;
 
-    /// <summary>Blocks start at this alignment, so a file that writes around the page cache can take them as they are.</summary>
-    private const int BlockAlignment = 4096;
-
     private readonly string _dir;
     private readonly string _baseName;
     private readonly long _volumeSize;
@@ -129,16 +126,8 @@ public sealed class VolumeSetWriter : Stream
         _curLen = 0;
     }
 
-    /// <summary>A block of <see cref="BlockSize"/> bytes at a <see cref="BlockAlignment"/> address (in a pinned array: it never moves).</summary>
-    private static unsafe ArraySegment<byte> NewBlock()
-    {
-        var a = GC.AllocateUninitializedArray<byte>(BlockSize + BlockAlignment, pinned: true);
-        fixed (byte* p = a)
-        {
-            var skip = (int)((BlockAlignment - (nuint)p % BlockAlignment) % BlockAlignment);
-            return new ArraySegment<byte>(a, skip, BlockSize);
-        }
-    }
+    /// <summary>An aligned block: the volume file can take whole blocks as they are, around the page cache.</summary>
+    private static ArraySegment<byte> NewBlock() => AlignedBlock.Allocate(BlockSize);
 
     private void ThrowIfFailed()
     {

@@ -85,7 +85,9 @@ public static class QemuCommandLine
             a.AddRange(["-device", dev]);
         }
 
-        a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci"] : ["-nic", "none"]);
+        // restrict=on: the guest gets its DHCP lease from QEMU and nothing else. A drill boots a copy of a production server
+        // (same hostname, same credentials, same cron jobs): it must not reach the network the host is on.
+        a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci,restrict=on"] : ["-nic", "none"]);
         return a;
     }
 

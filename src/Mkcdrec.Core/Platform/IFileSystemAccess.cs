@@ -76,6 +76,13 @@ public interface IFileSystemAccess
     /// <summary>Creates a new file for writing (fails when it exists); returns a descriptor.</summary>
     int CreateFile(ReadOnlySpan<byte> path, uint mode);
 
+    /// <summary>
+    /// Turns direct I/O (O_DIRECT: writes around the page cache) on for an open file; false when the file system does
+    /// not take it. Writes of whole 4096-byte blocks from 4096-aligned memory then skip the kernel's copy; any other
+    /// write through <see cref="WriteAll"/> turns it off again by itself and goes through the cache.
+    /// </summary>
+    bool TrySetDirect(int fd) => false;
+
     int Read(int fd, Span<byte> buffer);
 
     int PRead(int fd, Span<byte> buffer, long offset);

@@ -45,7 +45,10 @@ public sealed record VmSpec
     /// <summary>Boot from the first CD-ROM (when no kernel is given and no disk is marked Boot).</summary>
     public bool BootFromCdRom { get; init; }
 
-    /// <summary>QEMU's user-mode network (NAT, DHCP server at 10.0.2.2; nothing reachable from outside).</summary>
+    /// <summary>
+    /// A NIC on QEMU's user-mode network, isolated (restrict=on): the guest gets a DHCP lease (10.0.2.15) and reaches
+    /// nothing, neither the host nor the network the host is on.
+    /// </summary>
     public bool UserNetwork { get; init; }
 
     /// <summary>Every byte of the serial console is also written here.</summary>

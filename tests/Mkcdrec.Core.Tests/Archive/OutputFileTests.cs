@@ -68,6 +68,51 @@ public sealed unsafe class OutputFileTests
     }
 
     [Fact]
+    public void Writes_to_a_file_in_direct_io_that_are_not_aligned_go_through_the_cache_instead()
+    {
+        var dir = Path.Combine("/var/tmp", "mkcdrec-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var aligned = (byte*)NativeMemory.AlignedAlloc(1 << 20, 4096);
+        try
+        {
+            var fs = new FileSystemAccess();
+            var path = Path.Combine(dir, "file");
+            var fd = fs.CreateFile(System.Text.Encoding.UTF8.GetBytes(path), 0x180);
+            var expected = new MemoryStream();
+            try
+            {
+                var direct = fs.TrySetDirect(fd);
+                if (FsType("/var/tmp") == "ext2/ext3")
+                {
+                    Assert.True(direct, "ext4 takes O_DIRECT");
+                }
+
+                var block = new Span<byte>(aligned, 1 << 20);
+                new Random(5).NextBytes(block);
+                fs.WriteAll(fd, block);             // whole aligned blocks: direct
+                expected.Write(block);
+                var odd = new byte[1001];
+                new Random(6).NextBytes(odd);
+                fs.WriteAll(fd, odd);               // refused by O_DIRECT (EINVAL): written through the cache
+                expected.Write(odd);
+                fs.WriteAll(fd, block[..8192]);     // the offset is unaligned now: through the cache too
+                expected.Write(block[..8192]);
+            }
+            finally
+            {
+                fs.Close(fd);
+            }
+
+            Assert.True(expected.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(path)), "the file's bytes differ from what was written");
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(aligned);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_file_abandoned_without_commit_is_closed_without_error()
     {
         var dir = Archive.TreeFixture.NewTempDir();

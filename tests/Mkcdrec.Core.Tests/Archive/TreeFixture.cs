@@ -19,6 +19,8 @@ internal static class TreeFixture
         echo hello > f
         head -c 300000 /dev/zero | tr '\0' 'a' > compressible
         head -c 3000000 /dev/urandom > rnd
+        head -c 9000000 /dev/urandom > large      # restored around the page cache: two whole 4 MiB blocks, then a tail
+        head -c 4194304 /dev/urandom > exact4m    # exactly one direct block, no tail
         setfattr -n user.bin -v 0x0102ff00fe f
         setfattr -n user.text -v "some text" f
         setfattr -n trusted.t -v tval f

@@ -22,7 +22,7 @@ public class QemuCommandLineTests
         Assert.Contains("-kernel /w/vmlinuz -initrd /w/initrd.img", a, StringComparison.Ordinal);
         Assert.Contains("file=/w/a,,b.iso,format=raw,if=none,id=cd0,media=cdrom", a, StringComparison.Ordinal);
         Assert.Contains("virtio-blk-pci,drive=disk0,serial=s0", a, StringComparison.Ordinal);
-        Assert.Contains("-nic user,model=virtio-net-pci", a, StringComparison.Ordinal);
+        Assert.Contains("-nic user,model=virtio-net-pci,restrict=on", a, StringComparison.Ordinal);
         Assert.DoesNotContain("pflash", a, StringComparison.Ordinal);
         Assert.DoesNotContain("bootindex", a, StringComparison.Ordinal);
 

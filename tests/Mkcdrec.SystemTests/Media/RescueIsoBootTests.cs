@@ -158,7 +158,7 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
             args.AddRange([
                 "-monitor", "none",
                 "-drive", $"file={media.Iso},if=none,id=cd,media=cdrom,readonly=on", "-device", "ide-cd,drive=cd,bootindex=0",
-                "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=", // no iPXE ROM: nothing to PXE-boot
+                "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0,romfile=", // no iPXE ROM: nothing to PXE-boot
                 "-drive", $"file={Path.Combine(dir, "disk1.img")},if=none,id=d1,format=raw", "-device", "virtio-blk-pci,drive=d1,serial=RESCUE-D1",
                 "-drive", $"file={Path.Combine(dir, "disk2.img")},if=none,id=d2,format=raw", "-device", "virtio-blk-pci,drive=d2,serial=RESCUE-D2",
             ]);
