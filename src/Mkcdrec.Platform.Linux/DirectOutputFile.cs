@@ -7,49 +7,35 @@ namespace Mkcdrec.Platform.Linux;
 /// <summary>
 /// An <see cref="IOutputFile"/> written with O_DIRECT: whole aligned blocks go from our buffer to the device without the
 /// kernel copying them into the page cache (in a VM that copy costs about as much CPU as zstd -3 spends compressing
-/// the same bytes). The tail that is not a whole block is written through the page cache at <see cref="Commit"/>.
-/// Where the file system refuses O_DIRECT (tmpfs before Linux 6.6, some FUSE file systems), or a write does not meet its
-/// alignment, the file simply continues through the page cache: same bytes, same durability.
+/// the same bytes). Where the file system refuses O_DIRECT (tmpfs before Linux 6.6, some FUSE file systems), or a write
+/// does not meet its alignment (the tail that is not a whole block, at <see cref="Commit"/>), the file simply continues
+/// through the page cache (<see cref="FileSystemAccess.WriteAll"/> switches by itself): same bytes, same durability.
 /// </summary>
-internal sealed unsafe partial class DirectOutputFile : IOutputFile
+internal sealed unsafe class DirectOutputFile : IOutputFile
 {
     /// <summary>Buffer alignment and the unit of direct writes: the largest logical block size in common use.</summary>
     internal const int Alignment = 4096;
 
     private const int BufferSize = 4 << 20;
-    private const int F_GETFL = 3, F_SETFL = 4, EINTR = 4;
+    private const int EINTR = 4;
 
+    private readonly FileSystemAccess _fs;
     private readonly int _fd;
     private byte* _buffer;
     private int _length;
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int open(byte* path, int flags, uint mode);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, byte* buf, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fcntl(int fd, int cmd, int arg);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fsync(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
-    public DirectOutputFile(string path)
+    public DirectOutputFile(FileSystemAccess fs, string path)
     {
+        _fs = fs;
         Path = path;
         var p = Encoding.UTF8.GetBytes(path + "\0");
         const int flags = OpenFlags.WrOnly | OpenFlags.Creat | OpenFlags.Trunc | OpenFlags.CloExec;
         fixed (byte* pp = p)
         {
-            _fd = open(pp, flags | OpenFlags.Direct, 438); // 0666 & umask, as FileStream
-            IsDirect = _fd >= 0;
+            _fd = FileSystemAccess.open(pp, flags | OpenFlags.Direct, 438); // 0666 & umask, as FileStream
             if (_fd < 0 && FileSystemAccess.Errno == FileSystemException.EINVAL)
             {
-                _fd = open(pp, flags, 438); // the file system has no O_DIRECT
+                _fd = FileSystemAccess.open(pp, flags, 438); // the file system has no O_DIRECT
             }
 
             if (_fd < 0)
@@ -63,24 +49,19 @@ internal sealed unsafe partial class DirectOutputFile : IOutputFile
 
     public string Path { get; }
 
-    public bool BypassesPageCache => IsDirect;
-
-    private bool IsDirect { get; set; }
+    public bool BypassesPageCache => FileSystemAccess.IsDirect(_fd);
 
     public void Write(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_buffer == null, this);
-        if (_length == 0 && IsDirect && data.Length >= Alignment)
+        fixed (byte* p = data)
         {
-            // The caller's memory is aligned too (the volume writer's blocks are): its whole blocks go out as they are.
-            fixed (byte* p = data)
+            if (_length == 0 && (nuint)p % Alignment == 0 && data.Length >= Alignment)
             {
-                if ((nuint)p % Alignment == 0)
-                {
-                    var whole = data.Length & ~(Alignment - 1);
-                    WriteOut(p, whole);
-                    data = data[whole..];
-                }
+                // The caller's memory is aligned too (the volume writer's blocks are): its whole blocks go out as they are.
+                var whole = data.Length & ~(Alignment - 1);
+                WriteOut(data[..whole]);
+                data = data[whole..];
             }
         }
 
@@ -92,7 +73,7 @@ internal sealed unsafe partial class DirectOutputFile : IOutputFile
             data = data[n..];
             if (_length == BufferSize)
             {
-                WriteOut(_buffer, BufferSize);
+                WriteOut(new ReadOnlySpan<byte>(_buffer, BufferSize));
                 _length = 0;
             }
         }
@@ -102,76 +83,30 @@ internal sealed unsafe partial class DirectOutputFile : IOutputFile
     {
         ObjectDisposedException.ThrowIf(_buffer == null, this);
         var whole = _length & ~(Alignment - 1);
-        if (whole > 0)
-        {
-            WriteOut(_buffer, whole);
-        }
-
-        if (_length > whole)
-        {
-            StopDirect(); // O_DIRECT writes whole blocks only
-            WriteOut(_buffer + whole, _length - whole);
-        }
-
+        WriteOut(new ReadOnlySpan<byte>(_buffer, whole));
+        WriteOut(new ReadOnlySpan<byte>(_buffer + whole, _length - whole)); // not a whole block: through the cache
         _length = 0;
-        while (fsync(_fd) != 0)
+        while (FileSystemAccess.fsync(_fd) != 0)
         {
-            if (FileSystemAccess.Errno != EINTR)
+            var errno = FileSystemAccess.Errno;
+            if (errno != EINTR)
             {
-                throw Failure("fsync", FileSystemAccess.Errno);
+                throw FileSystemAccess.Fail("fsync", Encoding.UTF8.GetBytes(Path), errno);
             }
         }
     }
 
-    private void WriteOut(byte* data, int count)
+    private void WriteOut(ReadOnlySpan<byte> data)
     {
-        while (count > 0)
+        try
         {
-            var n = write(_fd, data, (nuint)count);
-            if (n < 0)
-            {
-                var errno = FileSystemAccess.Errno;
-                if (errno == EINTR)
-                {
-                    continue;
-                }
-
-                if (errno == FileSystemException.EINVAL && IsDirect)
-                {
-                    StopDirect(); // alignment this device does not take (or a short write left us unaligned)
-                    continue;
-                }
-
-                throw Failure("write", errno);
-            }
-
-            if (n == 0)
-            {
-                throw Failure("write", 28); // ENOSPC: a regular file that takes no bytes
-            }
-
-            data += n;
-            count -= (int)n;
+            _fs.WriteAll(_fd, data);
+        }
+        catch (FileSystemException e)
+        {
+            throw new FileSystemException($"{e.Message} ('{Path}')", e.Errno);
         }
     }
-
-    private void StopDirect()
-    {
-        if (!IsDirect)
-        {
-            return;
-        }
-
-        var fl = fcntl(_fd, F_GETFL, 0);
-        if (fl < 0 || fcntl(_fd, F_SETFL, fl & ~OpenFlags.Direct) < 0)
-        {
-            throw Failure("fcntl", FileSystemAccess.Errno);
-        }
-
-        IsDirect = false;
-    }
-
-    private FileSystemException Failure(string op, int errno) => FileSystemAccess.Fail(op, Encoding.UTF8.GetBytes(Path), errno);
 
     public void Dispose()
     {
@@ -180,7 +115,7 @@ internal sealed unsafe partial class DirectOutputFile : IOutputFile
             return;
         }
 
-        close(_fd);
+        FileSystemAccess.close(_fd);
         NativeMemory.AlignedFree(_buffer);
         _buffer = null;
     }

@@ -26,10 +26,10 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     private static partial int statx(int dirfd, byte* path, int flags, uint mask, byte* buf);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int open(byte* path, int flags, uint mode);
+    internal static partial int open(byte* path, int flags, uint mode);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
+    internal static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint read(int fd, byte* buf, nuint count);
@@ -458,6 +458,9 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
         return fl >= 0 && fcntl(fd, F_SETFL, fl | OpenFlags.Direct) == 0;
     }
 
+    /// <summary>Whether the open file is in direct I/O (O_DIRECT) now.</summary>
+    internal static bool IsDirect(int fd) => fcntl(fd, F_GETFL, 0) is var fl && fl >= 0 && (fl & OpenFlags.Direct) != 0;
+
     /// <summary>EINVAL from a write: when the file is in direct I/O (the write was not aligned), turns that off and says so.</summary>
     private static bool LeftDirect(int fd)
     {
@@ -482,6 +485,11 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
                     }
 
                     throw new FileSystemException($"write: {ErrorText(errno)}", errno);
+                }
+
+                if (n == 0)
+                {
+                    throw new FileSystemException($"write: {ErrorText(28)}", 28); // ENOSPC: a regular file that takes no bytes
                 }
 
                 done += (int)n;
@@ -551,9 +559,9 @@ public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
     public void Close(int fd) => close(fd);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int fsync(int fd);
+    internal static partial int fsync(int fd);
 
-    public IOutputFile CreateOutputFile(string path) => new DirectOutputFile(path);
+    public IOutputFile CreateOutputFile(string path) => new DirectOutputFile(this, path);
 
     public void SyncDirectory(ReadOnlySpan<byte> path)
     {
