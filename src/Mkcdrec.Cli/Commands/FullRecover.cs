@@ -8,6 +8,7 @@ using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.Platform.Linux;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Plan;
 using Mkcdrec.Platform.Linux;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Cli.Commands;
 

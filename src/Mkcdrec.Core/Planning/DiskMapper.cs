@@ -1,5 +1,6 @@
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Plan;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Planning;
 

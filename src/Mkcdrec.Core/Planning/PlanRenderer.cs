@@ -1,5 +1,6 @@
 using System.Text;
 using Mkcdrec.Model.Plan;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Planning;
 

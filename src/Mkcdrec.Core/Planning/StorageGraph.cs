@@ -1,4 +1,5 @@
 using Mkcdrec.Model.Layout;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Planning;
 

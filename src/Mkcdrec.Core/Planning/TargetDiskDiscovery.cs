@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Model.Plan;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Planning;
 

@@ -8,6 +8,7 @@ using Mkcdrec.Formats.Kernel;
 using Mkcdrec.Model.Layout;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Rescue;
 

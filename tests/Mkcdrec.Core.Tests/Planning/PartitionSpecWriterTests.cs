@@ -2,6 +2,7 @@ using System.Globalization;
 using Mkcdrec.Formats.Partitioning;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Plan;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Tests.Planning;
 

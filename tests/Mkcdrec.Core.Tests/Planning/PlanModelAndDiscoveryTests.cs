@@ -2,6 +2,7 @@ using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Model.Plan;
 using static Mkcdrec.Core.Tests.Planning.PlanFixtures;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Tests.Planning;
 

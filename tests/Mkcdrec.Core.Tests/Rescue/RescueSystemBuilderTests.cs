@@ -6,6 +6,7 @@ using Mkcdrec.Formats.Cpio;
 using Mkcdrec.Formats.Elf;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Tests.Shared;
+using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Tests.Rescue;
 

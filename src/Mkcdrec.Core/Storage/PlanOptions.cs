@@ -1,4 +1,4 @@
-namespace Mkcdrec.Core.Planning;
+namespace Mkcdrec.Core.Storage;
 
 /// <summary>What the user asked for when planning a recovery.</summary>
 public sealed class PlanOptions
@@ -21,24 +21,4 @@ public sealed class PlanOptions
 
     /// <summary>Partition alignment when sizes change.</summary>
     public long AlignmentBytes { get; init; } = 1L << 20;
-}
-
-/// <summary>Byte counts as humans read them: "38.2 GiB", "30 GiB", "512 MiB".</summary>
-public static class Bytes
-{
-    public static string Format(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-        double v = bytes;
-        var u = 0;
-        while (Math.Abs(v) >= 1024 && u < units.Length - 1)
-        {
-            v /= 1024;
-            u++;
-        }
-
-        var rounded = Math.Round(v, 1);
-        return (rounded == Math.Floor(rounded) ? ((long)rounded).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : rounded.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)) + " " + units[u];
-    }
 }

@@ -1,0 +1,46 @@
+namespace Mkcdrec.Core.Storage;
+
+/// <summary>
+/// One storage or boot technology (partitions, md, LUKS, LVM, a filesystem family, mounts, GRUB, EFI, network):
+/// what it captures, the plan steps it adds, what it fixes in the restored system and what it needs in the rescue
+/// system. Every member has a do-nothing default, so a technology implements only the phases it takes part in.
+/// Implementations are listed once, in <c>Mkcdrec.Core.Registry.Technologies</c>; docs/architecture.md shows how to add one.
+/// </summary>
+public interface IStorageTechnology
+{
+    /// <summary>A short name for logs and docs ("md", "luks", "lvm").</summary>
+    string Name { get; }
+
+    /// <summary>Adds what this technology finds on the running machine to the layout (called in registry order).</summary>
+    void Capture(CaptureContext context)
+    {
+    }
+
+    /// <summary>Gives the devices of this technology their paths (and sizes) on the target before any step is added.</summary>
+    void PrepareDevices(PlanContext context)
+    {
+    }
+
+    /// <summary>Adds this technology's steps to the recovery plan (their order comes from the central step ordering).</summary>
+    void AddSteps(PlanContext context)
+    {
+    }
+
+    /// <summary>Rewrites what the restored system's configuration says about this technology's devices.</summary>
+    void RewriteConfiguration(FinalizeContext context)
+    {
+    }
+
+    /// <summary>Makes the restored system boot (boot loaders, firmware entries), after the initramfs.</summary>
+    void InstallBootloader(FinalizeContext context)
+    {
+    }
+
+    /// <summary>Applies the clone settings (new identity, network) that concern this technology.</summary>
+    void ApplyClone(FinalizeContext context)
+    {
+    }
+
+    /// <summary>What this technology needs in the rescue system.</summary>
+    IReadOnlyList<RescueComponent> RescueComponents => [];
+}
