@@ -320,8 +320,8 @@ public sealed class PlannerStepsTests
         var argv = plan.Steps.Single(s => s.Id == "mount:/boot/efi").Commands[^1].Argv;
         Assert.Equal(["mount", "-t", "vfat", "-o", "fmask=0077,dmask=0077"], argv.Take(5));
         Assert.Equal("/target/boot/efi", argv[^1]);
-        Assert.Equal("", Planner.VfatMetadataOptions("rw,relatime,codepage=437"));
-        Assert.Equal("uid=1000,gid=100,umask=0022,showexec", Planner.VfatMetadataOptions("rw, uid=1000,gid=100,umask=0022,showexec,ro"));
+        Assert.Equal("", Mkcdrec.Core.Storage.Mounts.MountOptions.VfatMetadataOptions("rw,relatime,codepage=437"));
+        Assert.Equal("uid=1000,gid=100,umask=0022,showexec", Mkcdrec.Core.Storage.Mounts.MountOptions.VfatMetadataOptions("rw, uid=1000,gid=100,umask=0022,showexec,ro"));
     }
 
     [Fact]

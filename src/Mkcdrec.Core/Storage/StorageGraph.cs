@@ -1,13 +1,12 @@
 using Mkcdrec.Model.Layout;
-using Mkcdrec.Core.Storage;
 
-namespace Mkcdrec.Core.Planning;
+namespace Mkcdrec.Core.Storage;
 
 /// <summary>
 /// Lookups over a layout's device graph, and what each device needs at least to hold its content
 /// (used bytes with a margin, plus the overhead of md, LUKS and LVM on the way).
 /// </summary>
-internal sealed class StorageGraph
+public sealed class StorageGraph
 {
     private readonly LayoutDocument _l;
     private readonly PlanOptions _o;

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Storage.Luks;
+
+public sealed partial class LuksTechnology
+{
+    public void PrepareDevices(PlanContext context)
+    {
+        foreach (var luks in context.Layout.Luks)
+        {
+            context.Paths[luks.Id] = "/dev/mapper/" + MappingName(luks);
+        }
+    }
+
+    public void AddSteps(PlanContext context)
+    {
+        foreach (var luks in context.Layout.Luks)
+        {
+            AddContainer(context, luks);
+        }
+    }
+
+    private static string MappingName(LuksDevice luks) => luks.MappedName ?? luks.Crypttab?.Name ?? "luks-" + luks.Uuid;
+
+    private static void AddContainer(PlanContext context, LuksDevice luks)
+    {
+        if (!context.IsPresent(luks.DeviceId))
+        {
+            return;
+        }
+
+        var device = context.Paths[luks.DeviceId];
+        var key = PlanPlaceholders.KeyFile(luks.Id);
+        context.Plan.Placeholders.Add(new PlanPlaceholder
+        {
+            Token = key,
+            Meaning = $"a file holding the passphrase for LUKS {luks.Uuid} (was on {context.Layout.DescribeDevice(luks.DeviceId) ?? luks.DeviceId}): prompted for, or given with --key-file",
+        });
+        var format = FormatArguments(luks);
+        format.AddRange(["--key-file", key, device]);
+        context.AddStep(StepKinds.LuksFormat, luks.Id, $"Format LUKS{luks.Version} on {device} with the original UUID and cipher (passphrase: {key})", true,
+            [device], [luks.DeviceId], ["luks-header:" + luks.Id], format);
+        context.AddStep(StepKinds.LuksOpen, luks.Id, $"Open {device} as {context.Paths[luks.Id]}", false, [device, context.Paths[luks.Id]], ["luks-header:" + luks.Id], [luks.Id],
+            ["cryptsetup", "open", device, MappingName(luks), "--key-file", key]);
+    }
+
+    /// <summary>luksFormat with the original version, UUID, label, cipher, key size, hash, PBKDF cost and sector size.</summary>
+    private static List<string> FormatArguments(LuksDevice luks)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var luks2 = luks.Version != 1;
+        var args = new List<string> { "cryptsetup", "luksFormat", "--batch-mode", "--type", luks2 ? "luks2" : "luks1", "--uuid", luks.Uuid };
+        if (luks.Label is { Length: > 0 } && luks2)
+        {
+            args.AddRange(["--label", luks.Label]);
+        }
+
+        if (luks.Cipher.Length > 0)
+        {
+            args.AddRange(["--cipher", luks.Cipher]);
+        }
+
+        if (luks.KeySizeBits > 0)
+        {
+            args.AddRange(["--key-size", luks.KeySizeBits.ToString(inv)]);
+        }
+
+        if (luks.Hash is { Length: > 0 })
+        {
+            args.AddRange(["--hash", luks.Hash]);
+        }
+
+        if (luks.Pbkdf is { Length: > 0 } && luks2)
+        {
+            args.AddRange(KeyslotCostArguments(luks, luks.Pbkdf));
+        }
+
+        if (luks.SectorSize is { } sectorSize && sectorSize > 0 && luks2)
+        {
+            args.AddRange(["--sector-size", sectorSize.ToString(inv)]);
+        }
+
+        return args;
+    }
+
+    /// <summary>The original keyslot's cost: as strong as before, and no benchmark (which on a slow rescue machine would pick other values).</summary>
+    private static List<string> KeyslotCostArguments(LuksDevice luks, string pbkdf)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var args = new List<string> { "--pbkdf", pbkdf };
+        if (luks.PbkdfIterations is { } iterations && iterations > 0)
+        {
+            args.AddRange(["--pbkdf-force-iterations", iterations.ToString(inv)]);
+        }
+
+        var argon = pbkdf.StartsWith("argon2", StringComparison.Ordinal);
+        if (argon && luks.PbkdfMemoryKiB is { } memory && memory > 0)
+        {
+            args.AddRange(["--pbkdf-memory", memory.ToString(inv)]);
+        }
+
+        if (argon && luks.PbkdfParallel is { } parallel && parallel > 0)
+        {
+            args.AddRange(["--pbkdf-parallel", parallel.ToString(inv)]);
+        }
+
+        return args;
+    }
+}
