@@ -165,7 +165,7 @@ public sealed class KernelModuleIndex
                 return;
             }
 
-            var viaAlias = _aliases.Where(a => LibraryClosure.WildcardMatch(a.Pattern, name)).Select(a => a.Module).Distinct(StringComparer.Ordinal).ToList();
+            var viaAlias = _aliases.Where(a => ShellWildcard.Matches(a.Pattern, name)).Select(a => a.Module).Distinct(StringComparer.Ordinal).ToList();
             var any = false;
             foreach (var m in viaAlias)
             {
