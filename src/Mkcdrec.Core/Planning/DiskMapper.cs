@@ -59,6 +59,7 @@ internal sealed class DiskMapper
 
     private static string Describe(Disk d) => $"{d.Path} ({Bytes.Format(d.SizeBytes)})";
 
+    /// <summary>Applies the rules in order; each one maps what it can and leaves the rest to the next.</summary>
     public List<DiskMapping> Map()
     {
         foreach (var m in _o.Maps)
@@ -67,11 +68,41 @@ internal sealed class DiskMapper
         }
 
         var sources = _g.Layout.Disks.Where(d => !_map.ContainsKey(d.Id)).ToList();
+        MapByIdentity(sources);
 
-        // identity
+        // disks with nothing to recreate are only mapped when asked to
+        foreach (var d in sources.Where(d => !HasContent(d)).ToList())
+        {
+            _reason[d.Id] = MappingReasons.Unused;
+            sources.Remove(d);
+        }
+
+        MapEqualSizes(sources);
+        MapOnlyFits(sources);
+        SetAsideDisksNothingFits(sources);
+        if (sources.Count > 0)
+        {
+            MapLargestToLargest(sources);
+        }
+
+        return _g.Layout.Disks.Select(d => new DiskMapping
+        {
+            SourceId = d.Id,
+            SourcePath = d.Path,
+            SourceSizeBytes = d.SizeBytes,
+            TargetPath = _map.GetValueOrDefault(d.Id)?.Path,
+            TargetSizeBytes = _map.GetValueOrDefault(d.Id)?.SizeBytes,
+            Reason = _reason.GetValueOrDefault(d.Id) ?? MappingReasons.Unused,
+            Missing = _missing.Contains(d.Id),
+        }).ToList();
+    }
+
+    /// <summary>The same disk, known by its WWN or serial; refuses when it is now too small.</summary>
+    private void MapByIdentity(List<Disk> sources)
+    {
         foreach (var d in sources.ToList())
         {
-            var byWwn = Norm(d.Wwn) is { } w ? _targets.FirstOrDefault(t => Norm(t.Wwn) == w) : null;
+            var byWwn = NormalizeWwn(d.Wwn) is { } w ? _targets.FirstOrDefault(t => NormalizeWwn(t.Wwn) == w) : null;
             var bySerial = !string.IsNullOrWhiteSpace(d.Serial) ? _targets.FirstOrDefault(t => string.Equals(t.Serial?.Trim(), d.Serial.Trim(), StringComparison.Ordinal)) : null;
             var t = byWwn ?? bySerial;
             if (t is null || _map.Values.Contains(t))
@@ -93,15 +124,11 @@ internal sealed class DiskMapper
             Assign(d, t, byWwn is not null ? MappingReasons.SameWwn : MappingReasons.SameSerial);
             sources.Remove(d);
         }
+    }
 
-        // disks with nothing to recreate are only mapped when asked to
-        foreach (var d in sources.Where(d => !HasContent(d)).ToList())
-        {
-            _reason[d.Id] = MappingReasons.Unused;
-            sources.Remove(d);
-        }
-
-        // equal size: sources and free targets of one size, paired in name order when the counts match
+    /// <summary>Sources and free targets of one size, paired in name order when the counts match.</summary>
+    private void MapEqualSizes(List<Disk> sources)
+    {
         foreach (var group in sources.GroupBy(d => (d.SizeBytes, d.LogicalSectorSize)).ToList())
         {
             var same = Free.Where(t => t.SizeBytes == group.Key.SizeBytes && t.LogicalSectorSize == group.Key.LogicalSectorSize)
@@ -116,8 +143,11 @@ internal sealed class DiskMapper
                 }
             }
         }
+    }
 
-        // the only disk that fits
+    /// <summary>A disk that fits on only one free target goes there (repeated: each mapping can settle another).</summary>
+    private void MapOnlyFits(List<Disk> sources)
+    {
         for (var changed = true; changed;)
         {
             changed = false;
@@ -132,8 +162,11 @@ internal sealed class DiskMapper
                 }
             }
         }
+    }
 
-        // disks nothing fits: missing (degraded arrays) or refused
+    /// <summary>Disks nothing fits: missing when their arrays can run degraded, else refused with what to attach.</summary>
+    private void SetAsideDisksNothingFits(List<Disk> sources)
+    {
         foreach (var d in sources.ToList())
         {
             if (Free.Any(t => Fits(d, t)))
@@ -161,39 +194,29 @@ internal sealed class DiskMapper
                     "every disk found is used or excluded (" + string.Join(", ", _targets.Select(t => Describe(t) + (t.Excluded ? ": " + ExclusionReason(t) : ""))) + ")."),
                 "Attach a disk of at least " + Bytes.Format(MinimumForAny(d)) + $" and run the command again, or map it with --map {d.Path}=DST.");
         }
+    }
 
-        if (sources.Count > 0)
+    /// <summary>As many sources as fitting targets, each fitting when paired largest to largest; anything else is ambiguous.</summary>
+    private void MapLargestToLargest(List<Disk> sources)
+    {
+        var fitting = Free.Where(t => sources.Any(s => Fits(s, t))).ToList();
+        var bySize = sources.OrderByDescending(d => d.SizeBytes).ThenBy(d => d.KernelName, StringComparer.Ordinal).ToList();
+        var tBySize = fitting.OrderByDescending(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).ToList();
+        if (bySize.Count == tBySize.Count && bySize.Zip(tBySize).All(x => Fits(x.First, x.Second)))
         {
-            var fitting = Free.Where(t => sources.Any(s => Fits(s, t))).ToList();
-            var bySize = sources.OrderByDescending(d => d.SizeBytes).ThenBy(d => d.KernelName, StringComparer.Ordinal).ToList();
-            var tBySize = fitting.OrderByDescending(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).ToList();
-            if (bySize.Count == tBySize.Count && bySize.Zip(tBySize).All(x => Fits(x.First, x.Second)))
+            foreach (var (d, t) in bySize.Zip(tBySize))
             {
-                foreach (var (d, t) in bySize.Zip(tBySize))
-                {
-                    Assign(d, t, MappingReasons.LargestToLargest);
-                }
+                Assign(d, t, MappingReasons.LargestToLargest);
             }
-            else
-            {
-                var lines = sources.Select(d => $"{Describe(d)} could go on " + string.Join(" or ", Free.Where(t => Fits(d, t)).Select(Describe)));
-                var example = sources[0].Path + "=" + (Free.FirstOrDefault(t => Fits(sources[0], t))?.Path ?? "/dev/DST");
-                throw new MkcdrecException(ExitCode.Refused,
-                    "The disk mapping is ambiguous: " + string.Join("; ", lines) + ".",
-                    $"Choose with --map SRC=DST for each of these disks, e.g. --map {example}. Nothing was changed.");
-            }
+
+            return;
         }
 
-        return _g.Layout.Disks.Select(d => new DiskMapping
-        {
-            SourceId = d.Id,
-            SourcePath = d.Path,
-            SourceSizeBytes = d.SizeBytes,
-            TargetPath = _map.GetValueOrDefault(d.Id)?.Path,
-            TargetSizeBytes = _map.GetValueOrDefault(d.Id)?.SizeBytes,
-            Reason = _reason.GetValueOrDefault(d.Id) ?? MappingReasons.Unused,
-            Missing = _missing.Contains(d.Id),
-        }).ToList();
+        var lines = sources.Select(d => $"{Describe(d)} could go on " + string.Join(" or ", Free.Where(t => Fits(d, t)).Select(Describe)));
+        var example = sources[0].Path + "=" + (Free.FirstOrDefault(t => Fits(sources[0], t))?.Path ?? "/dev/DST");
+        throw new MkcdrecException(ExitCode.Refused,
+            "The disk mapping is ambiguous: " + string.Join("; ", lines) + ".",
+            $"Choose with --map SRC=DST for each of these disks, e.g. --map {example}. Nothing was changed.");
     }
 
     private long MinimumForAny(Disk d) =>
@@ -256,7 +279,7 @@ internal sealed class DiskMapper
     {
         var bare = name.StartsWith("/dev/", StringComparison.Ordinal) ? name[5..] : name;
         return _g.Layout.Disks.FirstOrDefault(d => d.Path == name || d.KernelName == bare || d.Id == name || d.Id == "disk:" + name
-            || d.ByIdLinks.Contains(name) || (d.Serial is not null && d.Serial == name) || (Norm(d.Wwn) is { } w && w == Norm(name)));
+            || d.ByIdLinks.Contains(name) || (d.Serial is not null && d.Serial == name) || (NormalizeWwn(d.Wwn) is { } w && w == NormalizeWwn(name)));
     }
 
     private TargetDisk? FindTarget(string name)
@@ -267,7 +290,7 @@ internal sealed class DiskMapper
     }
 
     /// <summary>WWNs appear as "0x5000…", "naa.5000…", "wwn-0x5000…": compare the hex digits.</summary>
-    internal static string? Norm(string? wwn)
+    internal static string? NormalizeWwn(string? wwn)
     {
         if (string.IsNullOrWhiteSpace(wwn))
         {

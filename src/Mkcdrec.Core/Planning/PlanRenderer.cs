@@ -13,6 +13,15 @@ public static class PlanRenderer
         sb.Append("Recovery plan for ").Append(plan.SourceHost.Length > 0 ? plan.SourceHost : "(unnamed host)")
             .Append(" (layout captured ").Append(plan.LayoutCapturedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture))
             .Append("), target root ").Append(plan.TargetRoot).Append('\n');
+        AppendDisks(sb, plan);
+        AppendSteps(sb, plan);
+        AppendNotes(sb, plan);
+        return sb.ToString();
+    }
+
+    /// <summary>The mapping table, columns padded to their widest cell, then the disks that are never touched.</summary>
+    private static void AppendDisks(StringBuilder sb, RecoveryPlan plan)
+    {
         sb.Append("\nDisks:\n");
         var rows = plan.Mappings.Select(m => new[]
         {
@@ -38,6 +47,10 @@ public static class PlanRenderer
             sb.Append("  never touched: ").Append(t.Path).Append(" (").Append(t.ExcludedBecause ?? (t.HoldsBackup ? "holds the backup" : t.InUse ? "in use" : "boot medium")).Append(")\n");
         }
 
+    }
+
+    private static void AppendSteps(StringBuilder sb, RecoveryPlan plan)
+    {
         sb.Append("\nSteps:\n");
         var n = 0;
         var phase = StepPhases.Layout;
@@ -52,26 +65,7 @@ public static class PlanRenderer
             sb.Append($"  {++n,3}. ").Append(s.Description).Append(s.Destructive ? "  [destroys data]" : "").Append('\n');
             if (s.PartitionTable is { } pt)
             {
-                sb.Append($"       {pt.Kind.ToUpperInvariant()} on {pt.Device}, {pt.SectorSize}-byte sectors");
-                if (pt.DiskGuid is { } g)
-                {
-                    sb.Append(", disk GUID ").Append(g);
-                }
-
-                if (pt.MbrDiskId is { } id)
-                {
-                    sb.Append(", disk id ").Append(id);
-                }
-
-                sb.Append(":\n");
-                foreach (var p in pt.Partitions)
-                {
-                    sb.Append($"         {p.Path,-18} {p.Kind,-8} start {p.StartSector,12}  sectors {p.SizeSectors,12}  {Bytes.Format(p.SizeSectors * pt.SectorSize),10}  ")
-                        .Append(p.TypeGuid?.ToString() ?? "type " + p.MbrType)
-                        .Append(p.Bootable ? " boot" : "")
-                        .Append(p.Name is { Length: > 0 } nm ? $" \"{nm}\"" : "")
-                        .Append('\n');
-                }
+                AppendPartitionTable(sb, pt);
             }
 
             foreach (var c in s.Commands)
@@ -79,7 +73,34 @@ public static class PlanRenderer
                 sb.Append("       $ ").Append(c).Append('\n');
             }
         }
+    }
 
+    private static void AppendPartitionTable(StringBuilder sb, PartitionTableSpec pt)
+    {
+        sb.Append($"       {pt.Kind.ToUpperInvariant()} on {pt.Device}, {pt.SectorSize}-byte sectors");
+        if (pt.DiskGuid is { } g)
+        {
+            sb.Append(", disk GUID ").Append(g);
+        }
+
+        if (pt.MbrDiskId is { } id)
+        {
+            sb.Append(", disk id ").Append(id);
+        }
+
+        sb.Append(":\n");
+        foreach (var p in pt.Partitions)
+        {
+            sb.Append($"         {p.Path,-18} {p.Kind,-8} start {p.StartSector,12}  sectors {p.SizeSectors,12}  {Bytes.Format(p.SizeSectors * pt.SectorSize),10}  ")
+                .Append(p.TypeGuid?.ToString() ?? "type " + p.MbrType)
+                .Append(p.Bootable ? " boot" : "")
+                .Append(p.Name is { Length: > 0 } nm ? $" \"{nm}\"" : "")
+                .Append('\n');
+        }
+    }
+
+    private static void AppendNotes(StringBuilder sb, RecoveryPlan plan)
+    {
         if (plan.Placeholders.Count > 0)
         {
             sb.Append("\nFilled in when the plan runs:\n");
@@ -97,7 +118,5 @@ public static class PlanRenderer
                 sb.Append("  ! ").Append(w).Append('\n');
             }
         }
-
-        return sb.ToString();
     }
 }

@@ -17,6 +17,14 @@ public static class TargetDiskDiscovery
 
     public static List<TargetDisk> Discover(ISystemFiles files, IReadOnlyList<string> excludeDisks, IReadOnlyList<string> protectedPaths)
     {
+        var disks = FindDisks(files, ByIdLinks(files));
+        MarkExcluded(files, disks, excludeDisks, protectedPaths);
+        return disks;
+    }
+
+    /// <summary>Kernel name → its /dev/disk/by-id links.</summary>
+    private static Dictionary<string, List<string>> ByIdLinks(ISystemFiles files)
+    {
         var byId = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var l in files.ListDirectory("/dev/disk/by-id"))
         {
@@ -33,6 +41,11 @@ public static class TargetDiskDiscovery
             }
         }
 
+        return byId;
+    }
+
+    private static List<TargetDisk> FindDisks(ISystemFiles files, Dictionary<string, List<string>> byId)
+    {
         var disks = new List<TargetDisk>();
         foreach (var name in files.ListDirectory("/sys/block").Order(StringComparer.Ordinal))
         {
@@ -66,6 +79,12 @@ public static class TargetDiskDiscovery
             });
         }
 
+        return disks;
+    }
+
+    /// <summary>Marks what must never be written: disks excluded by name, disks in use (mounted, swap), the disk that holds the backup.</summary>
+    private static void MarkExcluded(ISystemFiles files, List<TargetDisk> disks, IReadOnlyList<string> excludeDisks, IReadOnlyList<string> protectedPaths)
+    {
         foreach (var ex in excludeDisks)
         {
             var name = KernelName(files, ex);
@@ -100,8 +119,6 @@ public static class TargetDiskDiscovery
                 d.ExcludedBecause = $"it holds {path}";
             }
         }
-
-        return disks;
     }
 
     private static string? Read(ISystemFiles f, string path)
