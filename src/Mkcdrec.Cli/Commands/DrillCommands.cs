@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Boot.Efi;
 using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Recovery;
 using Mkcdrec.Platform.Linux;

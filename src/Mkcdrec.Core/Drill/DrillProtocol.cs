@@ -35,7 +35,7 @@ public static class DrillProtocol
     /// <summary>Comparison in the booted recovered system: a <see cref="CompareSummary"/>.</summary>
     public const string BootCompare = "boot-compare";
 
-    /// <summary>UEFI only: the boot entry the firmware started the recovered system from (<see cref="Mkcdrec.Core.Recovery.EfiBootVariables.Current"/>),
+    /// <summary>UEFI only: the boot entry the firmware started the recovered system from (<see cref="Mkcdrec.Core.Boot.Efi.EfiBootVariables.Current"/>),
     /// e.g. "Boot0004 debian"; printed by the first-boot check before its comparison.</summary>
     public const string EfiBoot = "efi-boot";
 

@@ -1,16 +1,14 @@
-using Mkcdrec.Model.Layout;
-
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Rescue;
 
 /// <summary>
-/// The one explicit list of rescue-system components (no reflection). A component that needs something in the
-/// rescue system declares it here; the builder takes the union.
+/// The one explicit list of rescue-system components (no reflection): the rescue system's own (base tools, drivers,
+/// sshd, keymap) here, what a storage or boot technology needs in that technology's folder. The builder takes the union.
 /// </summary>
 public static class RescueComponents
 {
-
     public static readonly RescueComponent Base = new("base", "shell, base tools, module loading, device manager, the dynamic loader")
     {
         Programs =
@@ -73,99 +71,6 @@ public static class RescueComponents
         BootModules = ["ext4", "vfat", "isofs", "nls_cp437", "nls_iso8859_1", "nls_utf8", "efivarfs"],
     };
 
-    public static readonly RescueComponent Ext = new("ext", "ext2/3/4 tools")
-    {
-        Programs = [new RescueProgram("mke2fs", "e2fsprogs") { Links = ["mkfs.ext4", "mkfs.ext3", "mkfs.ext2"] }, new RescueProgram("e2fsck", "e2fsprogs") { Links = ["fsck.ext4", "fsck.ext3", "fsck.ext2"] },
-            new RescueProgram("tune2fs", "e2fsprogs"), new RescueProgram("resize2fs", "e2fsprogs"), new RescueProgram("e2label", "e2fsprogs"), new RescueProgram("dumpe2fs", "e2fsprogs") { AlwaysOptional = true }],
-        DataPaths = ["/etc/mke2fs.conf"],
-        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Ext2, FilesystemTypes.Ext3, FilesystemTypes.Ext4),
-    };
-
-    public static readonly RescueComponent Xfs = new("xfs", "XFS tools")
-    {
-        Programs = [new RescueProgram("mkfs.xfs", "xfsprogs"), new RescueProgram("xfs_repair", "xfsprogs"), new RescueProgram("xfs_admin", "xfsprogs"), new RescueProgram("xfs_db", "xfsprogs"), new RescueProgram("xfs_growfs", "xfsprogs") { AlwaysOptional = true }],
-        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Xfs),
-    };
-
-    public static readonly RescueComponent Btrfs = new("btrfs", "btrfs tools")
-    {
-        Programs = [new RescueProgram("mkfs.btrfs", "btrfs-progs"), new RescueProgram("btrfs", "btrfs-progs"), new RescueProgram("btrfstune", "btrfs-progs") { AlwaysOptional = true }],
-        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Btrfs),
-    };
-
-    public static readonly RescueComponent Vfat = new("vfat", "FAT tools (EFI system partition)")
-    {
-        Programs = [new RescueProgram("mkfs.fat", "dosfstools") { Links = ["mkfs.vfat", "mkdosfs"] }, new RescueProgram("fatlabel", "dosfstools"), new RescueProgram("fsck.fat", "dosfstools") { Links = ["fsck.vfat"] }],
-        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Vfat),
-    };
-
-    public static readonly RescueComponent Swap = new("swap", "swap tools")
-    {
-        Programs = [new RescueProgram("mkswap", "util-linux"), new RescueProgram("swaplabel", "util-linux"), new RescueProgram("swapon", "mount") { AlwaysOptional = true }],
-        RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Swap),
-    };
-
-    public static readonly RescueComponent Md = new("md", "software RAID")
-    {
-        Programs = [new RescueProgram("mdadm", "mdadm")],
-        Modules = ["md_mod", "raid0", "raid1", "raid10", "raid456", "linear"],
-        BootModules = ["md_mod"],
-        RequiredWhen = n => n.Layout is { MdArrays.Count: > 0 },
-    };
-
-    public static readonly RescueComponent Lvm = new("lvm", "LVM (with thin pools)")
-    {
-        Programs =
-        [
-            new RescueProgram("lvm", "lvm2")
-            {
-                Links =
-                [
-                    "pvcreate", "pvremove", "pvs", "pvscan", "pvdisplay", "vgcreate", "vgchange", "vgremove", "vgs", "vgscan", "vgdisplay",
-                    "vgcfgbackup", "vgcfgrestore", "lvcreate", "lvremove", "lvs", "lvscan", "lvdisplay", "lvchange", "lvconvert", "lvextend",
-                ],
-            },
-            new RescueProgram("dmsetup", "dmsetup"),
-            new RescueProgram("thin_check", "thin-provisioning-tools") { AlwaysOptional = true },
-        ],
-        Modules = ["dm_mod", "dm_thin_pool", "dm_snapshot", "dm_mirror", "dm_raid", "dm_zero", "dm_cache", "dm_persistent_data"],
-        BootModules = ["dm_mod"],
-        RequiredWhen = n => n.Layout is { Lvm.VolumeGroups.Count: > 0 },
-    };
-
-    public static readonly RescueComponent Luks = new("luks", "LUKS encryption")
-    {
-        Programs = [new RescueProgram("cryptsetup", "cryptsetup-bin")],
-        Modules =
-        [
-            "dm_mod", "dm_crypt", "dm_integrity", "xts", "cbc", "ecb", "essiv", "aes", "aes_generic", "aesni_intel", "sha256", "sha256_generic",
-            "sha256_ssse3", "sha512", "sha1", "af_alg", "algif_skcipher", "algif_hash", "cryptd", "crypto_simd",
-        ],
-        RequiredWhen = n => n.Layout is { Luks.Count: > 0 },
-    };
-
-    public static readonly RescueComponent Grub = new("grub", "GRUB (BIOS and UEFI) to make the recovered disk boot")
-    {
-        Programs =
-        [
-            new RescueProgram("grub-install", "grub2-common"), new RescueProgram("grub-probe", "grub-common"), new RescueProgram("grub-mkimage", "grub-common"),
-            new RescueProgram("grub-editenv", "grub-common"), new RescueProgram("grub-mkrelpath", "grub-common") { AlwaysOptional = true },
-            new RescueProgram("grub-mkconfig", "grub2-common") { AlwaysOptional = true },
-            new RescueProgram("grub-bios-setup", "grub-pc-bin") { Paths = ["/usr/sbin/grub-bios-setup", "/usr/lib/grub/i386-pc/grub-bios-setup"], AlwaysOptional = true },
-        ],
-        DataPaths = ["/usr/lib/grub/i386-pc", "/usr/lib/grub/x86_64-efi", "/usr/share/grub", "/usr/lib/grub/grub-mkconfig_lib", "/etc/grub.d", "/etc/default/grub"],
-        RequiredWhen = n => n.Layout?.Boot.Bootloader == "grub2",
-    };
-
-    public static readonly RescueComponent Efi = new("efi", "UEFI boot entries")
-    {
-        // grub-install registers its own entry (libefivar) when efivarfs is mounted; efibootmgr only makes one when it did
-        // not. A system without efibootmgr (a minimal Debian: it is only recommended) still gets a rescue medium.
-        Programs = [new RescueProgram("efibootmgr", "efibootmgr") { AlwaysOptional = true }],
-        Modules = ["efivarfs"],
-        RequiredWhen = n => n.Layout?.Boot.Firmware == FirmwareKinds.Uefi,
-    };
-
     public static readonly RescueComponent Network = new("network", "network drivers (DHCP and addresses: busybox udhcpc and ip)")
     {
         Modules =
@@ -197,6 +102,10 @@ public static class RescueComponents
         DataPaths = ["/etc/console-setup/cached_UTF-8_del.kmap.gz"],
     };
 
-    /// <summary>Every component, in the order they are added.</summary>
-    public static readonly IReadOnlyList<RescueComponent> All = [Base, Storage, Filesystems, Ext, Xfs, Btrfs, Vfat, Swap, Md, Lvm, Luks, Grub, Efi, Network, Input, Sshd, Keymap];
+    /// <summary>
+    /// Every component, in the order they are added: the rescue system's own drivers and tools, then what each storage
+    /// and boot technology needs (registry order, so md's boot module loads before LVM's), then network, input, sshd, keymap.
+    /// </summary>
+    public static readonly IReadOnlyList<RescueComponent> All =
+        [Base, Storage, Filesystems, .. Technologies.Storage.SelectMany(t => t.RescueComponents), Network, Input, Sshd, Keymap];
 }

@@ -1,5 +1,9 @@
+using Mkcdrec.Core.Boot.Efi;
+using Mkcdrec.Core.Boot.Grub;
+using Mkcdrec.Core.Network;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Storage;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.Model.Plan;
@@ -98,7 +102,7 @@ public sealed class SystemFinalizerTests : IDisposable
     public void Grub_for_bios_goes_on_every_disk_that_had_it_and_every_raid1_member()
     {
         var (doc, plan) = Sample();
-        Assert.Equal(["/dev/vdb"], SystemFinalizer.BiosTargets(doc, plan));
+        Assert.Equal(["/dev/vdb"], GrubTechnology.BiosTargets(doc, plan));
 
         var d2 = new Disk { Id = "disk:S2", Path = "/dev/sdb", Partitions = [new Partition { Id = "disk:S2/p2", Number = 2, Path = "/dev/sdb2" }] };
         doc.Disks.Add(d2);
@@ -106,29 +110,29 @@ public sealed class SystemFinalizerTests : IDisposable
         doc.Filesystems[0].DeviceIds = ["md:X"];
         doc.Boot.BiosBootDiskIds = ["disk:S1"];
         plan.Mappings.Add(new DiskMapping { SourceId = "disk:S2", SourcePath = "/dev/sdb", TargetPath = "/dev/vdc" });
-        Assert.Equal(["/dev/vdb", "/dev/vdc"], SystemFinalizer.BiosTargets(doc, plan));
+        Assert.Equal(["/dev/vdb", "/dev/vdc"], GrubTechnology.BiosTargets(doc, plan));
     }
 
     [Fact]
     public void Efi_bootloader_id_comes_from_the_boot_order_not_the_removable_path()
     {
         var doc = new LayoutDocument { Host = new HostInfo { OsId = "debian" } };
-        Assert.Equal("debian", SystemFinalizer.EfiBootloaderId(doc));
+        Assert.Equal("debian", EfiTechnology.EfiBootloaderId(doc));
         doc.Boot.EfiBootEntries.Add(new EfiBootEntry { Number = "0001", Label = "UEFI disk", Loader = "\\EFI\\BOOT\\BOOTX64.EFI" });
         doc.Boot.EfiBootEntries.Add(new EfiBootEntry { Number = "0004", Label = "mylinux", Loader = "\\EFI\\mylinux\\shimx64.efi" });
         doc.Boot.EfiBootOrder = ["0001", "0004"];
-        Assert.Equal("mylinux", SystemFinalizer.EfiBootloaderId(doc));
+        Assert.Equal("mylinux", EfiTechnology.EfiBootloaderId(doc));
     }
 
     [Fact]
     public void Net_specs_parse_and_bad_ones_are_refused()
     {
-        Assert.True(SystemFinalizer.ParseNet("dhcp").Dhcp);
-        var s = SystemFinalizer.ParseNet("static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53;192.0.2.54");
+        Assert.True(NetworkTechnology.ParseNet("dhcp").Dhcp);
+        var s = NetworkTechnology.ParseNet("static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53;192.0.2.54");
         Assert.Equal("192.0.2.10/24", s.Address);
         Assert.Equal("192.0.2.1", s.Gateway);
         Assert.Equal(["192.0.2.53", "192.0.2.54"], s.Dns);
-        var e = Assert.Throws<MkcdrecException>(() => SystemFinalizer.ParseNet("static:10.0.0.1"));
+        var e = Assert.Throws<MkcdrecException>(() => NetworkTechnology.ParseNet("static:10.0.0.1"));
         Assert.Equal(ExitCode.Usage, e.Code);
     }
 

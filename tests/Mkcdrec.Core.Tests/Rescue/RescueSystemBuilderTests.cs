@@ -7,6 +7,8 @@ using Mkcdrec.Formats.Elf;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Tests.Shared;
 using Mkcdrec.Core.Storage;
+using Mkcdrec.Core.Storage.Btrfs;
+using Mkcdrec.Core.Storage.Filesystems;
 
 namespace Mkcdrec.Core.Tests.Rescue;
 
@@ -296,9 +298,9 @@ public class RescueSystemBuilderTests
 
         Assert.Equal(RescueComponents.All.Count, RescueComponents.All.Select(c => c.Name).Distinct().Count());
         var needs = new RescueNeeds(Layout("xfs", "swap"), Sshd: false);
-        Assert.True(RescueComponents.Xfs.RequiredWhen(needs));
-        Assert.True(RescueComponents.Swap.RequiredWhen(needs));
-        Assert.False(RescueComponents.Btrfs.RequiredWhen(needs));
+        Assert.True(FilesystemsTechnology.XfsComponent.RequiredWhen(needs));
+        Assert.True(FilesystemsTechnology.SwapComponent.RequiredWhen(needs));
+        Assert.False(BtrfsTechnology.BtrfsComponent.RequiredWhen(needs));
         Assert.False(RescueComponents.Sshd.IncludedWhen(needs));
         Assert.True(RescueComponents.Base.RequiredWhen(new RescueNeeds(null, false)));
     }

@@ -1,8 +1,8 @@
 using System.Text;
-using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Boot.Efi;
 using Mkcdrec.Platform.Linux;
 
-namespace Mkcdrec.Core.Tests.Recovery;
+namespace Mkcdrec.Core.Tests.Boot.Efi;
 
 /// <summary>Which EFI boot entry started the system, from efivarfs files as the kernel shows them (4 bytes of attributes first).</summary>
 public sealed class EfiBootVariablesTests : IDisposable

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Mkcdrec.Core.Platform;
 
-namespace Mkcdrec.Core.Recovery;
+namespace Mkcdrec.Core.Boot.Efi;
 
 /// <summary>
 /// The firmware's boot entries as efivarfs shows them (no efibootmgr needed): the recovery checks that grub-install

@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using Mkcdrec.Core.Storage;
+
+namespace Mkcdrec.Core.Boot.Grub;
+
+public sealed partial class GrubTechnology
+{
+    [GeneratedRegex(@"(?<=(?:^|[\s""'])(?:root|resume|cryptdevice)=)(/dev/[^\s""':]+)")]
+    private static partial Regex KernelDeviceArgument();
+
+    /// <summary>GRUB's default kernel command line: changed UUIDs replaced; root=, resume=, cryptdevice= of a renamed device become its UUID.</summary>
+    public void RewriteConfiguration(FinalizeContext context) =>
+        ConfigFileRewriter.Rewrite(context, "/etc/default/grub",
+            text => KernelDeviceArgument().Replace(text, m => context.UuidSpecFor(m.Value) ?? m.Value));
+
+    /// <summary>
+    /// Reinstalls GRUB with the restored system's grub-install: its configuration regenerated when devices or UUIDs
+    /// changed, then GRUB for BIOS on every target of <see cref="BiosTargets"/>. UEFI (EFI technology) follows with the
+    /// same grub-install, found here.
+    /// </summary>
+    public void InstallBootloader(FinalizeContext context)
+    {
+        var layout = context.Layout;
+        var grub = layout.Boot.Bootloader == "grub2" || layout.Boot.BiosBootDiskIds.Count > 0;
+        if (!grub)
+        {
+            context.Say(layout.Boot.Bootloader is null
+                ? "warning: the layout records no bootloader; none is installed. Install one from the rescue shell before rebooting."
+                : $"warning: bootloader {layout.Boot.Bootloader} is not reinstalled by this version; its files are restored as they were (check it boots).");
+            return;
+        }
+
+        var install = context.HasProgram("grub-install") ? "grub-install" : context.HasProgram("grub2-install") ? "grub2-install" : null;
+        if (install is null)
+        {
+            throw new MkcdrecException(ExitCode.Environment, "The recovered system has no grub-install (nor grub2-install), so GRUB cannot be reinstalled.",
+                "The backup lacks the GRUB packages; install them in a chroot of " + context.Root + " and run grub-install yourself.");
+        }
+
+        context.GrubInstallProgram = install;
+        if (context.ConfigurationChanged)
+        {
+            var cfg = layout.Boot.GrubConfigPath ?? (install == "grub2-install" ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg");
+            var mk = context.HasProgram("grub-mkconfig") ? "grub-mkconfig" : "grub2-mkconfig";
+            context.Say($"Regenerating {cfg} ({mk}): devices or UUIDs changed.");
+            context.Chroot(mk, "-o", cfg);
+            context.Changes.Add("regenerated " + cfg);
+        }
+        else
+        {
+            context.Say("GRUB's configuration is kept as restored (it names the same UUIDs).");
+        }
+
+        foreach (var disk in BiosTargets(layout, context.Plan))
+        {
+            context.Say($"Installing GRUB for BIOS on {disk}.");
+            context.Chroot(install, "--target=i386-pc", disk);
+            context.Changes.Add($"grub-install --target=i386-pc {disk}");
+        }
+    }
+}
