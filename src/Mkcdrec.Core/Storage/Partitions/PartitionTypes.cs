@@ -1,4 +1,4 @@
-namespace Mkcdrec.Core.Capture;
+namespace Mkcdrec.Core.Storage.Partitions;
 
 /// <summary>Readable names for the partition types a Linux server uses.</summary>
 public static class PartitionTypes

@@ -1,0 +1,107 @@
+namespace Mkcdrec.Core.Storage;
+
+/// <summary>Finding kernel devices by path, number or layout id, and marking what uses a device.</summary>
+public sealed partial class CaptureContext
+{
+    /// <summary>/dev/vdb, /dev/disk/by-id/…, vdb → kernel name, following links.</summary>
+    public string? KernelNameOf(string path)
+    {
+        if (!path.Contains('/'))
+        {
+            return Devices.ContainsKey(path) ? path : null;
+        }
+
+        var current = path;
+        for (var i = 0; i < 16; i++)
+        {
+            var target = Files.ReadLink(current);
+            if (target is null)
+            {
+                break;
+            }
+
+            current = target.StartsWith('/') ? target : ResolveDots(Path.GetDirectoryName(current) + "/" + target);
+        }
+
+        var name = Path.GetFileName(current);
+        if (Devices.ContainsKey(name))
+        {
+            return name;
+        }
+
+        // /dev/mapper/NAME → dm-N
+        if (current.StartsWith("/dev/mapper/", StringComparison.Ordinal))
+        {
+            foreach (var d in Devices.Keys.Where(k => k.StartsWith("dm-", StringComparison.Ordinal)))
+            {
+                if (ReadTrim($"/sys/block/{d}/dm/name") == name)
+                {
+                    return d;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes the "." and ".." parts of an absolute path (a relative link target joined to its directory).</summary>
+    private static string ResolveDots(string p)
+    {
+        var stack = new List<string>();
+        foreach (var part in p.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (stack.Count > 0)
+                {
+                    stack.RemoveAt(stack.Count - 1);
+                }
+            }
+            else if (part != ".")
+            {
+                stack.Add(part);
+            }
+        }
+
+        return "/" + string.Join('/', stack);
+    }
+
+    /// <summary>The kernel name that was given the layout id <paramref name="id"/>, if any.</summary>
+    public string? KernelNameWithId(string id) => IdOf.FirstOrDefault(kv => kv.Value == id).Key;
+
+    /// <summary>The block device with the device number of a mount (mountinfo's MAJOR:MINOR).</summary>
+    public BlockDevice? DeviceNumbered(int major, int minor) => Devices.Values.FirstOrDefault(d => d.DeviceNumber == $"{major}:{minor}");
+
+    /// <summary>Marks the disk, partition, md array, LUKS mapping or LV behind <paramref name="kernelName"/> as used by <paramref name="id"/>.</summary>
+    public void SetUsedBy(string kernelName, string id)
+    {
+        var devId = IdOf.GetValueOrDefault(kernelName);
+        foreach (var d in Document.Disks)
+        {
+            if (d.Id == devId)
+            {
+                d.UsedBy = id;
+            }
+
+            foreach (var p in d.Partitions.Where(p => p.Id == devId))
+            {
+                p.UsedBy = id;
+            }
+        }
+
+        foreach (var m in Document.MdArrays.Where(m => m.Id == devId))
+        {
+            m.UsedBy = id;
+        }
+
+        foreach (var l in Document.Luks.Where(l => l.Id == devId))
+        {
+            l.UsedBy = id;
+        }
+
+        foreach (var l in Document.Lvm.LogicalVolumes.Where(l => l.Id == devId))
+        {
+            l.UsedBy = id;
+        }
+    }
+}
