@@ -27,9 +27,9 @@ public interface IStorageTechnology
     }
 
     /// <summary>The filesystem types this technology makes ("ext4", "xfs" …); the filesystems technology hands each one to its maker.</summary>
-    IReadOnlyList<string> FilesystemTypes => [];
+    IReadOnlyList<string> MkfsTypes => [];
 
-    /// <summary>Adds the steps that make one filesystem of <see cref="FilesystemTypes"/> (all its devices are present).</summary>
+    /// <summary>Adds the steps that make one filesystem of <see cref="MkfsTypes"/> (all its devices are present).</summary>
     void AddFilesystemSteps(PlanContext context, FilesystemTarget target)
     {
     }

@@ -21,7 +21,7 @@ public sealed partial class PlanContext
 
     /// <summary>The technology that makes filesystems of <paramref name="type"/>, or null when none does.</summary>
     public IStorageTechnology? FilesystemMaker(string type) =>
-        Technologies.FirstOrDefault(t => t.FilesystemTypes.Contains(type, StringComparer.Ordinal));
+        Technologies.FirstOrDefault(t => t.MkfsTypes.Contains(type, StringComparer.Ordinal));
 
     /// <summary>Adds the mkfs step every filesystem maker ends with: the devices go last on the command line.</summary>
     public PlanStep AddMkfsStep(FilesystemTarget target, List<string> argv)

@@ -5,7 +5,7 @@ namespace Mkcdrec.Core.Storage.Btrfs;
 
 public sealed partial class BtrfsTechnology
 {
-    public IReadOnlyList<string> FilesystemTypes { get; } = [Model.Layout.FilesystemTypes.Btrfs];
+    public IReadOnlyList<string> MkfsTypes { get; } = [Model.Layout.FilesystemTypes.Btrfs];
 
     /// <summary>mkfs.btrfs over all its devices with the original UUID, label, profiles and sizes, then its subvolumes.</summary>
     public void AddFilesystemSteps(PlanContext context, FilesystemTarget target)

@@ -5,7 +5,7 @@ namespace Mkcdrec.Core.Storage.Filesystems;
 
 public sealed partial class FilesystemsTechnology
 {
-    public IReadOnlyList<string> FilesystemTypes { get; } =
+    public IReadOnlyList<string> MkfsTypes { get; } =
         [Model.Layout.FilesystemTypes.Ext2, Model.Layout.FilesystemTypes.Ext3, Model.Layout.FilesystemTypes.Ext4,
          Model.Layout.FilesystemTypes.Xfs, Model.Layout.FilesystemTypes.Vfat, Model.Layout.FilesystemTypes.Swap];
 
