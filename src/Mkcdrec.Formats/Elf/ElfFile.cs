@@ -12,11 +12,7 @@ public readonly record struct ElfSegment(
 /// order, machine and type, the program interpreter (PT_INTERP) and the dynamic section's DT_NEEDED,
 /// DT_SONAME, DT_RPATH and DT_RUNPATH. ELF32 and ELF64, little- and big-endian.
 /// </summary>
-/// <remarks>
-/// Reading from a <see cref="Stream"/> reads only the header, the program headers, the interpreter,
-/// the dynamic segment and the string table — never the whole file. Corrupt or truncated input
-/// throws <see cref="InvalidDataException"/> naming the structure and its byte offset.
-/// </remarks>
+/// <remarks>Reads only the structures it needs, never the whole file; see docs/rescue-formats.md ("ELF reader").</remarks>
 public sealed class ElfFile
 {
     // e_ident (16 bytes, the same for both classes).

@@ -8,10 +8,7 @@ namespace Mkcdrec.Formats.Tar;
 /// SCHILY.xattr.*, SCHILY.acl.*, GNU sparse 1.0. Every header checksum is verified; damage and truncation raise
 /// <see cref="InvalidDataException"/> naming the byte offset in the tar stream.
 /// </summary>
-/// <remarks>
-/// This file holds the entry loop and the buffer; the member header, the extended headers (pax, GNU long names)
-/// and the GNU sparse map are read in the other PaxTarReader.*.cs files.
-/// </remarks>
+/// <remarks>The entry loop and the buffer; the other PaxTarReader.*.cs files read each kind of header.</remarks>
 public sealed partial class PaxTarReader
 {
     private readonly Stream _in;
