@@ -58,48 +58,24 @@ public sealed class CpioReader : IDisposable
         var start = _position;
         var h = new byte[CpioFormat.HeaderSize];
         ReadExactly(h, start, "header");
-        var magic = Encoding.ASCII.GetString(h, CpioFormat.MagicOffset, 6);
-        var crc = magic switch
-        {
-            CpioFormat.NewcMagic => false,
-            CpioFormat.CrcMagic => true,
-            _ => throw new InvalidDataException(
-                $"cpio: bad magic \"{Printable(h.AsSpan(0, 6))}\" at byte offset {start}; expected {CpioFormat.NewcMagic} (newc) or {CpioFormat.CrcMagic} (crc). " +
-                (magic.StartsWith("0707", StringComparison.Ordinal) ? "Old binary/odc cpio formats are not supported." : "Not a newc cpio archive, or it is still compressed.")),
-        };
+        var crc = IsCrcFormat(h, start);
+        uint HexField(int offset, string field) => ParseHex(h, offset, field, start);
 
-        uint F(int offset, string field) => ParseHex(h, offset, field, start);
+        var ino = HexField(CpioFormat.InoOffset, "c_ino");
+        var mode = HexField(CpioFormat.ModeOffset, "c_mode");
+        var uid = HexField(CpioFormat.UidOffset, "c_uid");
+        var gid = HexField(CpioFormat.GidOffset, "c_gid");
+        var nlink = HexField(CpioFormat.NLinkOffset, "c_nlink");
+        var mtime = HexField(CpioFormat.MTimeOffset, "c_mtime");
+        var size = HexField(CpioFormat.FileSizeOffset, "c_filesize");
+        var devMajor = HexField(CpioFormat.DevMajorOffset, "c_devmajor");
+        var devMinor = HexField(CpioFormat.DevMinorOffset, "c_devminor");
+        var rdevMajor = HexField(CpioFormat.RDevMajorOffset, "c_rdevmajor");
+        var rdevMinor = HexField(CpioFormat.RDevMinorOffset, "c_rdevminor");
+        var nameSize = HexField(CpioFormat.NameSizeOffset, "c_namesize");
+        var check = HexField(CpioFormat.CheckOffset, "c_check");
 
-        var ino = F(CpioFormat.InoOffset, "c_ino");
-        var mode = F(CpioFormat.ModeOffset, "c_mode");
-        var uid = F(CpioFormat.UidOffset, "c_uid");
-        var gid = F(CpioFormat.GidOffset, "c_gid");
-        var nlink = F(CpioFormat.NLinkOffset, "c_nlink");
-        var mtime = F(CpioFormat.MTimeOffset, "c_mtime");
-        var size = F(CpioFormat.FileSizeOffset, "c_filesize");
-        var devMajor = F(CpioFormat.DevMajorOffset, "c_devmajor");
-        var devMinor = F(CpioFormat.DevMinorOffset, "c_devminor");
-        var rdevMajor = F(CpioFormat.RDevMajorOffset, "c_rdevmajor");
-        var rdevMinor = F(CpioFormat.RDevMinorOffset, "c_rdevminor");
-        var nameSize = F(CpioFormat.NameSizeOffset, "c_namesize");
-        var check = F(CpioFormat.CheckOffset, "c_check");
-
-        if (nameSize is 0 or > MaxNameSize)
-        {
-            throw new InvalidDataException($"cpio: name size {nameSize} in the header at byte offset {start} is out of range (1..{MaxNameSize}).");
-        }
-
-        var nameOffset = _position;
-        var nameBytes = new byte[nameSize];
-        ReadExactly(nameBytes, nameOffset, "name");
-        if (nameBytes[^1] != 0)
-        {
-            throw new InvalidDataException($"cpio: the name at byte offset {nameOffset} is not NUL-terminated (c_namesize {nameSize}).");
-        }
-
-        var name = Encoding.UTF8.GetString(nameBytes, 0, nameBytes.Length - 1);
-        Skip(CpioFormat.Pad(CpioFormat.HeaderSize + nameSize), "name padding");
-
+        var name = ReadName(nameSize, start);
         if (name == CpioFormat.TrailerName)
         {
             _done = true;
@@ -122,16 +98,7 @@ public sealed class CpioReader : IDisposable
         // The crc format checksums regular files only (GNU cpio writes 0 for symlinks; the kernel checks files only).
         if (crc && type == CpioEntryType.RegularFile)
         {
-            uint sum = 0;
-            foreach (var b in data)
-            {
-                sum += b;
-            }
-
-            if (sum != check)
-            {
-                throw new InvalidDataException($"cpio: checksum mismatch for '{name}' (header at byte offset {start}): c_check 0x{check:X8}, data sums to 0x{sum:X8}.");
-            }
+            VerifyChecksum(data, check, name, start);
         }
 
         return new CpioEntry
@@ -151,6 +118,55 @@ public sealed class CpioReader : IDisposable
             Check = check,
             Data = data,
         };
+    }
+
+    /// <summary>Whether the header's magic is the crc format's (070702) rather than newc's (070701); any other magic is refused.</summary>
+    private static bool IsCrcFormat(byte[] h, long start)
+    {
+        var magic = Encoding.ASCII.GetString(h, CpioFormat.MagicOffset, 6);
+        return magic switch
+        {
+            CpioFormat.NewcMagic => false,
+            CpioFormat.CrcMagic => true,
+            _ => throw new InvalidDataException(
+                $"cpio: bad magic \"{Printable(h.AsSpan(0, 6))}\" at byte offset {start}; expected {CpioFormat.NewcMagic} (newc) or {CpioFormat.CrcMagic} (crc). " +
+                (magic.StartsWith("0707", StringComparison.Ordinal) ? "Old binary/odc cpio formats are not supported." : "Not a newc cpio archive, or it is still compressed.")),
+        };
+    }
+
+    /// <summary>Reads the NUL-terminated name that follows the header, and its padding.</summary>
+    private string ReadName(uint nameSize, long start)
+    {
+        if (nameSize is 0 or > MaxNameSize)
+        {
+            throw new InvalidDataException($"cpio: name size {nameSize} in the header at byte offset {start} is out of range (1..{MaxNameSize}).");
+        }
+
+        var nameOffset = _position;
+        var nameBytes = new byte[nameSize];
+        ReadExactly(nameBytes, nameOffset, "name");
+        if (nameBytes[^1] != 0)
+        {
+            throw new InvalidDataException($"cpio: the name at byte offset {nameOffset} is not NUL-terminated (c_namesize {nameSize}).");
+        }
+
+        var name = Encoding.UTF8.GetString(nameBytes, 0, nameBytes.Length - 1);
+        Skip(CpioFormat.Pad(CpioFormat.HeaderSize + nameSize), "name padding");
+        return name;
+    }
+
+    private static void VerifyChecksum(byte[] data, uint check, string name, long start)
+    {
+        uint sum = 0;
+        foreach (var b in data)
+        {
+            sum += b;
+        }
+
+        if (sum != check)
+        {
+            throw new InvalidDataException($"cpio: checksum mismatch for '{name}' (header at byte offset {start}): c_check 0x{check:X8}, data sums to 0x{sum:X8}.");
+        }
     }
 
     public void Dispose()

@@ -7,16 +7,7 @@ namespace Mkcdrec.Formats.Cpio;
 /// initramfs. Streams forward only (the output may be a compressor); call <see cref="Finish"/> (or
 /// dispose) to write the TRAILER!!! entry.
 /// </summary>
-/// <remarks>
-/// <para>Names are stored without a leading "/" or "./" (the kernel and GNU cpio take them relative to the
-/// extraction root); ".." components are refused.</para>
-/// <para>Inode numbers are assigned 1, 2, 3... in the order entries are added, so the same input gives
-/// the same bytes. Hard links share one inode number and carry c_nlink = number of names; the data is
-/// stored on the last name and the others have size 0 — the convention of the kernel's
-/// usr/gen_init_cpio. The kernel's unpacker creates the first name, links the later ones to it and
-/// writes whatever data an entry carries into the linked file; GNU cpio defers size-0 links until
-/// the entry with data.</para>
-/// </remarks>
+/// <remarks>Names, inode numbers and hard links (data on the last name): see docs/rescue-formats.md.</remarks>
 public sealed class CpioWriter : IDisposable
 {
     private const int BlockSize = 512;
@@ -244,19 +235,19 @@ public sealed class CpioWriter : IDisposable
 
         var h = _header.AsSpan();
         Encoding.ASCII.GetBytes(CpioFormat.NewcMagic, h[CpioFormat.MagicOffset..]);
-        Hex(h, CpioFormat.InoOffset, ino);
-        Hex(h, CpioFormat.ModeOffset, mode);
-        Hex(h, CpioFormat.UidOffset, a.Uid);
-        Hex(h, CpioFormat.GidOffset, a.Gid);
-        Hex(h, CpioFormat.NLinkOffset, nlink);
-        Hex(h, CpioFormat.MTimeOffset, (uint)a.ModificationTime);
-        Hex(h, CpioFormat.FileSizeOffset, size);
-        Hex(h, CpioFormat.DevMajorOffset, 0);
-        Hex(h, CpioFormat.DevMinorOffset, 0);
-        Hex(h, CpioFormat.RDevMajorOffset, rdevMajor);
-        Hex(h, CpioFormat.RDevMinorOffset, rdevMinor);
-        Hex(h, CpioFormat.NameSizeOffset, (uint)Encoding.UTF8.GetByteCount(name) + 1);
-        Hex(h, CpioFormat.CheckOffset, 0);
+        WriteHexField(h, CpioFormat.InoOffset, ino);
+        WriteHexField(h, CpioFormat.ModeOffset, mode);
+        WriteHexField(h, CpioFormat.UidOffset, a.Uid);
+        WriteHexField(h, CpioFormat.GidOffset, a.Gid);
+        WriteHexField(h, CpioFormat.NLinkOffset, nlink);
+        WriteHexField(h, CpioFormat.MTimeOffset, (uint)a.ModificationTime);
+        WriteHexField(h, CpioFormat.FileSizeOffset, size);
+        WriteHexField(h, CpioFormat.DevMajorOffset, 0);
+        WriteHexField(h, CpioFormat.DevMinorOffset, 0);
+        WriteHexField(h, CpioFormat.RDevMajorOffset, rdevMajor);
+        WriteHexField(h, CpioFormat.RDevMinorOffset, rdevMinor);
+        WriteHexField(h, CpioFormat.NameSizeOffset, (uint)Encoding.UTF8.GetByteCount(name) + 1);
+        WriteHexField(h, CpioFormat.CheckOffset, 0);
     }
 
     private void WriteNameAndHeader(string name)
@@ -267,7 +258,7 @@ public sealed class CpioWriter : IDisposable
         WriteZeros(CpioFormat.Pad(CpioFormat.HeaderSize + nameBytes.Length));
     }
 
-    private static void Hex(Span<byte> h, int offset, uint value)
+    private static void WriteHexField(Span<byte> h, int offset, uint value)
     {
         // Upper-case hex digits, as GNU cpio and the kernel's gen_init_cpio write them.
         if (!value.TryFormat(h.Slice(offset, CpioFormat.FieldLength), out var written, "X8") || written != CpioFormat.FieldLength)

@@ -21,12 +21,8 @@ public readonly record struct ZstdFrameHeader(ulong WindowSize, bool HasChecksum
 /// with CONFIG_RD_GZIP / CONFIG_RD_ZSTD; both are on in distribution kernels).
 /// </summary>
 /// <remarks>
-/// Kernel constraints for zstd (lib/decompress_unzstd.c): the initramfs is decompressed in streaming
-/// mode, which reads the frame header and refuses a window larger than ZSTD_WINDOWSIZE_MAX (128 MiB
-/// since Linux 5.9; the first patch revisions allowed 8 MiB), and it verifies the content checksum
-/// when the frame has one. The kernel's own build compresses initramfs with "zstd -19" (window
-/// 8 MiB). We therefore allow levels 1..19 only, whose window is at most 2^23 = 8 MiB, and always
-/// write the checksum so a corrupt image fails loudly at boot.
+/// zstd: levels 1..19 only (window at most 8 MiB) and always the content checksum, so a corrupt image fails
+/// loudly at boot; the kernel's constraints are in docs/rescue-formats.md ("Compression").
 /// </remarks>
 public static class InitramfsCompression
 {

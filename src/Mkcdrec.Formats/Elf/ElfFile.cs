@@ -12,11 +12,7 @@ public readonly record struct ElfSegment(
 /// order, machine and type, the program interpreter (PT_INTERP) and the dynamic section's DT_NEEDED,
 /// DT_SONAME, DT_RPATH and DT_RUNPATH. ELF32 and ELF64, little- and big-endian.
 /// </summary>
-/// <remarks>
-/// Reading from a <see cref="Stream"/> reads only the header, the program headers, the interpreter,
-/// the dynamic segment and the string table — never the whole file. Corrupt or truncated input
-/// throws <see cref="InvalidDataException"/> naming the structure and its byte offset.
-/// </remarks>
+/// <remarks>Reads only the structures it needs, never the whole file; see docs/rescue-formats.md ("ELF reader").</remarks>
 public sealed class ElfFile
 {
     // e_ident (16 bytes, the same for both classes).
@@ -161,19 +157,62 @@ public sealed class ElfFile
         }
 
         var r = new RangeReader(stream);
+        var ident = ReadIdentification(r, out var cls, out var data);
+        var e = new Endian(data == ElfData.BigEndian);
+        var is64 = cls == ElfClass.Elf64;
+        var hdr = r.ReadAt(0, (ulong)(is64 ? Header64Size : Header32Size), "the ELF file header");
+        var version = e.U32(hdr, EVersion);
+        if (version != EvCurrent)
+        {
+            throw new InvalidDataException($"ELF: unknown version {version} at byte offset {EVersion} (e_version must be 1).");
+        }
+
+        var segments = ReadSegments(r, e, is64, hdr);
+        var interp = ReadInterpreter(r, segments);
+        var result = new DynamicInfo();
+        var dynSeg = segments.FirstOrDefault(s => s.Type == ElfSegmentType.Dynamic);
+        var isDynamic = dynSeg.Type == ElfSegmentType.Dynamic;
+        if (isDynamic)
+        {
+            result = ReadDynamic(r, e, is64, dynSeg, segments);
+        }
+
+        return new ElfFile
+        {
+            Class = cls,
+            Data = data,
+            OsAbi = ident[EiOsAbi],
+            AbiVersion = ident[EiAbiVersion],
+            Type = (ElfType)e.U16(hdr, EType),
+            Machine = (ElfMachine)e.U16(hdr, EMachine),
+            Flags = e.U32(hdr, is64 ? E64Flags : E32Flags),
+            Entry = is64 ? e.U64(hdr, EEntry) : e.U32(hdr, EEntry),
+            Segments = segments,
+            Interpreter = interp,
+            IsDynamic = isDynamic,
+            Needed = result.Needed,
+            SoName = result.SoName,
+            RPath = result.RPath,
+            RunPath = result.RunPath,
+        };
+    }
+
+    /// <summary>Reads e_ident: the magic, the class, the byte order and the version.</summary>
+    private static byte[] ReadIdentification(RangeReader r, out ElfClass cls, out ElfData data)
+    {
         var ident = r.ReadAt(0, IdentSize, "the ELF identification (e_ident)");
         if (!HasElfMagic(ident))
         {
             throw new InvalidDataException($"Not an ELF file: byte offset 0 holds {Convert.ToHexString(ident.AsSpan(0, 4))}, not the magic 7F454C46 (\"\\x7fELF\").");
         }
 
-        var cls = ident[EiClass] switch
+        cls = ident[EiClass] switch
         {
             1 => ElfClass.Elf32,
             2 => ElfClass.Elf64,
             var c => throw new InvalidDataException($"ELF: unknown class {c} at byte offset {EiClass} (EI_CLASS; 1 = 32-bit, 2 = 64-bit)."),
         };
-        var data = ident[EiData] switch
+        data = ident[EiData] switch
         {
             1 => ElfData.LittleEndian,
             2 => ElfData.BigEndian,
@@ -184,15 +223,12 @@ public sealed class ElfFile
             throw new InvalidDataException($"ELF: unknown version {ident[EiVersion]} at byte offset {EiVersion} (EI_VERSION must be 1).");
         }
 
-        var e = new Endian(data == ElfData.BigEndian);
-        var is64 = cls == ElfClass.Elf64;
-        var hdr = r.ReadAt(0, (ulong)(is64 ? Header64Size : Header32Size), "the ELF file header");
-        var version = e.U32(hdr, EVersion);
-        if (version != EvCurrent)
-        {
-            throw new InvalidDataException($"ELF: unknown version {version} at byte offset {EVersion} (e_version must be 1).");
-        }
+        return ident;
+    }
 
+    /// <summary>Reads the program header table (e_phnum, or section header 0's sh_info for PN_XNUM, entries).</summary>
+    private static List<ElfSegment> ReadSegments(RangeReader r, Endian e, bool is64, byte[] hdr)
+    {
         var phoff = is64 ? e.U64(hdr, E64PhOff) : e.U32(hdr, E32PhOff);
         var shoff = is64 ? e.U64(hdr, E64ShOff) : e.U32(hdr, E32ShOff);
         var phentsize = e.U16(hdr, is64 ? E64PhEntSize : E32PhEntSize);
@@ -231,46 +267,26 @@ public sealed class ElfFile
             }
         }
 
-        string? interp = null;
+        return segments;
+    }
+
+    /// <summary>The PT_INTERP path, or null without a PT_INTERP segment.</summary>
+    private static string? ReadInterpreter(RangeReader r, List<ElfSegment> segments)
+    {
         var interpSeg = segments.FirstOrDefault(s => s.Type == ElfSegmentType.Interp);
-        if (interpSeg.Type == ElfSegmentType.Interp)
+        if (interpSeg.Type != ElfSegmentType.Interp)
         {
-            if (interpSeg.FileSize > MaxInterpreterLength)
-            {
-                throw new InvalidDataException($"ELF: PT_INTERP at byte offset {interpSeg.Offset} is {interpSeg.FileSize} bytes long; an interpreter path is at most {MaxInterpreterLength}.");
-            }
-
-            var bytes = r.ReadAt(interpSeg.Offset, interpSeg.FileSize, "the PT_INTERP interpreter path");
-            var nul = Array.IndexOf(bytes, (byte)0);
-            interp = Encoding.UTF8.GetString(bytes, 0, nul < 0 ? bytes.Length : nul);
+            return null;
         }
 
-        var result = new DynamicInfo();
-        var dynSeg = segments.FirstOrDefault(s => s.Type == ElfSegmentType.Dynamic);
-        var isDynamic = dynSeg.Type == ElfSegmentType.Dynamic;
-        if (isDynamic)
+        if (interpSeg.FileSize > MaxInterpreterLength)
         {
-            result = ReadDynamic(r, e, is64, dynSeg, segments);
+            throw new InvalidDataException($"ELF: PT_INTERP at byte offset {interpSeg.Offset} is {interpSeg.FileSize} bytes long; an interpreter path is at most {MaxInterpreterLength}.");
         }
 
-        return new ElfFile
-        {
-            Class = cls,
-            Data = data,
-            OsAbi = ident[EiOsAbi],
-            AbiVersion = ident[EiAbiVersion],
-            Type = (ElfType)e.U16(hdr, EType),
-            Machine = (ElfMachine)e.U16(hdr, EMachine),
-            Flags = e.U32(hdr, is64 ? E64Flags : E32Flags),
-            Entry = is64 ? e.U64(hdr, EEntry) : e.U32(hdr, EEntry),
-            Segments = segments,
-            Interpreter = interp,
-            IsDynamic = isDynamic,
-            Needed = result.Needed,
-            SoName = result.SoName,
-            RPath = result.RPath,
-            RunPath = result.RunPath,
-        };
+        var bytes = r.ReadAt(interpSeg.Offset, interpSeg.FileSize, "the PT_INTERP interpreter path");
+        var nul = Array.IndexOf(bytes, (byte)0);
+        return Encoding.UTF8.GetString(bytes, 0, nul < 0 ? bytes.Length : nul);
     }
 
     private sealed class DynamicInfo
@@ -284,7 +300,44 @@ public sealed class ElfFile
         public string? RunPath { get; set; }
     }
 
+    /// <summary>The DT_* values of the dynamic section that name strings, and where the string table is.</summary>
+    private sealed class DynamicTags
+    {
+        public List<ulong> Needed { get; } = [];
+
+        public ulong? StrTab { get; set; }
+
+        public ulong? StrSz { get; set; }
+
+        public ulong? SoName { get; set; }
+
+        public ulong? RPath { get; set; }
+
+        public ulong? RunPath { get; set; }
+    }
+
     private static DynamicInfo ReadDynamic(RangeReader r, Endian e, bool is64, ElfSegment dyn, List<ElfSegment> segments)
+    {
+        var tags = ReadDynamicTags(r, e, is64, dyn);
+        var info = new DynamicInfo();
+        if (tags.Needed.Count == 0 && tags.SoName is null && tags.RPath is null && tags.RunPath is null)
+        {
+            return info;
+        }
+
+        var strings = ReadDynamicStringTable(r, dyn, segments, tags, out var strOffset);
+        foreach (var n in tags.Needed)
+        {
+            info.Needed.Add(DynamicString(strings, strOffset, n, "DT_NEEDED"));
+        }
+
+        info.SoName = tags.SoName is { } so ? DynamicString(strings, strOffset, so, "DT_SONAME") : null;
+        info.RPath = tags.RPath is { } rp ? DynamicString(strings, strOffset, rp, "DT_RPATH") : null;
+        info.RunPath = tags.RunPath is { } rn ? DynamicString(strings, strOffset, rn, "DT_RUNPATH") : null;
+        return info;
+    }
+
+    private static DynamicTags ReadDynamicTags(RangeReader r, Endian e, bool is64, ElfSegment dyn)
     {
         if (dyn.FileSize > MaxDynamicSize)
         {
@@ -293,8 +346,7 @@ public sealed class ElfFile
 
         var entSize = is64 ? 16 : 8;
         var table = r.ReadAt(dyn.Offset, dyn.FileSize, "the dynamic section (PT_DYNAMIC)");
-        var needed = new List<ulong>();
-        ulong? strtab = null, strsz = null, soname = null, rpath = null, runpath = null;
+        var tags = new DynamicTags();
         for (var pos = 0; pos + entSize <= table.Length; pos += entSize)
         {
             long tag = is64 ? (long)e.U64(table, pos) : (int)e.U32(table, pos);
@@ -307,21 +359,21 @@ public sealed class ElfFile
             // Like the loader, a repeated single-valued tag keeps the last value.
             switch (tag)
             {
-                case ElfDynamicTag.Needed: needed.Add(val); break;
-                case ElfDynamicTag.StrTab: strtab = val; break;
-                case ElfDynamicTag.StrSz: strsz = val; break;
-                case ElfDynamicTag.SoName: soname = val; break;
-                case ElfDynamicTag.RPath: rpath = val; break;
-                case ElfDynamicTag.RunPath: runpath = val; break;
+                case ElfDynamicTag.Needed: tags.Needed.Add(val); break;
+                case ElfDynamicTag.StrTab: tags.StrTab = val; break;
+                case ElfDynamicTag.StrSz: tags.StrSz = val; break;
+                case ElfDynamicTag.SoName: tags.SoName = val; break;
+                case ElfDynamicTag.RPath: tags.RPath = val; break;
+                case ElfDynamicTag.RunPath: tags.RunPath = val; break;
             }
         }
 
-        var info = new DynamicInfo();
-        if (needed.Count == 0 && soname is null && rpath is null && runpath is null)
-        {
-            return info;
-        }
+        return tags;
+    }
 
+    private static byte[] ReadDynamicStringTable(RangeReader r, ElfSegment dyn, List<ElfSegment> segments, DynamicTags tags, out ulong strOffset)
+    {
+        var strtab = tags.StrTab;
         if (strtab is null)
         {
             throw new InvalidDataException($"ELF: the dynamic section at byte offset {dyn.Offset} has string references (DT_NEEDED/DT_SONAME/DT_RPATH/DT_RUNPATH) but no DT_STRTAB.");
@@ -334,41 +386,32 @@ public sealed class ElfFile
             throw new InvalidDataException($"ELF: DT_STRTAB address 0x{strtab.Value:x} (dynamic section at byte offset {dyn.Offset}) is not inside the file image of any PT_LOAD segment.");
         }
 
-        var strOffset = strtab.Value - load.VirtualAddress + load.Offset;
+        strOffset = strtab.Value - load.VirtualAddress + load.Offset;
         var available = load.FileSize - (strtab.Value - load.VirtualAddress);
-        var size = strsz ?? available;
+        var size = tags.StrSz ?? available;
         if (size > MaxStringTableSize)
         {
             throw new InvalidDataException($"ELF: the dynamic string table at byte offset {strOffset} claims {size} bytes (DT_STRSZ), more than the sane maximum {MaxStringTableSize}.");
         }
 
-        var strings = r.ReadAt(strOffset, size, "the dynamic string table (DT_STRTAB)");
-        string Str(ulong index, string tagName)
+        return r.ReadAt(strOffset, size, "the dynamic string table (DT_STRTAB)");
+    }
+
+    private static string DynamicString(byte[] strings, ulong strOffset, ulong index, string tagName)
+    {
+        if (index >= (ulong)strings.Length)
         {
-            if (index >= (ulong)strings.Length)
-            {
-                throw new InvalidDataException($"ELF: {tagName} string index {index} is outside the dynamic string table at byte offset {strOffset} ({strings.Length} bytes).");
-            }
-
-            var rest = strings.AsSpan((int)index);
-            var nul = rest.IndexOf((byte)0);
-            if (nul < 0)
-            {
-                throw new InvalidDataException($"ELF: {tagName} string at byte offset {strOffset + index} is not NUL-terminated within the dynamic string table.");
-            }
-
-            return Encoding.UTF8.GetString(rest[..nul]);
+            throw new InvalidDataException($"ELF: {tagName} string index {index} is outside the dynamic string table at byte offset {strOffset} ({strings.Length} bytes).");
         }
 
-        foreach (var n in needed)
+        var rest = strings.AsSpan((int)index);
+        var nul = rest.IndexOf((byte)0);
+        if (nul < 0)
         {
-            info.Needed.Add(Str(n, "DT_NEEDED"));
+            throw new InvalidDataException($"ELF: {tagName} string at byte offset {strOffset + index} is not NUL-terminated within the dynamic string table.");
         }
 
-        info.SoName = soname is { } so ? Str(so, "DT_SONAME") : null;
-        info.RPath = rpath is { } rp ? Str(rp, "DT_RPATH") : null;
-        info.RunPath = runpath is { } rn ? Str(rn, "DT_RUNPATH") : null;
-        return info;
+        return Encoding.UTF8.GetString(rest[..nul]);
     }
 
     /// <summary>Reads byte ranges of the file, refusing ranges past its end.</summary>

@@ -174,55 +174,14 @@ public sealed class LuksHeader
         var jsonArea = d[L2BinaryHeaderLength..hdrSize];
         var end = jsonArea.IndexOf((byte)0);
         var jsonBytes = end < 0 ? jsonArea : jsonArea[..end];
-        string cipher = "";
-        int keyBits = 0, sectorSize = 512, active = 0;
-        long offset = 0;
-        string? pbkdf = null, hash = null;
-        int? kdfIterations = null, kdfMemory = null, kdfParallel = null;
+        var json = new Luks2Metadata();
         try
         {
             using var doc = JsonDocument.Parse(jsonBytes.ToArray());
             var root = doc.RootElement;
-            foreach (var seg in root.GetProperty("segments").EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-            {
-                if (seg.Value.GetProperty("type").GetString() == "crypt")
-                {
-                    cipher = seg.Value.GetProperty("encryption").GetString() ?? "";
-                    offset = long.Parse(seg.Value.GetProperty("offset").GetString() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-                    if (seg.Value.TryGetProperty("sector_size", out var ss))
-                    {
-                        sectorSize = ss.GetInt32();
-                    }
-
-                    break;
-                }
-            }
-
-            foreach (var ks in root.GetProperty("keyslots").EnumerateObject().OrderBy(p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                active++;
-                if (keyBits == 0 && ks.Value.TryGetProperty("key_size", out var kbytes))
-                {
-                    keyBits = kbytes.GetInt32() * 8;
-                }
-
-                if (pbkdf is null && ks.Value.TryGetProperty("kdf", out var kdf))
-                {
-                    pbkdf = kdf.GetProperty("type").GetString();
-                    kdfIterations = kdf.TryGetProperty("time", out var t) ? t.GetInt32() : kdf.TryGetProperty("iterations", out var it) ? it.GetInt32() : null;
-                    kdfMemory = kdf.TryGetProperty("memory", out var mem) ? mem.GetInt32() : null;
-                    kdfParallel = kdf.TryGetProperty("cpus", out var cpus) ? cpus.GetInt32() : null;
-                }
-            }
-
-            foreach (var dg in root.GetProperty("digests").EnumerateObject())
-            {
-                if (dg.Value.TryGetProperty("hash", out var h))
-                {
-                    hash = h.GetString();
-                    break;
-                }
-            }
+            ReadCryptSegment(root, json);
+            ReadKeyslots(root, json);
+            ReadDigestHash(root, json);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -237,16 +196,92 @@ public sealed class LuksHeader
             Uuid = CString(d.Slice(L2UuidOffset, 40)),
             Label = label.Length == 0 ? null : label,
             Subsystem = subsystem.Length == 0 ? null : subsystem,
-            Cipher = cipher,
-            KeySizeBits = keyBits,
-            Pbkdf = pbkdf,
-            PbkdfIterations = kdfIterations,
-            PbkdfMemoryKiB = kdfMemory,
-            PbkdfParallel = kdfParallel,
-            Hash = hash,
-            DataOffsetBytes = offset,
-            SectorSize = sectorSize,
-            ActiveKeyslots = active,
+            Cipher = json.Cipher,
+            KeySizeBits = json.KeyBits,
+            Pbkdf = json.Pbkdf,
+            PbkdfIterations = json.KdfIterations,
+            PbkdfMemoryKiB = json.KdfMemory,
+            PbkdfParallel = json.KdfParallel,
+            Hash = json.Hash,
+            DataOffsetBytes = json.Offset,
+            SectorSize = json.SectorSize,
+            ActiveKeyslots = json.Active,
         };
+    }
+
+    /// <summary>What the LUKS2 JSON metadata area says (segments, keyslots, digests).</summary>
+    private sealed class Luks2Metadata
+    {
+        public string Cipher { get; set; } = "";
+
+        public int KeyBits { get; set; }
+
+        public int SectorSize { get; set; } = 512;
+
+        public int Active { get; set; }
+
+        public long Offset { get; set; }
+
+        public string? Pbkdf { get; set; }
+
+        public string? Hash { get; set; }
+
+        public int? KdfIterations { get; set; }
+
+        public int? KdfMemory { get; set; }
+
+        public int? KdfParallel { get; set; }
+    }
+
+    /// <summary>The first "crypt" segment, in segment-number order: cipher, data offset, sector size.</summary>
+    private static void ReadCryptSegment(JsonElement root, Luks2Metadata json)
+    {
+        foreach (var seg in root.GetProperty("segments").EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            if (seg.Value.GetProperty("type").GetString() == "crypt")
+            {
+                json.Cipher = seg.Value.GetProperty("encryption").GetString() ?? "";
+                json.Offset = long.Parse(seg.Value.GetProperty("offset").GetString() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+                if (seg.Value.TryGetProperty("sector_size", out var ss))
+                {
+                    json.SectorSize = ss.GetInt32();
+                }
+
+                break;
+            }
+        }
+    }
+
+    /// <summary>Counts the keyslots; key size and PBKDF come from the first keyslot (by number) that has them.</summary>
+    private static void ReadKeyslots(JsonElement root, Luks2Metadata json)
+    {
+        foreach (var ks in root.GetProperty("keyslots").EnumerateObject().OrderBy(p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            json.Active++;
+            if (json.KeyBits == 0 && ks.Value.TryGetProperty("key_size", out var kbytes))
+            {
+                json.KeyBits = kbytes.GetInt32() * 8;
+            }
+
+            if (json.Pbkdf is null && ks.Value.TryGetProperty("kdf", out var kdf))
+            {
+                json.Pbkdf = kdf.GetProperty("type").GetString();
+                json.KdfIterations = kdf.TryGetProperty("time", out var t) ? t.GetInt32() : kdf.TryGetProperty("iterations", out var it) ? it.GetInt32() : null;
+                json.KdfMemory = kdf.TryGetProperty("memory", out var mem) ? mem.GetInt32() : null;
+                json.KdfParallel = kdf.TryGetProperty("cpus", out var cpus) ? cpus.GetInt32() : null;
+            }
+        }
+    }
+
+    private static void ReadDigestHash(JsonElement root, Luks2Metadata json)
+    {
+        foreach (var dg in root.GetProperty("digests").EnumerateObject())
+        {
+            if (dg.Value.TryGetProperty("hash", out var h))
+            {
+                json.Hash = h.GetString();
+                break;
+            }
+        }
     }
 }

@@ -90,11 +90,18 @@ public sealed class GptTable
     public void Validate(long deviceSizeBytes, int sectorSize)
     {
         SectorIo.CheckSectorSize(sectorSize);
-        long totalSectors = deviceSizeBytes / sectorSize;
-        long lastLba = totalSectors - 1;
-        long entrySectors = EntryArraySectors(sectorSize);
-        const string param = "table";
+        ValidateHeaderFields(sectorSize);
+        ValidateAreas(deviceSizeBytes, sectorSize);
+        ValidatePartitionEntries();
+        ValidateNoOverlaps();
+    }
 
+    /// <summary>The name of the argument that <see cref="Validate"/>'s exceptions blame.</summary>
+    private const string ValidatedParam = "table";
+
+    private void ValidateHeaderFields(int sectorSize)
+    {
+        const string param = ValidatedParam;
         if (EntrySize < GptPartition.DefinedSize || EntrySize % 8 != 0)
         {
             throw new ArgumentException($"GPT entry size {EntrySize} is invalid (a multiple of 8, at least 128)", param);
@@ -119,6 +126,15 @@ public sealed class GptTable
         {
             throw new ArgumentException($"the primary GPT header must be at LBA 1, the table says {PrimaryHeaderLba}", param);
         }
+    }
+
+    /// <summary>Backup header on the last LBA; entry arrays between the headers and the usable range.</summary>
+    private void ValidateAreas(long deviceSizeBytes, int sectorSize)
+    {
+        const string param = ValidatedParam;
+        long totalSectors = deviceSizeBytes / sectorSize;
+        long lastLba = totalSectors - 1;
+        long entrySectors = EntryArraySectors(sectorSize);
 
         if (BackupHeaderLba != lastLba)
         {
@@ -143,7 +159,12 @@ public sealed class GptTable
         {
             throw new ArgumentException($"the usable range {FirstUsableLba}..{LastUsableLba} is empty", param);
         }
+    }
 
+    /// <summary>Each entry: slot, type and unique GUIDs, inside the usable range, name and extra bytes that fit.</summary>
+    private void ValidatePartitionEntries()
+    {
+        const string param = ValidatedParam;
         var slots = new HashSet<int>();
         var guids = new HashSet<Guid>();
         foreach (var p in Partitions)
@@ -184,7 +205,11 @@ public sealed class GptTable
                 throw new ArgumentException($"GPT partition {p.Number}: {p.ExtraBytes.Length} extra entry bytes do not fit entry size {EntrySize}", param);
             }
         }
+    }
 
+    private void ValidateNoOverlaps()
+    {
+        const string param = ValidatedParam;
         var sorted = Partitions.OrderBy(p => p.FirstLba).ToList();
         for (int i = 1; i < sorted.Count; i++)
         {

@@ -50,32 +50,7 @@ public static class PartitionTableReader
         int protective = Array.FindIndex(entries, e => e.Type == MbrLayout.ProtectiveType);
         if (protective >= 0)
         {
-            MbrTable? hybrid = null;
-            if (entries.Any(e => !e.IsEmpty && e.Type != MbrLayout.ProtectiveType))
-            {
-                hybrid = ReadPrimaries(sector0, entries, warnings);
-                warnings.Add(
-                    $"hybrid MBR: besides the 0xEE protective entry (slot {protective + 1}) the MBR lists {hybrid.Partitions.Count} partition(s); reading the GPT — the writer will put a plain protective MBR back");
-            }
-
-            if (!gptSignatureAtLba1)
-            {
-                foreach (int other in new[] { 512, 4096 })
-                {
-                    if (other != ss && deviceSizeBytes >= 2L * other)
-                    {
-                        var probe = SectorIo.ReadSectors(device, 1, other, 8, "GPT signature probe");
-                        if (GptHeader.HasSignature(probe))
-                        {
-                            throw new InvalidDataException(
-                                $"the MBR has a 0xEE protective entry and a GPT header is at byte offset {other}, not at LBA 1 of {ss}-byte sectors: the disk was partitioned with {other}-byte logical sectors — read it with sector size {other}");
-                        }
-                    }
-                }
-            }
-
-            var gpt = ReadGpt(device, ss, totalSectors, sector0, warnings);
-            return new PartitionTableReadResult { Kind = PartitionTableKind.Gpt, Gpt = gpt, Mbr = hybrid, Warnings = warnings };
+            return ReadGptBehindProtectiveMbr(device, ss, deviceSizeBytes, sector0, entries, protective, gptSignatureAtLba1, warnings);
         }
 
         for (int i = 0; i < entries.Length; i++)
@@ -96,6 +71,45 @@ public static class PartitionTableReader
         var mbr = ReadPrimaries(sector0, entries, warnings);
         ReadLogicals(device, ss, totalSectors, mbr, warnings);
         return new PartitionTableReadResult { Kind = PartitionTableKind.Mbr, Mbr = mbr, Warnings = warnings };
+    }
+
+    /// <summary>The MBR has a 0xEE entry: read the GPT (a hybrid MBR's other entries are reported, not kept for writing).</summary>
+    private static PartitionTableReadResult ReadGptBehindProtectiveMbr(
+        Stream device, int ss, long deviceSizeBytes, byte[] sector0, MbrEntry[] entries, int protective, bool gptSignatureAtLba1, List<string> warnings)
+    {
+        long totalSectors = deviceSizeBytes / ss;
+        MbrTable? hybrid = null;
+        if (entries.Any(e => !e.IsEmpty && e.Type != MbrLayout.ProtectiveType))
+        {
+            hybrid = ReadPrimaries(sector0, entries, warnings);
+            warnings.Add(
+                $"hybrid MBR: besides the 0xEE protective entry (slot {protective + 1}) the MBR lists {hybrid.Partitions.Count} partition(s); reading the GPT — the writer will put a plain protective MBR back");
+        }
+
+        if (!gptSignatureAtLba1)
+        {
+            RefuseGptOfOtherSectorSize(device, ss, deviceSizeBytes);
+        }
+
+        var gpt = ReadGpt(device, ss, totalSectors, sector0, warnings);
+        return new PartitionTableReadResult { Kind = PartitionTableKind.Gpt, Gpt = gpt, Mbr = hybrid, Warnings = warnings };
+    }
+
+    /// <summary>A GPT header at byte 512 or 4096 but not at LBA 1: the caller has the wrong logical sector size.</summary>
+    private static void RefuseGptOfOtherSectorSize(Stream device, int ss, long deviceSizeBytes)
+    {
+        foreach (int other in new[] { 512, 4096 })
+        {
+            if (other != ss && deviceSizeBytes >= 2L * other)
+            {
+                var probe = SectorIo.ReadSectors(device, 1, other, 8, "GPT signature probe");
+                if (GptHeader.HasSignature(probe))
+                {
+                    throw new InvalidDataException(
+                        $"the MBR has a 0xEE protective entry and a GPT header is at byte offset {other}, not at LBA 1 of {ss}-byte sectors: the disk was partitioned with {other}-byte logical sectors — read it with sector size {other}");
+                }
+            }
+        }
     }
 
     private static MbrTable ReadPrimaries(byte[] sector0, MbrEntry[] entries, List<string> warnings)
@@ -182,46 +196,7 @@ public static class PartitionTableReader
                         : $"the EBR at LBA {ebr} (byte offset {ebr * ss}, linked from the EBR at LBA {from}) has no 0x55AA signature");
             }
 
-            long? next = null;
-            for (int i = 0; i < MbrLayout.EntryCount; i++)
-            {
-                var e = MbrLayout.ReadEntry(sector, i);
-                if (e.IsEmpty)
-                {
-                    continue;
-                }
-
-                if (MbrLayout.IsExtendedType(e.Type))
-                {
-                    if (next is null)
-                    {
-                        next = ext.StartLba + e.StartLba;
-                    }
-                    else
-                    {
-                        warnings.Add($"the EBR at LBA {ebr} has more than one link entry; entry {i + 1} ignored");
-                    }
-
-                    continue;
-                }
-
-                var logical = new MbrPartition
-                {
-                    Number = number++,
-                    Type = e.Type,
-                    Bootable = e.Status == MbrEntry.BootableFlag,
-                    StartLba = ebr + e.StartLba,
-                    SectorCount = e.SectorCount,
-                    EbrLba = ebr,
-                };
-                if (logical.StartLba <= ebr || logical.LastLba > ext.LastLba)
-                {
-                    warnings.Add($"logical partition {logical.Number} ({logical.StartLba}..{logical.LastLba}, EBR at LBA {ebr}) is not inside extended partition {ext.Number} ({ext.StartLba}..{ext.LastLba})");
-                }
-
-                table.Partitions.Add(logical);
-            }
-
+            var next = ReadEbrEntries(sector, ebr, ext, ref number, table, warnings);
             if (next is null)
             {
                 return;
@@ -236,6 +211,52 @@ public static class PartitionTableReader
             from = ebr;
             ebr = next.Value;
         }
+    }
+
+    /// <summary>Adds an EBR's logical partition(s) to <paramref name="table"/>; returns the LBA of the next EBR, or null at the chain's end.</summary>
+    private static long? ReadEbrEntries(byte[] sector, long ebr, MbrPartition ext, ref int number, MbrTable table, List<string> warnings)
+    {
+        long? next = null;
+        for (int i = 0; i < MbrLayout.EntryCount; i++)
+        {
+            var e = MbrLayout.ReadEntry(sector, i);
+            if (e.IsEmpty)
+            {
+                continue;
+            }
+
+            if (MbrLayout.IsExtendedType(e.Type))
+            {
+                if (next is null)
+                {
+                    next = ext.StartLba + e.StartLba;
+                }
+                else
+                {
+                    warnings.Add($"the EBR at LBA {ebr} has more than one link entry; entry {i + 1} ignored");
+                }
+
+                continue;
+            }
+
+            var logical = new MbrPartition
+            {
+                Number = number++,
+                Type = e.Type,
+                Bootable = e.Status == MbrEntry.BootableFlag,
+                StartLba = ebr + e.StartLba,
+                SectorCount = e.SectorCount,
+                EbrLba = ebr,
+            };
+            if (logical.StartLba <= ebr || logical.LastLba > ext.LastLba)
+            {
+                warnings.Add($"logical partition {logical.Number} ({logical.StartLba}..{logical.LastLba}, EBR at LBA {ebr}) is not inside extended partition {ext.Number} ({ext.StartLba}..{ext.LastLba})");
+            }
+
+            table.Partitions.Add(logical);
+        }
+
+        return next;
     }
 
     private static GptTable ReadGpt(Stream device, int ss, long totalSectors, byte[] sector0, List<string> warnings)

@@ -117,7 +117,7 @@ public static class PartitionTableWriter
         BinaryPrimitives.WriteUInt16LittleEndian(sector0.AsSpan(MbrLayout.ReservedOffset), table.Reserved);
         foreach (var p in table.Partitions.Where(p => !p.IsLogical))
         {
-            MbrLayout.WriteEntry(sector0, p.Number - 1, Entry(p, 0));
+            MbrLayout.WriteEntry(sector0, p.Number - 1, ToMbrEntry(p, 0));
         }
 
         MbrLayout.WriteBootSignature(sector0);
@@ -133,7 +133,7 @@ public static class PartitionTableWriter
             var (ebrLba, logical) = ebrs[i];
             if (logical is not null)
             {
-                MbrLayout.WriteEntry(sector, 0, Entry(logical, ebrLba));
+                MbrLayout.WriteEntry(sector, 0, ToMbrEntry(logical, ebrLba));
                 if (i + 1 < ebrs.Count)
                 {
                     var (nextEbr, nextLogical) = ebrs[i + 1];
@@ -151,13 +151,23 @@ public static class PartitionTableWriter
         device.Flush();
     }
 
-    private static MbrEntry Entry(MbrPartition p, long relativeTo) =>
+    private static MbrEntry ToMbrEntry(MbrPartition p, long relativeTo) =>
         MbrEntry.FromLba(p.Bootable ? MbrEntry.BootableFlag : (byte)0, p.Type, (uint)p.StartLba, (uint)p.SectorCount) with { StartLba = (uint)(p.StartLba - relativeTo) };
 
     /// <summary>Validates the table and decides where every EBR goes. Returns the EBRs in chain order.</summary>
     private static List<(long Lba, MbrPartition? Logical)> PlanMbr(MbrTable table, int ss, long totalSectors)
     {
-        const string param = "table";
+        ValidateMbrPartitions(table, totalSectors);
+        return PlanEbrs(table, ss);
+    }
+
+    /// <summary>The name of the argument that the MBR plan's exceptions blame.</summary>
+    private const string TableParam = "table";
+
+    /// <summary>Boot code size; each partition's number, type and extent; one extended partition; no overlapping primaries.</summary>
+    private static void ValidateMbrPartitions(MbrTable table, long totalSectors)
+    {
+        const string param = TableParam;
         if (table.BootCode.Length != MbrLayout.BootCodeSize)
         {
             throw new ArgumentException($"MBR boot code is {table.BootCode.Length} bytes, {MbrLayout.BootCodeSize} expected", param);
@@ -206,7 +216,12 @@ public static class PartitionTableWriter
                 throw new ArgumentException($"MBR partitions {primaries[i - 1].Number} ({primaries[i - 1].StartLba}..{primaries[i - 1].LastLba}) and {primaries[i].Number} ({primaries[i].StartLba}..{primaries[i].LastLba}) overlap", param);
             }
         }
+    }
 
+    /// <summary>Where each logical partition's EBR goes: the first at the extended partition's start, the others just before their partition.</summary>
+    private static List<(long Lba, MbrPartition? Logical)> PlanEbrs(MbrTable table, int ss)
+    {
+        const string param = TableParam;
         var logicals = table.Partitions.Where(p => p.IsLogical).OrderBy(p => p.Number).ToList();
         var extended = table.Extended;
         var ebrs = new List<(long, MbrPartition?)>();

@@ -8,7 +8,7 @@ namespace Mkcdrec.Formats.Tar;
 /// SCHILY.xattr.* raw extended attributes, SCHILY.acl.access/default, GNU sparse 1.0, and raw-byte names.
 /// Buffered: callers can read file data straight into <see cref="GetDataSpan"/> and <see cref="Advance"/>, with no copy.
 /// </summary>
-public sealed class PaxTarWriter : IDisposable
+public sealed partial class PaxTarWriter : IDisposable
 {
     /// <summary>Name of every pax extended header member (informational only; GNU tar and star ignore it).</summary>
     private static readonly byte[] PaxHeaderName = "././@PaxHeader"u8.ToArray();
@@ -64,76 +64,14 @@ public sealed class PaxTarWriter : IDisposable
         byte[]? sparseMap = null;
         if (sparse is not null)
         {
-            AddRecord("GNU.sparse.major", "1"u8);
-            AddRecord("GNU.sparse.minor", "0"u8);
-            AddRecord("GNU.sparse.name", fullName);
-            AddNumberRecord("GNU.sparse.realsize", e.Size);
-            sparseMap = BuildSparseMap(sparse, e.Size, out var dataBytes);
-            dataSize = sparseMap.Length + dataBytes;
-            var slash = name.AsSpan().LastIndexOf((byte)'/');
-            headerName = slash < 0 ? Concat(SparseDirName, name) : Concat(Concat(name.AsSpan(0, slash + 1), SparseDirName), name.AsSpan(slash + 1));
+            sparseMap = AddSparseRecords(e, fullName, sparse, out dataSize, out headerName);
         }
 
-        if (!FitsUstar(headerName, NameLength))
-        {
-            AddRecord("path", headerName);
-        }
-
-        if (e.LinkName is { } link && !FitsUstar(link, LinkNameLength))
-        {
-            AddRecord("linkpath", link);
-        }
-
-        if (!FitsOctal(SizeLength, dataSize))
-        {
-            AddNumberRecord("size", dataSize);
-        }
-
-        if (!FitsOctal(UidLength, e.Uid))
-        {
-            AddNumberRecord("uid", e.Uid);
-        }
-
-        if (!FitsOctal(GidLength, e.Gid))
-        {
-            AddNumberRecord("gid", e.Gid);
-        }
-
-        if (e.UserName is { } un && !FitsUstarString(un, UNameLength))
-        {
-            AddRecord("uname", Encoding.UTF8.GetBytes(un));
-        }
-
-        if (e.GroupName is { } gn && !FitsUstarString(gn, GNameLength))
-        {
-            AddRecord("gname", Encoding.UTF8.GetBytes(gn));
-        }
-
-        if (e.MTimeNanoseconds != 0 || !FitsOctal(MTimeLength, e.MTimeSeconds))
-        {
-            AddTimeRecord("mtime", e.MTimeSeconds, e.MTimeNanoseconds);
-        }
-
-        if (e.AclAccess is { } aa)
-        {
-            AddRecord("SCHILY.acl.access", Encoding.UTF8.GetBytes(aa));
-        }
-
-        if (e.AclDefault is { } ad)
-        {
-            AddRecord("SCHILY.acl.default", Encoding.UTF8.GetBytes(ad));
-        }
-
-        foreach (var x in e.Xattrs)
-        {
-            AddRecord("SCHILY.xattr." + x.Key, x.Value);
-        }
-
+        AddRecordsForFieldsThatDoNotFit(e, headerName, dataSize);
+        AddAclAndXattrRecords(e);
         if (_paxLen > 0)
         {
-            WriteUstar(PaxHeaderName, (byte)'x', 0x1A4, 0, 0, null, null, _paxLen, Math.Max(0, e.MTimeSeconds), null, 0, 0);
-            WriteRaw(_pax.AsSpan(0, _paxLen));
-            WriteZeros((int)Pad(_paxLen));
+            WritePaxHeader(e.MTimeSeconds);
         }
 
         WriteUstar(headerName, (byte)e.Type, e.Mode & 0xFFF, e.Uid, e.Gid, e.UserName, e.GroupName, dataSize, e.MTimeSeconds, e.LinkName, e.DevMajor, e.DevMinor);
@@ -143,6 +81,13 @@ public sealed class PaxTarWriter : IDisposable
         {
             WriteData(sparseMap);
         }
+    }
+
+    private void WritePaxHeader(long mtimeSeconds)
+    {
+        WriteUstar(PaxHeaderName, (byte)'x', 0x1A4, 0, 0, null, null, _paxLen, Math.Max(0, mtimeSeconds), null, 0, 0);
+        WriteRaw(_pax.AsSpan(0, _paxLen));
+        WriteZeros((int)Pad(_paxLen));
     }
 
     /// <summary>Free buffer space for up to <see cref="RemainingData"/> bytes of content; fill it, then call <see cref="Advance"/>.</summary>
@@ -387,104 +332,5 @@ public sealed class PaxTarWriter : IDisposable
         a.CopyTo(r);
         b.CopyTo(r.AsSpan(a.Length));
         return r;
-    }
-
-    /// <summary>The GNU sparse 1.0 map: decimal "count\n" then "offset\nlength\n" per segment, padded to a block.</summary>
-    private static byte[] BuildSparseMap(List<SparseSegment> segments, long realSize, out long dataBytes)
-    {
-        var sb = new StringBuilder();
-        dataBytes = 0;
-        var count = segments.Count;
-        var end = segments.Count > 0 ? segments[^1].Offset + segments[^1].Length : 0;
-        var trailer = end < realSize || segments.Count == 0;
-        sb.Append(count + (trailer ? 1 : 0)).Append('\n');
-        foreach (var s in segments)
-        {
-            sb.Append(s.Offset).Append('\n').Append(s.Length).Append('\n');
-            dataBytes += s.Length;
-        }
-
-        if (trailer)
-        {
-            sb.Append(realSize).Append("\n0\n");
-        }
-
-        var text = Encoding.ASCII.GetBytes(sb.ToString());
-        var map = new byte[text.Length + Pad(text.Length)];
-        text.CopyTo(map, 0);
-        return map;
-    }
-
-    private void AddNumberRecord(string key, long value)
-    {
-        Span<byte> tmp = stackalloc byte[24];
-        value.TryFormat(tmp, out var n);
-        AddRecord(key, tmp[..n]);
-    }
-
-    private void AddTimeRecord(string key, long seconds, uint nanos)
-    {
-        Span<byte> tmp = stackalloc byte[40];
-        var n = 0;
-        if (seconds < 0 && nanos > 0)
-        {
-            tmp[n++] = (byte)'-';
-            (-(seconds + 1)).TryFormat(tmp[n..], out var w);
-            n += w;
-            nanos = 1_000_000_000 - nanos;
-        }
-        else
-        {
-            seconds.TryFormat(tmp[n..], out var w);
-            n += w;
-        }
-
-        if (nanos != 0)
-        {
-            tmp[n++] = (byte)'.';
-            nanos.TryFormat(tmp[n..], out var w, "D9");
-            n += w;
-        }
-
-        AddRecord(key, tmp[..n]);
-    }
-
-    private void AddRecord(string key, ReadOnlySpan<byte> value)
-    {
-        // "%d %s=%s\n", where %d counts the whole record including its own digits.
-        var keyLen = Encoding.UTF8.GetByteCount(key);
-        var body = keyLen + value.Length + 3;
-        var len = body + 1;
-        while (len != body + Digits(len))
-        {
-            len = body + Digits(len);
-        }
-
-        if (_paxLen + len > _pax.Length)
-        {
-            Array.Resize(ref _pax, Math.Max(_pax.Length * 2, _paxLen + len));
-        }
-
-        var d = _pax.AsSpan(_paxLen, len);
-        len.TryFormat(d, out var w);
-        d[w++] = (byte)' ';
-        w += Encoding.UTF8.GetBytes(key, d[w..]);
-        d[w++] = (byte)'=';
-        value.CopyTo(d[w..]);
-        w += value.Length;
-        d[w] = (byte)'\n';
-        _paxLen += len;
-    }
-
-    private static int Digits(int n)
-    {
-        var d = 1;
-        while (n >= 10)
-        {
-            n /= 10;
-            d++;
-        }
-
-        return d;
     }
 }

@@ -78,50 +78,8 @@ public static class PosixAcl
             }
 
             var (kind, qual, perms) = (parts[0], parts[1], parts[2]);
-            ushort tag;
-            var id = UndefinedId;
-            switch (kind)
-            {
-                case "user" or "u":
-                    tag = qual.Length == 0 ? UserObj : User;
-                    if (qual.Length > 0)
-                    {
-                        id = ResolveId(qual, resolveUser, "user");
-                    }
-
-                    break;
-                case "group" or "g":
-                    tag = qual.Length == 0 ? GroupObj : Group;
-                    if (qual.Length > 0)
-                    {
-                        id = ResolveId(qual, resolveGroup, "group");
-                    }
-
-                    break;
-                case "mask" or "m":
-                    tag = Mask;
-                    break;
-                case "other" or "o":
-                    tag = Other;
-                    break;
-                default:
-                    throw new InvalidDataException($"ACL entry '{line}' has an unknown type '{kind}'.");
-            }
-
-            ushort perm = 0;
-            foreach (var c in perms)
-            {
-                perm |= c switch
-                {
-                    'r' => (ushort)4,
-                    'w' => (ushort)2,
-                    'x' => (ushort)1,
-                    '-' => (ushort)0,
-                    _ => throw new InvalidDataException($"ACL entry '{line}' has bad permissions '{perms}'."),
-                };
-            }
-
-            entries.Add((tag, perm, id));
+            var (tag, id) = ParseTagAndId(line, kind, qual, resolveUser, resolveGroup);
+            entries.Add((tag, ParsePermissions(line, perms), id));
         }
 
         // The kernel wants entries sorted by tag, then id.
@@ -137,6 +95,61 @@ public static class PosixAcl
         }
 
         return r;
+    }
+
+    /// <summary>The kernel tag of an entry type ("user", "g", ...) and its id (undefined for the owner, owning group, mask, other).</summary>
+    private static (ushort Tag, uint Id) ParseTagAndId(
+        string line, string kind, string qual, Func<string, uint?>? resolveUser, Func<string, uint?>? resolveGroup)
+    {
+        ushort tag;
+        var id = UndefinedId;
+        switch (kind)
+        {
+            case "user" or "u":
+                tag = qual.Length == 0 ? UserObj : User;
+                if (qual.Length > 0)
+                {
+                    id = ResolveId(qual, resolveUser, "user");
+                }
+
+                break;
+            case "group" or "g":
+                tag = qual.Length == 0 ? GroupObj : Group;
+                if (qual.Length > 0)
+                {
+                    id = ResolveId(qual, resolveGroup, "group");
+                }
+
+                break;
+            case "mask" or "m":
+                tag = Mask;
+                break;
+            case "other" or "o":
+                tag = Other;
+                break;
+            default:
+                throw new InvalidDataException($"ACL entry '{line}' has an unknown type '{kind}'.");
+        }
+
+        return (tag, id);
+    }
+
+    private static ushort ParsePermissions(string line, string perms)
+    {
+        ushort perm = 0;
+        foreach (var c in perms)
+        {
+            perm |= c switch
+            {
+                'r' => (ushort)4,
+                'w' => (ushort)2,
+                'x' => (ushort)1,
+                '-' => (ushort)0,
+                _ => throw new InvalidDataException($"ACL entry '{line}' has bad permissions '{perms}'."),
+            };
+        }
+
+        return perm;
     }
 
     private static uint ResolveId(string qual, Func<string, uint?>? resolver, string what)
