@@ -3,9 +3,9 @@ using Mkcdrec.Model.Layout;
 namespace Mkcdrec.Core.Storage;
 
 /// <summary>
-/// A technology that recreates some filesystem types (ext/xfs/vfat/swap, btrfs). The filesystems technology finds
-/// every filesystem blkid saw in one pass, in device order, and hands each to the family of its type for the parameters;
-/// a type no family claims is recorded as unsupported.
+/// A technology that recreates some filesystem types (ext/xfs/vfat/swap, btrfs). The filesystems technology walks every
+/// filesystem in one pass, in device order (capture) and in layout order (planning), and hands each to the family of its
+/// type: a type no family claims is recorded as unsupported, and planned with a warning that it is not recreated.
 /// </summary>
 public interface IFilesystemFamily
 {
@@ -14,6 +14,9 @@ public interface IFilesystemFamily
 
     /// <summary>Fills in the type's parameters; a tool that fails throws <see cref="MkcdrecException"/> (CommandFailed).</summary>
     void ReadParameters(CaptureContext context, FoundFilesystem found);
+
+    /// <summary>Adds the steps that make one filesystem of its types (all its devices are present on the target).</summary>
+    void AddMkfsSteps(PlanContext context, FilesystemTarget target);
 }
 
 /// <summary>A filesystem the filesystems pass found, with what its family needs to read the parameters.</summary>

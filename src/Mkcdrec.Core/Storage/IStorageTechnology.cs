@@ -26,14 +26,6 @@ public interface IStorageTechnology
     {
     }
 
-    /// <summary>The filesystem types this technology makes ("ext4", "xfs" …); the filesystems technology hands each one to its maker.</summary>
-    IReadOnlyList<string> MkfsTypes => [];
-
-    /// <summary>Adds the steps that make one filesystem of <see cref="MkfsTypes"/> (all its devices are present).</summary>
-    void AddFilesystemSteps(PlanContext context, FilesystemTarget target)
-    {
-    }
-
     /// <summary>Rewrites what the restored system's configuration says about this technology's devices.</summary>
     void RewriteConfiguration(FinalizeContext context)
     {

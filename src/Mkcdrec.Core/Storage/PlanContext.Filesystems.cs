@@ -19,9 +19,9 @@ public sealed partial class PlanContext
         return ids.Count > 0 ? ids : f.DeviceIds;
     }
 
-    /// <summary>The technology that makes filesystems of <paramref name="type"/>, or null when none does.</summary>
-    public IStorageTechnology? FilesystemMaker(string type) =>
-        Technologies.FirstOrDefault(t => t.MkfsTypes.Contains(type, StringComparer.Ordinal));
+    /// <summary>The family that makes filesystems of <paramref name="type"/>, or null when none does.</summary>
+    public IFilesystemFamily? FilesystemFamily(string type) =>
+        Technologies.OfType<IFilesystemFamily>().FirstOrDefault(f => f.Types.Contains(type, StringComparer.Ordinal));
 
     /// <summary>Adds the mkfs step every filesystem maker ends with: the devices go last on the command line.</summary>
     public PlanStep AddMkfsStep(FilesystemTarget target, List<string> argv)

@@ -5,10 +5,8 @@ namespace Mkcdrec.Core.Storage.Btrfs;
 
 public sealed partial class BtrfsTechnology
 {
-    public IReadOnlyList<string> MkfsTypes { get; } = [Model.Layout.FilesystemTypes.Btrfs];
-
     /// <summary>mkfs.btrfs over all its devices with the original UUID, label, profiles and sizes, then its subvolumes.</summary>
-    public void AddFilesystemSteps(PlanContext context, FilesystemTarget target)
+    public void AddMkfsSteps(PlanContext context, FilesystemTarget target)
     {
         var f = target.Filesystem;
         var argv = new List<string> { "mkfs.btrfs", "-f" };

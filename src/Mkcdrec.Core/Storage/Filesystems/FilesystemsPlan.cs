@@ -5,10 +5,6 @@ namespace Mkcdrec.Core.Storage.Filesystems;
 
 public sealed partial class FilesystemsTechnology
 {
-    public IReadOnlyList<string> MkfsTypes { get; } =
-        [Model.Layout.FilesystemTypes.Ext2, Model.Layout.FilesystemTypes.Ext3, Model.Layout.FilesystemTypes.Ext4,
-         Model.Layout.FilesystemTypes.Xfs, Model.Layout.FilesystemTypes.Vfat, Model.Layout.FilesystemTypes.Swap];
-
     /// <summary>Every filesystem of the layout, in layout order, made by the technology that knows its type.</summary>
     public void AddSteps(PlanContext context)
     {
@@ -27,18 +23,18 @@ public sealed partial class FilesystemsTechnology
                 continue;
             }
 
-            var maker = context.FilesystemMaker(f.Type);
-            if (maker is null)
+            var family = context.FilesystemFamily(f.Type);
+            if (family is null)
             {
                 context.Warn($"Filesystem type {f.Type} ({f.Uuid}) is not recreated: mkcdrec does not know how to make it.");
                 continue;
             }
 
-            maker.AddFilesystemSteps(context, new FilesystemTarget(f, ids, [.. ids.Select(id => context.Paths[id])], ids.Any(context.IsResized)));
+            family.AddMkfsSteps(context, new FilesystemTarget(f, ids, [.. ids.Select(id => context.Paths[id])], ids.Any(context.IsResized)));
         }
     }
 
-    public void AddFilesystemSteps(PlanContext context, FilesystemTarget target)
+    public void AddMkfsSteps(PlanContext context, FilesystemTarget target)
     {
         var f = target.Filesystem;
         switch (f.Type)
