@@ -241,7 +241,7 @@ internal static class MediaCommands
             }
 
             var doc = layouts.CaptureLive([]);
-            LayoutWorkflows.WriteAtomically(LayoutWorkflows.DefaultLayoutPath, LayoutSerializer.Serialize(doc) + "\n");
+            LayoutWorkflows.WriteLayout(LayoutWorkflows.DefaultLayoutPath, doc);
             return doc;
         });
     }

@@ -128,9 +128,9 @@ public sealed class BackupFetcher
         }
 
         var path = u.AbsolutePath;
-        if (path.EndsWith("/" + BackupManifest.FileName, StringComparison.Ordinal))
+        if (path.EndsWith("/" + BackupFiles.Manifest, StringComparison.Ordinal))
         {
-            path = path[..^BackupManifest.FileName.Length];
+            path = path[..^BackupFiles.Manifest.Length];
         }
 
         if (!path.EndsWith('/'))
@@ -179,18 +179,18 @@ public sealed class BackupFetcher
         _log.Info($"fetch: {shown} -> {spool}");
 
         // 1. The manifest, under its temporary name until every volume is there.
-        var manifestPath = Path.Combine(spool, BackupManifest.FileName);
+        var manifestPath = Path.Combine(spool, BackupFiles.Manifest);
         var manifestTemp = TempPathFor(manifestPath);
-        await DownloadAsync(client, baseUri, BackupManifest.FileName, manifestTemp, null, o, stats, ct, optional: false);
+        await DownloadAsync(client, baseUri, BackupFiles.Manifest, manifestTemp, null, o, stats, ct, optional: false);
         BackupManifest manifest;
         try
         {
-            manifest = BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupManifest.FileName);
+            manifest = BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupFiles.Manifest);
         }
         catch (InvalidDataException e)
         {
             File.Delete(manifestTemp);
-            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupManifest.FileName} is not a backup manifest: {e.Message}",
+            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupFiles.Manifest} is not a backup manifest: {e.Message}",
                 "Check the URL: it must name the backup directory (the one with manifest.json, as mkbackuponly or archive create wrote it).", e);
         }
 
@@ -260,12 +260,12 @@ public sealed class BackupFetcher
         _log.Info($"fetch: {volumes.Count} volume(s), {missing.Count} to fetch ({Mib(need)} MiB), {stats.Reused} already in the spool; {Mib(free)} MiB free in {spool}");
 
         // 4. The layout beside the manifest: the one it names (required), else layout.json when the server has it.
-        var layoutName = manifest.Layout is { Length: > 0 } l ? CheckRelativeName(l, "the layout") : Workflows.BackupWorkflow.LayoutFileName;
+        var layoutName = manifest.Layout is { Length: > 0 } l ? CheckRelativeName(l, "the layout") : BackupFiles.Layout;
         var layoutPath = Path.Combine(spool, layoutName);
         var layoutTemp = TempPathFor(layoutPath);
         if (await DownloadAsync(client, baseUri, layoutName, layoutTemp, null, o, stats, ct, optional: manifest.Layout is null))
         {
-            File.Move(layoutTemp, layoutPath, overwrite: true);
+            AtomicFile.Replace(layoutTemp, layoutPath);
         }
         else if (File.Exists(layoutPath) && (same || o.ReplaceOtherBackup))
         {
@@ -279,12 +279,12 @@ public sealed class BackupFetcher
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = TempPathFor(path);
             await DownloadAsync(client, baseUri, v.File, temp, v.Size, o, stats, ct, optional: false);
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.Replace(temp, path);
             stats.FilesDone++;
             stats.DoneBytes += v.Size;
         }
 
-        File.Move(manifestTemp, manifestPath, overwrite: true);
+        AtomicFile.Replace(manifestTemp, manifestPath);
         var result = new BackupFetchResult
         {
             Directory = spool,
@@ -377,7 +377,7 @@ public sealed class BackupFetcher
                 {
                     var tries = e.Transient ? $" (after {attempt + 1} attempts)" : "";
                     throw new MkcdrecException(ExitCode.Environment, $"Cannot fetch {shown}: {e.Message}{tries}.",
-                        e.NotFound && name == BackupManifest.FileName
+                        e.NotFound && name == BackupFiles.Manifest
                             ? "Check the URL: it must name the backup directory that holds manifest.json (as mkbackuponly or archive create wrote it)."
                             : e.NotFound
                                 ? "The server lacks a file the manifest lists: copy the whole backup directory to the server, then try again."

@@ -322,28 +322,20 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         Directory.CreateDirectory(options.WorkDirectory);
         var kernelOut = Path.Combine(options.WorkDirectory, KernelFileName);
         using (var src = files.OpenRead(kernel))
-        using (var dst = File.Create(kernelOut))
         {
-            src.CopyTo(dst);
+            AtomicFile.Write(kernelOut, src.CopyTo);
         }
 
         var initrd = Path.Combine(options.WorkDirectory, InitramfsFileName);
-        var tmp = initrd + ".tmp";
-        long raw;
-        using (var fs = File.Create(tmp))
+        long raw = 0;
+        AtomicFile.Write(initrd, output =>
         {
-            using (var z = OpenCompressor(fs, options))
-            using (var w = new CpioWriter(z, leaveOpen: true))
-            {
-                tree.WriteTo(w, files.OpenRead, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-                w.Finish();
-                raw = w.Position;
-            }
-
-            fs.Flush(true);
-        }
-
-        File.Move(tmp, initrd, overwrite: true);
+            using var z = OpenCompressor(output, options);
+            using var w = new CpioWriter(z, leaveOpen: true);
+            tree.WriteTo(w, files.OpenRead, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            w.Finish();
+            raw = w.Position;
+        });
         var size = new FileInfo(initrd).Length;
         _log.Info($"rescue: {initrd}: {size / 1048576.0:0.0} MiB ({raw / 1048576.0:0.0} MiB uncompressed), {modules.Modules.Count} modules, {rescuePrograms.Count} programs, {sw.Elapsed.TotalSeconds:0.0} s");
         foreach (var n in notes)
