@@ -63,14 +63,9 @@ public sealed class BackupFetchResult
 }
 
 /// <summary>
-/// Downloads a backup directory served over HTTP(S) into a local spool directory, so that verify and recover read it
-/// like any backup directory: manifest.json first (its volume list and sizes), then the free space of the spool is
-/// checked against what is still missing (refused with the numbers before a volume is fetched), then the layout
-/// (the manifest's, or layout.json when the server has it) and every volume. Each file is written under a hidden
-/// temporary name and renamed when complete and of the size the manifest gives, so a broken fetch never leaves a
-/// volume that looks complete; manifest.json is renamed last. A broken transfer is tried again, continuing with an
-/// HTTP range request where the server allows it. Volumes already in the spool from a fetch of the same manifest
-/// (byte for byte) with the right size are kept. verify/recover check every chunk hash afterwards.
+/// Downloads a backup directory served over HTTP(S) into a local spool, so verify and recover read it like any backup
+/// directory: the manifest first, room checked, every file committed atomically, manifest.json last; broken transfers
+/// resume (docs/recovery.md, "A backup on an HTTP(S) server").
 /// </summary>
 public sealed class BackupFetcher
 {
@@ -506,20 +501,20 @@ public sealed class BackupFetcher
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
                 file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {Of(size ?? (length is { } l2 ? start + l2 : null))} bytes ({e.Message})", transient: true, e);
+                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? (length is { } l2 ? start + l2 : null))} bytes ({e.Message})", transient: true, e);
             }
 
             if ((size is { } want && got < want) || (length is { } cl && got < start + cl))
             {
                 file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {Of(size ?? start + length)} bytes (the connection was closed early)", transient: true);
+                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? start + length)} bytes (the connection was closed early)", transient: true);
             }
 
             file.Flush(flushToDisk: true);
         }
     }
 
-    private static string Of(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+    private static string ByteCountText(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
 
     private static bool FilesEqual(string a, string b)
     {

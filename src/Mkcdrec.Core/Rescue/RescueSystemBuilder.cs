@@ -622,12 +622,12 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
 
         var conf = new StringBuilder();
         conf.Append("# Written by mkcdrec when this rescue system was built.\n");
-        conf.Append($"MKCDREC_HOST='{Sh(host)}'\n");
+        conf.Append($"MKCDREC_HOST='{QuoteForShell(host)}'\n");
         conf.Append($"MKCDREC_BUILT='{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC'\n");
-        conf.Append($"MKCDREC_KERNEL='{Sh(release)}'\n");
+        conf.Append($"MKCDREC_KERNEL='{QuoteForShell(release)}'\n");
         conf.Append($"MKCDREC_SSHD={(options.Sshd ? 1 : 0)}\n");
         conf.Append($"MKCDREC_LAYOUT={(layout is null ? "" : RescueLayout)}\n");
-        conf.Append($"MKCDREC_KERNEL_VERSION='{Sh(versionText)}'\n");
+        conf.Append($"MKCDREC_KERNEL_VERSION='{QuoteForShell(versionText)}'\n");
         tree.AddText("/etc/mkcdrec/rescue.conf", conf.ToString());
 
         tree.AddText("/etc/hostname", host + "\n");
@@ -702,7 +702,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         return sb.ToString();
     }
 
-    private static string Sh(string s) => s.Replace("'", "'\\''", StringComparison.Ordinal);
+    private static string QuoteForShell(string s) => s.Replace("'", "'\\''", StringComparison.Ordinal);
 
     /// <summary>A file of Rescue/Files embedded in this assembly (the /init script, the menu …).</summary>
     public static string Resource(string name)

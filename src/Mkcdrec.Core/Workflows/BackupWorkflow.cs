@@ -224,6 +224,15 @@ public sealed class BackupWorkflow
         File.Delete(manifestPath);
         File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
+        ArchiveAll(sources, dest, options, result);
+        CommitManifest(layout, result, old);
+        result.Elapsed = sw.Elapsed;
+        return result;
+    }
+
+    /// <summary>One archive per source into the staging manifest, with btrfs top levels mounted for the time it takes.</summary>
+    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result)
+    {
         var mounted = new List<string>();
         try
         {
@@ -276,14 +285,18 @@ public sealed class BackupWorkflow
                 }
             }
         }
+    }
 
+    /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
+    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old)
+    {
         LayoutWorkflows.WriteLayout(result.LayoutPath, layout);
-        var staging = Path.Combine(dest, BackupFiles.StagingManifest);
+        var staging = Path.Combine(result.Directory, BackupFiles.StagingManifest);
         var manifest = BackupManifest.Parse(File.ReadAllBytes(staging), staging);
         manifest.Host = layout.Host.Hostname;
         manifest.Layout = BackupFiles.Layout;
         manifest.Archives = [.. result.Archives.Select(a => manifest.Archives.First(m => m.FilesystemId == a.FilesystemId))];
-        AtomicFile.WriteAllBytes(manifestPath, manifest.ToJson(), _fs);
+        AtomicFile.WriteAllBytes(result.ManifestPath, manifest.ToJson(), _fs);
         File.Delete(staging);
 
         // Volumes the previous backup here listed and this one does not are stale now.
@@ -292,12 +305,9 @@ public sealed class BackupWorkflow
             var keep = manifest.Archives.SelectMany(a => a.Volumes).Select(v => v.File).ToHashSet(StringComparer.Ordinal);
             foreach (var v in old.Archives.SelectMany(a => a.Volumes).Select(v => v.File).Where(f => !keep.Contains(f) && !f.Contains('/', StringComparison.Ordinal)))
             {
-                File.Delete(Path.Combine(dest, v));
+                File.Delete(Path.Combine(result.Directory, v));
             }
         }
-
-        result.Elapsed = sw.Elapsed;
-        return result;
     }
 
     private static string TopLevelOf(BackupSource s) => s.Subvolume is { Length: > 0 } sv ? s.Directory[..^(sv.Length + 1)] : s.Directory;
