@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 
 namespace Mkcdrec.Cli;
@@ -53,17 +53,7 @@ internal static class CliRunner
     {
         if (json)
         {
-            using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
-            w.WriteStartObject();
-            w.WriteStartObject("error");
-            w.WriteNumber("exitCode", (int)code);
-            w.WriteString("kind", code.ToString());
-            w.WriteString("message", message);
-            w.WriteString("hint", hint);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.Flush();
-            Console.Out.WriteLine();
+            CliJson.WriteLine(new ErrorOutput(new ErrorDetail((int)code, code.ToString(), message, hint)), CliJsonContext.Default.ErrorOutput);
         }
         else
         {

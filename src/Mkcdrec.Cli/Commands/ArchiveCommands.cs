@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Platform;
@@ -17,7 +17,7 @@ internal static class ArchiveCommands
         HelpName = "FILE",
     };
 
-    private static Option<string?> Id() => new("--id")
+    private static Option<string?> IdOption() => new("--id")
     {
         Description = "The filesystem id of the archive (from the layout).",
         HelpName = "ID",
@@ -35,7 +35,7 @@ internal static class ArchiveCommands
     {
         var root = new Option<string>("--root") { Description = "The tree to archive (one filesystem: mount points are not crossed).", HelpName = "DIR", Required = true };
         var dest = new Option<string>("--dest") { Description = "Where to write volumes and manifest.json.", HelpName = "DIR", Required = true };
-        var id = Id();
+        var id = IdOption();
         var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
         var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
         var threads = new Option<int>("--threads") { Description = "zstd worker threads (default: one per processor).", HelpName = "N" };
@@ -82,16 +82,8 @@ internal static class ArchiveCommands
             ctx.Log.Info($"archive '{rec.FilesystemId}': {rec.EntryCount} entries, {rec.Bytes} bytes, {rec.Volumes.Count} volumes, {stored} bytes stored, {secs:F1} s");
             if (ctx.Json)
             {
-                WriteJson(w =>
-                {
-                    w.WriteString("filesystemId", rec.FilesystemId);
-                    w.WriteNumber("entries", rec.EntryCount);
-                    w.WriteNumber("bytes", rec.Bytes);
-                    w.WriteNumber("storedBytes", stored);
-                    w.WriteNumber("volumes", rec.Volumes.Count);
-                    w.WriteNumber("seconds", secs);
-                    w.WriteNumber("problems", rec.Notes.Count);
-                });
+                CliJson.WriteLine(new ArchiveCreateOutput(rec.FilesystemId, rec.EntryCount, rec.Bytes, stored, rec.Volumes.Count, secs, rec.Notes.Count),
+                    CliJsonContext.Default.ArchiveCreateOutput);
             }
             else
             {
@@ -108,7 +100,7 @@ internal static class ArchiveCommands
     {
         var from = new Option<string>("--from") { Description = "The backup directory (manifest.json and volumes).", HelpName = "DIR", Required = true };
         var to = new Option<string>("--to") { Description = "Where to restore.", HelpName = "DIR", Required = true };
-        var id = Id();
+        var id = IdOption();
         var pass = PassphraseFile();
         var cmd = new Command("extract", "Restore an archive with all its metadata (owners, modes, xattrs, ACLs, devices, links, sparse files, times).")
         {
@@ -149,12 +141,7 @@ internal static class ArchiveCommands
 
             if (ctx.Json)
             {
-                WriteJson(w =>
-                {
-                    w.WriteNumber("entries", result.Entries);
-                    w.WriteNumber("bytes", result.Bytes);
-                    w.WriteNumber("seconds", secs);
-                });
+                CliJson.WriteLine(new ArchiveExtractOutput(result.Entries, result.Bytes, secs), CliJsonContext.Default.ArchiveExtractOutput);
             }
             else
             {
@@ -172,7 +159,7 @@ internal static class ArchiveCommands
         var spool = FetchCommands.Spool();
         var compare = new Option<bool>("--compare") { Description = "List changed, missing and new files against the live tree (exit 1 when there are differences)." };
         var root = new Option<string?>("--root") { Description = "The live tree to compare with (default: the archived root).", HelpName = "DIR" };
-        var id = Id();
+        var id = IdOption();
         var pass = PassphraseFile();
         var cmd = new Command("verify", "Check every backup volume against the manifest and test-read every archive; with --compare, compare with a live tree.")
         {
@@ -192,18 +179,7 @@ internal static class ArchiveCommands
                 var r = verifier.Compare(backup, liveRoot, a.FilesystemId);
                 if (ctx.Json)
                 {
-                    WriteJson(w =>
-                    {
-                        w.WriteStartArray("changed");
-                        r.Changed.ForEach(w.WriteStringValue);
-                        w.WriteEndArray();
-                        w.WriteStartArray("missing");
-                        r.Missing.ForEach(w.WriteStringValue);
-                        w.WriteEndArray();
-                        w.WriteStartArray("new");
-                        r.New.ForEach(w.WriteStringValue);
-                        w.WriteEndArray();
-                    });
+                    CliJson.WriteLine(new CompareOutput(r.Changed, r.Missing, r.New), CliJsonContext.Default.CompareOutput);
                 }
                 else
                 {
@@ -222,15 +198,7 @@ internal static class ArchiveCommands
             var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false), MediaLocators.For(backup, ctx));
             if (ctx.Json)
             {
-                WriteJson(w =>
-                {
-                    w.WriteStartArray("checked");
-                    report.Checked.ForEach(w.WriteStringValue);
-                    w.WriteEndArray();
-                    w.WriteStartArray("skipped");
-                    report.Skipped.ForEach(w.WriteStringValue);
-                    w.WriteEndArray();
-                });
+                CliJson.WriteLine(new VerifyOutput(report.Checked, report.Skipped), CliJsonContext.Default.VerifyOutput);
             }
             else
             {
@@ -244,16 +212,6 @@ internal static class ArchiveCommands
     }
 
     private static double Mib(long b) => Math.Round(b / 1048576.0, 1);
-
-    private static void WriteJson(Action<Utf8JsonWriter> body)
-    {
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
-        w.WriteStartObject();
-        body(w);
-        w.WriteEndObject();
-        w.Flush();
-        Console.Out.WriteLine();
-    }
 
     /// <summary>The first line of FILE (like openssl's -pass file:), or typed on the terminal without echo for "-".</summary>
     internal static byte[] ReadPassphrase(string file, bool confirm)
@@ -325,8 +283,8 @@ internal static class ArchiveCommands
             var rate = Mib(bytes) / Math.Max(now / 1000.0, 1e-3);
             if (ctx.Json)
             {
-                var total = _totalBytes >= 0 ? $",\"totalBytes\":{_totalBytes}" : "";
-                Console.Out.WriteLine($"{{\"progress\":{{\"entries\":{entries},\"bytes\":{bytes}{total},\"mibPerSecond\":{rate:F1}}}}}");
+                var total = _totalBytes >= 0 ? _totalBytes : (long?)null;
+                CliJson.WriteLine(new ProgressOutput(new ProgressDetail(entries, bytes, total, rate)), CliJsonContext.Default.ProgressOutput);
             }
             else if (!Console.IsErrorRedirected)
             {

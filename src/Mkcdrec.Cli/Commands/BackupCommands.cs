@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Workflows;
@@ -90,35 +90,10 @@ internal static class BackupCommands
         var secs = r.Elapsed.TotalSeconds;
         if (ctx.Json)
         {
-            using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
-            w.WriteStartObject();
-            w.WriteString("directory", r.Directory);
-            w.WriteString("manifest", r.ManifestPath);
-            w.WriteString("layout", r.LayoutPath);
-            w.WriteStartArray("archives");
-            foreach (var a in r.Archives)
-            {
-                w.WriteStartObject();
-                w.WriteString("filesystemId", a.FilesystemId);
-                w.WriteString("root", a.Root);
-                w.WriteNumber("entries", a.EntryCount);
-                w.WriteNumber("bytes", a.Bytes);
-                w.WriteNumber("storedBytes", a.Volumes.Sum(v => v.Size));
-                w.WriteNumber("volumes", a.Volumes.Count);
-                w.WriteNumber("problems", a.Notes.Count);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("notBackedUp");
-            r.NotBackedUp.ForEach(w.WriteStringValue);
-            w.WriteEndArray();
-            w.WriteNumber("bytes", r.Bytes);
-            w.WriteNumber("storedBytes", r.StoredBytes);
-            w.WriteNumber("seconds", secs);
-            w.WriteEndObject();
-            w.Flush();
-            Console.Out.WriteLine();
+            var archives = r.Archives.Select(a =>
+                new BackupArchiveOutput(a.FilesystemId, a.Root, a.EntryCount, a.Bytes, a.Volumes.Sum(v => v.Size), a.Volumes.Count, a.Notes.Count)).ToList();
+            CliJson.WriteLine(new BackupOutput(r.Directory, r.ManifestPath, r.LayoutPath, archives, r.NotBackedUp, r.Bytes, r.StoredBytes, secs),
+                CliJsonContext.Default.BackupOutput);
             return;
         }
 

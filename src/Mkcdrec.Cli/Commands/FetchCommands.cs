@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 
@@ -47,8 +48,7 @@ internal static class FetchCommands
             var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(retries));
             if (ctx.Json)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"directory\":\"{System.Text.Json.JsonEncodedText.Encode(r.Directory)}\",\"files\":{r.Files},\"bytes\":{r.Bytes},\"reused\":{r.Reused},\"retries\":{r.Retries},\"seconds\":{r.Elapsed.TotalSeconds:0.00},\"mibPerSecond\":{r.MiBPerSecond:0.0}}}"));
+                CliJson.WriteLine(new FetchOutput(r.Directory, r.Files, r.Bytes, r.Reused, r.Retries, r.Elapsed.TotalSeconds, r.MiBPerSecond), CliJsonContext.Default.FetchOutput);
             }
 
             return 0;

@@ -181,7 +181,7 @@ internal static class FullRecover
 
     private static string DefaultLayout(string backupDir)
     {
-        var inBackup = Path.Combine(backupDir, BackupWorkflow.LayoutFileName);
+        var inBackup = Path.Combine(backupDir, BackupFiles.Layout);
         if (File.Exists(inBackup))
         {
             return inBackup;

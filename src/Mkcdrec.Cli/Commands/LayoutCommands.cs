@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core.Layout;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Workflows;
@@ -127,24 +128,8 @@ internal static class LayoutCommands
             var matters = changes.Any(c => c.Matters);
             if (ctx.Json)
             {
-                using var w = new System.Text.Json.Utf8JsonWriter(Console.OpenStandardOutput(), new System.Text.Json.JsonWriterOptions { Indented = true });
-                w.WriteStartObject();
-                w.WriteBoolean("changed", matters);
-                w.WriteStartArray("changes");
-                foreach (var c in changes)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("key", c.Key);
-                    w.WriteString("old", c.Old);
-                    w.WriteString("new", c.New);
-                    w.WriteBoolean("matters", c.Matters);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-                w.Flush();
-                Console.WriteLine();
+                var list = changes.Select(c => new LayoutChangeOutput(c.Key, c.Old, c.New, c.Matters)).ToList();
+                CliJson.WriteLine(new LayoutCheckOutput(matters, list), CliIndentedJsonContext.Default.LayoutCheckOutput);
             }
             else if (changes.Count == 0)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Media;
@@ -241,7 +241,7 @@ internal static class MediaCommands
             }
 
             var doc = layouts.CaptureLive([]);
-            LayoutWorkflows.WriteAtomically(LayoutWorkflows.DefaultLayoutPath, LayoutSerializer.Serialize(doc) + "\n");
+            LayoutWorkflows.WriteLayout(LayoutWorkflows.DefaultLayoutPath, doc);
             return doc;
         });
     }
@@ -309,34 +309,11 @@ internal static class MediaCommands
     {
         if (ctx.Json)
         {
-            using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
-            w.WriteStartObject();
-            w.WriteStartArray("files");
-            foreach (var f in c.Media?.Isos.Select(i => i.Path) ?? c.NetbootFiles)
-            {
-                w.WriteStringValue(f);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("media");
-            foreach (var (iso, doc) in (c.Media?.Isos ?? []).Zip(c.Media?.Media ?? []))
-            {
-                w.WriteStartObject();
-                w.WriteString("path", iso.Path);
-                w.WriteString("label", doc.Label);
-                w.WriteNumber("index", doc.Index);
-                w.WriteNumber("count", doc.Count);
-                w.WriteNumber("bytes", iso.Bytes);
-                w.WriteString("sha256", iso.Sha256);
-                w.WriteNumber("volumes", doc.Media[doc.Index - 1].Files.Count);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("seconds", c.Media?.Elapsed.TotalSeconds ?? 0);
-            w.WriteEndObject();
-            w.Flush();
-            Console.WriteLine();
+            var files = (c.Media?.Isos.Select(i => i.Path) ?? c.NetbootFiles).ToList();
+            var media = (c.Media?.Isos ?? []).Zip(c.Media?.Media ?? [])
+                .Select(m => new MediumOutput(m.First.Path, m.Second.Label, m.Second.Index, m.Second.Count, m.First.Bytes, m.First.Sha256, m.Second.Media[m.Second.Index - 1].Files.Count))
+                .ToList();
+            CliJson.WriteLine(new MediaOutput(files, media, c.Media?.Elapsed.TotalSeconds ?? 0), CliJsonContext.Default.MediaOutput);
             return;
         }
 

@@ -22,22 +22,6 @@ public sealed class ArchiveCreator
         _events = events ?? NullArchiveEvents.Instance;
     }
 
-    public static string BaseName(string filesystemId, Compression c, bool encrypted)
-    {
-        var sb = new StringBuilder();
-        foreach (var ch in filesystemId)
-        {
-            sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_');
-        }
-
-        if (sb.Length == 0 || sb[0] == '.')
-        {
-            sb.Insert(0, "fs");
-        }
-
-        return sb + ".tar" + ArchivePipeline.Extension(c) + (encrypted ? ".enc" : "");
-    }
-
     public ArchiveRecord Create(CreateOptions o)
     {
         var root = Path.GetFullPath(o.Root);
@@ -50,7 +34,7 @@ public sealed class ArchiveCreator
 
         var level = o.Level ?? ArchivePipeline.DefaultLevel(o.Compression);
         var encrypted = o.Passphrase is not null;
-        var baseName = BaseName(o.FilesystemId, o.Compression, encrypted);
+        var baseName = BackupFiles.ArchiveBaseName(o.FilesystemId, ArchivePipeline.Extension(o.Compression), encrypted);
         var volumeSize = o.VolumeSize <= 0 ? VolumeSizes.Iso9660MaxFile : Math.Min(o.VolumeSize, VolumeSizes.Iso9660MaxFile);
         var record = new ArchiveRecord
         {
@@ -83,7 +67,7 @@ public sealed class ArchiveCreator
 
         // The new volumes are written into a staging directory first: until the run has finished, the old manifest and
         // the old volumes stay untouched and consistent, so an interrupted re-backup leaves the previous backup usable.
-        var staging = Path.Combine(dest, StagingPrefix + baseName);
+        var staging = Path.Combine(dest, BackupFiles.StagingPrefix + baseName);
         if (Directory.Exists(staging))
         {
             _events.Step($"removing {staging}, left by an interrupted backup run");
@@ -158,9 +142,6 @@ public sealed class ArchiveCreator
         return record;
     }
 
-    /// <summary>Name prefix of the staging directory (inside the destination) that a run writes its volumes into.</summary>
-    public const string StagingPrefix = ".mkcdrec-partial-";
-
     /// <summary>
     /// Swaps the staged volumes in. The manifest first records the new archive as incomplete (so a crash during the swap
     /// leaves a manifest that verify and extract refuse, never one that looks valid over mismatched volumes), then old
@@ -178,7 +159,7 @@ public sealed class ArchiveCreator
         // A caller that collects archives in a staging manifest (a whole-system backup) still has the real manifest.json
         // of the previous run beside the volumes about to be replaced: mark that archive incomplete there too, so an
         // interruption from here on never leaves a manifest.json that looks valid over volumes it does not describe.
-        var real = Path.Combine(dest, BackupManifest.FileName);
+        var real = Path.Combine(dest, BackupFiles.Manifest);
         if (manifestPath != real && File.Exists(real))
         {
             var previous = BackupManifest.Parse(File.ReadAllBytes(real), real);
@@ -202,9 +183,9 @@ public sealed class ArchiveCreator
         }
 
         // Volumes of an older run of this archive that this run does not replace (also ones no manifest lists).
-        for (var i = record.Volumes.Count; File.Exists(Path.Combine(dest, VolumeSetWriter.VolumeName(baseName, i))); i++)
+        for (var i = record.Volumes.Count; File.Exists(Path.Combine(dest, BackupFiles.VolumeName(baseName, i))); i++)
         {
-            File.Delete(Path.Combine(dest, VolumeSetWriter.VolumeName(baseName, i)));
+            File.Delete(Path.Combine(dest, BackupFiles.VolumeName(baseName, i)));
         }
 
         foreach (var v in record.Volumes)
@@ -219,18 +200,7 @@ public sealed class ArchiveCreator
         WriteManifest(manifestPath, manifest);
     }
 
-    private void WriteManifest(string path, BackupManifest manifest)
-    {
-        var tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(manifest.ToJson());
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
-        _fs.SyncDirectory(Encoding.UTF8.GetBytes(Path.GetDirectoryName(path)!));
-    }
+    private void WriteManifest(string path, BackupManifest manifest) => AtomicFile.WriteAllBytes(path, manifest.ToJson(), _fs);
 
     private static void TryDelete(string dir)
     {

@@ -70,7 +70,7 @@ public sealed class CreateOptions
 
     /// <summary>The manifest file (in <see cref="Destination"/>) the archive is recorded in; a whole-system backup records into a
     /// staging name and renames it to manifest.json when every archive is done.</summary>
-    public string ManifestName { get; init; } = Model.Manifest.BackupManifest.FileName;
+    public string ManifestName { get; init; } = Model.Manifest.BackupFiles.Manifest;
 }
 
 public static class VolumeSizes

@@ -24,10 +24,10 @@ public sealed class ArchiveSource
 
     public static ArchiveSource Open(string dir, IVolumeLocator? locator = null)
     {
-        var path = Path.Combine(dir, BackupManifest.FileName);
+        var path = Path.Combine(dir, BackupFiles.Manifest);
         if (!File.Exists(path))
         {
-            throw new MkcdrecException(ExitCode.BadInput, $"No {BackupManifest.FileName} in '{dir}'.",
+            throw new MkcdrecException(ExitCode.BadInput, $"No {BackupFiles.Manifest} in '{dir}'.",
                 "Give the directory that holds the backup's manifest.json and volumes.");
         }
 

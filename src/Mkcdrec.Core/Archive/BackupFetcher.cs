@@ -63,14 +63,9 @@ public sealed class BackupFetchResult
 }
 
 /// <summary>
-/// Downloads a backup directory served over HTTP(S) into a local spool directory, so that verify and recover read it
-/// like any backup directory: manifest.json first (its volume list and sizes), then the free space of the spool is
-/// checked against what is still missing (refused with the numbers before a volume is fetched), then the layout
-/// (the manifest's, or layout.json when the server has it) and every volume. Each file is written under a hidden
-/// temporary name and renamed when complete and of the size the manifest gives, so a broken fetch never leaves a
-/// volume that looks complete; manifest.json is renamed last. A broken transfer is tried again, continuing with an
-/// HTTP range request where the server allows it. Volumes already in the spool from a fetch of the same manifest
-/// (byte for byte) with the right size are kept. verify/recover check every chunk hash afterwards.
+/// Downloads a backup directory served over HTTP(S) into a local spool, so verify and recover read it like any backup
+/// directory: the manifest first, room checked, every file committed atomically, manifest.json last; broken transfers
+/// resume (docs/recovery.md, "A backup on an HTTP(S) server").
 /// </summary>
 public sealed class BackupFetcher
 {
@@ -128,9 +123,9 @@ public sealed class BackupFetcher
         }
 
         var path = u.AbsolutePath;
-        if (path.EndsWith("/" + BackupManifest.FileName, StringComparison.Ordinal))
+        if (path.EndsWith("/" + BackupFiles.Manifest, StringComparison.Ordinal))
         {
-            path = path[..^BackupManifest.FileName.Length];
+            path = path[..^BackupFiles.Manifest.Length];
         }
 
         if (!path.EndsWith('/'))
@@ -179,18 +174,18 @@ public sealed class BackupFetcher
         _log.Info($"fetch: {shown} -> {spool}");
 
         // 1. The manifest, under its temporary name until every volume is there.
-        var manifestPath = Path.Combine(spool, BackupManifest.FileName);
+        var manifestPath = Path.Combine(spool, BackupFiles.Manifest);
         var manifestTemp = TempPathFor(manifestPath);
-        await DownloadAsync(client, baseUri, BackupManifest.FileName, manifestTemp, null, o, stats, ct, optional: false);
+        await DownloadAsync(client, baseUri, BackupFiles.Manifest, manifestTemp, null, o, stats, ct, optional: false);
         BackupManifest manifest;
         try
         {
-            manifest = BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupManifest.FileName);
+            manifest = BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupFiles.Manifest);
         }
         catch (InvalidDataException e)
         {
             File.Delete(manifestTemp);
-            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupManifest.FileName} is not a backup manifest: {e.Message}",
+            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupFiles.Manifest} is not a backup manifest: {e.Message}",
                 "Check the URL: it must name the backup directory (the one with manifest.json, as mkbackuponly or archive create wrote it).", e);
         }
 
@@ -260,12 +255,12 @@ public sealed class BackupFetcher
         _log.Info($"fetch: {volumes.Count} volume(s), {missing.Count} to fetch ({Mib(need)} MiB), {stats.Reused} already in the spool; {Mib(free)} MiB free in {spool}");
 
         // 4. The layout beside the manifest: the one it names (required), else layout.json when the server has it.
-        var layoutName = manifest.Layout is { Length: > 0 } l ? CheckRelativeName(l, "the layout") : Workflows.BackupWorkflow.LayoutFileName;
+        var layoutName = manifest.Layout is { Length: > 0 } l ? CheckRelativeName(l, "the layout") : BackupFiles.Layout;
         var layoutPath = Path.Combine(spool, layoutName);
         var layoutTemp = TempPathFor(layoutPath);
         if (await DownloadAsync(client, baseUri, layoutName, layoutTemp, null, o, stats, ct, optional: manifest.Layout is null))
         {
-            File.Move(layoutTemp, layoutPath, overwrite: true);
+            AtomicFile.Replace(layoutTemp, layoutPath);
         }
         else if (File.Exists(layoutPath) && (same || o.ReplaceOtherBackup))
         {
@@ -279,12 +274,12 @@ public sealed class BackupFetcher
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = TempPathFor(path);
             await DownloadAsync(client, baseUri, v.File, temp, v.Size, o, stats, ct, optional: false);
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.Replace(temp, path);
             stats.FilesDone++;
             stats.DoneBytes += v.Size;
         }
 
-        File.Move(manifestTemp, manifestPath, overwrite: true);
+        AtomicFile.Replace(manifestTemp, manifestPath);
         var result = new BackupFetchResult
         {
             Directory = spool,
@@ -377,7 +372,7 @@ public sealed class BackupFetcher
                 {
                     var tries = e.Transient ? $" (after {attempt + 1} attempts)" : "";
                     throw new MkcdrecException(ExitCode.Environment, $"Cannot fetch {shown}: {e.Message}{tries}.",
-                        e.NotFound && name == BackupManifest.FileName
+                        e.NotFound && name == BackupFiles.Manifest
                             ? "Check the URL: it must name the backup directory that holds manifest.json (as mkbackuponly or archive create wrote it)."
                             : e.NotFound
                                 ? "The server lacks a file the manifest lists: copy the whole backup directory to the server, then try again."
@@ -506,20 +501,20 @@ public sealed class BackupFetcher
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
                 file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {Of(size ?? (length is { } l2 ? start + l2 : null))} bytes ({e.Message})", transient: true, e);
+                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? (length is { } l2 ? start + l2 : null))} bytes ({e.Message})", transient: true, e);
             }
 
             if ((size is { } want && got < want) || (length is { } cl && got < start + cl))
             {
                 file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {Of(size ?? start + length)} bytes (the connection was closed early)", transient: true);
+                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? start + length)} bytes (the connection was closed early)", transient: true);
             }
 
             file.Flush(flushToDisk: true);
         }
     }
 
-    private static string Of(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+    private static string ByteCountText(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
 
     private static bool FilesEqual(string a, string b)
     {

@@ -56,8 +56,6 @@ public sealed class VolumeSetWriter : Stream
 
     public long TotalBytes { get; private set; }
 
-    public static string VolumeName(string baseName, int index) => $"{baseName}.{index + 1:D3}";
-
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -204,7 +202,7 @@ public sealed class VolumeSetWriter : Stream
 
     private void Open()
     {
-        var name = VolumeName(_baseName, Volumes.Count);
+        var name = BackupFiles.VolumeName(_baseName, Volumes.Count);
         _file = _create(Path.Combine(_dir, name));
         _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _vol = new VolumeRecord { File = name };

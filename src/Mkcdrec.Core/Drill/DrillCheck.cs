@@ -77,7 +77,7 @@ public sealed class DrillCheck
         var dir = Under(targetRoot, "/" + CheckDirectory);
         var backupCopy = Path.Combine(dir, "backup");
         Directory.CreateDirectory(backupCopy);
-        File.Copy(Path.Combine(backupDir, BackupManifest.FileName), Path.Combine(backupCopy, BackupManifest.FileName), overwrite: true);
+        File.Copy(Path.Combine(backupDir, BackupFiles.Manifest), Path.Combine(backupCopy, BackupFiles.Manifest), overwrite: true);
         File.Copy(binary, Path.Combine(dir, "mkcdrec"), overwrite: true);
         MakeExecutable(Path.Combine(dir, "mkcdrec"));
 

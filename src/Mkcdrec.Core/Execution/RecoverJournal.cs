@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Execution;
@@ -95,20 +96,12 @@ public sealed class RecoverJournal
         }
     }
 
-    /// <summary>Writes atomically (temporary file, then rename), so a crash never leaves half a journal.</summary>
+    /// <summary>Writes atomically, so a crash never leaves half a journal.</summary>
     public void Save(string path)
     {
         Updated = DateTimeOffset.UtcNow;
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            f.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, JournalJsonContext.Default.RecoverJournal) + "\n"));
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JournalJsonContext.Default.RecoverJournal) + "\n");
     }
 }
 

@@ -1,22 +1,19 @@
 using System.Security.Cryptography;
+using System.Text;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Media;
 
 /// <summary>
-/// Output files that never look complete unless they are: written under a temporary name in the output directory,
-/// fsynced, renamed over the final name; a <c>NAME.sha256</c> file (sha256sum -c format) beside each. A failure
-/// before the rename leaves the previous file (and its checksum) untouched.
+/// Media files (ISO, netboot kernel) committed with <see cref="AtomicFile"/> and a <c>NAME.sha256</c> file
+/// (sha256sum -c format) beside each. A failure before the rename leaves the previous file and its checksum untouched.
 /// </summary>
 public static class AtomicOutput
 {
     public const string ChecksumSuffix = ".sha256";
 
     /// <summary>The temporary name for <paramref name="finalPath"/>: hidden, in the same directory (so rename is atomic).</summary>
-    public static string TempPathFor(string finalPath)
-    {
-        var full = Path.GetFullPath(finalPath);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}");
-    }
+    public static string TempPathFor(string finalPath) => AtomicFile.TempPathFor(finalPath);
 
     /// <summary>SHA-256 of a file, lowercase hex.</summary>
     public static string Sha256(string path)
@@ -26,38 +23,20 @@ public static class AtomicOutput
     }
 
     /// <summary>
-    /// Makes <paramref name="tempPath"/> durable and moves it to <paramref name="finalPath"/>, then writes its checksum
-    /// file. The old checksum file is removed before the rename so that a crash in between never pairs a new file
-    /// with an old checksum. Returns the SHA-256.
+    /// Moves <paramref name="tempPath"/> durably to <paramref name="finalPath"/>, then its checksum file. The old
+    /// checksum file goes before the rename, so a crash in between never pairs a new file with an old checksum.
+    /// Returns the SHA-256.
     /// </summary>
     public static string Commit(string tempPath, string finalPath)
     {
         var full = Path.GetFullPath(finalPath);
-        using (var f = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-        {
-            f.Flush(flushToDisk: true);
-        }
-
         var sha = Sha256(tempPath);
         var sumPath = full + ChecksumSuffix;
-        var sumTemp = TempPathFor(sumPath);
-        try
-        {
-            using (var s = new FileStream(sumTemp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                s.Write(System.Text.Encoding.ASCII.GetBytes($"{sha}  {Path.GetFileName(full)}\n"));
-                s.Flush(flushToDisk: true);
-            }
-
-            File.Delete(sumPath);
-            File.Move(tempPath, full, overwrite: true);
-            File.Move(sumTemp, sumPath, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(sumTemp);
-        }
-
+        using var sum = AtomicFile.Create(sumPath);
+        sum.Stream.Write(Encoding.ASCII.GetBytes($"{sha}  {Path.GetFileName(full)}\n"));
+        File.Delete(sumPath);
+        AtomicFile.Replace(tempPath, full);
+        sum.Commit();
         return sha;
     }
 

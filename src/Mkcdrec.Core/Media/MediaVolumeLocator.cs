@@ -1,5 +1,6 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Model.Manifest;
 using Mkcdrec.Model.Media;
 
 namespace Mkcdrec.Core.Media;
@@ -45,7 +46,7 @@ public sealed class MediaVolumeLocator : IVolumeLocator
     /// <summary>medium.json of the medium that holds <paramref name="backupDir"/> (at ../mkcdrec/medium.json), or null.</summary>
     public static MediumDocument? ReadSet(string backupDir)
     {
-        var path = Path.Combine(Path.GetFullPath(backupDir), "..", "mkcdrec", "medium.json");
+        var path = Path.Combine(Path.GetFullPath(backupDir), "..", BackupFiles.MediumDocumentPath.TrimStart('/'));
         return File.Exists(path) ? MediumDocument.Parse(File.ReadAllBytes(path), path) : null;
     }
 
@@ -59,7 +60,7 @@ public sealed class MediaVolumeLocator : IVolumeLocator
 
         foreach (var mount in _mounted.Values)
         {
-            var q = Path.Combine(mount, "backup", file);
+            var q = Path.Combine(mount, BackupFiles.MediumBackupDirectory, file);
             if (File.Exists(q))
             {
                 return q;
@@ -88,7 +89,7 @@ public sealed class MediaVolumeLocator : IVolumeLocator
             if (device is not null)
             {
                 var mountPoint = Mount(device, medium.Label);
-                var path = Path.Combine(mountPoint, "backup", file);
+                var path = Path.Combine(mountPoint, BackupFiles.MediumBackupDirectory, file);
                 if (!File.Exists(path))
                 {
                     throw new MkcdrecException(ExitCode.BadInput,

@@ -76,10 +76,10 @@ public sealed class MediaWriter
     /// <summary>Backup volumes in reading order (archives in manifest order, volumes in order) and the other files of the directory.</summary>
     public static (List<MediumFile> Volumes, List<MediumFile> Common, BackupManifest Manifest, string BackupId) ReadBackup(string dir)
     {
-        var path = Path.Combine(dir, BackupManifest.FileName);
+        var path = Path.Combine(dir, BackupFiles.Manifest);
         if (!File.Exists(path))
         {
-            throw new MkcdrecException(ExitCode.BadInput, $"No {BackupManifest.FileName} in '{dir}'.",
+            throw new MkcdrecException(ExitCode.BadInput, $"No {BackupFiles.Manifest} in '{dir}'.",
                 "Give the directory that holds a finished backup (manifest.json and volumes).");
         }
 
@@ -169,11 +169,11 @@ public sealed class MediaWriter
                 {
                     if (count == 1)
                     {
-                        files.Add(new IsoGraft("/backup", Path.GetFullPath(o.BackupDir)));
+                        files.Add(new IsoGraft("/" + BackupFiles.MediumBackupDirectory, Path.GetFullPath(o.BackupDir)));
                     }
                     else
                     {
-                        files.AddRange(common.Concat(s.Files).Select(f => new IsoGraft("/backup/" + f.Name, Path.GetFullPath(Path.Combine(o.BackupDir, f.Name)))));
+                        files.AddRange(common.Concat(s.Files).Select(f => new IsoGraft("/" + BackupFiles.MediumBackupDirectory + "/" + f.Name, Path.GetFullPath(Path.Combine(o.BackupDir, f.Name)))));
                     }
                 }
 
@@ -223,10 +223,10 @@ public sealed class MediaWriter
 
     private static Dictionary<string, byte[]> Generated(MediumDocument d, byte[]? layout)
     {
-        var g = new Dictionary<string, byte[]> { [MediumDocument.IsoPath] = d.ToJson() };
+        var g = new Dictionary<string, byte[]> { [BackupFiles.MediumDocumentPath] = d.ToJson() };
         if (layout is not null)
         {
-            g["/mkcdrec/layout.json"] = layout;
+            g[BackupFiles.MediumLayoutPath] = layout;
         }
 
         return g;

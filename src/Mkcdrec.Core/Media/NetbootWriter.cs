@@ -46,7 +46,7 @@ public sealed class NetbootWriter
         foreach (var (name, text) in new[] { ("grub.cfg", BootMenu.GrubConfig(menu, netboot: true)), ("pxelinux.cfg/default", BootMenu.PxelinuxConfig(menu)) })
         {
             var final = Path.Combine(outputDir, name);
-            Workflows.LayoutWorkflows.WriteAtomically(final, text);
+            AtomicFile.WriteAllText(final, text);
             written.Add(final);
         }
 

@@ -49,7 +49,7 @@ public sealed class FileSystemException : IOException
 /// Paths are absolute or relative to the current directory and are passed without a terminating NUL.
 /// Every method throws <see cref="FileSystemException"/> on failure unless it says otherwise.
 /// </summary>
-public interface IFileSystemAccess
+public interface IFileSystemAccess : IDirectorySync
 {
     /// <summary>lstat (does not follow a final symlink). False with errno when the file is gone or unreadable.</summary>
     bool TryLStat(ReadOnlySpan<byte> path, out FileStatus status, out int errno);
@@ -146,6 +146,8 @@ public interface IFileSystemAccess
     void SyncDirectory(ReadOnlySpan<byte> path)
     {
     }
+
+    void IDirectorySync.SyncDirectory(string directory) => SyncDirectory(System.Text.Encoding.UTF8.GetBytes(directory));
 
     uint? UserId(string name);
 

@@ -30,7 +30,7 @@ public sealed class MachineRecording
         JsonSerializer.Deserialize(File.ReadAllText(path), RecordingJsonContext.Default.MachineRecording)
         ?? throw new InvalidDataException($"{path} is not a machine recording.");
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, RecordingJsonContext.Default.MachineRecording));
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, RecordingJsonContext.Default.MachineRecording));
 }
 
 public sealed class RecordedDevice

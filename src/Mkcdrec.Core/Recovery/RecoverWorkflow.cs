@@ -124,7 +124,7 @@ public sealed class RecoverWorkflow
         long total = 0;
         foreach (var a in m.Archives)
         {
-            var (fsId, _) = BackupWorkflow.ParseArchiveId(a.FilesystemId);
+            var (fsId, _) = ArchiveId.Parse(a.FilesystemId);
             if (layout.Filesystems.All(f => f.Id != fsId))
             {
                 throw new MkcdrecException(ExitCode.BadInput,
@@ -382,7 +382,7 @@ public sealed class RecoverWorkflow
         var root = plan.TargetRoot.TrimEnd('/');
         foreach (var a in manifest.Archives)
         {
-            var (fsId, sub) = BackupWorkflow.ParseArchiveId(a.FilesystemId);
+            var (fsId, sub) = ArchiveId.Parse(a.FilesystemId);
             var f = layout.Filesystems.First(x => x.Id == fsId);
             var made = plan.Steps.FirstOrDefault(s => s.Kind == StepKinds.Mkfs && s.Provides.Contains(fsId))
                 ?? throw new MkcdrecException(ExitCode.Refused,

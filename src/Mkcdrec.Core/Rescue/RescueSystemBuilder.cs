@@ -322,28 +322,20 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         Directory.CreateDirectory(options.WorkDirectory);
         var kernelOut = Path.Combine(options.WorkDirectory, KernelFileName);
         using (var src = files.OpenRead(kernel))
-        using (var dst = File.Create(kernelOut))
         {
-            src.CopyTo(dst);
+            AtomicFile.Write(kernelOut, src.CopyTo);
         }
 
         var initrd = Path.Combine(options.WorkDirectory, InitramfsFileName);
-        var tmp = initrd + ".tmp";
-        long raw;
-        using (var fs = File.Create(tmp))
+        long raw = 0;
+        AtomicFile.Write(initrd, output =>
         {
-            using (var z = OpenCompressor(fs, options))
-            using (var w = new CpioWriter(z, leaveOpen: true))
-            {
-                tree.WriteTo(w, files.OpenRead, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-                w.Finish();
-                raw = w.Position;
-            }
-
-            fs.Flush(true);
-        }
-
-        File.Move(tmp, initrd, overwrite: true);
+            using var z = OpenCompressor(output, options);
+            using var w = new CpioWriter(z, leaveOpen: true);
+            tree.WriteTo(w, files.OpenRead, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            w.Finish();
+            raw = w.Position;
+        });
         var size = new FileInfo(initrd).Length;
         _log.Info($"rescue: {initrd}: {size / 1048576.0:0.0} MiB ({raw / 1048576.0:0.0} MiB uncompressed), {modules.Modules.Count} modules, {rescuePrograms.Count} programs, {sw.Elapsed.TotalSeconds:0.0} s");
         foreach (var n in notes)
@@ -630,12 +622,12 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
 
         var conf = new StringBuilder();
         conf.Append("# Written by mkcdrec when this rescue system was built.\n");
-        conf.Append($"MKCDREC_HOST='{Sh(host)}'\n");
+        conf.Append($"MKCDREC_HOST='{QuoteForShell(host)}'\n");
         conf.Append($"MKCDREC_BUILT='{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC'\n");
-        conf.Append($"MKCDREC_KERNEL='{Sh(release)}'\n");
+        conf.Append($"MKCDREC_KERNEL='{QuoteForShell(release)}'\n");
         conf.Append($"MKCDREC_SSHD={(options.Sshd ? 1 : 0)}\n");
         conf.Append($"MKCDREC_LAYOUT={(layout is null ? "" : RescueLayout)}\n");
-        conf.Append($"MKCDREC_KERNEL_VERSION='{Sh(versionText)}'\n");
+        conf.Append($"MKCDREC_KERNEL_VERSION='{QuoteForShell(versionText)}'\n");
         tree.AddText("/etc/mkcdrec/rescue.conf", conf.ToString());
 
         tree.AddText("/etc/hostname", host + "\n");
@@ -710,7 +702,7 @@ public sealed class RescueSystemBuilder(ISystemFiles files, IProcessRunner runne
         return sb.ToString();
     }
 
-    private static string Sh(string s) => s.Replace("'", "'\\''", StringComparison.Ordinal);
+    private static string QuoteForShell(string s) => s.Replace("'", "'\\''", StringComparison.Ordinal);
 
     /// <summary>A file of Rescue/Files embedded in this assembly (the /init script, the menu …).</summary>
     public static string Resource(string name)

@@ -71,13 +71,8 @@ public sealed class BackupResult
 /// </summary>
 public sealed class BackupWorkflow
 {
-    /// <summary>File name of the layout written beside the manifest.</summary>
-    public const string LayoutFileName = "layout.json";
-
     /// <summary>Where btrfs top levels are mounted during a backup.</summary>
     public const string TopLevelMountRoot = "/run/mkcdrec/backup";
-
-    private const string StagingManifest = ".manifest.partial.json";
 
     private static readonly HashSet<string> Archivable = new(StringComparer.Ordinal)
     {
@@ -101,16 +96,6 @@ public sealed class BackupWorkflow
     /// filesystem, and a separate /var filesystem gets tmp/* for /var/tmp/*), plus lost+found of every filesystem.</summary>
     public static IReadOnlyList<string> SystemDefaults { get; } =
         [.. Archive.Excludes.Defaults.Select(p => p.Contains('/', StringComparison.Ordinal) ? "/" + p : p), "lost+found/*"];
-
-    /// <summary>The archive id of a btrfs subvolume: the filesystem id, '#', the subvolume path ("fs:btrfs:UUID#@home").</summary>
-    public static string SubvolumeArchiveId(string filesystemId, string subvolume) => filesystemId + "#" + subvolume.Trim('/');
-
-    /// <summary>Splits an archive id into the filesystem id and the btrfs subvolume path (null: the filesystem's top level or a plain filesystem).</summary>
-    public static (string FilesystemId, string? Subvolume) ParseArchiveId(string archiveId)
-    {
-        var i = archiveId.IndexOf('#', StringComparison.Ordinal);
-        return i < 0 ? (archiveId, null) : (archiveId[..i], archiveId[(i + 1)..]);
-    }
 
     /// <summary>
     /// What to archive, in restore order (parents before children): each mounted filesystem from its shortest mount
@@ -150,7 +135,7 @@ public sealed class BackupWorkflow
                 {
                     var path = sv.Path.Trim('/');
                     var mp = mounts.FirstOrDefault(m => m.Subvolume?.Trim('/') == path)?.Target;
-                    list.Add(new BackupSource(SubvolumeArchiveId(f.Id, path), f.Id, f.Type, top + "/" + path, mp, path) { TopLevelDevice = dev });
+                    list.Add(new BackupSource(ArchiveId.ForSubvolume(f.Id, path), f.Id, f.Type, top + "/" + path, mp, path) { TopLevelDevice = dev });
                 }
 
                 continue;
@@ -219,8 +204,8 @@ public sealed class BackupWorkflow
         var sw = Stopwatch.StartNew();
         var dest = Path.GetFullPath(destination);
         Directory.CreateDirectory(dest);
-        var manifestPath = Path.Combine(dest, BackupManifest.FileName);
-        var result = new BackupResult { Directory = dest, ManifestPath = manifestPath, LayoutPath = Path.Combine(dest, LayoutFileName) };
+        var manifestPath = Path.Combine(dest, BackupFiles.Manifest);
+        var result = new BackupResult { Directory = dest, ManifestPath = manifestPath, LayoutPath = Path.Combine(dest, BackupFiles.Layout) };
         var sources = Sources(layout, result.NotBackedUp);
         if (sources.Count == 0)
         {
@@ -237,8 +222,17 @@ public sealed class BackupWorkflow
         // run never leaves a manifest describing volumes this run has half overwritten.
         var old = File.Exists(manifestPath) ? TryParse(manifestPath) : null;
         File.Delete(manifestPath);
-        File.Delete(Path.Combine(dest, StagingManifest));
+        File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
+        ArchiveAll(sources, dest, options, result);
+        CommitManifest(layout, result, old);
+        result.Elapsed = sw.Elapsed;
+        return result;
+    }
+
+    /// <summary>One archive per source into the staging manifest, with btrfs top levels mounted for the time it takes.</summary>
+    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result)
+    {
         var mounted = new List<string>();
         try
         {
@@ -270,7 +264,7 @@ public sealed class BackupWorkflow
                     VolumeSize = options.VolumeSize,
                     Excludes = ExcludesFor(s, options.DefaultExcludes ? [.. SystemDefaults, .. options.Excludes] : options.Excludes),
                     DefaultExcludes = false,
-                    ManifestName = StagingManifest,
+                    ManifestName = BackupFiles.StagingManifest,
                 });
                 result.Archives.Add(record);
                 _log.Info($"backup: {s.ArchiveId}: {record.EntryCount} entries, {record.Bytes} bytes, {record.Volumes.Sum(v => v.Size)} bytes stored in {record.Volumes.Count} volume(s)");
@@ -291,14 +285,18 @@ public sealed class BackupWorkflow
                 }
             }
         }
+    }
 
-        LayoutWorkflows.WriteAtomically(result.LayoutPath, LayoutSerializer.Serialize(layout) + "\n");
-        var staging = Path.Combine(dest, StagingManifest);
+    /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
+    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old)
+    {
+        LayoutWorkflows.WriteLayout(result.LayoutPath, layout);
+        var staging = Path.Combine(result.Directory, BackupFiles.StagingManifest);
         var manifest = BackupManifest.Parse(File.ReadAllBytes(staging), staging);
         manifest.Host = layout.Host.Hostname;
-        manifest.Layout = LayoutFileName;
+        manifest.Layout = BackupFiles.Layout;
         manifest.Archives = [.. result.Archives.Select(a => manifest.Archives.First(m => m.FilesystemId == a.FilesystemId))];
-        WriteBytesAtomically(manifestPath, manifest.ToJson());
+        AtomicFile.WriteAllBytes(result.ManifestPath, manifest.ToJson(), _fs);
         File.Delete(staging);
 
         // Volumes the previous backup here listed and this one does not are stale now.
@@ -307,12 +305,9 @@ public sealed class BackupWorkflow
             var keep = manifest.Archives.SelectMany(a => a.Volumes).Select(v => v.File).ToHashSet(StringComparer.Ordinal);
             foreach (var v in old.Archives.SelectMany(a => a.Volumes).Select(v => v.File).Where(f => !keep.Contains(f) && !f.Contains('/', StringComparison.Ordinal)))
             {
-                File.Delete(Path.Combine(dest, v));
+                File.Delete(Path.Combine(result.Directory, v));
             }
         }
-
-        result.Elapsed = sw.Elapsed;
-        return result;
     }
 
     private static string TopLevelOf(BackupSource s) => s.Subvolume is { Length: > 0 } sv ? s.Directory[..^(sv.Length + 1)] : s.Directory;
@@ -338,19 +333,5 @@ public sealed class BackupWorkflow
         catch (IOException)
         {
         }
-    }
-
-    /// <summary>Writes under a temporary name, fsyncs, renames, and fsyncs the directory's entry by reopening: a crash leaves the old file or the new one.</summary>
-    public static void WriteBytesAtomically(string path, byte[] content)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(content);
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -37,7 +37,7 @@ public sealed class LayoutWorkflows
     public static Workflow<SaveContext> SaveSteps(LayoutWorkflows w) => new Workflow<SaveContext>("layout save")
         .Step("check privileges", _ => w.RequireRoot("Capturing the layout"))
         .Step("capture layout", c => c.Layout = w.CaptureLive(c.Disks))
-        .Step("write layout file", c => WriteAtomically(c.OutputPath, LayoutSerializer.Serialize(c.Layout!) + "\n"));
+        .Step("write layout file", c => WriteLayout(c.OutputPath, c.Layout!));
 
     public LayoutDocument Save(IReadOnlyList<string> disks, string outputPath)
     {
@@ -92,20 +92,10 @@ public sealed class LayoutWorkflows
         return (live, LayoutComparer.Compare(saved, live));
     }
 
-    /// <summary>Writes under a temporary name, fsyncs, then renames: a crash never leaves a half-written file.</summary>
-    public static void WriteAtomically(string path, string content)
+    /// <summary>Writes a layout file atomically (a crash leaves the old file or the new one), creating its directory.</summary>
+    public static void WriteLayout(string path, LayoutDocument layout)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(content);
-            fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, full, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, LayoutSerializer.Serialize(layout) + "\n");
     }
 }

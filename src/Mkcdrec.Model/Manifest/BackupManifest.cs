@@ -10,7 +10,6 @@ namespace Mkcdrec.Model.Manifest;
 public sealed class BackupManifest
 {
     public const int CurrentVersion = 1;
-    public const string FileName = "manifest.json";
 
     public int FormatVersion { get; set; } = CurrentVersion;
 

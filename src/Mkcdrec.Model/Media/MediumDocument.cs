@@ -10,7 +10,6 @@ namespace Mkcdrec.Model.Media;
 public sealed class MediumDocument
 {
     public const int CurrentVersion = 1;
-    public const string IsoPath = "/mkcdrec/medium.json";
 
     public int FormatVersion { get; set; } = CurrentVersion;
 

@@ -140,7 +140,7 @@ public sealed class BadInputTests : IDisposable
     public void Manifest_that_does_not_match_the_volumes_is_refused()
     {
         MakeBackup(encrypted: false);
-        var mpath = Path.Combine(Backup, BackupManifest.FileName);
+        var mpath = Path.Combine(Backup, BackupFiles.Manifest);
         var m = BackupManifest.Parse(File.ReadAllBytes(mpath), mpath);
         // A different file hash: the archive's content no longer matches the manifest.
         m.Archives[0].Files[5].Hash = new string('0', 32);
@@ -163,7 +163,7 @@ public sealed class BadInputTests : IDisposable
     {
         // The realistic mismatch: manifest.json copied from an earlier backup of the same tree next to newer volumes.
         MakeBackup(encrypted: false);
-        var mpath = Path.Combine(Backup, BackupManifest.FileName);
+        var mpath = Path.Combine(Backup, BackupFiles.Manifest);
         var oldManifest = File.ReadAllBytes(mpath);
         var rec = MakeBackup(encrypted: false); // rewrites the tree: same names and sizes, new mtimes, so other tar bytes
         File.WriteAllBytes(mpath, oldManifest);
@@ -181,7 +181,7 @@ public sealed class BadInputTests : IDisposable
     public void Encrypted_manifest_with_swapped_chunk_hash_is_refused_by_the_volume_hmac()
     {
         MakeBackup(encrypted: true);
-        var mpath = Path.Combine(Backup, BackupManifest.FileName);
+        var mpath = Path.Combine(Backup, BackupFiles.Manifest);
         var m = BackupManifest.Parse(File.ReadAllBytes(mpath), mpath);
         (m.Archives[0].Volumes[0].Chunks[0], m.Archives[0].Volumes[0].Chunks[1]) = (m.Archives[0].Volumes[0].Chunks[1], m.Archives[0].Volumes[0].Chunks[0]);
         File.WriteAllBytes(mpath, m.ToJson());

@@ -94,13 +94,13 @@ public sealed class InterruptedBackupTests : IDisposable
         WriteTree(1);
         var first = Create(null);
         Assert.True(first.Volumes.Count >= 3);
-        var before = File.ReadAllBytes(Path.Combine(Backup, BackupManifest.FileName));
+        var before = File.ReadAllBytes(Path.Combine(Backup, BackupFiles.Manifest));
 
         WriteTree(2);
         var e = Assert.Throws<IOException>(() => Create(new Failing(null)));
         Assert.Contains("injected failure", e.Message);
 
-        Assert.Equal(before, File.ReadAllBytes(Path.Combine(Backup, BackupManifest.FileName)));
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(Backup, BackupFiles.Manifest)));
         Assert.Empty(Directory.GetDirectories(Backup)); // the staging directory was removed
         var report = new ArchiveVerifier(_fs).Verify(Backup, null);
         Assert.Contains(report.Checked, c => c.Contains("every content hash matches", StringComparison.Ordinal));
@@ -120,7 +120,7 @@ public sealed class InterruptedBackupTests : IDisposable
         Assert.Throws<IOException>(() => Create(new Failing("replacing the volumes")));
 
         // The staged volumes were not moved in; the manifest names the new run's volumes but is marked incomplete.
-        var m = BackupManifest.Parse(File.ReadAllBytes(Path.Combine(Backup, BackupManifest.FileName)), "manifest");
+        var m = BackupManifest.Parse(File.ReadAllBytes(Path.Combine(Backup, BackupFiles.Manifest)), "manifest");
         Assert.True(m.Archives[0].Incomplete);
         var e = Assert.IsType<MkcdrecException>(Record.Exception(() => new ArchiveVerifier(_fs).Verify(Backup, null)));
         Assert.Equal(ExitCode.BadInput, e.Code);
@@ -132,7 +132,7 @@ public sealed class InterruptedBackupTests : IDisposable
 
         // A new run cleans up the leftover staging directory and produces a valid backup.
         Create(null);
-        Assert.Null(BackupManifest.Parse(File.ReadAllBytes(Path.Combine(Backup, BackupManifest.FileName)), "manifest").Archives[0].Incomplete);
+        Assert.Null(BackupManifest.Parse(File.ReadAllBytes(Path.Combine(Backup, BackupFiles.Manifest)), "manifest").Archives[0].Incomplete);
         Assert.Empty(Directory.GetDirectories(Backup));
         new ArchiveVerifier(_fs).Verify(Backup, null);
         Assert.Equal("v2", RestoreVersion());

@@ -55,8 +55,8 @@ public sealed class BackupWorkflowTests : IDisposable
         Assert.Equal("/run/mkcdrec/backup/b/@home", s[1].Directory);
         Assert.Equal("/run/mkcdrec/backup/b", s[2].Directory);
         Assert.Null(s[3].MountPoint);
-        Assert.Equal(("fs:btrfs:b", "@/snap/1"), BackupWorkflow.ParseArchiveId("fs:btrfs:b#@/snap/1"));
-        Assert.Equal(("fs:ext4:r", (string?)null), BackupWorkflow.ParseArchiveId("fs:ext4:r"));
+        Assert.Equal(("fs:btrfs:b", "@/snap/1"), ArchiveId.Parse("fs:btrfs:b#@/snap/1"));
+        Assert.Equal(("fs:ext4:r", (string?)null), ArchiveId.Parse("fs:ext4:r"));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class BackupWorkflowTests : IDisposable
         Directory.CreateDirectory(dest);
         File.WriteAllText(Path.Combine(dest, "stale.tar.zst.000"), "old");
         var old = new BackupManifest { Archives = [new ArchiveRecord { FilesystemId = "gone", Volumes = [new VolumeRecord { File = "stale.tar.zst.000" }] }] };
-        File.WriteAllBytes(Path.Combine(dest, BackupManifest.FileName), old.ToJson());
+        File.WriteAllBytes(Path.Combine(dest, BackupFiles.Manifest), old.ToJson());
 
         var r = new BackupWorkflow(new NoProcesses(), new FileSystemAccess(), NullLog.Instance)
             .Run(Layout(root, home), dest, new BackupOptions { Excludes = ["*.iso"], Level = 1 });

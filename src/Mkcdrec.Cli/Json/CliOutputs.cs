@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Mkcdrec.Cli.Json;
+
+// The --json documents of the commands; property order is output order.
+
+internal sealed record ErrorOutput(ErrorDetail Error);
+
+internal sealed record ErrorDetail(int ExitCode, string Kind, string Message, string Hint);
+
+internal sealed record ArchiveCreateOutput(string FilesystemId, long Entries, long Bytes, long StoredBytes, int Volumes, double Seconds, int Problems);
+
+internal sealed record ArchiveExtractOutput(long Entries, long Bytes, double Seconds);
+
+internal sealed record CompareOutput(List<string> Changed, List<string> Missing, List<string> New);
+
+internal sealed record VerifyOutput(List<string> Checked, List<string> Skipped);
+
+internal sealed record ProgressOutput(ProgressDetail Progress);
+
+internal sealed record ProgressDetail(
+    long Entries,
+    long Bytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes,
+    [property: JsonConverter(typeof(OneDecimalConverter))] double MibPerSecond);
+
+internal sealed record BackupOutput(
+    string Directory, string Manifest, string Layout, List<BackupArchiveOutput> Archives, List<string> NotBackedUp, long Bytes, long StoredBytes, double Seconds);
+
+internal sealed record BackupArchiveOutput(string FilesystemId, string Root, long Entries, long Bytes, long StoredBytes, int Volumes, int Problems);
+
+internal sealed record MediaOutput(List<string> Files, List<MediumOutput> Media, double Seconds);
+
+internal sealed record MediumOutput(string Path, string Label, int Index, int Count, long Bytes, string Sha256, int Volumes);
+
+internal sealed record FetchOutput(
+    string Directory,
+    int Files,
+    long Bytes,
+    int Reused,
+    int Retries,
+    [property: JsonConverter(typeof(TwoDecimalsConverter))] double Seconds,
+    [property: JsonConverter(typeof(OneDecimalConverter))] double MibPerSecond);
+
+internal sealed record LayoutCheckOutput(bool Changed, List<LayoutChangeOutput> Changes);
+
+internal sealed record LayoutChangeOutput(string Key, string? Old, string? New, bool Matters);
