@@ -5,7 +5,7 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
-namespace Mkcdrec.Cli.Tests.Layering;
+namespace Mkcdrec.Cli.Tests;
 
 /// <summary>
 /// Which namespace of an assembly uses which other namespace of the same assembly, read from its IL: base types,
@@ -150,14 +150,14 @@ internal sealed class NamespaceGraph
     }
 
     /// <summary>The shortest path from <paramref name="from"/> back to itself, or null when it is on no cycle.</summary>
-    public List<string>? CycleThrough(string from, Func<string, string, bool> ignore)
+    public List<string>? CycleThrough(string from)
     {
         var previous = new Dictionary<string, string>(StringComparer.Ordinal);
         var queue = new Queue<string>([from]);
         while (queue.Count > 0)
         {
             var n = queue.Dequeue();
-            foreach (var next in Edges.GetValueOrDefault(n, []).Where(x => !ignore(n, x)).Order(StringComparer.Ordinal))
+            foreach (var next in Edges.GetValueOrDefault(n, []).Order(StringComparer.Ordinal))
             {
                 if (next == from)
                 {
