@@ -4,6 +4,7 @@ using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Media;
+using Mkcdrec.Core.Rescue;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
 
@@ -251,7 +252,7 @@ internal static class MediaCommands
     {
         if (initrd is null)
         {
-            return new BuiltRescueSystem(new Mkcdrec.Core.Rescue.RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
+            return new BuiltRescueSystem(new RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
                 new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel }, ctx.Log);
         }
 

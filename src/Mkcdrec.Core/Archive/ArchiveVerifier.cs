@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Formats.Crypto;
@@ -51,7 +50,7 @@ public sealed class ArchiveVerifier
                 VolumeSetReader.CheckVolumes(dir, a, mac, src.Locator);
                 for (var i = 0; i < a.Volumes.Count; i++)
                 {
-                    VerifyVolume(src, a, i, a.Encryption is null || mac is not null ? mac : null, a.Encryption is not null && mac is null);
+                    VerifyVolume(src, a, i, mac);
                     report.Checked.Add($"{a.Volumes[i].File}: {a.Volumes[i].Size} bytes, SHA-256 {(mac is null && a.Encryption is not null ? "" : "and chunk hashes ")}match");
                 }
             }
@@ -71,41 +70,17 @@ public sealed class ArchiveVerifier
         return report;
     }
 
-    private static void VerifyVolume(ArchiveSource src, ArchiveRecord a, int index, VolumeMac? mac, bool skipChunks)
+    private static void VerifyVolume(ArchiveSource src, ArchiveRecord a, int index, VolumeMac? mac)
     {
         var v = a.Volumes[index];
         var path = src.Locator.Obtain(src.Directory, v.File);
         VolumeSetReader.CheckSize(path, v);
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buf = new byte[a.ChunkSize];
-        long off = 0;
-        var chunk = 0;
-        string? firstBad = null;
-        do
+        switch (VolumeChecker.Check(path, a, index, mac, wholeVolumeHash: true))
         {
-            var len = (int)Math.Min(a.ChunkSize, v.Size - off);
-            f.ReadExactly(buf, 0, len);
-            sha.AppendData(buf, 0, len);
-            if (!skipChunks && firstBad is null && !VolumeSetReader.ChunkMatches(mac, index, chunk, buf.AsSpan(0, len), v.Chunks[chunk]))
-            {
-                firstBad = $"volume {v.File}: bytes {off}..{off + len - 1} (chunk {chunk + 1} of {v.Chunks.Count}) do not match the manifest: the volume is damaged there.";
-            }
-
-            off += len;
-            chunk++;
-        }
-        while (off < v.Size);
-
-        if (firstBad is not null)
-        {
-            throw new InvalidDataException(firstBad);
-        }
-
-        var digest = Convert.ToHexStringLower(sha.GetHashAndReset());
-        if (digest != v.Sha256)
-        {
-            throw new InvalidDataException($"volume {v.File}: SHA-256 {digest} does not match the manifest's {v.Sha256}.");
+            case { IsWholeVolume: true } m:
+                throw new InvalidDataException($"volume {v.File}: SHA-256 {m.ActualSha256} does not match the manifest's {v.Sha256}.");
+            case { } m:
+                throw new InvalidDataException($"volume {v.File}: bytes {m.FirstByte}..{m.LastByte} (chunk {m.Chunk + 1} of {v.Chunks.Count}) do not match the manifest: the volume is damaged there.");
         }
     }
 

@@ -261,7 +261,7 @@ public sealed class DrillWorkflow
                 case DrillProtocol.Recovered:
                     c.Recovered = true;
                     var bootPhase = c.Report.Phases.Sum(p => p.Seconds);
-                    var compare = c.Report.RecoveryPhases.Where(p => p.Name == Recovery.RecoverWorkflow.DrillComparePhase).Sum(p => p.Seconds);
+                    var compare = c.Report.RecoveryPhases.Where(p => p.Name == DrillRecoveryHooks.ComparePhase).Sum(p => p.Seconds);
                     c.Report.Phases.Add(new DrillPhase { Name = "recovery", Seconds = Math.Round(Math.Max(0, sw.Elapsed.TotalSeconds - bootPhase - compare), 1) });
                     if (compare > 0)
                     {

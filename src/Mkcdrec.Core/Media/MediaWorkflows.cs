@@ -158,18 +158,3 @@ public sealed class MediaWorkflows
         });
     }
 }
-
-/// <summary>The rescue system built from this host by <see cref="Rescue.RescueSystemBuilder"/> (kernel, modules, programs, /init, menu, the layout).</summary>
-public sealed class BuiltRescueSystem(Rescue.RescueSystemBuilder builder, Rescue.RescueSystemOptions template, ILog log) : IRescueSystemSource
-{
-    public Rescue.RescueSystem? Result { get; private set; }
-
-    public RescueImage Build(LayoutDocument layout, string workDir)
-    {
-        var dir = Path.Combine(workDir, "rescue");
-        Directory.CreateDirectory(dir);
-        Result = builder.Build(template with { WorkDirectory = dir, Layout = layout });
-        log.Info($"rescue system: kernel {Result.KernelVersion}, initramfs {Result.InitramfsBytes} bytes, {Result.Modules.Count} modules, {Result.Programs.Count} programs, {Result.Elapsed.TotalSeconds:0.0} s");
-        return new RescueImage(Result.KernelPath, Result.InitramfsPath);
-    }
-}

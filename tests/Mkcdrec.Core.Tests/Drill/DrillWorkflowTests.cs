@@ -207,7 +207,7 @@ public sealed class DrillWorkflowTests : IDisposable
         var phases = DrillPhase.ListToJson(
         [
             new DrillPhase { Name = "verify backup", Seconds = 9.5 }, new DrillPhase { Name = "restore", Seconds = 40.2 },
-            new DrillPhase { Name = Mkcdrec.Core.Recovery.RecoverWorkflow.DrillComparePhase, Seconds = 12.5 }, new DrillPhase { Name = "finalize", Seconds = 8 },
+            new DrillPhase { Name = Mkcdrec.Core.Drill.DrillRecoveryHooks.ComparePhase, Seconds = 12.5 }, new DrillPhase { Name = "finalize", Seconds = 8 },
         ]);
         string[] rescue = [.. GoodRescue[..^2], DrillProtocol.Line(DrillProtocol.RecoveryPhases, phases), .. GoodRescue[^2..]];
         var report = new DrillWorkflow(run, new ScriptedVms(rescue, Boot(Summary("/", 4000), Summary("/home", 2000))), NullLog.Instance).Run(Options(iso));

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Mkcdrec.Core.Execution;
+using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Storage;
+using Mkcdrec.Core.Workflows;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>The options of `mkcdrec recover` every mode takes (plan, layout only, full recovery).</summary>
+internal sealed class RecoverCommandOptions
+{
+    public Option<string> Layout { get; } = new("--layout")
+    {
+        Description = $"The layout file to recreate (default {LayoutWorkflows.DefaultLayoutPath}).",
+        HelpName = "FILE",
+        DefaultValueFactory = _ => LayoutWorkflows.DefaultLayoutPath,
+    };
+
+    public Option<bool> Plan { get; } = new("--plan") { Description = "Print the plan and change nothing." };
+
+    public Option<bool> LayoutOnly { get; } = new("--layout-only") { Description = "Recreate the layout without restoring data." };
+
+    public Option<string[]> Map { get; } = new("--map")
+    {
+        Description = "Map a source disk (its path, name or id in the layout) to a target disk (repeatable).",
+        HelpName = "SRC=DST",
+    };
+
+    public Option<string> TargetRoot { get; } = new("--target-root")
+    {
+        Description = $"Where the recreated filesystems are mounted (default {PlanOptions.DefaultTargetRoot}).",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => PlanOptions.DefaultTargetRoot,
+    };
+
+    public Option<string[]> ExcludeDisk { get; } = new("--exclude-disk")
+    {
+        Description = "Never use this disk as a target, e.g. the boot medium (repeatable).",
+        HelpName = "DEV",
+    };
+
+    public Option<string[]> Backup { get; } = new("--backup")
+    {
+        Description = "The backup's directory (the disk holding it is never a target; repeatable), or its http(s):// URL (fetched into --spool first).",
+        HelpName = "DIR|URL",
+    };
+
+    public Option<string?> TargetDisks { get; } = new("--target-disks")
+    {
+        Description = "Plan for the disks listed in FILE (JSON, as 'recover --plan --json' prints under targetDisks) instead of this machine's.",
+        HelpName = "FILE",
+    };
+
+    public Option<bool> ResizeFixed { get; } = new("--resize-fixed") { Description = "Also scale ESP, BIOS boot, /boot and swap when disk sizes differ." };
+
+    public Option<bool> Yes { get; } = new("--yes") { Description = "Do not ask for confirmation." };
+
+    public Option<bool> Unattended { get; } = new("--unattended") { Description = "Never ask; refuse anything ambiguous." };
+
+    public Option<string?> KeyFile { get; } = new("--key-file")
+    {
+        Description = "A file holding the passphrase for the LUKS devices to create (otherwise asked for on the terminal).",
+        HelpName = "FILE",
+    };
+
+    public Option<bool> NoMount { get; } = new("--no-mount") { Description = "With --layout-only: leave the recreated filesystems unmounted." };
+
+    public Option<string> Journal { get; } = new("--journal")
+    {
+        Description = $"The journal of completed steps, so a rerun resumes (default {RecoverJournal.DefaultPath}).",
+        HelpName = "FILE",
+        DefaultValueFactory = _ => RecoverJournal.DefaultPath,
+    };
+
+    public void AddTo(Command c)
+    {
+        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, Yes, Unattended, KeyFile, NoMount, Journal })
+        {
+            c.Add(o);
+        }
+    }
+
+    /// <summary>The options every executing recovery shares (the layout path is the caller's: its default differs).</summary>
+    public RecoveryRequest Request(ParseResult p) => new()
+    {
+        Maps = p.GetValue(Map) ?? [],
+        TargetRoot = p.GetValue(TargetRoot)!,
+        ExcludeDisks = p.GetValue(ExcludeDisk) ?? [],
+        Backups = p.GetValue(Backup) ?? [],
+        ResizeFixed = p.GetValue(ResizeFixed),
+        Yes = p.GetValue(Yes),
+        Unattended = p.GetValue(Unattended),
+        KeyFile = p.GetValue(KeyFile),
+        JournalPath = p.GetValue(Journal)!,
+    };
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Workflows;
+using Mkcdrec.Formats.Crypto;
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Recovery;
+
+/// <summary>
+/// Checks the backup before any disk is touched: the manifest parses, every volume exists with its size and chunk
+/// hashes (<see cref="VolumeChecker"/>), an encrypted archive's passphrase is right, and every archive belongs to a
+/// filesystem of the layout.
+/// </summary>
+public static class BackupPreCheck
+{
+    public static BackupManifest Verify(ArchiveSource backup, LayoutDocument layout, byte[]? passphrase, Action<string>? say = null)
+    {
+        var dir = backup.Directory;
+        var m = backup.Manifest;
+        if (m.Archives.Count == 0)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"The backup in {dir} lists no archives.", "Check that the backup finished (mkbackuponly writes manifest.json last).");
+        }
+
+        var sw = Stopwatch.StartNew();
+        long total = 0;
+        foreach (var a in m.Archives)
+        {
+            var (fsId, _) = ArchiveId.Parse(a.FilesystemId);
+            if (layout.Filesystems.All(f => f.Id != fsId))
+            {
+                throw new MkcdrecException(ExitCode.BadInput,
+                    $"The backup's archive '{a.FilesystemId}' belongs to no filesystem of the layout; the layout and the backup do not match.",
+                    "Use the layout saved with this backup (its layout.json), or name the right one with --layout; no disk was touched.");
+            }
+
+            using var mac = ArchiveSource.OpenMac(a, passphrase);
+            for (var i = 0; i < a.Volumes.Count; i++)
+            {
+                total += CheckVolume(dir, a, i, mac);
+            }
+        }
+
+        say?.Invoke($"Backup verified: {m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
+        return m;
+    }
+
+    /// <returns>The bytes of the intact volume; throws naming what is wrong with it.</returns>
+    private static long CheckVolume(string dir, ArchiveRecord a, int index, VolumeMac? mac)
+    {
+        var v = a.Volumes[index];
+        var path = Path.Combine(dir, v.File);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} of archive '{a.FilesystemId}' is missing from {dir}.",
+                "Put every volume of the backup in one directory (insert the other media and copy them), then run recover again; no disk was touched.");
+        }
+
+        if (info.Length != v.Size)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} has {info.Length} bytes, the manifest says {v.Size}: it is truncated or not this backup's.",
+                "Copy the volume again from the original medium; no disk was touched.");
+        }
+
+        // The whole-volume SHA-256 only for a manifest without chunk hashes: the chunks catch the same damage, faster.
+        if (VolumeChecker.Check(path, a, index, mac, wholeVolumeHash: false) is { } bad)
+        {
+            var what = bad.IsWholeVolume
+                ? $"Volume {v.File}: SHA-256 {bad.ActualSha256} does not match the manifest ({v.Sha256})."
+                : $"Volume {v.File}: bytes {bad.FirstByte}..{bad.LastByte} (chunk {bad.Chunk + 1} of {v.Chunks.Count}) do not match the manifest.";
+            throw new MkcdrecException(ExitCode.BadInput, what + " The volume is damaged.",
+                "Copy the volume again from the original medium, or use another backup; no disk was touched.");
+        }
+
+        return v.Size;
+    }
+}

@@ -1,0 +1,58 @@
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Execution;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Storage;
+
+namespace Mkcdrec.Core.Recovery;
+
+/// <summary>What a recovery was asked for: the options of `mkcdrec recover`, parsed.</summary>
+public sealed record RecoveryRequest
+{
+    /// <summary>The layout to recreate; null (full recovery only): the one saved with the backup, else the rescue system's.</summary>
+    public string? LayoutPath { get; init; }
+
+    /// <summary>"SRC=DST" disk mappings.</summary>
+    public IReadOnlyList<string> Maps { get; init; } = [];
+
+    public string TargetRoot { get; init; } = PlanOptions.DefaultTargetRoot;
+
+    /// <summary>Disks that are never a target (the boot medium).</summary>
+    public IReadOnlyList<string> ExcludeDisks { get; init; } = [];
+
+    /// <summary>The backup's directories (their disks are never targets); for a full recovery the first is the one restored.</summary>
+    public IReadOnlyList<string> Backups { get; init; } = [];
+
+    /// <summary>The URL (redacted) the first backup was fetched from; null when it was given as a directory.</summary>
+    public string? BackupUrl { get; init; }
+
+    public bool ResizeFixed { get; init; }
+
+    /// <summary>Destroy without asking.</summary>
+    public bool Yes { get; init; }
+
+    /// <summary>Never ask; refuse anything ambiguous.</summary>
+    public bool Unattended { get; init; }
+
+    /// <summary>The passphrase for the LUKS devices to create.</summary>
+    public string? KeyFile { get; init; }
+
+    public string JournalPath { get; init; } = RecoverJournal.DefaultPath;
+
+    /// <summary>Layout only: leave the recreated filesystems unmounted.</summary>
+    public bool NoMount { get; init; }
+
+    /// <summary>Plan only: plan for the disks listed in this file instead of this machine's.</summary>
+    public string? TargetDisksFile { get; init; }
+
+    public CloneSettings CloneSettings { get; init; } = new();
+
+    public bool KeepMounted { get; init; }
+
+    /// <summary>The log file of this run, copied into the recovered system.</summary>
+    public string? LogFile { get; init; }
+
+    internal PlanOptions PlanOptions => new() { Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed };
+}
+
+/// <summary>What a recovery session works with on this machine.</summary>
+public sealed record RecoveryServices(IProcessRunner Runner, IBlockDevices Blocks, IFileSystemAccess FileSystem, ISystemFiles Files, ILog Log, IArchiveEvents? Events = null);

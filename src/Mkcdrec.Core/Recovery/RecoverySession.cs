@@ -1,0 +1,198 @@
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Execution;
+using Mkcdrec.Core.Planning;
+using Mkcdrec.Core.Workflows;
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Model.Manifest;
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Recovery;
+
+/// <summary>
+/// One recovery from start to end, as `mkcdrec recover` and the rescue menu drive it: find and check the backup
+/// once, plan or resume from the journal, confirm, recreate the layout, restore and finalize (<see cref="RecoverWorkflow"/>).
+/// The caller parses and renders; the drill plugs in through <see cref="IRecoveryHooks"/>.
+/// </summary>
+public sealed class RecoverySession(RecoveryServices services, IRecoveryUser user)
+{
+    /// <summary>The layout file the rescue system carries.</summary>
+    public const string RescueLayoutPath = "/etc/mkcdrec/layout.json";
+
+    /// <summary>Refuses to recover anywhere but as root on Linux.</summary>
+    public static void RefuseUnlessRoot()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new MkcdrecException(ExitCode.Environment, "Recovery runs only on Linux.", "Boot the rescue system.");
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw MkcdrecException.NeedsRoot("'mkcdrec recover'");
+        }
+    }
+
+    /// <summary>Refuses a full recovery that cannot work before anything happens (no log, no disk): no backup, a bad clone network, not root.</summary>
+    public static void RefuseBadFullRecovery(IReadOnlyList<string> backups, string? network)
+    {
+        if (backups.Count == 0)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "'mkcdrec recover' needs the backup: --backup DIR (the directory with manifest.json) or --backup URL (http:// or https://).",
+                "Give --backup DIR; or --plan / --layout-only to recreate the layout without data.");
+        }
+
+        if (network is not null)
+        {
+            SystemFinalizer.ParseNet(network);
+        }
+
+        RefuseUnlessRoot();
+    }
+
+    /// <summary>The plan for the request's layout on this machine's disks (or the listed ones); changes nothing.</summary>
+    public RecoveryPlan Plan(RecoveryRequest r)
+    {
+        var plan = PlanFor(r, LayoutWorkflows.Load(r.LayoutPath!));
+        services.Log.Info($"plan: {plan.Steps.Count} steps for {plan.Mappings.Count(m => m.TargetPath is not null)} disk(s)");
+        return plan;
+    }
+
+    /// <summary>`recover --layout-only`: recreates (and mounts) the layout, resuming a recorded run of the same request.</summary>
+    public ExecutionResult RecreateLayout(RecoveryRequest r)
+    {
+        var layoutPath = r.LayoutPath!;
+        var requestKey = RecoverJournal.RequestKeyOf(File.Exists(layoutPath) ? File.ReadAllText(layoutPath) : "",
+            [.. r.Maps.Select(m => "map=" + m), "root=" + r.TargetRoot, "fixed=" + r.ResizeFixed,
+             .. r.ExcludeDisks.Select(x => "exclude=" + x), .. r.Backups.Select(x => "backup=" + x)]);
+        var plan = Resume(r.JournalPath, requestKey, layoutOnly: true) ?? Plan(r);
+        RefuseUnlessRoot();
+        Warn(plan);
+        var current = TargetDiskDiscovery.Discover(services.Files, [], []);
+        return new PlanExecutor(services.Runner, services.Blocks, services.Log).Execute(plan, ExecutorOptionsFor(r, requestKey, r.Yes, current));
+    }
+
+    /// <summary>`recover --backup`: the whole recovery of the first backup directory; <paramref name="hooks"/> act after restore and finalize.</summary>
+    public RecoverResult Recover(RecoveryRequest r, IRecoveryHooks? hooks = null)
+    {
+        var dir = r.Backups[0];
+        var layoutPath = r.LayoutPath ?? DefaultLayout(dir);
+        services.Log.Info($"recover: backup {dir}, layout {layoutPath}");
+        var layout = LayoutWorkflows.Load(layoutPath);
+
+        // Opened once: its manifest decides the passphrase and the request key; the workflow checks and restores from it.
+        var backup = ArchiveSource.Open(dir);
+        var passphrase = BackupPassphrase(backup.Manifest, r);
+        var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
+            [.. r.Maps.Select(m => "map=" + m), "root=" + r.TargetRoot, "fixed=" + r.ResizeFixed, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
+             "manifest=" + backup.Manifest.Created.ToString("O"), .. r.ExcludeDisks.Select(x => "exclude=" + x)]);
+        var plan = Resume(r.JournalPath, requestKey, layoutOnly: false);
+        if (plan is null)
+        {
+            plan = PlanFor(r, layout);
+            user.ShowPlan(plan);
+        }
+
+        Warn(plan);
+        var workflow = new RecoverWorkflow(services.Runner, services.Blocks, services.FileSystem, services.Files, services.Log, services.Events);
+        return workflow.Run(layout, plan, new RecoverOptions
+        {
+            BackupDirectory = dir,
+            Backup = backup,
+            Passphrase = passphrase,
+            LogFile = r.LogFile,
+            KeepMounted = r.KeepMounted,
+            Clone = r.CloneSettings,
+            Hooks = hooks,
+            Executor = ExecutorOptionsFor(r, requestKey, r.Yes || r.Unattended, currentDisks: null),
+        });
+    }
+
+    /// <summary>The plan recorded in the journal for this very request (a rerun after an interruption), or null.</summary>
+    private RecoveryPlan? Resume(string journalPath, string requestKey, bool layoutOnly)
+    {
+        if (RecoverJournal.Load(journalPath) is not { Plan: { } saved } journal || journal.RequestKey != requestKey)
+        {
+            return null;
+        }
+
+        user.Notice(layoutOnly
+            ? $"Resuming the recovery recorded in {journalPath} with the plan saved there ({journal.CompletedSteps.Count} of {saved.Steps.Count} step(s) done)."
+            : $"Resuming the recovery recorded in {journalPath} ({journal.CompletedSteps.Count} step(s) done).");
+        return saved;
+    }
+
+    private RecoveryPlan PlanFor(RecoveryRequest r, LayoutDocument layout)
+    {
+        var disks = r.TargetDisksFile is { } file ? ListedDisks(file, r.ExcludeDisks)
+            : TargetDiskDiscovery.Discover(services.Files, r.ExcludeDisks, [.. r.Backups.Where(b => !BackupFetcher.IsUrl(b))]);
+        return Planner.Plan(layout, disks, r.PlanOptions);
+    }
+
+    /// <summary>The disks of a `--target-disks` file, the excluded ones marked as never a target.</summary>
+    private static List<TargetDisk> ListedDisks(string file, IReadOnlyList<string> excluded)
+    {
+        var disks = PlanSerializer.DeserializeTargetDisks(File.ReadAllText(file), file);
+        foreach (var ex in excluded)
+        {
+            var d = disks.FirstOrDefault(x => x.Path == ex || x.KernelName == ex || x.ByIdLinks.Contains(ex))
+                ?? throw new MkcdrecException(ExitCode.Usage, $"--exclude-disk {ex}: no such disk in {file}.", "Name one of the disks listed there.");
+            d.IsBootMedium = true;
+            d.ExcludedBecause = "excluded with --exclude-disk";
+        }
+
+        return disks;
+    }
+
+    /// <summary>The one place a recovery decides whether it may ask: never when unattended or without a terminal.</summary>
+    private ExecutorOptions ExecutorOptionsFor(RecoveryRequest r, string requestKey, bool yes, IReadOnlyList<TargetDisk>? currentDisks)
+    {
+        var ask = !r.Unattended && user.CanAsk;
+        return new ExecutorOptions
+        {
+            JournalPath = r.JournalPath,
+            RequestKey = requestKey,
+            NoMount = r.NoMount,
+            Yes = yes,
+            KeyFile = r.KeyFile,
+            CurrentDisks = currentDisks,
+            Confirm = ask ? user.Confirm : null,
+            AskPassphrase = ask ? user.AskPassphrase : null,
+            Report = user.Progress,
+        };
+    }
+
+    private byte[]? BackupPassphrase(BackupManifest manifest, RecoveryRequest r)
+    {
+        if (manifest.Archives.All(a => a.Encryption is null))
+        {
+            return null;
+        }
+
+        return user.BackupPassphrase(mayAsk: !r.Unattended && user.CanAsk)
+            ?? throw new MkcdrecException(ExitCode.Usage, "The backup is encrypted and no passphrase was given.", "Give --passphrase-file FILE; no disk was touched.");
+    }
+
+    private void Warn(RecoveryPlan plan)
+    {
+        foreach (var w in plan.Warnings)
+        {
+            user.Warn(w);
+        }
+    }
+
+    private static string DefaultLayout(string backupDir)
+    {
+        var inBackup = Path.Combine(backupDir, BackupFiles.Layout);
+        if (File.Exists(inBackup))
+        {
+            return inBackup;
+        }
+
+        if (File.Exists(RescueLayoutPath))
+        {
+            return RescueLayoutPath;
+        }
+
+        throw new MkcdrecException(ExitCode.BadInput, $"No layout: neither {inBackup} nor {RescueLayoutPath} exists.", "Name the layout with --layout FILE; no disk was touched.");
+    }
+}
