@@ -36,37 +36,55 @@ public sealed class ArchiveCreator
         var encrypted = o.Passphrase is not null;
         var baseName = BackupFiles.ArchiveBaseName(o.FilesystemId, ArchivePipeline.Extension(o.Compression), encrypted);
         var volumeSize = o.VolumeSize <= 0 ? VolumeSizes.Iso9660MaxFile : Math.Min(o.VolumeSize, VolumeSizes.Iso9660MaxFile);
-        var record = new ArchiveRecord
-        {
-            FilesystemId = o.FilesystemId,
-            Root = root,
-            Compression = ArchivePipeline.Name(o.Compression),
-            Level = o.Compression == Compression.None ? 0 : level,
-            ChunkSize = o.ChunkSize,
-            ChunkHash = encrypted ? ChunkDigest.HmacSha256 : ChunkDigest.Xxh128,
-            Started = DateTimeOffset.UtcNow,
-        };
-
-        VolumeMac? mac = null;
-        if (encrypted)
-        {
-            var macSalt = RandomNumberGenerator.GetBytes(16);
-            mac = new VolumeMac(o.Passphrase, macSalt, o.Iterations);
-            record.Encryption = new EncryptionRecord
-            {
-                Iterations = o.Iterations,
-                MacSalt = Convert.ToHexStringLower(macSalt),
-                KeyCheck = Convert.ToHexStringLower(mac.KeyCheck()),
-            };
-        }
+        var record = NewRecord(o, root, level, encrypted);
+        var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
         var excludes = new Excludes(patterns);
         var walker = new TreeWalker(_fs, excludes, _events);
         walker.SkipDirectory(dest);
 
-        // The new volumes are written into a staging directory first: until the run has finished, the old manifest and
-        // the old volumes stay untouched and consistent, so an interrupted re-backup leaves the previous backup usable.
+        var staging = NewStagingDirectory(dest, baseName);
+        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
+        WriteVolumes(o, root, walker, staging, baseName, volumeSize, level, mac, record);
+        record.Excludes = patterns;
+
+        record.Finished = DateTimeOffset.UtcNow;
+        Commit(dest, manifestPath, staging, manifest, record, baseName);
+        return record;
+    }
+
+    private static ArchiveRecord NewRecord(CreateOptions o, string root, int level, bool encrypted) => new()
+    {
+        FilesystemId = o.FilesystemId,
+        Root = root,
+        Compression = ArchivePipeline.Name(o.Compression),
+        Level = o.Compression == Compression.None ? 0 : level,
+        ChunkSize = o.ChunkSize,
+        ChunkHash = encrypted ? ChunkDigest.HmacSha256 : ChunkDigest.Xxh128,
+        Started = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>The key that authenticates the encrypted volumes' chunks; its salt and key check go into the record.</summary>
+    private static VolumeMac NewVolumeMac(CreateOptions o, ArchiveRecord record)
+    {
+        var macSalt = RandomNumberGenerator.GetBytes(16);
+        var mac = new VolumeMac(o.Passphrase, macSalt, o.Iterations);
+        record.Encryption = new EncryptionRecord
+        {
+            Iterations = o.Iterations,
+            MacSalt = Convert.ToHexStringLower(macSalt),
+            KeyCheck = Convert.ToHexStringLower(mac.KeyCheck()),
+        };
+        return mac;
+    }
+
+    /// <summary>
+    /// The new volumes are written into a staging directory first: until the run has finished, the old manifest and
+    /// the old volumes stay untouched and consistent, so an interrupted re-backup leaves the previous backup usable.
+    /// </summary>
+    private string NewStagingDirectory(string dest, string baseName)
+    {
         var staging = Path.Combine(dest, BackupFiles.StagingPrefix + baseName);
         if (Directory.Exists(staging))
         {
@@ -75,8 +93,13 @@ public sealed class ArchiveCreator
         }
 
         Directory.CreateDirectory(staging);
-        _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
+        return staging;
+    }
 
+    /// <summary>Walks the tree into staged volumes and fills the record's volumes, counts and file list; on failure the staging directory goes.</summary>
+    private void WriteVolumes(CreateOptions o, string root, TreeWalker walker, string staging, string baseName, long volumeSize, int level, VolumeMac? mac, ArchiveRecord record)
+    {
+        var encrypted = mac is not null;
         Stream? comp = null;
         WriteBehindStream? behind = null, output = null;
         try
@@ -114,7 +137,6 @@ public sealed class ArchiveCreator
                 record.TarBytes = tar.Position;
                 record.Files = archiver.Records;
                 record.Notes = archiver.Notes;
-                record.Excludes = patterns;
             }
         }
         catch
@@ -136,10 +158,6 @@ public sealed class ArchiveCreator
             behind?.Dispose();
             output?.Dispose();
         }
-
-        record.Finished = DateTimeOffset.UtcNow;
-        Commit(dest, manifestPath, staging, manifest, record, baseName);
-        return record;
     }
 
     /// <summary>

@@ -21,9 +21,8 @@ public sealed class ExtractResult
 /// nanosecond mtimes; directories get their mode, default ACL and times after their content.
 /// Also checks each file's content hash against the manifest when records are given.
 /// </summary>
-public sealed class ArchiveExtractor
+public sealed partial class ArchiveExtractor
 {
-    private static readonly byte[] Zeros = new byte[1 << 20];
     private readonly IFileSystemAccess _fs;
     private readonly IArchiveEvents _events;
     private readonly XxHash128 _hash = new();
@@ -39,21 +38,7 @@ public sealed class ArchiveExtractor
     {
         _reader = reader;
         var result = new ExtractResult();
-        var targetBytes = Encoding.UTF8.GetBytes(Path.GetFullPath(target).TrimEnd('/'));
-        if (targetBytes.Length == 0)
-        {
-            targetBytes = "/"u8.ToArray();
-        }
-
-        if (!_fs.TryLStat(targetBytes, out var ts, out _))
-        {
-            _fs.MakeDirectory(targetBytes, 0x1ED);
-        }
-        else if (ts.Type != FileStatus.Directory)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"'{target}' is not a directory.", "Give a directory to restore into.");
-        }
-
+        var targetBytes = OpenTarget(target);
         if (expected is not null)
         {
             _events.Totals(expected.Count, expected.Where(f => f.Type == "f").Sum(f => f.Size));
@@ -73,40 +58,9 @@ public sealed class ArchiveExtractor
             }
 
             var path = Join(targetBytes, rel);
-            FileRecord? want = null;
-            if (expected is not null)
-            {
-                if (index >= expected.Count)
-                {
-                    throw new InvalidDataException($"archive member at byte {reader.EntryOffset} ('{display}'): the archive holds more entries than the manifest lists ({expected.Count}).");
-                }
-
-                want = expected[index];
-                var wantName = want.Path is not null ? Encoding.UTF8.GetBytes(want.Path) : Convert.FromBase64String(want.PathBase64 ?? "");
-                if (!wantName.AsSpan().SequenceEqual(rel))
-                {
-                    throw new InvalidDataException($"archive member at byte {reader.EntryOffset}: '{display}' where the manifest lists '{want.Path ?? want.PathBase64}' (entry {index + 1}); the manifest does not match this archive.");
-                }
-            }
-
+            var want = expected is null ? null : ExpectedEntry(expected, index, rel, display);
             index++;
-            try
-            {
-                var hash = Apply(e, path, rel, targetBytes, delayed, result);
-                if (want is not null && want.Hash != hash && (hash is not null || want.Hash is not null))
-                {
-                    throw new InvalidDataException($"archive member '{display}' (byte {reader.EntryOffset}): content hash {hash} does not match the manifest's {want.Hash}.");
-                }
-            }
-            catch (FileSystemException ex)
-            {
-                result.Problems.Add($"{display}: {ex.Message}");
-                _events.Problem(display, ex.Message);
-                while (reader.ReadData().Length > 0)
-                {
-                }
-            }
-
+            RestoreEntry(e, path, rel, display, targetBytes, delayed, want, result);
             result.Entries++;
             _current = display;
             if ((result.Entries & 1023) == 0)
@@ -120,7 +74,74 @@ public sealed class ArchiveExtractor
             throw new InvalidDataException($"the archive ends after {index} entries (tar byte {reader.Position}) but the manifest lists {expected.Count}: the archive is incomplete.");
         }
 
-        // Directories last, deepest first: mode, xattrs, ACLs (default ACLs only now, so restored files do not inherit them), times.
+        RestoreDirectories(delayed, result);
+        _events.Progress(result.Entries, result.Bytes, "");
+        return result;
+    }
+
+    /// <summary>The target directory as a path in bytes, made when missing; anything else than a directory is refused.</summary>
+    private byte[] OpenTarget(string target)
+    {
+        var targetBytes = Encoding.UTF8.GetBytes(Path.GetFullPath(target).TrimEnd('/'));
+        if (targetBytes.Length == 0)
+        {
+            targetBytes = "/"u8.ToArray();
+        }
+
+        if (!_fs.TryLStat(targetBytes, out var ts, out _))
+        {
+            _fs.MakeDirectory(targetBytes, 0x1ED);
+        }
+        else if (ts.Type != FileStatus.Directory)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"'{target}' is not a directory.", "Give a directory to restore into.");
+        }
+
+        return targetBytes;
+    }
+
+    /// <summary>The manifest's record for entry <paramref name="index"/>, which must carry the same name.</summary>
+    private FileRecord ExpectedEntry(List<FileRecord> expected, int index, ReadOnlySpan<byte> rel, string display)
+    {
+        if (index >= expected.Count)
+        {
+            throw new InvalidDataException($"archive member at byte {Reader.EntryOffset} ('{display}'): the archive holds more entries than the manifest lists ({expected.Count}).");
+        }
+
+        var want = expected[index];
+        var wantName = want.Path is not null ? Encoding.UTF8.GetBytes(want.Path) : Convert.FromBase64String(want.PathBase64 ?? "");
+        if (!wantName.AsSpan().SequenceEqual(rel))
+        {
+            throw new InvalidDataException($"archive member at byte {Reader.EntryOffset}: '{display}' where the manifest lists '{want.Path ?? want.PathBase64}' (entry {index + 1}); the manifest does not match this archive.");
+        }
+
+        return want;
+    }
+
+    /// <summary>Restores one entry and checks its content hash; a file-system error is a problem of that entry only, its data is skipped.</summary>
+    private void RestoreEntry(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, string display, byte[] target, List<(byte[], TarEntry)> delayed, FileRecord? want, ExtractResult result)
+    {
+        try
+        {
+            var hash = Apply(e, path, rel, target, delayed, result);
+            if (want is not null && want.Hash != hash && (hash is not null || want.Hash is not null))
+            {
+                throw new InvalidDataException($"archive member '{display}' (byte {Reader.EntryOffset}): content hash {hash} does not match the manifest's {want.Hash}.");
+            }
+        }
+        catch (FileSystemException ex)
+        {
+            result.Problems.Add($"{display}: {ex.Message}");
+            _events.Problem(display, ex.Message);
+            while (Reader.ReadData().Length > 0)
+            {
+            }
+        }
+    }
+
+    /// <summary>Directories last, deepest first: mode, xattrs, ACLs (default ACLs only now, so restored files do not inherit them), times.</summary>
+    private void RestoreDirectories(List<(byte[] Path, TarEntry Dir)> delayed, ExtractResult result)
+    {
         for (var i = delayed.Count - 1; i >= 0; i--)
         {
             var (p, d) = delayed[i];
@@ -135,9 +156,6 @@ public sealed class ArchiveExtractor
                 _events.Problem(display, ex.Message);
             }
         }
-
-        _events.Progress(result.Entries, result.Bytes, "");
-        return result;
     }
 
     private string? Apply(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, byte[] target, List<(byte[], TarEntry)> delayed, ExtractResult result)
@@ -231,138 +249,6 @@ public sealed class ArchiveExtractor
         }
     }
 
-    private string WriteFile(TarEntry e, byte[] path)
-    {
-        var fd = -1;
-        Create(path, p => fd = _fs.CreateFile(p, 0x180));
-        _hash.Reset();
-        try
-        {
-            if (e.Sparse is null && e.Size >= DirectMinimum && _fs.TrySetDirect(fd))
-            {
-                WriteDirect(fd);
-            }
-            else if (e.Sparse is null)
-            {
-                while (true)
-                {
-                    var d = reader().ReadData();
-                    if (d.Length == 0)
-                    {
-                        break;
-                    }
-
-                    _hash.Append(d);
-                    _fs.WriteAll(fd, d);
-                    Advance(d.Length);
-                }
-            }
-            else
-            {
-                long pos = 0;
-                foreach (var seg in e.Sparse)
-                {
-                    HashZeros(seg.Offset - pos);
-                    var off = seg.Offset;
-                    var end = seg.Offset + seg.Length;
-                    while (off < end)
-                    {
-                        var d = reader().ReadData((int)Math.Min(int.MaxValue, end - off));
-                        if (d.Length == 0)
-                        {
-                            throw new InvalidDataException("sparse member data ends early");
-                        }
-
-                        _hash.Append(d);
-                        _fs.PWriteAll(fd, d, off);
-                        off += d.Length;
-                        Advance(d.Length);
-                    }
-
-                    pos = end;
-                }
-
-                HashZeros(e.Size - pos);
-                _fs.Truncate(fd, e.Size);
-                Advance(e.Size - e.Sparse.Sum(x => x.Length)); // the holes count as restored bytes
-            }
-
-            // Owner first (it clears setuid/setgid and capabilities), then mode, xattrs and ACLs, times last.
-            _fs.FChown(fd, e.Uid, e.Gid);
-            _fs.FChmod(fd, e.Mode);
-            if (e.Xattrs.Count > 0 || e.AclAccess is not null)
-            {
-                SetXattrs(e, path);
-            }
-
-            _fs.FSetTimes(fd, e.MTimeSeconds, e.MTimeNanoseconds);
-        }
-        finally
-        {
-            _fs.Close(fd);
-        }
-
-        return EntryBuilder.Hex(_hash);
-    }
-
-    /// <summary>Files from this size on are written around the page cache (O_DIRECT) where the file system allows it.</summary>
-    private const long DirectMinimum = 4 << 20;
-
-    private const int DirectBlockSize = 4 << 20;
-
-    private ArraySegment<byte> _directBlock;
-
-    /// <summary>
-    /// A large file's content, collected in an aligned block and written in whole blocks around the page cache: no kernel
-    /// copy of every byte (in a VM the largest cost of a restore), and the rescue system's memory is not filled with
-    /// dirty pages. The last partial block goes through the cache (<see cref="IFileSystemAccess.WriteAll"/> turns direct
-    /// I/O off for it by itself).
-    /// </summary>
-    private void WriteDirect(int fd)
-    {
-        if (_directBlock.Array is null)
-        {
-            _directBlock = AlignedBlock.Allocate(DirectBlockSize);
-        }
-
-        var block = _directBlock.AsSpan();
-        var held = 0;
-        while (true)
-        {
-            var d = reader().ReadData();
-            if (d.Length == 0)
-            {
-                break;
-            }
-
-            _hash.Append(d);
-            Advance(d.Length);
-            while (d.Length > 0)
-            {
-                var k = Math.Min(d.Length, block.Length - held);
-                d[..k].CopyTo(block[held..]);
-                held += k;
-                d = d[k..];
-                if (held == block.Length)
-                {
-                    _fs.WriteAll(fd, block);
-                    held = 0;
-                }
-            }
-        }
-
-        var whole = held & ~(AlignedBlock.Alignment - 1);
-        if (whole > 0)
-        {
-            _fs.WriteAll(fd, block[..whole]);
-        }
-
-        if (held > whole)
-        {
-            _fs.WriteAll(fd, block[whole..held]);
-        }
-    }
-
     private PaxTarReader? _reader;
     private ExtractResult? _result;
     private string _current = "";
@@ -384,7 +270,7 @@ public sealed class ArchiveExtractor
         _events.Progress(_result.Entries, _result.Bytes, _current);
     }
 
-    private PaxTarReader reader() => _reader!;
+    private PaxTarReader Reader => _reader!;
 
     private void SetMetadata(TarEntry e, byte[] path, bool isLink)
     {
@@ -421,16 +307,6 @@ public sealed class ArchiveExtractor
         if (e.AclDefault is { } ad)
         {
             _fs.SetXattr(path, PosixAcl.DefaultXattr, PosixAcl.FromText(ad, _fs.UserId, _fs.GroupId));
-        }
-    }
-
-    private void HashZeros(long n)
-    {
-        while (n > 0)
-        {
-            var k = (int)Math.Min(n, Zeros.Length);
-            _hash.Append(Zeros.AsSpan(0, k));
-            n -= k;
         }
     }
 

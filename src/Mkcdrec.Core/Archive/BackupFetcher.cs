@@ -7,67 +7,12 @@ using Mkcdrec.Model.Manifest;
 
 namespace Mkcdrec.Core.Archive;
 
-/// <summary>What <see cref="BackupFetcher"/> downloads, where to, and how hard it tries.</summary>
-public sealed class BackupFetchOptions
-{
-    /// <summary>The backup directory as an http:// or https:// URL (a trailing /manifest.json is accepted).</summary>
-    public required string Url { get; init; }
-
-    /// <summary>The local directory the backup is downloaded into (created when missing).</summary>
-    public required string SpoolDirectory { get; init; }
-
-    /// <summary>How often a failed transfer is tried again (network errors, truncated bodies, HTTP 5xx/408/429).</summary>
-    public int Retries { get; init; } = 4;
-
-    /// <summary>The wait before the first retry; doubled for each further one.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>A transfer that delivers no byte for this long is broken (and tried again).</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>How long connecting and receiving the response headers may take.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>
-    /// The spool may hold another backup, which the fetch replaces (the default spools: the rescue system's, a temporary
-    /// one). False for a directory the user named: a different manifest there is refused, never overwritten.
-    /// </summary>
-    public bool ReplaceOtherBackup { get; init; }
-
-    /// <summary>Room left free in the spool beyond the backup itself.</summary>
-    public long SpareBytes { get; init; } = 4L << 20;
-}
-
-/// <summary>What a fetch did.</summary>
-public sealed class BackupFetchResult
-{
-    public required string Directory { get; init; }
-
-    public required BackupManifest Manifest { get; init; }
-
-    /// <summary>Files downloaded (manifest, layout, volumes).</summary>
-    public int Files { get; set; }
-
-    /// <summary>Bytes received over the network (retried parts count again).</summary>
-    public long Bytes { get; set; }
-
-    /// <summary>Volumes already complete in the spool from an earlier fetch of the same manifest.</summary>
-    public int Reused { get; set; }
-
-    /// <summary>Transfers that broke and were tried again.</summary>
-    public int Retries { get; set; }
-
-    public TimeSpan Elapsed { get; set; }
-
-    public double MiBPerSecond => Bytes / 1048576.0 / Math.Max(Elapsed.TotalSeconds, 1e-3);
-}
-
 /// <summary>
 /// Downloads a backup directory served over HTTP(S) into a local spool, so verify and recover read it like any backup
 /// directory: the manifest first, room checked, every file committed atomically, manifest.json last; broken transfers
 /// resume (docs/recovery.md, "A backup on an HTTP(S) server").
 /// </summary>
-public sealed class BackupFetcher
+public sealed partial class BackupFetcher
 {
     /// <summary>Where the rescue system keeps a fetched backup (in RAM), unless --spool says otherwise.</summary>
     public const string RescueSpool = "/run/mkcdrec/backup";
@@ -176,18 +121,7 @@ public sealed class BackupFetcher
         // 1. The manifest, under its temporary name until every volume is there.
         var manifestPath = Path.Combine(spool, BackupFiles.Manifest);
         var manifestTemp = TempPathFor(manifestPath);
-        await DownloadAsync(client, baseUri, BackupFiles.Manifest, manifestTemp, null, o, stats, ct, optional: false);
-        BackupManifest manifest;
-        try
-        {
-            manifest = BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupFiles.Manifest);
-        }
-        catch (InvalidDataException e)
-        {
-            File.Delete(manifestTemp);
-            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupFiles.Manifest} is not a backup manifest: {e.Message}",
-                "Check the URL: it must name the backup directory (the one with manifest.json, as mkbackuponly or archive create wrote it).", e);
-        }
+        var manifest = await FetchManifestAsync(client, baseUri, shown, manifestTemp, o, stats, ct);
 
         try
         {
@@ -200,98 +134,20 @@ public sealed class BackupFetcher
         }
     }
 
-    private async Task<BackupFetchResult> FetchRestAsync(HttpClient client, Uri baseUri, string shown, string spool, BackupManifest manifest, string manifestPath,
-        string manifestTemp, BackupFetchOptions o, Transfer stats, Stopwatch sw, CancellationToken ct)
+    /// <summary>Downloads manifest.json to <paramref name="manifestTemp"/> and parses it; what is not a manifest is removed and refused.</summary>
+    private async Task<BackupManifest> FetchManifestAsync(HttpClient client, Uri baseUri, string shown, string manifestTemp, BackupFetchOptions o, Transfer stats, CancellationToken ct)
     {
-        var volumes = manifest.Archives.SelectMany(a => a.Volumes).ToList();
-        foreach (var v in volumes)
+        await DownloadAsync(client, baseUri, BackupFiles.Manifest, manifestTemp, null, o, stats, ct, optional: false);
+        try
         {
-            CheckRelativeName(v.File, "the volume");
-            if (v.Size < 0)
-            {
-                throw new MkcdrecException(ExitCode.BadInput, $"The manifest at {shown} gives volume {v.File} a negative size.", "The manifest is damaged; fetch another backup.");
-            }
+            return BackupManifest.Parse(File.ReadAllBytes(manifestTemp), shown + BackupFiles.Manifest);
         }
-
-        // 2. What the spool already holds from an earlier fetch of the same manifest stays; anything else is fetched again.
-        var same = File.Exists(manifestPath) && FilesEqual(manifestPath, manifestTemp);
-        if (!same && File.Exists(manifestPath) && !o.ReplaceOtherBackup)
+        catch (InvalidDataException e)
         {
-            throw new MkcdrecException(ExitCode.Refused, $"{spool} already holds another backup (its manifest.json differs from the one at {shown}).",
-                "Give --spool an empty directory (or the one this backup was fetched into before); the backup there was left as it was.");
+            File.Delete(manifestTemp);
+            throw new MkcdrecException(ExitCode.BadInput, $"{shown}{BackupFiles.Manifest} is not a backup manifest: {e.Message}",
+                "Check the URL: it must name the backup directory (the one with manifest.json, as mkbackuponly or archive create wrote it).", e);
         }
-
-        var missing = new List<VolumeRecord>();
-        foreach (var v in volumes.DistinctBy(v => v.File))
-        {
-            var path = Path.Combine(spool, v.File);
-            if (same && new FileInfo(path) is { Exists: true } f && f.Length == v.Size)
-            {
-                stats.Reused++;
-            }
-            else
-            {
-                missing.Add(v);
-            }
-        }
-
-        // 3. Room for what is missing, before any volume is fetched.
-        var need = missing.Sum(v => v.Size);
-        var free = FreeBytes(spool);
-        if (free >= 0 && need + o.SpareBytes > free)
-        {
-            throw new MkcdrecException(ExitCode.Environment,
-                $"The backup at {shown} needs {Mib(need)} MiB ({missing.Count} volume(s)) in {spool}, which has {Mib(free)} MiB free.",
-                "Give --spool DIR on a filesystem with enough room, e.g. a spare disk mounted at /mnt/spool (never a disk the recovery will overwrite); no volume was fetched.");
-        }
-
-        if (missing.Count > 0 || !same)
-        {
-            // manifest.json in the spool means "complete": it goes until every volume is there (never an old manifest over new volumes).
-            File.Delete(manifestPath);
-        }
-
-        _events.Totals(missing.Count, need);
-        _log.Info($"fetch: {volumes.Count} volume(s), {missing.Count} to fetch ({Mib(need)} MiB), {stats.Reused} already in the spool; {Mib(free)} MiB free in {spool}");
-
-        // 4. The layout beside the manifest: the one it names (required), else layout.json when the server has it.
-        var layoutName = manifest.Layout is { Length: > 0 } l ? CheckRelativeName(l, "the layout") : BackupFiles.Layout;
-        var layoutPath = Path.Combine(spool, layoutName);
-        var layoutTemp = TempPathFor(layoutPath);
-        if (await DownloadAsync(client, baseUri, layoutName, layoutTemp, null, o, stats, ct, optional: manifest.Layout is null))
-        {
-            AtomicFile.Replace(layoutTemp, layoutPath);
-        }
-        else if (File.Exists(layoutPath) && (same || o.ReplaceOtherBackup))
-        {
-            File.Delete(layoutPath); // an older backup's layout must not pass for this one's
-        }
-
-        // 5. Every missing volume: temporary name, size checked, renamed.
-        foreach (var v in missing)
-        {
-            var path = Path.Combine(spool, v.File);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = TempPathFor(path);
-            await DownloadAsync(client, baseUri, v.File, temp, v.Size, o, stats, ct, optional: false);
-            AtomicFile.Replace(temp, path);
-            stats.FilesDone++;
-            stats.DoneBytes += v.Size;
-        }
-
-        AtomicFile.Replace(manifestTemp, manifestPath);
-        var result = new BackupFetchResult
-        {
-            Directory = spool,
-            Manifest = manifest,
-            Files = stats.Files,
-            Bytes = stats.Bytes,
-            Reused = stats.Reused,
-            Retries = stats.Retries,
-            Elapsed = sw.Elapsed,
-        };
-        _log.Info($"fetch: {result.Files} file(s), {Mib(result.Bytes)} MiB in {result.Elapsed.TotalSeconds:0.0} s ({result.MiBPerSecond:0.0} MiB/s), {result.Retries} retry(ies), {result.Reused} volume(s) reused");
-        return result;
     }
 
     /// <summary>Free bytes for an unprivileged writer in the filesystem of <paramref name="dir"/> (statvfs); -1 when unknown.</summary>
@@ -317,218 +173,6 @@ public sealed class BackupFetcher
         AllowAutoRedirect = true,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
     };
-
-    private sealed class Transfer
-    {
-        public int Files;
-        public long Bytes;
-        public int Reused;
-        public int Retries;
-        public int FilesDone;
-        public long DoneBytes;
-    }
-
-    /// <summary>A failed attempt: <see cref="Transient"/> ones are tried again.</summary>
-    private sealed class AttemptFailed(string message, bool transient, Exception? inner = null) : Exception(message, inner)
-    {
-        public bool Transient { get; } = transient;
-
-        public bool NotFound { get; init; }
-    }
-
-    /// <summary>Downloads one file into <paramref name="temp"/>; false when <paramref name="optional"/> and the server has no such file.</summary>
-    private async Task<bool> DownloadAsync(HttpClient client, Uri baseUri, string name, string temp, long? size, BackupFetchOptions o, Transfer stats, CancellationToken ct, bool optional)
-    {
-        var uri = new Uri(baseUri, string.Join('/', name.Split('/').Select(Uri.EscapeDataString)));
-        var shown = Redact(uri);
-        File.Delete(temp);
-        var sw = Stopwatch.StartNew();
-        try
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    await AttemptAsync(client, uri, shown, temp, size, o, stats, ct);
-                    stats.Files++;
-                    _log.Info($"fetch: {shown}: {new FileInfo(temp).Length} bytes in {sw.Elapsed.TotalSeconds:0.00} s");
-                    return true;
-                }
-                catch (AttemptFailed e) when (e.NotFound && optional)
-                {
-                    _log.Info($"fetch: {shown}: not on the server (optional)");
-                    File.Delete(temp);
-                    return false;
-                }
-                catch (AttemptFailed e) when (e.Transient && attempt < o.Retries)
-                {
-                    var delay = o.RetryDelay * Math.Pow(2, attempt);
-                    stats.Retries++;
-                    _events.Problem(shown, $"{e.Message}; trying again in {delay.TotalSeconds:0.#} s ({attempt + 1} of {o.Retries})");
-                    _log.Warn($"fetch: {shown}: {e.Message}; retry {attempt + 1} of {o.Retries} in {delay.TotalSeconds:0.#} s");
-                    await Task.Delay(delay, ct);
-                }
-                catch (AttemptFailed e)
-                {
-                    var tries = e.Transient ? $" (after {attempt + 1} attempts)" : "";
-                    throw new MkcdrecException(ExitCode.Environment, $"Cannot fetch {shown}: {e.Message}{tries}.",
-                        e.NotFound && name == BackupFiles.Manifest
-                            ? "Check the URL: it must name the backup directory that holds manifest.json (as mkbackuponly or archive create wrote it)."
-                            : e.NotFound
-                                ? "The server lacks a file the manifest lists: copy the whole backup directory to the server, then try again."
-                                : "Check the network (ip addr, ip route) and that the server is up, then try again; nothing partial was kept.",
-                        e.InnerException);
-                }
-            }
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
-    private async Task AttemptAsync(HttpClient client, Uri uri, string shown, string temp, long? size, BackupFetchOptions o, Transfer stats, CancellationToken ct)
-    {
-        long have = File.Exists(temp) ? new FileInfo(temp).Length : 0;
-        if (size is { } s0 && have > s0)
-        {
-            have = 0;
-        }
-
-        using var req = new HttpRequestMessage(HttpMethod.Get, uri);
-        if (have > 0)
-        {
-            req.Headers.Range = new RangeHeaderValue(have, null);
-        }
-
-        HttpResponseMessage resp;
-        using (var headers = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            headers.CancelAfter(o.RequestTimeout);
-            try
-            {
-                resp = await client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, headers.Token);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new AttemptFailed(e.InnerException is { } i ? $"{e.Message} ({i.Message})" : e.Message, transient: true, e);
-            }
-            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new AttemptFailed($"no answer within {o.RequestTimeout.TotalSeconds:0} s", transient: true, e);
-            }
-        }
-
-        using (resp)
-        {
-            var code = (int)resp.StatusCode;
-            if (resp.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
-            {
-                throw new AttemptFailed($"HTTP {code} {resp.ReasonPhrase}", transient: false) { NotFound = true };
-            }
-
-            if (resp.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-            {
-                File.Delete(temp); // start again from the beginning
-                throw new AttemptFailed($"HTTP {code} {resp.ReasonPhrase} for the rest from byte {have}", transient: true);
-            }
-
-            if (code >= 500 || resp.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
-            {
-                throw new AttemptFailed($"HTTP {code} {resp.ReasonPhrase}", transient: true);
-            }
-
-            if (resp.StatusCode != HttpStatusCode.OK && resp.StatusCode != HttpStatusCode.PartialContent)
-            {
-                throw new AttemptFailed($"HTTP {code} {resp.ReasonPhrase}", transient: false);
-            }
-
-            var start = 0L;
-            if (resp.StatusCode == HttpStatusCode.PartialContent)
-            {
-                start = resp.Content.Headers.ContentRange is { From: { } from } ? from : -1;
-                if (start != have)
-                {
-                    File.Delete(temp);
-                    throw new AttemptFailed($"the server answered the range request from byte {have} with bytes from {start}", transient: true);
-                }
-            }
-
-            var length = resp.Content.Headers.ContentLength;
-            if (size is { } expected && length is { } l && start + l != expected)
-            {
-                throw new AttemptFailed($"the server has {start + l} bytes, the manifest says {expected}: the server's copy is not this backup's volume", transient: false);
-            }
-
-            using var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, BufferSize);
-            file.SetLength(start);
-            file.Position = start;
-            var got = start;
-            try
-            {
-                using var body = await resp.Content.ReadAsStreamAsync(ct);
-                var buf = new byte[BufferSize];
-                using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                while (true)
-                {
-                    stall.CancelAfter(o.StallTimeout);
-                    var n = await body.ReadAsync(buf, stall.Token);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    file.Write(buf, 0, n);
-                    got += n;
-                    stats.Bytes += n;
-                    if (size is not null)
-                    {
-                        // Volumes only: the totals are theirs. A retried part counts once.
-                        _events.Progress(stats.FilesDone, stats.DoneBytes + got, shown);
-                    }
-
-                    if (size is { } max && got > max)
-                    {
-                        throw new AttemptFailed($"the server sends more than the {max} bytes the manifest gives", transient: false);
-                    }
-                }
-            }
-            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new AttemptFailed($"no data for {o.StallTimeout.TotalSeconds:0} s after {got} bytes", transient: true, e);
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException)
-            {
-                file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? (length is { } l2 ? start + l2 : null))} bytes ({e.Message})", transient: true, e);
-            }
-
-            if ((size is { } want && got < want) || (length is { } cl && got < start + cl))
-            {
-                file.Flush();
-                throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? start + length)} bytes (the connection was closed early)", transient: true);
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-    }
-
-    private static string ByteCountText(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
-
-    private static bool FilesEqual(string a, string b)
-    {
-        var fa = new FileInfo(a);
-        var fb = new FileInfo(b);
-        if (fa.Length != fb.Length)
-        {
-            return false;
-        }
-
-        using var sa = fa.OpenRead();
-        using var sb = fb.OpenRead();
-        return SHA256.HashData(sa).AsSpan().SequenceEqual(SHA256.HashData(sb));
-    }
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 }

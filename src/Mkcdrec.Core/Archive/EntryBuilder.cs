@@ -69,6 +69,13 @@ public sealed class EntryBuilder
             _links[key] = e.Name;
         }
 
+        SetType(e, fullPath, relative, st);
+        ReadXattrs(e, fullPath);
+    }
+
+    /// <summary>The entry's type and what goes with it: size, link target, device numbers.</summary>
+    private void SetType(TarEntry e, ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus st)
+    {
         switch (st.Type)
         {
             case FileStatus.Regular:
@@ -98,7 +105,11 @@ public sealed class EntryBuilder
             default:
                 throw new FileSystemException($"'{Encoding.UTF8.GetString(relative)}' has an unsupported file type 0{st.Type:o}", FileSystemException.EINVAL);
         }
+    }
 
+    /// <summary>The file's xattrs in name order; the POSIX ACL ones become the entry's ACL text. Sets <see cref="LastXattrHash"/>.</summary>
+    private void ReadXattrs(TarEntry e, ReadOnlySpan<byte> fullPath)
+    {
         _xattrNames.Clear();
         _fs.ListXattrs(fullPath, _xattrNames);
         if (_xattrNames.Count > 0)

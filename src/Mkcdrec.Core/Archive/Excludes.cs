@@ -89,28 +89,7 @@ public sealed class Excludes
                     var end = pattern[(p + 1)..].IndexOf((byte)']');
                     if (end > 0)
                     {
-                        var set = pattern.Slice(p + 1, end);
-                        var neg = set[0] is (byte)'!' or (byte)'^';
-                        if (neg)
-                        {
-                            set = set[1..];
-                        }
-
-                        var hit = false;
-                        for (var i = 0; i < set.Length; i++)
-                        {
-                            if (i + 2 < set.Length && set[i + 1] == (byte)'-')
-                            {
-                                hit |= text[t] >= set[i] && text[t] <= set[i + 2];
-                                i += 2;
-                            }
-                            else
-                            {
-                                hit |= text[t] == set[i];
-                            }
-                        }
-
-                        if (hit != neg)
+                        if (SetMatches(pattern.Slice(p + 1, end), text[t]))
                         {
                             p += end + 2;
                             t++;
@@ -153,5 +132,31 @@ public sealed class Excludes
         }
 
         return p == pattern.Length;
+    }
+
+    /// <summary>Whether <paramref name="b"/> is in a bracket set (the bytes between '[' and ']'): ranges "a-z", negation "!" or "^".</summary>
+    private static bool SetMatches(ReadOnlySpan<byte> set, byte b)
+    {
+        var negated = set[0] is (byte)'!' or (byte)'^';
+        if (negated)
+        {
+            set = set[1..];
+        }
+
+        var hit = false;
+        for (var i = 0; i < set.Length; i++)
+        {
+            if (i + 2 < set.Length && set[i + 1] == (byte)'-')
+            {
+                hit |= b >= set[i] && b <= set[i + 2];
+                i += 2;
+            }
+            else
+            {
+                hit |= b == set[i];
+            }
+        }
+
+        return hit != negated;
     }
 }
