@@ -8,9 +8,7 @@ namespace Mkcdrec.Platform.Linux;
 /// <see cref="IFileSystemAccess"/> over glibc with source-generated P/Invoke. statx gives an architecture-independent
 /// layout; paths are copied into a NUL-terminated stack buffer (no allocation per call).
 /// </summary>
-/// <remarks>The parts by job: the libc imports (FileSystemAccess.NativeMethods.cs), metadata read and written
-/// (.MetadataRead.cs, .MetadataWrite.cs), extended attributes (.Xattrs.cs), directories (.Directories.cs), creating and
-/// removing entries (.Entries.cs), reading and writing file contents (.Reads.cs, .Writes.cs), owner names (.Owners.cs).</remarks>
+/// <remarks>Parts by job in FileSystemAccess.*.cs: NativeMethods, MetadataRead/Write, Xattrs, Directories, Entries, Reads, Writes, Owners.</remarks>
 public sealed unsafe partial class FileSystemAccess : IFileSystemAccess
 {
     private const int AT_FDCWD = -100;

@@ -9,9 +9,7 @@ namespace Mkcdrec.Core.Execution;
 /// command line, its output and its timing; asks before destroying anything; stops at the first failure naming the
 /// step, the command and its error; keeps a journal so a rerun of the same plan resumes after the last completed step.
 /// </summary>
-/// <remarks>The parts by job: journal and resume (PlanExecutor.Journal.cs), the checks before anything is touched
-/// (PlanExecutor.Preflight.cs), key files (PlanExecutor.KeyFiles.cs), running one step (PlanExecutor.Steps.cs) and
-/// partition tables (PlanExecutor.PartitionTables.cs).</remarks>
+/// <remarks>Parts by job in PlanExecutor.*.cs: Journal, Preflight, KeyFiles, Steps, PartitionTables.</remarks>
 public sealed partial class PlanExecutor
 {
     private readonly IProcessRunner _runner;
