@@ -17,16 +17,16 @@ public static class LayoutComparer
 {
     public static List<LayoutChange> Compare(LayoutDocument saved, LayoutDocument live)
     {
-        var a = Facts(saved);
-        var b = Facts(live);
+        var savedFacts = Facts(saved);
+        var liveFacts = Facts(live);
         var changes = new List<LayoutChange>();
-        foreach (var key in a.Keys.Union(b.Keys).Order(StringComparer.Ordinal))
+        foreach (var key in savedFacts.Keys.Union(liveFacts.Keys).Order(StringComparer.Ordinal))
         {
-            a.TryGetValue(key, out var va);
-            b.TryGetValue(key, out var vb);
-            if (va?.Value != vb?.Value)
+            savedFacts.TryGetValue(key, out var before);
+            liveFacts.TryGetValue(key, out var now);
+            if (before?.Value != now?.Value)
             {
-                changes.Add(new LayoutChange(key, va?.Value, vb?.Value, (va?.Matters ?? false) || (vb?.Matters ?? false)));
+                changes.Add(new LayoutChange(key, before?.Value, now?.Value, (before?.Matters ?? false) || (now?.Matters ?? false)));
             }
         }
 
@@ -35,157 +35,198 @@ public static class LayoutComparer
 
     private sealed record Fact(string Value, bool Matters);
 
-    private static Dictionary<string, Fact> Facts(LayoutDocument d)
+    /// <summary>The facts of one layout by key; a null value adds no fact, a later fact of the same key replaces the earlier.</summary>
+    private sealed class FactSet
     {
-        var f = new Dictionary<string, Fact>(StringComparer.Ordinal);
-        void Add(string key, object? value, bool matters = true)
+        public Dictionary<string, Fact> ByKey { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string key, object? value, bool matters = true)
         {
             if (value is null)
             {
                 return;
             }
 
-            var s = value switch
+            var text = value switch
             {
-                IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+                IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString() ?? "",
             };
-            f[key] = new Fact(s, matters);
+            ByKey[key] = new Fact(text, matters);
+        }
+    }
+
+    // The order of the technologies is kept: a key added twice keeps the later value.
+    private static Dictionary<string, Fact> Facts(LayoutDocument layout)
+    {
+        var facts = new FactSet();
+        AddDiskFacts(facts, layout);
+        AddMdFacts(facts, layout);
+        AddLuksFacts(facts, layout);
+        AddLvmFacts(facts, layout);
+        AddFilesystemFacts(facts, layout);
+        AddMountFacts(facts, layout);
+        AddBootAndHostFacts(facts, layout);
+        AddNetworkFacts(facts, layout);
+        foreach (var u in layout.Unsupported)
+        {
+            facts.Add($"unsupported {u.Device}", u.Kind);
         }
 
-        foreach (var disk in d.Disks)
+        return facts.ByKey;
+    }
+
+    private static void AddDiskFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var disk in layout.Disks)
         {
             var k = disk.Id;
-            Add($"{k} size", disk.SizeBytes);
-            Add($"{k} sector size", disk.LogicalSectorSize);
-            Add($"{k} partition table", disk.PartitionTable.Kind);
-            Add($"{k} disk guid", disk.PartitionTable.DiskGuid);
-            Add($"{k} mbr id", disk.PartitionTable.MbrDiskId);
-            Add($"{k} boot code", disk.PartitionTable.BootCode);
-            Add($"{k} path", disk.Path, matters: false);
+            facts.Add($"{k} size", disk.SizeBytes);
+            facts.Add($"{k} sector size", disk.LogicalSectorSize);
+            facts.Add($"{k} partition table", disk.PartitionTable.Kind);
+            facts.Add($"{k} disk guid", disk.PartitionTable.DiskGuid);
+            facts.Add($"{k} mbr id", disk.PartitionTable.MbrDiskId);
+            facts.Add($"{k} boot code", disk.PartitionTable.BootCode);
+            facts.Add($"{k} path", disk.Path, matters: false);
             foreach (var p in disk.Partitions)
             {
-                Add($"{p.Id} start", p.StartSector);
-                Add($"{p.Id} size", p.SizeSectors);
-                Add($"{p.Id} type", (object?)p.TypeGuid ?? p.MbrType);
-                Add($"{p.Id} partuuid", p.PartUuid);
-                Add($"{p.Id} name", p.Name);
-                Add($"{p.Id} attributes", p.Attributes);
-                Add($"{p.Id} bootable", p.Bootable ? "yes" : null);
-                Add($"{p.Id} holds", p.UsedBy);
+                facts.Add($"{p.Id} start", p.StartSector);
+                facts.Add($"{p.Id} size", p.SizeSectors);
+                facts.Add($"{p.Id} type", (object?)p.TypeGuid ?? p.MbrType);
+                facts.Add($"{p.Id} partuuid", p.PartUuid);
+                facts.Add($"{p.Id} name", p.Name);
+                facts.Add($"{p.Id} attributes", p.Attributes);
+                facts.Add($"{p.Id} bootable", p.Bootable ? "yes" : null);
+                facts.Add($"{p.Id} holds", p.UsedBy);
             }
 
-            Add($"{k} holds", disk.UsedBy);
+            facts.Add($"{k} holds", disk.UsedBy);
+        }
+    }
+
+    private static void AddMdFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var m in layout.MdArrays)
+        {
+            facts.Add($"{m.Id} level", m.Level);
+            facts.Add($"{m.Id} metadata", m.Metadata);
+            facts.Add($"{m.Id} raid devices", m.RaidDevices);
+            facts.Add($"{m.Id} chunk", m.ChunkBytes);
+            facts.Add($"{m.Id} layout", m.Layout);
+            facts.Add($"{m.Id} name", m.Name);
+            facts.Add($"{m.Id} members", string.Join(' ', m.Members.Select(x => $"{x.DeviceId}{(x.Spare ? "(spare)" : "")}")));
+            facts.Add($"{m.Id} holds", m.UsedBy);
+            facts.Add($"{m.Id} size", m.SizeBytes, matters: false);
+        }
+    }
+
+    private static void AddLuksFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var l in layout.Luks)
+        {
+            facts.Add($"{l.Id} on", l.DeviceId);
+            facts.Add($"{l.Id} version", l.Version);
+            facts.Add($"{l.Id} cipher", $"{l.Cipher} {l.KeySizeBits}");
+            facts.Add($"{l.Id} label", l.Label);
+            facts.Add($"{l.Id} mapped as", l.MappedName);
+            facts.Add($"{l.Id} holds", l.UsedBy);
+        }
+    }
+
+    private static void AddLvmFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var pv in layout.Lvm.PhysicalVolumes)
+        {
+            facts.Add($"{pv.Id} on", pv.DeviceId);
+            facts.Add($"{pv.Id} vg", pv.VgName);
         }
 
-        foreach (var m in d.MdArrays)
+        foreach (var vg in layout.Lvm.VolumeGroups)
         {
-            Add($"{m.Id} level", m.Level);
-            Add($"{m.Id} metadata", m.Metadata);
-            Add($"{m.Id} raid devices", m.RaidDevices);
-            Add($"{m.Id} chunk", m.ChunkBytes);
-            Add($"{m.Id} layout", m.Layout);
-            Add($"{m.Id} name", m.Name);
-            Add($"{m.Id} members", string.Join(' ', m.Members.Select(x => $"{x.DeviceId}{(x.Spare ? "(spare)" : "")}")));
-            Add($"{m.Id} holds", m.UsedBy);
-            Add($"{m.Id} size", m.SizeBytes, matters: false);
+            facts.Add($"{vg.Id} uuid", vg.Uuid);
+            facts.Add($"{vg.Id} extent size", vg.ExtentSizeBytes);
+            facts.Add($"{vg.Id} pvs", string.Join(' ', vg.PhysicalVolumeIds.Order(StringComparer.Ordinal)));
+            facts.Add($"{vg.Id} free", vg.FreeBytes, matters: false);
         }
 
-        foreach (var l in d.Luks)
+        foreach (var lv in layout.Lvm.LogicalVolumes)
         {
-            Add($"{l.Id} on", l.DeviceId);
-            Add($"{l.Id} version", l.Version);
-            Add($"{l.Id} cipher", $"{l.Cipher} {l.KeySizeBits}");
-            Add($"{l.Id} label", l.Label);
-            Add($"{l.Id} mapped as", l.MappedName);
-            Add($"{l.Id} holds", l.UsedBy);
+            facts.Add($"{lv.Id} size", lv.SizeBytes);
+            facts.Add($"{lv.Id} type", lv.SegmentType);
+            facts.Add($"{lv.Id} pool", lv.PoolLv);
+            facts.Add($"{lv.Id} stripes", lv.Stripes);
+            facts.Add($"{lv.Id} holds", lv.UsedBy);
         }
+    }
 
-        foreach (var pv in d.Lvm.PhysicalVolumes)
+    private static void AddFilesystemFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var fs in layout.Filesystems)
         {
-            Add($"{pv.Id} on", pv.DeviceId);
-            Add($"{pv.Id} vg", pv.VgName);
-        }
-
-        foreach (var vg in d.Lvm.VolumeGroups)
-        {
-            Add($"{vg.Id} uuid", vg.Uuid);
-            Add($"{vg.Id} extent size", vg.ExtentSizeBytes);
-            Add($"{vg.Id} pvs", string.Join(' ', vg.PhysicalVolumeIds.Order(StringComparer.Ordinal)));
-            Add($"{vg.Id} free", vg.FreeBytes, matters: false);
-        }
-
-        foreach (var lv in d.Lvm.LogicalVolumes)
-        {
-            Add($"{lv.Id} size", lv.SizeBytes);
-            Add($"{lv.Id} type", lv.SegmentType);
-            Add($"{lv.Id} pool", lv.PoolLv);
-            Add($"{lv.Id} stripes", lv.Stripes);
-            Add($"{lv.Id} holds", lv.UsedBy);
-        }
-
-        foreach (var fs in d.Filesystems)
-        {
-            Add($"{fs.Id} label", fs.Label);
-            Add($"{fs.Id} on", string.Join(' ', fs.DeviceIds));
-            Add($"{fs.Id} size", fs.SizeBytes);
-            Add($"{fs.Id} used", fs.UsedBytes, matters: false);
+            facts.Add($"{fs.Id} label", fs.Label);
+            facts.Add($"{fs.Id} on", string.Join(' ', fs.DeviceIds));
+            facts.Add($"{fs.Id} size", fs.SizeBytes);
+            facts.Add($"{fs.Id} used", fs.UsedBytes, matters: false);
             if (fs.Ext is { } e)
             {
-                Add($"{fs.Id} ext block size", e.BlockSize);
-                Add($"{fs.Id} ext inode size", e.InodeSize);
-                Add($"{fs.Id} ext features", string.Join(' ', e.Features.Order(StringComparer.Ordinal)));
+                facts.Add($"{fs.Id} ext block size", e.BlockSize);
+                facts.Add($"{fs.Id} ext inode size", e.InodeSize);
+                facts.Add($"{fs.Id} ext features", string.Join(' ', e.Features.Order(StringComparer.Ordinal)));
             }
 
             if (fs.Btrfs is { } b)
             {
-                Add($"{fs.Id} btrfs profiles", $"{b.DataProfile}/{b.MetadataProfile}");
-                Add($"{fs.Id} btrfs default subvolume", b.DefaultSubvolumeId);
+                facts.Add($"{fs.Id} btrfs profiles", $"{b.DataProfile}/{b.MetadataProfile}");
+                facts.Add($"{fs.Id} btrfs default subvolume", b.DefaultSubvolumeId);
                 foreach (var sv in b.Subvolumes)
                 {
-                    Add($"{fs.Id} subvolume {sv.Path}", sv.ReadOnly ? "read-only" : "read-write");
+                    facts.Add($"{fs.Id} subvolume {sv.Path}", sv.ReadOnly ? "read-only" : "read-write");
                 }
             }
 
             if (fs.Xfs is { } x)
             {
-                Add($"{fs.Id} xfs geometry", $"bsize={x.BlockSize} isize={x.InodeSize} crc={x.Crc} reflink={x.Reflink}");
+                facts.Add($"{fs.Id} xfs geometry", $"bsize={x.BlockSize} isize={x.InodeSize} crc={x.Crc} reflink={x.Reflink}");
             }
         }
+    }
 
-        foreach (var m in d.Mounts)
+    /// <summary>Mounts as captured, and the fstab and crypttab entries of the system.</summary>
+    private static void AddMountFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var m in layout.Mounts)
         {
-            Add($"mount {m.Target}", m.FilesystemId + (m.Subvolume is { } sv && sv != "/" ? $" [{sv}]" : ""));
-            Add($"mount {m.Target} options", m.Options, matters: false);
+            facts.Add($"mount {m.Target}", m.FilesystemId + (m.Subvolume is { } sv && sv != "/" ? $" [{sv}]" : ""));
+            facts.Add($"mount {m.Target} options", m.Options, matters: false);
         }
 
-        foreach (var e in d.Config.FstabEntries)
+        foreach (var e in layout.Config.FstabEntries)
         {
-            Add($"fstab {e.Target}", $"{e.Spec} {e.Type} {e.Options}", matters: false);
+            facts.Add($"fstab {e.Target}", $"{e.Spec} {e.Type} {e.Options}", matters: false);
         }
 
-        foreach (var c in d.Config.CrypttabEntries)
+        foreach (var c in layout.Config.CrypttabEntries)
         {
-            Add($"crypttab {c.Name}", $"{c.Device} {c.KeyFile} {c.Options}");
+            facts.Add($"crypttab {c.Name}", $"{c.Device} {c.KeyFile} {c.Options}");
         }
+    }
 
-        Add("boot firmware", d.Boot.Firmware);
-        Add("boot loader", d.Boot.Bootloader);
-        Add("boot bios disks", string.Join(' ', d.Boot.BiosBootDiskIds));
-        Add("boot esp", d.Boot.EspFilesystemId);
-        Add("host kernel", d.Host.KernelRelease, matters: false);
-        Add("host name", d.Host.Hostname, matters: false);
-        foreach (var i in d.Network.Interfaces)
+    private static void AddBootAndHostFacts(FactSet facts, LayoutDocument layout)
+    {
+        facts.Add("boot firmware", layout.Boot.Firmware);
+        facts.Add("boot loader", layout.Boot.Bootloader);
+        facts.Add("boot bios disks", string.Join(' ', layout.Boot.BiosBootDiskIds));
+        facts.Add("boot esp", layout.Boot.EspFilesystemId);
+        facts.Add("host kernel", layout.Host.KernelRelease, matters: false);
+        facts.Add("host name", layout.Host.Hostname, matters: false);
+    }
+
+    private static void AddNetworkFacts(FactSet facts, LayoutDocument layout)
+    {
+        foreach (var i in layout.Network.Interfaces)
         {
-            Add($"net {i.Name} mac", i.Mac, matters: false);
-            Add($"net {i.Name} addresses", string.Join(' ', i.Addresses) + (i.Dhcp ? " (dhcp)" : ""), matters: false);
+            facts.Add($"net {i.Name} mac", i.Mac, matters: false);
+            facts.Add($"net {i.Name} addresses", string.Join(' ', i.Addresses) + (i.Dhcp ? " (dhcp)" : ""), matters: false);
         }
-
-        foreach (var u in d.Unsupported)
-        {
-            Add($"unsupported {u.Device}", u.Kind);
-        }
-
-        return f;
     }
 }

@@ -1,0 +1,44 @@
+using Mkcdrec.Model.Plan;
+
+namespace Mkcdrec.Core.Execution;
+
+/// <summary>How the executor runs a plan, and how it talks to the human (both optional: null means "no terminal").</summary>
+public sealed class ExecutorOptions
+{
+    /// <summary>Where the journal is kept (default <see cref="RecoverJournal.DefaultPath"/>).</summary>
+    public string JournalPath { get; init; } = RecoverJournal.DefaultPath;
+
+    /// <summary>The phases to run (default: only <see cref="StepPhases.Layout"/>); steps of other phases are skipped.</summary>
+    public IReadOnlySet<string> Phases { get; init; } = new HashSet<string> { StepPhases.Layout };
+
+    /// <summary>Skip the mount steps (the layout is recreated but left unmounted).</summary>
+    public bool NoMount { get; init; }
+
+    /// <summary>Destroy without asking.</summary>
+    public bool Yes { get; init; }
+
+    /// <summary>Asks the human to confirm the summary (e.g. "type YES"); null when there is no terminal: then only <see cref="Yes"/> allows destruction.</summary>
+    public Func<string, bool>? Confirm { get; init; }
+
+    /// <summary>A file holding the passphrase for every {keyfile:…} placeholder.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>Asks for a passphrase without echo (argument: what it is for); null when there is no terminal.</summary>
+    public Func<string, string>? AskPassphrase { get; init; }
+
+    /// <summary>How long to wait for partition device nodes after writing a table.</summary>
+    public TimeSpan DeviceTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Stored in the journal with the plan so a rerun of the same request resumes with the same plan (see <see cref="RecoverJournal.RequestKey"/>).</summary>
+    public string? RequestKey { get; init; }
+
+    /// <summary>The disks attached now (path, size, serial, WWN): when given, a resume refuses unless the disks the journal
+    /// was written for are still the ones at those paths. Null: not checked.</summary>
+    public IReadOnlyList<TargetDisk>? CurrentDisks { get; init; }
+
+    /// <summary>Progress lines for the human (one per step); the log gets everything anyway.</summary>
+    public Action<string>? Report { get; init; }
+}
+
+/// <summary>What a run did.</summary>
+public sealed record ExecutionResult(int Ran, int SkippedCompleted, int SkippedOtherPhase, TimeSpan Elapsed);
