@@ -15,32 +15,32 @@ internal static class MediaCommands
 {
     private static string Version => typeof(MediaCommands).Assembly.GetName().Version?.ToString(3) ?? "0";
 
-    private static Option<string> Output() => new("--output", "-o")
+    internal static Option<string> Output() => new("--output", "-o")
     {
         Description = $"Directory for the ISO(s) and their .sha256 files (default {MediaWorkflows.DefaultOutputDir}).",
         HelpName = "DIR",
         DefaultValueFactory = _ => MediaWorkflows.DefaultOutputDir,
     };
 
-    private static Option<string?> Kernel() => new("--kernel") { Description = "The rescue kernel (default: the running one, /boot/vmlinuz-$(uname -r)).", HelpName = "FILE" };
+    internal static Option<string?> Kernel() => new("--kernel") { Description = "The rescue kernel (default: the running one, /boot/vmlinuz-$(uname -r)).", HelpName = "FILE" };
 
-    private static Option<string?> Initrd() => new("--initrd")
+    internal static Option<string?> Initrd() => new("--initrd")
     {
         Description = "Use this initramfs as the rescue system instead of building one from this host (it must honour mkcdrec.medium=).",
         HelpName = "FILE",
     };
 
-    private static Option<string?> Label() => new("--label") { Description = "Volume label (default MKCDREC_<HOST>_<YYYYMMDD>; ≤ 32 of A-Z 0-9 _).", HelpName = "L" };
+    internal static Option<string?> Label() => new("--label") { Description = "Volume label (default MKCDREC_<HOST>_<YYYYMMDD>; ≤ 32 of A-Z 0-9 _).", HelpName = "L" };
 
-    private static Option<string?> LayoutFile() => new("--layout")
+    internal static Option<string?> LayoutFile() => new("--layout")
     {
         Description = $"Use this saved layout instead of capturing the live one (capturing also saves it to {LayoutWorkflows.DefaultLayoutPath}).",
         HelpName = "FILE",
     };
 
-    private static Option<int> Timeout() => new("--timeout") { Description = "Boot menu timeout in seconds (default 5).", HelpName = "S", DefaultValueFactory = _ => 5 };
+    internal static Option<int> Timeout() => new("--timeout") { Description = "Boot menu timeout in seconds (default 5).", HelpName = "S", DefaultValueFactory = _ => 5 };
 
-    private static Option<bool> Simulate() => new("--simulate") { Description = "List the steps and do nothing." };
+    internal static Option<bool> Simulate() => new("--simulate") { Description = "List the steps and do nothing." };
 
     public static Command MkRescue()
     {
@@ -103,131 +103,121 @@ internal static class MediaCommands
 
     public static Command MkBackup()
     {
-        var output = Output();
-        var kernel = Kernel();
-        var initrd = Initrd();
-        var label = Label();
-        var layout = LayoutFile();
-        var timeout = Timeout();
-        var simulate = Simulate();
-        var medium = new Option<string?>("--medium") { Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes (K/M/G suffix). Default: one ISO.", HelpName = "SIZE" };
-        var backupDir = new Option<string?>("--backup-dir") { Description = "Keep the backup in this directory and write the (rescue-only) ISO beside it, instead of putting the backup on the ISO.", HelpName = "DIR" };
-        var useBackup = new Option<string?>("--use-backup")
-        {
-            Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
-            HelpName = "DIR",
-        };
-        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
-        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
-        var pass = new Option<string?>("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
-        var vsize = new Option<string?>("--volume-size") { Description = "Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).", HelpName = "SIZE" };
-        var exclude = new Option<string[]>("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
-        var cmd = new Command("mkbackup", "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.")
-        {
-            output, medium, backupDir, useBackup, compress, encrypt, pass, vsize, exclude, kernel, initrd, label, layout, timeout, simulate,
-        };
-        cmd.SetAction(int (ParseResult p) =>
-        {
-            using var ctx = CliContext.Create(p, "mkbackup");
-            var w = Workflows(ctx, p.GetValue(layout), null);
-            if (p.GetValue(simulate))
-            {
-                MediaWorkflows.MkBackupSteps(w).Describe().ToList().ForEach(Console.WriteLine);
-                return 0;
-            }
-
-            var rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd));
-            var baseLabel = CheckLabel(p.GetValue(label));
-            var existing = p.GetValue(useBackup);
-            var separate = p.GetValue(backupDir);
-            if (existing is not null && separate is not null)
-            {
-                throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
-            }
-
-            if (separate is not null && p.GetValue(medium) is not null)
-            {
-                throw new MkcdrecException(ExitCode.Usage, "--medium splits a backup carried on the media; with --backup-dir the backup is not on them.", "Drop one of the two options.");
-            }
-
-            var outputDir = separate is not null && p.GetResult(output) is null or { Implicit: true }
-                ? Path.GetDirectoryName(Path.GetFullPath(separate))!
-                : Path.GetFullPath(p.GetValue(output)!);
-            var capacity = p.GetValue(medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
-            IBackupSource source;
-            string? staging = null;
-            ArchiveCommands.CliEvents? events = null;
-            if (existing is not null)
-            {
-                source = new ExistingBackup(existing);
-            }
-            else
-            {
-                if (!Environment.IsPrivilegedProcess)
-                {
-                    throw MkcdrecException.NeedsRoot("'mkcdrec mkbackup'");
-                }
-
-                if (p.GetValue(encrypt) && p.GetValue(pass) is null)
-                {
-                    throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
-                }
-
-                staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
-                events = new ArchiveCommands.CliEvents(ctx);
-                source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), new BackupOptions
-                {
-                    Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
-                    Passphrase = p.GetValue(encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(pass)!, confirm: true) : null,
-                    VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
-                    // never back up the media themselves (older ISOs in the output directory)
-                    Excludes = [.. p.GetValue(exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
-                });
-                if (staging is not null && Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
-            }
-
-            if ((separate ?? staging) is { } dest)
-            {
-                Directory.CreateDirectory(dest);
-            }
-
-            w = Workflows(ctx, p.GetValue(layout), separate ?? staging);
-            var work = TempWork();
-            try
-            {
-                var c = w.Run(MediaWorkflows.MkBackupSteps(w), new MediaWorkflows.Context
-                {
-                    OutputDir = outputDir,
-                    Host = Host(),
-                    Rescue = rescue,
-                    Backup = source,
-                    SeparateBackupDir = separate,
-                    StagingBackupDir = staging,
-                    MediumCapacity = capacity,
-                    Label = baseLabel,
-                    TimeoutSeconds = p.GetValue(timeout),
-                    MkcdrecVersion = Version,
-                    WorkDir = work,
-                });
-                events?.EndProgress();
-                if (staging is not null)
-                {
-                    RemoveWork(staging); // it is on the media now
-                }
-
-                Report(ctx, c);
-            }
-            finally
-            {
-                RemoveWork(work);
-            }
-
-            return 0;
-        });
+        var options = new MkBackupCommandOptions();
+        var cmd = new Command("mkbackup", "Capture the layout, back up every filesystem and write a bootable rescue ISO carrying the backup.");
+        options.AddTo(cmd);
+        cmd.SetAction(int (ParseResult p) => RunMkBackup(p, options));
         return cmd;
+    }
+
+    private static int RunMkBackup(ParseResult p, MkBackupCommandOptions o)
+    {
+        using var ctx = CliContext.Create(p, "mkbackup");
+        var w = Workflows(ctx, p.GetValue(o.Layout), null);
+        if (p.GetValue(o.Simulate))
+        {
+            MediaWorkflows.MkBackupSteps(w).Describe().ToList().ForEach(Console.WriteLine);
+            return 0;
+        }
+
+        var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd));
+        var baseLabel = CheckLabel(p.GetValue(o.Label));
+        var existing = p.GetValue(o.UseBackup);
+        var separate = p.GetValue(o.BackupDir);
+        CheckBackupPlacement(existing, separate, p.GetValue(o.Medium));
+        var outputDir = separate is not null && p.GetResult(o.Output) is null or { Implicit: true }
+            ? Path.GetDirectoryName(Path.GetFullPath(separate))!
+            : Path.GetFullPath(p.GetValue(o.Output)!);
+        var capacity = p.GetValue(o.Medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
+        var (source, staging, events) = existing is not null
+            ? (new ExistingBackup(existing), null, null)
+            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity);
+        if ((separate ?? staging) is { } dest)
+        {
+            Directory.CreateDirectory(dest);
+        }
+
+        w = Workflows(ctx, p.GetValue(o.Layout), separate ?? staging);
+        var work = TempWork();
+        try
+        {
+            var c = w.Run(MediaWorkflows.MkBackupSteps(w), new MediaWorkflows.Context
+            {
+                OutputDir = outputDir,
+                Host = Host(),
+                Rescue = rescue,
+                Backup = source,
+                SeparateBackupDir = separate,
+                StagingBackupDir = staging,
+                MediumCapacity = capacity,
+                Label = baseLabel,
+                TimeoutSeconds = p.GetValue(o.Timeout),
+                MkcdrecVersion = Version,
+                WorkDir = work,
+            });
+            events?.EndProgress();
+            if (staging is not null)
+            {
+                RemoveWork(staging); // it is on the media now
+            }
+
+            Report(ctx, c);
+        }
+        finally
+        {
+            RemoveWork(work);
+        }
+
+        return 0;
+    }
+
+    /// <summary>--use-backup and --backup-dir exclude each other, and --medium splits only a backup carried on the media.</summary>
+    private static void CheckBackupPlacement(string? existing, string? separate, string? medium)
+    {
+        if (existing is not null && separate is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
+        }
+
+        if (separate is not null && medium is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--medium splits a backup carried on the media; with --backup-dir the backup is not on them.", "Drop one of the two options.");
+        }
+    }
+
+    /// <summary>
+    /// A new backup of this system (root only): into --backup-dir, or into a staging directory in the output directory
+    /// (cleared first) that goes onto the media. Returns the source, the staging directory and the progress events.
+    /// </summary>
+    private static (IBackupSource Source, string? Staging, ArchiveCommands.CliEvents? Events) NewSystemBackup(
+        CliContext ctx, ParseResult p, MkBackupCommandOptions o, string? separate, string outputDir, long? capacity)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw MkcdrecException.NeedsRoot("'mkcdrec mkbackup'");
+        }
+
+        if (p.GetValue(o.Encrypt) && p.GetValue(o.PassphraseFile) is null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+        }
+
+        var staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
+        var events = new ArchiveCommands.CliEvents(ctx);
+        var source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), new BackupOptions
+        {
+            Compression = ArchivePipeline.Parse(p.GetValue(o.Compress)!),
+            Passphrase = p.GetValue(o.Encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(o.PassphraseFile)!, confirm: true) : null,
+            VolumeSize = p.GetValue(o.VolumeSize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
+            // never back up the media themselves (older ISOs in the output directory)
+            Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
+        });
+        if (staging is not null && Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        return (source, staging, events);
     }
 
     /// <param name="backupDestination">mkbackup: where the backup goes (its disk is left out of the layout when it is a disk of its own).</param>

@@ -46,15 +46,8 @@ public sealed class IsoRequest
 public sealed record IsoResult(string Path, long Bytes, string Sha256, TimeSpan Elapsed);
 
 /// <summary>
-/// Builds a hybrid rescue ISO with xorriso and GRUB (all through <see cref="IProcessRunner"/>):
-/// <list type="bullet">
-/// <item>BIOS from CD: El Torito no-emulation image = GRUB i386-pc core made by <c>grub-mkimage -O i386-pc-eltorito</c>
-///   with every module it needs built in and a small embedded config that finds the medium by label;</item>
-/// <item>BIOS from a disk/USB stick: GRUB's boot_hybrid.img as MBR, which loads the same core image;</item>
-/// <item>UEFI (CD and disk): <c>BOOTX64.EFI</c> made by <c>grub-mkimage -O x86_64-efi</c>, in a FAT image (mkfs.vfat +
-///   mtools, no mount needed) that is both the El Torito EFI image and an appended GPT EFI system partition.</item>
-/// </list>
-/// Both GRUBs then read /boot/grub/grub.cfg from the ISO (the menu of <see cref="BootMenu"/>).
+/// Builds a hybrid rescue ISO (BIOS and UEFI, CD and USB) with xorriso and GRUB, all through <see cref="IProcessRunner"/>.
+/// How each firmware finds GRUB and the menu: docs/rescue-media.md, "How it boots".
 /// </summary>
 public sealed class IsoBuilder
 {
@@ -123,6 +116,30 @@ public sealed class IsoBuilder
     /// <summary>Builds the ISO. On any failure the temporary file is removed and an existing ISO at the output path is left as it was.</summary>
     public IsoResult Build(IsoRequest req)
     {
+        CheckRequest(req);
+        var sw = Stopwatch.StartNew();
+        var stage = NewStage(req.WorkDir);
+        var args = new List<string>
+        {
+            "-as", "mkisofs", "-iso-level", "3", "-r", "-V", req.Label, "-appid", "MKCDREC RESCUE MEDIUM", "-sysid", "LINUX",
+        };
+
+        if (req.Bootable)
+        {
+            args.AddRange(BootArguments(StageBootFiles(req, stage)));
+        }
+
+        WriteGenerated(stage, req.Generated);
+        var temp = AtomicOutput.TempPathFor(req.OutputPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(req.OutputPath))!);
+        args.AddRange(["-o", temp, "-graft-points", "/=" + Escape(stage)]);
+        args.AddRange(GraftArguments(req));
+        return RunXorriso(req, args, temp, sw);
+    }
+
+    /// <summary>A valid label, a kernel with an initramfs or neither, the tools, and the boot files that exist.</summary>
+    private void CheckRequest(IsoRequest req)
+    {
         if (!MediumLabel.IsValid(req.Label))
         {
             throw new MkcdrecException(ExitCode.Usage, $"'{req.Label}' is not a valid medium label.",
@@ -142,43 +159,46 @@ public sealed class IsoBuilder
                 throw new MkcdrecException(ExitCode.BadInput, $"The file {f} for the rescue medium does not exist.", "Check the path (--kernel) and run the command again.");
             }
         }
+    }
 
-        var sw = Stopwatch.StartNew();
-        var stage = Path.Combine(req.WorkDir, "iso-root");
+    /// <summary>An empty iso-root directory under the work directory: the files staged for the ISO's root.</summary>
+    private static string NewStage(string workDir)
+    {
+        var stage = Path.Combine(workDir, "iso-root");
         if (Directory.Exists(stage))
         {
             Directory.Delete(stage, recursive: true);
         }
 
         Directory.CreateDirectory(stage);
-        var args = new List<string>
-        {
-            "-as", "mkisofs", "-iso-level", "3", "-r", "-V", req.Label, "-appid", "MKCDREC RESCUE MEDIUM", "-sysid", "LINUX",
-        };
+        return stage;
+    }
 
-        if (req.Bootable)
-        {
-            var efiImage = StageBootFiles(req, stage);
-            args.AddRange([
-                "--grub2-mbr", Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"),
-                "-partition_offset", "16", "--mbr-force-bootable",
-                "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
-                "-c", BootCatalog,
-                "-b", BiosCoreIsoPath, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", "--grub2-boot-info",
-                "-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
-            ]);
-        }
+    /// <summary>The xorriso options for BIOS (El Torito and hybrid MBR) and UEFI (El Torito and the appended EFI partition) boot.</summary>
+    private string[] BootArguments(string efiImage) =>
+    [
+        "--grub2-mbr", Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"),
+        "-partition_offset", "16", "--mbr-force-bootable",
+        "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
+        "-c", BootCatalog,
+        "-b", BiosCoreIsoPath, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", "--grub2-boot-info",
+        "-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
+    ];
 
-        foreach (var (isoPath, content) in req.Generated)
+    private static void WriteGenerated(string stage, IReadOnlyDictionary<string, byte[]> generated)
+    {
+        foreach (var (isoPath, content) in generated)
         {
             var p = Path.Combine(stage, isoPath.TrimStart('/'));
             Directory.CreateDirectory(Path.GetDirectoryName(p)!);
             File.WriteAllBytes(p, content);
         }
+    }
 
-        var temp = AtomicOutput.TempPathFor(req.OutputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(req.OutputPath))!);
-        args.AddRange(["-o", temp, "-graft-points", "/=" + Escape(stage)]);
+    /// <summary>The -graft-points of the kernel and initramfs (bootable media) and of the host files.</summary>
+    private static List<string> GraftArguments(IsoRequest req)
+    {
+        var args = new List<string>();
         if (req.Bootable)
         {
             args.Add("/boot/vmlinuz=" + Escape(req.KernelPath!));
@@ -190,6 +210,12 @@ public sealed class IsoBuilder
             args.Add(Escape("/" + g.IsoPath.TrimStart('/')) + "=" + Escape(g.HostPath));
         }
 
+        return args;
+    }
+
+    /// <summary>Runs xorriso into the temporary file and commits it unless the caller commits; removes it on any failure.</summary>
+    private IsoResult RunXorriso(IsoRequest req, List<string> args, string temp, Stopwatch sw)
+    {
         try
         {
             File.Delete(temp);

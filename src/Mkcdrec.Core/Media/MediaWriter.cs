@@ -115,11 +115,7 @@ public sealed class MediaWriter
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var baseLabel = o.Label ?? MediumLabel.Make(o.Host, o.Date);
-        if (!MediumLabel.IsValid(baseLabel))
-        {
-            throw new MkcdrecException(ExitCode.Usage, $"'{baseLabel}' is not a valid medium label.", $"Use at most {MediumLabel.MaxLength} characters A-Z, 0-9 and _.");
-        }
-
+        CheckLabel(baseLabel);
         List<MediumFile> volumes = [], common = [];
         string? backupId = null;
         if (o.BackupDir is not null)
@@ -127,11 +123,60 @@ public sealed class MediaWriter
             (volumes, common, _, backupId) = ReadBackup(o.BackupDir);
         }
 
+        var shares = Distribute(o, volumes, common);
+        var docs = MediumDocuments(o, shares, baseLabel, backupId);
+        if (shares.Count > 1)
+        {
+            _log.Info($"the backup ({volumes.Sum(v => v.Size)} bytes in {volumes.Count} volumes) needs {shares.Count} media of {o.MediumCapacity} bytes");
+        }
+
+        Directory.CreateDirectory(o.OutputDir);
+        var built = new List<(IsoResult Temp, string Final)>();
+        try
+        {
+            foreach (var s in shares)
+            {
+                var final = Path.Combine(o.OutputDir, IsoName(o.Host, s.Index, shares.Count));
+                var r = BuildMedium(o, s, docs[s.Index - 1], common, final);
+                built.Add((r, final));
+                CheckFitsMedium(o, s.Index, shares.Count, r);
+            }
+
+            var results = CommitAll(built);
+            built.Clear();
+            RemoveStale(o.OutputDir, o.Host, shares.Count);
+            return new MediaResult(results, docs, sw.Elapsed);
+        }
+        finally
+        {
+            foreach (var (temp, _) in built)
+            {
+                AtomicOutput.Discard(temp.Path);
+            }
+        }
+    }
+
+    private static void CheckLabel(string label)
+    {
+        if (!MediumLabel.IsValid(label))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"'{label}' is not a valid medium label.", $"Use at most {MediumLabel.MaxLength} characters A-Z, 0-9 and _.");
+        }
+    }
+
+    /// <summary>The volumes each medium carries: all on one without a capacity; else the first keeps room for the boot files, each for the common files.</summary>
+    private static IReadOnlyList<MediumShare> Distribute(MediaOptions o, List<MediumFile> volumes, List<MediumFile> common)
+    {
         var firstReserved = MediumPlanner.IsoCost(new FileInfo(o.KernelPath).Length) + MediumPlanner.IsoCost(new FileInfo(o.InitrdPath).Length) + BootFilesReserve;
         var perMedium = common.Sum(c => MediumPlanner.IsoCost(c.Size)) + MediumPlanner.IsoCost(64 << 10);
-        var shares = o.MediumCapacity is { } cap
+        return o.MediumCapacity is { } cap
             ? MediumPlanner.Distribute(volumes, cap, firstReserved, perMedium)
             : [new MediumShare(1, volumes)];
+    }
+
+    /// <summary>The /mkcdrec/medium.json of every medium; each lists the whole set.</summary>
+    private static List<MediumDocument> MediumDocuments(MediaOptions o, IReadOnlyList<MediumShare> shares, string baseLabel, string? backupId)
+    {
         var count = shares.Count;
         var created = DateTimeOffset.UtcNow;
         var docs = shares.Select(s => new MediumDocument
@@ -151,74 +196,70 @@ public sealed class MediaWriter
             d.Media = entries;
         }
 
-        if (count > 1)
-        {
-            _log.Info($"the backup ({volumes.Sum(v => v.Size)} bytes in {volumes.Count} volumes) needs {count} media of {o.MediumCapacity} bytes");
-        }
+        return docs;
+    }
 
-        Directory.CreateDirectory(o.OutputDir);
-        var built = new List<(IsoResult Temp, string Final)>();
-        try
+    /// <summary>Builds one medium under a temporary name: the first boots and carries the layout; each carries its share of the backup.</summary>
+    private IsoResult BuildMedium(MediaOptions o, MediumShare s, MediumDocument d, List<MediumFile> common, string final)
+    {
+        var files = BackupGrafts(o, s, d.Count, common);
+        var work = Path.Combine(o.WorkDir, "medium-" + s.Index.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(work);
+        return _iso.Build(new IsoRequest
         {
-            foreach (var s in shares)
+            Label = d.Label,
+            OutputPath = final,
+            WorkDir = work,
+            KernelPath = s.Index == 1 ? o.KernelPath : null,
+            InitrdPath = s.Index == 1 ? o.InitrdPath : null,
+            TimeoutSeconds = o.TimeoutSeconds,
+            ExtraKernelArguments = o.ExtraKernelArguments,
+            Files = files,
+            Generated = Generated(d, s.Index == 1 ? o.LayoutJson : null),
+            Commit = false,
+        });
+    }
+
+    /// <summary>The backup under /backup: the whole directory on a single medium, else the common files and this medium's volumes.</summary>
+    private static List<IsoGraft> BackupGrafts(MediaOptions o, MediumShare s, int count, List<MediumFile> common)
+    {
+        var files = new List<IsoGraft>();
+        if (o.BackupDir is not null)
+        {
+            if (count == 1)
             {
-                var d = docs[s.Index - 1];
-                var final = Path.Combine(o.OutputDir, IsoName(o.Host, s.Index, count));
-                var files = new List<IsoGraft>();
-                if (o.BackupDir is not null)
-                {
-                    if (count == 1)
-                    {
-                        files.Add(new IsoGraft("/" + BackupFiles.MediumBackupDirectory, Path.GetFullPath(o.BackupDir)));
-                    }
-                    else
-                    {
-                        files.AddRange(common.Concat(s.Files).Select(f => new IsoGraft("/" + BackupFiles.MediumBackupDirectory + "/" + f.Name, Path.GetFullPath(Path.Combine(o.BackupDir, f.Name)))));
-                    }
-                }
-
-                var work = Path.Combine(o.WorkDir, "medium-" + s.Index.ToString(CultureInfo.InvariantCulture));
-                Directory.CreateDirectory(work);
-                var r = _iso.Build(new IsoRequest
-                {
-                    Label = d.Label,
-                    OutputPath = final,
-                    WorkDir = work,
-                    KernelPath = s.Index == 1 ? o.KernelPath : null,
-                    InitrdPath = s.Index == 1 ? o.InitrdPath : null,
-                    TimeoutSeconds = o.TimeoutSeconds,
-                    ExtraKernelArguments = o.ExtraKernelArguments,
-                    Files = files,
-                    Generated = Generated(d, s.Index == 1 ? o.LayoutJson : null),
-                    Commit = false,
-                });
-                built.Add((r, final));
-                if (o.MediumCapacity is { } c && r.Bytes > c)
-                {
-                    throw new MkcdrecException(ExitCode.Internal,
-                        $"Medium {s.Index} of {count} came out at {r.Bytes} bytes, more than the medium's {c} bytes.",
-                        "This is a bug in the size estimate; please report it with the log. Meanwhile choose a larger --medium.");
-                }
+                files.Add(new IsoGraft("/" + BackupFiles.MediumBackupDirectory, Path.GetFullPath(o.BackupDir)));
             }
-
-            var results = new List<IsoResult>();
-            foreach (var (temp, final) in built)
+            else
             {
-                var sha = AtomicOutput.Commit(temp.Path, final);
-                results.Add(temp with { Path = Path.GetFullPath(final), Sha256 = sha });
-            }
-
-            built.Clear();
-            RemoveStale(o.OutputDir, o.Host, count);
-            return new MediaResult(results, docs, sw.Elapsed);
-        }
-        finally
-        {
-            foreach (var (temp, _) in built)
-            {
-                AtomicOutput.Discard(temp.Path);
+                files.AddRange(common.Concat(s.Files).Select(f => new IsoGraft("/" + BackupFiles.MediumBackupDirectory + "/" + f.Name, Path.GetFullPath(Path.Combine(o.BackupDir, f.Name)))));
             }
         }
+
+        return files;
+    }
+
+    private static void CheckFitsMedium(MediaOptions o, int index, int count, IsoResult r)
+    {
+        if (o.MediumCapacity is { } c && r.Bytes > c)
+        {
+            throw new MkcdrecException(ExitCode.Internal,
+                $"Medium {index} of {count} came out at {r.Bytes} bytes, more than the medium's {c} bytes.",
+                "This is a bug in the size estimate; please report it with the log. Meanwhile choose a larger --medium.");
+        }
+    }
+
+    /// <summary>Renames every built ISO to its final name (with its .sha256 file), only once all of them are built.</summary>
+    private static List<IsoResult> CommitAll(List<(IsoResult Temp, string Final)> built)
+    {
+        var results = new List<IsoResult>();
+        foreach (var (temp, final) in built)
+        {
+            var sha = AtomicOutput.Commit(temp.Path, final);
+            results.Add(temp with { Path = Path.GetFullPath(final), Sha256 = sha });
+        }
+
+        return results;
     }
 
     private static Dictionary<string, byte[]> Generated(MediumDocument d, byte[]? layout)

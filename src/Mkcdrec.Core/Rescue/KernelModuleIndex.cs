@@ -119,83 +119,99 @@ public sealed class KernelModuleIndex
     public ModuleClosure Resolve(IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var order = new List<string>();
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        var builtin = new List<string>();
-        var notFound = new List<string>();
-        var softVisited = new HashSet<string>(StringComparer.Ordinal);
-
-        void AddPath(string path)
+        var walk = new ClosureWalk(this);
+        foreach (var n in names)
         {
-            if (done.Contains(path))
+            walk.AddName(n, walk.NotFound);
+        }
+
+        return new ModuleClosure(walk.Order, walk.Builtin, walk.NotFound);
+    }
+
+    /// <summary>One <see cref="Resolve"/>: the modules in load order so far and what it has visited.</summary>
+    private sealed class ClosureWalk(KernelModuleIndex index)
+    {
+        private readonly HashSet<string> _done = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _visitedNames = new(StringComparer.Ordinal);
+
+        public List<string> Order { get; } = [];
+
+        public List<string> Builtin { get; } = [];
+
+        public List<string> NotFound { get; } = [];
+
+        /// <summary>A module file, after its soft dependencies and its modules.dep dependencies.</summary>
+        public void AddPath(string path)
+        {
+            if (_done.Contains(path))
             {
                 return;
             }
 
-            done.Add(path);
-            foreach (var sd in _softdeps.GetValueOrDefault(NameOf(path)) ?? [])
+            _done.Add(path);
+            foreach (var sd in index._softdeps.GetValueOrDefault(NameOf(path)) ?? [])
             {
                 AddName(sd, null);
             }
 
             // modules.dep lists the full closure already, deepest last; add them deepest first.
-            var deps = _depsByPath.GetValueOrDefault(path) ?? [];
+            var deps = index._depsByPath.GetValueOrDefault(path) ?? [];
             for (var i = deps.Count - 1; i >= 0; i--)
             {
-                if (_depsByPath.ContainsKey(deps[i]))
+                if (index._depsByPath.ContainsKey(deps[i]))
                 {
                     AddPath(deps[i]);
                 }
             }
 
-            order.Add(path);
+            Order.Add(path);
         }
 
-        void AddName(string raw, List<string>? missing)
+        /// <summary>A module name or alias; names that are neither a module nor built in go to <paramref name="missing"/> (soft dependencies pass null).</summary>
+        public void AddName(string raw, List<string>? missing)
         {
             var name = Normalize(raw.Trim());
-            if (name.Length == 0 || !softVisited.Add(name))
+            if (name.Length == 0 || !_visitedNames.Add(name))
             {
                 return;
             }
 
-            if (_pathByName.TryGetValue(name, out var path))
+            if (index._pathByName.TryGetValue(name, out var path))
             {
                 AddPath(path);
                 return;
             }
 
-            var viaAlias = _aliases.Where(a => ShellWildcard.Matches(a.Pattern, name)).Select(a => a.Module).Distinct(StringComparer.Ordinal).ToList();
-            var any = false;
-            foreach (var m in viaAlias)
-            {
-                if (_pathByName.TryGetValue(m, out var p))
-                {
-                    AddPath(p);
-                    any = true;
-                }
-            }
-
-            if (any)
+            var viaAlias = index._aliases.Where(a => ShellWildcard.Matches(a.Pattern, name)).Select(a => a.Module).Distinct(StringComparer.Ordinal).ToList();
+            if (AddAliasTargets(viaAlias))
             {
                 return;
             }
 
-            if (_builtin.Contains(name) || viaAlias.Any(_builtin.Contains))
+            if (index._builtin.Contains(name) || viaAlias.Any(index._builtin.Contains))
             {
-                builtin.Add(name);
+                Builtin.Add(name);
                 return;
             }
 
             missing?.Add(name);
         }
 
-        foreach (var n in names)
+        /// <summary>Adds every alias target that is a module file; false when none is.</summary>
+        private bool AddAliasTargets(List<string> viaAlias)
         {
-            AddName(n, notFound);
-        }
+            var any = false;
+            foreach (var m in viaAlias)
+            {
+                if (index._pathByName.TryGetValue(m, out var p))
+                {
+                    AddPath(p);
+                    any = true;
+                }
+            }
 
-        return new ModuleClosure(order, builtin, notFound);
+            return any;
+        }
     }
 
     private static IEnumerable<string> Lines(string? text) =>

@@ -1,0 +1,69 @@
+using System.CommandLine;
+
+namespace Mkcdrec.Cli.Commands;
+
+/// <summary>The options of `mkcdrec mkbackup`: the media ones it shares with mkrescue and the backup ones of its own.</summary>
+internal sealed class MkBackupCommandOptions
+{
+    public Option<string> Output { get; } = MediaCommands.Output();
+
+    public Option<string?> Kernel { get; } = MediaCommands.Kernel();
+
+    public Option<string?> Initrd { get; } = MediaCommands.Initrd();
+
+    public Option<string?> Label { get; } = MediaCommands.Label();
+
+    public Option<string?> Layout { get; } = MediaCommands.LayoutFile();
+
+    public Option<int> Timeout { get; } = MediaCommands.Timeout();
+
+    public Option<bool> Simulate { get; } = MediaCommands.Simulate();
+
+    public Option<string?> Medium { get; } = new("--medium")
+    {
+        Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes (K/M/G suffix). Default: one ISO.",
+        HelpName = "SIZE",
+    };
+
+    public Option<string?> BackupDir { get; } = new("--backup-dir")
+    {
+        Description = "Keep the backup in this directory and write the (rescue-only) ISO beside it, instead of putting the backup on the ISO.",
+        HelpName = "DIR",
+    };
+
+    public Option<string?> UseBackup { get; } = new("--use-backup")
+    {
+        Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
+        HelpName = "DIR",
+    };
+
+    public Option<string> Compress { get; } = new("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+
+    public Option<bool> Encrypt { get; } = new("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
+
+    public Option<string?> PassphraseFile { get; } = new("--passphrase-file")
+    {
+        Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> VolumeSize { get; } = new("--volume-size")
+    {
+        Description = "Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).",
+        HelpName = "SIZE",
+    };
+
+    public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
+
+    /// <summary>Adds the options in the order the help lists them.</summary>
+    public void AddTo(Command c)
+    {
+        foreach (var o in new Option[]
+                 {
+                     Output, Medium, BackupDir, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Kernel, Initrd, Label, Layout, Timeout, Simulate,
+                 })
+        {
+            c.Add(o);
+        }
+    }
+}
