@@ -75,9 +75,15 @@ public sealed partial class LibraryClosure
                 return;
             }
 
-            var real = owner.Canonicalize(path);
-            var loaded = new LoadedObject(path, real, elf, main) { Origin = DirectoryOf(path) };
-            loaded.Names.Add(interpreter);
+            Register(interpreter, path, owner.Canonicalize(path), elf, main, files, libraries, seenLibraries);
+        }
+
+        /// <summary>Adds a newly loaded object under the name it was asked for (and its SONAME), and records its file.</summary>
+        private LoadedObject Register(string name, string path, string real, ElfFile elf, LoadedObject loader, SortedSet<string> files,
+            List<ResolvedLibrary> libraries, HashSet<(string, string)> seenLibraries)
+        {
+            var loaded = new LoadedObject(path, real, elf, loader) { Origin = DirectoryOf(path) };
+            loaded.Names.Add(name);
             if (elf.SoName is { } soname)
             {
                 loaded.Names.Add(soname);
@@ -85,10 +91,12 @@ public sealed partial class LibraryClosure
 
             _loaded.Add(loaded);
             files.Add(real);
-            if (seenLibraries.Add((interpreter, path)))
+            if (seenLibraries.Add((name, path)))
             {
-                libraries.Add(new ResolvedLibrary(interpreter, path, real, main.Path));
+                libraries.Add(new ResolvedLibrary(name, path, real, loader.Path));
             }
+
+            return loaded;
         }
 
         /// <summary>Breadth first, like _dl_map_object_deps: the first object to need a library becomes its loader.</summary>
@@ -123,21 +131,7 @@ public sealed partial class LibraryClosure
                         continue;
                     }
 
-                    var library = new LoadedObject(path, real, elf, obj) { Origin = DirectoryOf(path) };
-                    library.Names.Add(name);
-                    if (elf.SoName is { } soname)
-                    {
-                        library.Names.Add(soname);
-                    }
-
-                    _loaded.Add(library);
-                    files.Add(real);
-                    if (seenLibraries.Add((name, path)))
-                    {
-                        libraries.Add(new ResolvedLibrary(name, path, real, obj.Path));
-                    }
-
-                    queue.Enqueue(library);
+                    queue.Enqueue(Register(name, path, real, elf, obj, files, libraries, seenLibraries));
                 }
             }
         }
