@@ -17,6 +17,11 @@ public interface IFilesystemFamily
 
     /// <summary>Adds the steps that make one filesystem of its types (all its devices are present on the target).</summary>
     void AddMkfsSteps(PlanContext context, FilesystemTarget target);
+
+    /// <summary>Draws what `layout show` lists under a filesystem of its types (btrfs: the subvolumes), below its line.</summary>
+    void DrawTreeDetails(LayoutTreeWriter tree, Filesystem filesystem, string indent)
+    {
+    }
 }
 
 /// <summary>A filesystem the filesystems pass found, with what its family needs to read the parameters.</summary>

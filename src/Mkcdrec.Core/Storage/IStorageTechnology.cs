@@ -1,3 +1,5 @@
+using Mkcdrec.Model.Layout;
+
 namespace Mkcdrec.Core.Storage;
 
 /// <summary>
@@ -43,4 +45,15 @@ public interface IStorageTechnology
 
     /// <summary>What this technology needs in the rescue system.</summary>
     IReadOnlyList<RescueComponent> RescueComponents => [];
+
+    /// <summary>
+    /// Draws one of this technology's devices in `layout show` and walks on to what it holds (<see cref="LayoutTreeWriter.Children"/>);
+    /// false when <paramref name="node"/> is not one of its devices.
+    /// </summary>
+    bool DrawTreeNode(LayoutTreeWriter tree, LayoutTreeNode node) => false;
+
+    /// <summary>Adds the facts `layout check` compares for this technology's part of <paramref name="layout"/>.</summary>
+    void AddLayoutFacts(LayoutFacts facts, LayoutDocument layout)
+    {
+    }
 }
