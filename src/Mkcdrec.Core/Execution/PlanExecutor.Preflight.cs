@@ -1,20 +1,15 @@
 using System.Globalization;
 using System.Text;
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Execution;
 
 public sealed partial class PlanExecutor
 {
-    // Debian packages of the programs plans use, for the hint when one is missing.
-    private static readonly Dictionary<string, string> Packages = new(StringComparer.Ordinal)
-    {
-        ["wipefs"] = "util-linux", ["blockdev"] = "util-linux", ["partx"] = "util-linux", ["mount"] = "mount", ["udevadm"] = "udev",
-        ["mdadm"] = "mdadm", ["cryptsetup"] = "cryptsetup-bin", ["pvcreate"] = "lvm2", ["vgcreate"] = "lvm2", ["lvcreate"] = "lvm2", ["lvm"] = "lvm2",
-        ["vgchange"] = "lvm2", ["vgcfgbackup"] = "lvm2", ["vgcfgrestore"] = "lvm2", ["sed"] = "sed", ["grep"] = "grep", ["mkdir"] = "coreutils",
-        ["mkfs.ext2"] = "e2fsprogs", ["mkfs.ext3"] = "e2fsprogs", ["mkfs.ext4"] = "e2fsprogs", ["mkfs.xfs"] = "xfsprogs",
-        ["mkfs.btrfs"] = "btrfs-progs", ["btrfs"] = "btrfs-progs", ["mkfs.vfat"] = "dosfstools", ["mkswap"] = "util-linux",
-    };
+    /// <summary>The Debian package of a program a step runs, as the technologies declare it; else the program's own name.</summary>
+    private static string PackageOf(string program) =>
+        Technologies.Storage.SelectMany(t => t.StepPrograms).FirstOrDefault(p => p.Name == program || p.Links.Contains(program))?.Package ?? program;
 
     /// <summary>Refuses before anything is touched when a program the steps need is not installed.</summary>
     private void RequireTools(List<PlanStep> steps)
@@ -23,7 +18,7 @@ public sealed partial class PlanExecutor
             .Where(p => !_runner.CanRun(p)).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            var pkgs = string.Join(' ', missing.Select(m => Packages.GetValueOrDefault(m, m)).Distinct(StringComparer.Ordinal));
+            var pkgs = string.Join(' ', missing.Select(PackageOf).Distinct(StringComparer.Ordinal));
             throw new MkcdrecException(ExitCode.Environment,
                 $"The plan needs {string.Join(", ", missing)}, which {(missing.Count == 1 ? "is" : "are")} not in PATH; nothing was changed.",
                 $"Install them (Debian/Ubuntu: apt-get install {pkgs}) or use a rescue medium that has them, then run the command again.");

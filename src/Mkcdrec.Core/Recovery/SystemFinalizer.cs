@@ -110,17 +110,17 @@ public sealed class SystemFinalizer
         return context.Changes;
     }
 
-    /// <summary>Rebuilds the initramfs only when the boot path changed (a boot-critical UUID, or the configuration of md/LUKS/LVM).</summary>
+    /// <summary>Rebuilds the initramfs only when the boot path changed (a boot-critical UUID, or the configuration of devices the initramfs sets up).</summary>
     private void RebuildInitramfs(FinalizeContext context)
     {
         var layout = context.Layout;
-        var stacked = layout.MdArrays.Count > 0 || layout.Luks.Count > 0 || layout.Lvm.LogicalVolumes.Count > 0;
+        var inInitramfs = Technologies.Storage.Where(t => t.InInitramfs(layout)).Select(t => t.Name).ToList();
         var why = context.IdChanges.Any(c => c.BootCritical) ? "a UUID on the boot path changed"
-            : stacked && context.RewrittenFiles.Count > 0 ? "the configuration of md/LUKS/LVM devices changed"
+            : inInitramfs.Count > 0 && context.RewrittenFiles.Count > 0 ? $"the configuration of {string.Join('/', inInitramfs)} devices changed"
             : null;
         if (why is null)
         {
-            _say("The initramfs is kept as restored: no UUID of the root, resume, LUKS or md devices changed" + (stacked ? " and their configuration is unchanged." : "."));
+            _say("The initramfs is kept as restored: no UUID of the root, resume, LUKS or md devices changed" + (inInitramfs.Count > 0 ? " and their configuration is unchanged." : "."));
         }
         else if (context.HasProgram("update-initramfs"))
         {

@@ -15,15 +15,12 @@ public static class RescueComponents
         [
             new RescueProgram("busybox", "busybox-static"),
             new RescueProgram("kmod", "kmod") { Links = ["modprobe", "insmod", "rmmod", "lsmod", "depmod", "modinfo"] },
-            new RescueProgram("udevadm", "udev"),
+            SharedPrograms.Udevadm,
             new RescueProgram("systemd-udevd", "udev") { Paths = ["/usr/lib/systemd/systemd-udevd", "/lib/systemd/systemd-udevd"] },
             new RescueProgram("blkid", "util-linux"),
-            new RescueProgram("wipefs", "util-linux"),
-            new RescueProgram("blockdev", "util-linux"),
-            new RescueProgram("partx", "util-linux"),
             new RescueProgram("lsblk", "util-linux"),
-            new RescueProgram("mount", "mount"),
-            new RescueProgram("umount", "mount"),
+            SharedPrograms.Mount,
+            SharedPrograms.Umount,
             new RescueProgram("findmnt", "util-linux") { AlwaysOptional = true },
             new RescueProgram("sfdisk", "fdisk") { AlwaysOptional = true },
             new RescueProgram("fdisk", "fdisk") { AlwaysOptional = true },
@@ -61,11 +58,13 @@ public static class RescueComponents
         RequiredWhen = _ => true,
     };
 
+    // The drivers of the rescue system's own media and backup disks (ISO, USB stick, ESP, squashfs/overlay root) and the
+    // checksum/charset helpers; the drivers only a layout's filesystems need are listed by their technologies.
     public static readonly RescueComponent Filesystems = new("filesystems", "filesystem drivers and their checksum/charset helpers")
     {
         Modules =
         [
-            "ext4", "xfs", "btrfs", "vfat", "msdos", "isofs", "udf", "squashfs", "overlay", "efivarfs", "nls_cp437", "nls_iso8859_1",
+            "ext4", "vfat", "msdos", "isofs", "udf", "squashfs", "overlay", "efivarfs", "nls_cp437", "nls_iso8859_1",
             "nls_utf8", "nls_ascii", "crc32c", "crc32c_intel", "crc32c_generic", "libcrc32c",
         ],
         BootModules = ["ext4", "vfat", "isofs", "nls_cp437", "nls_iso8859_1", "nls_utf8", "efivarfs"],

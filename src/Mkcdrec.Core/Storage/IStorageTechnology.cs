@@ -33,6 +33,12 @@ public interface IStorageTechnology
     {
     }
 
+    /// <summary>
+    /// Whether the restored system's initramfs assembles or opens devices of this technology in <paramref name="layout"/>
+    /// (md, LUKS, LVM): a rewrite of their configuration then means the initramfs is rebuilt.
+    /// </summary>
+    bool InInitramfs(LayoutDocument layout) => false;
+
     /// <summary>Makes the restored system boot (boot loaders, firmware entries), after the initramfs.</summary>
     void InstallBootloader(FinalizeContext context)
     {
@@ -45,6 +51,12 @@ public interface IStorageTechnology
 
     /// <summary>What this technology needs in the rescue system.</summary>
     IReadOnlyList<RescueComponent> RescueComponents => [];
+
+    /// <summary>
+    /// The programs this technology's plan steps run, with their packages: the executor refuses a plan whose programs are
+    /// missing and names the packages. By default the programs (and their links) of its rescue components.
+    /// </summary>
+    IReadOnlyList<RescueProgram> StepPrograms => [.. RescueComponents.SelectMany(c => c.Programs)];
 
     /// <summary>
     /// Draws one of this technology's devices in `layout show` and walks on to what it holds (<see cref="LayoutTreeWriter.Children"/>);

@@ -1,5 +1,6 @@
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Core.Tests.Planning;
 using Mkcdrec.Formats.Partitioning;
 using Mkcdrec.Model.Plan;
@@ -261,6 +262,35 @@ public sealed class PlanExecutorTests : IDisposable
         Assert.Empty(runner.Calls);
         Assert.Empty(blocks.Written);
         Assert.False(File.Exists(JournalPath));
+    }
+
+    // The packages the hint named while the executor had its own table (before each technology declared its programs);
+    // umount was not in it (the hint named "umount"), btrfs declares it now with its package.
+    private static readonly Dictionary<string, string> PackagesBefore = new(StringComparer.Ordinal)
+    {
+        ["wipefs"] = "util-linux", ["blockdev"] = "util-linux", ["partx"] = "util-linux", ["mount"] = "mount", ["udevadm"] = "udev",
+        ["mdadm"] = "mdadm", ["cryptsetup"] = "cryptsetup-bin", ["pvcreate"] = "lvm2", ["vgcreate"] = "lvm2", ["lvcreate"] = "lvm2", ["lvm"] = "lvm2",
+        ["vgchange"] = "lvm2", ["vgcfgbackup"] = "lvm2", ["vgcfgrestore"] = "lvm2", ["sed"] = "sed", ["grep"] = "grep", ["mkdir"] = "coreutils",
+        ["mkfs.ext2"] = "e2fsprogs", ["mkfs.ext3"] = "e2fsprogs", ["mkfs.ext4"] = "e2fsprogs", ["mkfs.xfs"] = "xfsprogs",
+        ["mkfs.btrfs"] = "btrfs-progs", ["btrfs"] = "btrfs-progs", ["mkfs.vfat"] = "dosfstools", ["mkswap"] = "util-linux",
+        ["umount"] = "mount",
+    };
+
+    [Theory]
+    [MemberData(nameof(PlannerStepsTests.Layouts), MemberType = typeof(PlannerStepsTests))]
+    public void Every_program_a_plan_runs_is_declared_by_a_technology_with_its_package(string fixture)
+    {
+        var (plan, runner, _, _, ex) = Setup(fixture, _dir);
+        var programs = plan.Steps.SelectMany(s => s.Commands).Select(c => c.Argv[0]).ToHashSet(StringComparer.Ordinal);
+        var declared = Technologies.Storage.SelectMany(t => t.StepPrograms).SelectMany(p => p.Links.Append(p.Name)).ToHashSet(StringComparer.Ordinal);
+        Assert.All(programs, p => Assert.Contains(p, declared));
+
+        runner.Missing.UnionWith(programs);
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
+        var named = e.Message[(e.Message.IndexOf("needs ", StringComparison.Ordinal) + 6)..e.Message.IndexOf(", which", StringComparison.Ordinal)].Split(", ");
+        Assert.NotEmpty(named);
+        var packages = string.Join(' ', named.Select(p => PackagesBefore.GetValueOrDefault(p, p)).Distinct(StringComparer.Ordinal));
+        Assert.Contains($"apt-get install {packages})", e.Hint, StringComparison.Ordinal);
     }
 
     [Fact]

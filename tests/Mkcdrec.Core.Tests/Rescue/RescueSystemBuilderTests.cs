@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Core.Rescue;
 using Mkcdrec.Formats.Cpio;
 using Mkcdrec.Formats.Elf;
@@ -303,6 +304,25 @@ public class RescueSystemBuilderTests
         Assert.False(BtrfsTechnology.BtrfsComponent.RequiredWhen(needs));
         Assert.False(RescueComponents.Sshd.IncludedWhen(needs));
         Assert.True(RescueComponents.Base.RequiredWhen(new RescueNeeds(null, false)));
+    }
+
+    [Fact]
+    public void Every_program_a_technology_declares_for_its_steps_is_in_the_rescue_system()
+    {
+        string[] busyboxApplets = ["mkdir", "sed", "grep"];
+        var provided = RescueComponents.All.SelectMany(c => c.Programs).SelectMany(p => p.Links.Append(p.Name)).Concat(busyboxApplets).ToHashSet(StringComparer.Ordinal);
+        var declared = Technologies.Storage.SelectMany(t => t.StepPrograms).SelectMany(p => p.Links.Append(p.Name)).ToList();
+        Assert.Contains("udevadm", declared);
+        Assert.All(declared, p => Assert.Contains(p, provided));
+    }
+
+    [Fact]
+    public void The_filesystem_drivers_a_technology_lists_are_in_every_rescue_system()
+    {
+        // xfs and btrfs moved from the central driver list to their technologies: still included whatever the layout holds.
+        var needs = new RescueNeeds(Layout("ext4"), Sshd: false);
+        var modules = RescueComponents.All.Where(c => c.IncludedWhen(needs)).SelectMany(c => c.Modules).ToHashSet(StringComparer.Ordinal);
+        Assert.Superset(new HashSet<string>(["ext4", "xfs", "btrfs", "vfat", "isofs", "squashfs", "overlay", "libcrc32c"], StringComparer.Ordinal), modules);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ public sealed partial class BtrfsTechnology
     public static readonly RescueComponent BtrfsComponent = new("btrfs", "btrfs tools")
     {
         Programs = [new RescueProgram("mkfs.btrfs", "btrfs-progs"), new RescueProgram("btrfs", "btrfs-progs"), new RescueProgram("btrfstune", "btrfs-progs") { AlwaysOptional = true }],
+        Modules = ["btrfs"],
         RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Btrfs),
     };
 

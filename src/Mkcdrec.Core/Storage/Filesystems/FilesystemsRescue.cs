@@ -15,6 +15,8 @@ public sealed partial class FilesystemsTechnology
     public static readonly RescueComponent XfsComponent = new("xfs", "XFS tools")
     {
         Programs = [new RescueProgram("mkfs.xfs", "xfsprogs"), new RescueProgram("xfs_repair", "xfsprogs"), new RescueProgram("xfs_admin", "xfsprogs"), new RescueProgram("xfs_db", "xfsprogs"), new RescueProgram("xfs_growfs", "xfsprogs") { AlwaysOptional = true }],
+        // Always included (not only when required), like every component: a backup disk may be XFS too.
+        Modules = ["xfs"],
         RequiredWhen = n => n.HasFilesystem(FilesystemTypes.Xfs),
     };
 
