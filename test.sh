@@ -3,14 +3,17 @@
 #   ./test.sh                 every tier: unit, system, drill
 #   ./test.sh unit            unit tests only (no root, seconds)
 #   ./test.sh system drill    the root tiers (QEMU guests; the guest image is built once and cached)
+#   ./test.sh matrix          the storage drill matrix, every case (long: run it before resolving storage work)
+#   ./test.sh matrix-slice    the main test of one matrix case, chosen from the commit (consecutive commits cover every
+#                             case; CI runs this); MKCDREC_MATRIX_CASE=NAME picks the case
 # Extra xunit arguments after --, e.g. ./test.sh unit -- -method '*Gpt*'
 set -uo pipefail
 cd "$(dirname "$0")"
 tiers=(); xargs_=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        unit|system|drill) tiers+=("$1") ;;
-        all) tiers+=(unit system drill) ;;
+        unit|system|drill|matrix|matrix-slice) tiers+=("$1") ;;
+        all) tiers+=(unit system drill matrix) ;;
         --) shift; xargs_=("$@"); break ;;
         *) echo "test.sh: unknown tier '$1' (unit, system, drill, all)" >&2; exit 2 ;;
     esac
@@ -31,11 +34,20 @@ for tier in "${tiers[@]}"; do
     case $tier in
         unit)
             for p in tests/*.Tests; do run_assembly "$(basename "$p")"; done ;;
-        system|drill)
-            proj=Mkcdrec.SystemTests; [ $tier = drill ] && proj=Mkcdrec.DrillTests
-            if [ ! -d tests/$proj ]; then echo "=== $tier tier: no tests yet ($proj)"; continue; fi
+        system|drill|matrix)
+            proj=Mkcdrec.SystemTests; [ $tier = drill ] && proj=Mkcdrec.DrillTests; [ $tier = matrix ] && proj=Mkcdrec.MatrixTests
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the $tier tier needs root (QEMU guests, loop devices)"; status=1; continue; fi
             run_assembly $proj ;;
+        matrix-slice)
+            if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort))
+            n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
+            c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
+            echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"
+            # The case's main test (trait slice=CASE): its other sizes run in the whole matrix.
+            xargs_=(-trait "slice=$c" ${xargs_[@]+"${xargs_[@]}"})
+            run_assembly Mkcdrec.MatrixTests
+            grep -q 'total="[1-9]' "$results/Mkcdrec.MatrixTests.xml" 2>/dev/null || { echo "test.sh: no matrix test has the trait slice=$c"; status=1; } ;;
     esac
 done
 

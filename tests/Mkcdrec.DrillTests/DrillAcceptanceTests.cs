@@ -83,31 +83,17 @@ public abstract partial class ReferenceMediumFixture : IDisposable
 
     public static void Log(string s) => Console.Error.WriteLine("[drill] " + s);
 
-    public static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
+    public static string Mib(long bytes) => DrillRunner.Mib(bytes);
 
     /// <summary>Runs `mkcdrec drill` (the product's own command) on the ISO, prints its phases and sizes, and returns its
     /// JSON report; fails with the failures and the consoles' ends unless it passed.</summary>
     public JsonElement Drill(string tag, params string[] extra)
     {
         var work = Path.Combine(Work, "drill-" + tag);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
-            ["--json", "--log", Path.Combine(Work, $"drill-{tag}.log"), "drill", "--medium", Iso, "--work-dir", work, .. (Keep ? ["--keep"] : Array.Empty<string>()), .. extra],
-            TimeSpan.FromMinutes(60));
-        Assert.True(r.Stdout.TrimStart().StartsWith('{'), $"mkcdrec drill ({tag}) printed no report (exit {r.ExitCode}):\n{r.Stdout}\n{HostProcess.Tail(r.Stderr)}");
-        var report = JsonDocument.Parse(r.Stdout).RootElement.Clone();
-        var passed = report.GetProperty("passed").GetBoolean() && r.ExitCode == 0;
-        var phases = string.Join(", ", report.GetProperty("phases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0} s"));
-        var inside = string.Join(", ", report.GetProperty("recoveryPhases").EnumerateArray().Select(ph => $"{ph.GetProperty("name").GetString()} {ph.GetProperty("seconds").GetDouble():0.0} s"));
-        var efi = report.GetProperty("efiBootEntry").GetString();
-        Log($"[{tag}] {(passed ? "PASS" : "FAIL")}; drill {sw.Elapsed.TotalSeconds:0} s: {phases}; "
-            + $"QEMU start to recovered system up {report.GetProperty("recoveredUpSeconds").GetDouble():0.0} s; inside the recovery: {inside}; "
-            + $"ISO {Mib(report.GetProperty("mediumBytes").GetInt64())} (rescue kernel {Mib(report.GetProperty("kernelBytes").GetInt64())}, initramfs {Mib(report.GetProperty("initramfsBytes").GetInt64())})"
-            + (string.IsNullOrEmpty(efi) ? "" : $"; firmware booted {efi}") + $"; backup phase: {MkbackupSummary}");
-        var failures = string.Join('\n', report.GetProperty("failures").EnumerateArray().Select(f => f.GetString()));
-        var consoles = string.Join('\n', Directory.Exists(work) ? Directory.GetFiles(work, "*console.log").Select(f => $"--- {f}\n{HostProcess.Tail(File.ReadAllText(f), 3000)}") : []);
-        Assert.True(passed, $"drill ({tag}) failed:\n{failures}\n{consoles}");
-        return report;
+        var run = DrillRunner.Run(Iso, work, Path.Combine(Work, $"drill-{tag}.log"), Keep, extra);
+        Log($"[{tag}] {run.Summary}; backup phase: {MkbackupSummary}");
+        Assert.True(run.Passed, $"drill ({tag}) failed:\n{run.FailureText}");
+        return run.Report;
     }
 
     /// <summary>The backup the ISO carries (/backup: layout, manifest, volumes), extracted once with xorriso.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Platform.Linux;
@@ -8,60 +7,76 @@ using Mkcdrec.Platform.Linux;
 namespace Mkcdrec.TestVm;
 
 /// <summary>
-/// The reference Debian system of the drill tier (testvm/build-reference.sh, cached): a raw disk image that boots through
-/// its own firmware and GRUB (BIOS, or UEFI with an ESP). Its autorun hook prints <c>MKCDREC-BOOTED</c> on ttyS0 and,
-/// when a disk labelled MKJOB is attached, runs <c>job.sh</c> from it, prints <c>MKCDREC-JOB-RC=N</c> and powers off.
-/// <see cref="RunJob"/> does that with QEMU through the product's own <see cref="QemuHost"/>.
+/// A reference Debian server of the drill and matrix tiers (testvm/build-reference.sh, cached): raw disk images of one
+/// storage case (testvm/reference/cases/) that boot through their own firmware and GRUB. Its autorun hook prints
+/// <c>MKCDREC-BOOTED</c> on ttyS0 and, when a disk labelled MKJOB is attached, runs <c>job.sh</c> from it, prints
+/// <c>MKCDREC-JOB-RC=N</c> and powers off; <c>mkcdrec-inventory</c> lists its files with the system's own tools.
 /// </summary>
-public sealed partial class ReferenceSystem
+public sealed class ReferenceSystem
 {
-    private static readonly Lock Gate = new();
-    private static readonly Dictionary<bool, ReferenceSystem> Built = [];
+    public const string PlainBios = "plain-bios";
+    public const string PlainUefi = "plain-uefi";
 
-    private ReferenceSystem(bool uefi, string dir, IReadOnlyDictionary<string, string> facts, TimeSpan ready)
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<string, ReferenceSystem> Built = [];
+
+    private ReferenceSystem(string caseName, string dir, IReadOnlyDictionary<string, string> facts, TimeSpan ready)
     {
-        Uefi = uefi;
+        Case = caseName;
         Dir = dir;
         Facts = facts;
         ReadyAfter = ready;
     }
 
-    public bool Uefi { get; }
+    /// <summary>The storage case (a file name in testvm/reference/cases without .sh).</summary>
+    public string Case { get; }
 
-    /// <summary>The cache directory: disk.img, facts.env, packages.txt, build.log.</summary>
+    public bool Uefi => Facts["FIRMWARE"] == "uefi";
+
+    /// <summary>The cache directory: disk0.img…, facts.env, packages.txt, build.log.</summary>
     public string Dir { get; }
 
-    public string DiskImage => Path.Combine(Dir, "disk.img");
+    /// <summary>The system's disks in order (disk0.img first: the BIOS boot disk).</summary>
+    public IReadOnlyList<string> DiskImages => Facts["DISKS"].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(Dir, d)).ToList();
 
-    /// <summary>facts.env: VARIANT, DISK_BYTES, ROOT_UUID, HOME_UUID, SWAP_UUID, ESP_UUID, PAYLOAD_ENTRIES.</summary>
+    /// <summary>facts.env: CASE, FIRMWARE, DISKS, DISK_BYTES, PAYLOAD_ENTRIES and the case's UUIDs (ROOT_UUID…).</summary>
     public IReadOnlyDictionary<string, string> Facts { get; }
 
-    public long DiskBytes => long.Parse(Facts["DISK_BYTES"], CultureInfo.InvariantCulture);
+    /// <summary>The size of each disk, in the order of <see cref="DiskImages"/>.</summary>
+    public IReadOnlyList<long> DiskSizes => Facts["DISK_BYTES"].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(b => long.Parse(b, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>The size of the first disk (the only one of the plain cases).</summary>
+    public long DiskBytes => DiskSizes[0];
 
     public string RootUuid => Facts["ROOT_UUID"];
 
     public string HomeUuid => Facts["HOME_UUID"];
 
-    /// <summary>How long <see cref="Ensure"/> took (seconds when cached, 15–35 min when it built the image).</summary>
+    /// <summary>How long <see cref="Ensure(string, Action{string}?)"/> took (seconds when cached; minutes when it built the case, more when it built
+    /// the base system too).</summary>
     public TimeSpan ReadyAfter { get; }
 
-    /// <summary>Builds the reference system when it is not cached (needs root and the Debian mirror), and reads its facts.</summary>
-    public static ReferenceSystem Ensure(bool uefi, Action<string>? log = null)
+    /// <summary>The plain reference system (one disk) for BIOS or UEFI.</summary>
+    public static ReferenceSystem Ensure(bool uefi, Action<string>? log = null) => Ensure(uefi ? PlainUefi : PlainBios, log);
+
+    /// <summary>Builds the reference system of <paramref name="caseName"/> when it is not cached (needs root and the Debian
+    /// mirror), and reads its facts.</summary>
+    public static ReferenceSystem Ensure(string caseName, Action<string>? log = null)
     {
         lock (Gate)
         {
-            if (Built.TryGetValue(uefi, out var known))
+            if (Built.TryGetValue(caseName, out var known))
             {
                 return known;
             }
 
             log ??= Console.Error.WriteLine;
             var sw = Stopwatch.StartNew();
-            var r = HostProcess.Run("bash", [Path.Combine(RepoPaths.TestVmDir, "build-reference.sh"), uefi ? "--uefi" : "--bios"], TimeSpan.FromMinutes(45));
+            var r = HostProcess.Run("bash", [Path.Combine(RepoPaths.TestVmDir, "build-reference.sh"), "--case", caseName], TimeSpan.FromMinutes(60));
             if (r.ExitCode != 0)
             {
-                throw new TestVmException($"testvm/build-reference.sh {(uefi ? "--uefi" : "--bios")} failed with exit code {r.ExitCode}:\n{HostProcess.Tail(r.Stderr, 3000)}\n" +
-                    "It needs root, debootstrap, sgdisk, mtools and the Debian mirror; build.log in its temporary directory says more.");
+                throw new TestVmException($"testvm/build-reference.sh --case {caseName} failed with exit code {r.ExitCode}:\n{HostProcess.Tail(r.Stderr, 3000)}\n" +
+                    "It needs root, debootstrap, sgdisk, mtools, mdadm, lvm2, cryptsetup and the Debian mirror; build.log in its temporary directory says more.");
             }
 
             var dir = r.Stdout.TrimEnd().Split('\n')[^1].Trim();
@@ -69,129 +84,33 @@ public sealed partial class ReferenceSystem
                 .Select(l => l.Split('=', 2))
                 .Where(kv => kv.Length == 2)
                 .ToDictionary(kv => kv[0].Trim(), kv => kv[1].Trim(), StringComparer.Ordinal);
-            var sys = new ReferenceSystem(uefi, dir, facts, sw.Elapsed);
-            log($"reference system ({(uefi ? "UEFI" : "BIOS")}) {dir} ready after {sw.Elapsed.TotalSeconds:0} s");
-            Built[uefi] = sys;
+            var sys = new ReferenceSystem(caseName, dir, facts, sw.Elapsed);
+            log($"reference system {caseName} {dir} ready after {sw.Elapsed.TotalSeconds:0} s");
+            Built[caseName] = sys;
             return sys;
         }
     }
 
     /// <summary>
-    /// Boots the reference system (its image attached with snapshot=on, so it never changes) with a job disk (ext4,
-    /// label MKJOB) holding bin/mkcdrec and <paramref name="jobScript"/> as job.sh; waits for the job's exit code and the
-    /// power-off; then copies <see cref="ReferenceJobOptions.CopyOut"/> (paths on the job disk) to
-    /// <see cref="ReferenceJobOptions.CopyOutTo"/>. A failed job is a result (<see cref="ReferenceJobRun.ExitCode"/>);
-    /// a guest that never runs the job throws with the console's end.
+    /// Boots the reference system (its images attached with snapshot=on, so they never change) with a job disk and runs
+    /// <paramref name="jobScript"/> in it (see <see cref="JobRunner.Run"/>).
     /// </summary>
     public ReferenceJobRun RunJob(string workDir, string jobScript, ReferenceJobOptions? options = null)
     {
-        options ??= new ReferenceJobOptions();
-        Directory.CreateDirectory(workDir);
-        var job = Path.Combine(workDir, "job");
-        Directory.CreateDirectory(Path.Combine(job, "bin"));
-        var binary = RepoPaths.MkcdrecBinary;
-        if (!File.Exists(binary))
-        {
-            throw new TestVmException($"The mkcdrec binary {binary} is missing: run ./build.sh first.");
-        }
-
-        File.Copy(binary, Path.Combine(job, "bin", "mkcdrec"), overwrite: true);
-        File.WriteAllText(Path.Combine(job, "job.sh"), jobScript.Replace("\r", "", StringComparison.Ordinal));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(job, "job.sh"), (UnixFileMode)0b111_101_101);
-            File.SetUnixFileMode(Path.Combine(job, "bin", "mkcdrec"), (UnixFileMode)0b111_101_101);
-        }
-        var jobImg = Path.Combine(workDir, "job.img");
-        using (var fs = new FileStream(jobImg, FileMode.Create, FileAccess.Write))
-        {
-            fs.SetLength(options.JobDiskBytes);
-        }
-
-        HostProcess.Checked("mkfs.ext4", "-q", "-L", "MKJOB", "-d", job, jobImg);
-        Directory.Delete(job, recursive: true);
-
+        var disks = DiskImages.Select((d, i) => new VmDisk(d) { Snapshot = true, Boot = i == 0, Serial = i == 0 ? "refdisk" : $"refdisk{i}" }).ToList();
         string? vars = null;
         if (Uefi)
         {
+            Directory.CreateDirectory(workDir);
             vars = Path.Combine(workDir, "OVMF_VARS.fd");
             File.Copy(QemuCommandLine.OvmfVarsTemplate, vars, overwrite: true);
         }
 
-        var sw = Stopwatch.StartNew();
-        TimeSpan? booted = null, done = null;
-        int exitCode;
-        bool poweredOff;
-        string console;
-        using (var vm = new QemuHost(NullLog.Instance).Start(new VmSpec
-        {
-            Uefi = Uefi,
-            UefiVars = vars,
-            MemoryMiB = options.MemoryMiB,
-            Disks = [new VmDisk(DiskImage) { Snapshot = true, Boot = true, Serial = "refdisk" }, new VmDisk(jobImg) { Serial = "mkjob" }],
-            SerialLog = Path.Combine(workDir, options.ConsoleLogName),
-        }))
-        {
-            var deadline = DateTime.UtcNow + options.Timeout;
-            var at = vm.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
-            if (at >= 0)
-            {
-                booted = sw.Elapsed;
-            }
-
-            var left = deadline - DateTime.UtcNow;
-            var rcLine = vm.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            if (rcLine < 0)
-            {
-                var lines = vm.Lines;
-                throw new TestVmException((booted is null ? "The reference system did not boot" : "The reference system's job did not finish")
-                    + $" within {options.Timeout.TotalMinutes:0} min (QEMU {(vm.HasExited ? "exited" : "still running")}). Last console lines:\n  "
-                    + string.Join("\n  ", lines.TakeLast(40)));
-            }
-
-            done = sw.Elapsed;
-            exitCode = int.TryParse(JobRc().Match(vm.Lines[rcLine]).Groups[1].Value, CultureInfo.InvariantCulture, out var rc) ? rc : -1;
-
-            // The hook syncs and unmounts the job disk before it prints the exit code, then powers off.
-            poweredOff = vm.WaitForExit(TimeSpan.FromMinutes(2));
-            console = string.Join('\n', vm.Lines);
-        }
-
-        var elapsed = sw.Elapsed;
-        if (options.CopyOut.Count > 0)
-        {
-            var dest = options.CopyOutTo ?? workDir;
-            Directory.CreateDirectory(dest);
-            var mnt = Path.Combine(workDir, "job-mnt");
-            Directory.CreateDirectory(mnt);
-            HostProcess.Checked("mount", "-o", "loop,ro", jobImg, mnt);
-            try
-            {
-                foreach (var rel in options.CopyOut)
-                {
-                    var src = Path.Combine(mnt, rel.TrimStart('/'));
-                    if (File.Exists(src) || Directory.Exists(src))
-                    {
-                        HostProcess.Checked("cp", ["-a", "--sparse=always", src, dest + "/"], TimeSpan.FromMinutes(10));
-                    }
-                }
-            }
-            finally
-            {
-                HostProcess.Run("umount", [mnt]);
-                Directory.Delete(mnt);
-            }
-        }
-
-        File.Delete(jobImg);
-        return new ReferenceJobRun(exitCode, console, elapsed, booted, done, poweredOff);
+        return JobRunner.Run(disks, Uefi, vars, workDir, jobScript, options);
     }
-
-    [GeneratedRegex(@"MKCDREC-JOB-RC=(\d+)")]
-    private static partial Regex JobRc();
 }
 
-/// <summary>How <see cref="ReferenceSystem.RunJob"/> runs a job.</summary>
+/// <summary>How <see cref="JobRunner.Run"/> runs a job.</summary>
 public sealed record ReferenceJobOptions
 {
     /// <summary>Size of the job disk (sparse); what the job writes to /job must fit.</summary>
@@ -211,7 +130,7 @@ public sealed record ReferenceJobOptions
     public string ConsoleLogName { get; init; } = "reference-console.log";
 }
 
-/// <summary>What <see cref="ReferenceSystem.RunJob"/> saw: the job's exit code (-1 unreadable), the whole console, and
+/// <summary>What <see cref="JobRunner.Run"/> saw: the job's exit code (-1 unreadable), the whole console, and
 /// the times from QEMU's start to the boot marker, to the job's end, and to the end of QEMU.</summary>
 public sealed record ReferenceJobRun(int ExitCode, string Console, TimeSpan Elapsed, TimeSpan? BootedAfter, TimeSpan? JobDoneAfter, bool PoweredOff)
 {

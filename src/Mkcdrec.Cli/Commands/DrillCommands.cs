@@ -3,6 +3,7 @@ using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Boot.Efi;
 using Mkcdrec.Core.Drill;
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Recovery;
 using Mkcdrec.Platform.Linux;
 
@@ -16,6 +17,7 @@ internal static class DrillCommands
         var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF); default: what the captured system used." };
         var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS)." };
         var sizes = new Option<string[]>("--disk-size") { Description = "Size of a blank scratch disk (repeatable; bytes or K/M/G/T suffix); default: the captured disks' sizes.", HelpName = "SIZE" };
+        var bus = new Option<string>("--disk-bus") { Description = "How the scratch disks are attached: virtio (default) or nvme (new hardware: other device names than the captured ones).", HelpName = "BUS", DefaultValueFactory = _ => "virtio" };
         var medium = new Option<string?>("--medium") { Description = $"The ISO, or the directory holding the media (default {DrillOptions.DefaultOutput}).", HelpName = "DIR|ISO" };
         var work = new Option<string?>("--work-dir") { Description = "Where the scratch disk images and console logs go (default: a new directory under /tmp).", HelpName = "DIR" };
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch disks and logs after a pass (they are always kept after a failure)." };
@@ -24,7 +26,7 @@ internal static class DrillCommands
         var timeout = new Option<int>("--timeout") { Description = "Minutes allowed for the recovery (default 40).", HelpName = "MIN", DefaultValueFactory = _ => 40 };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, medium, work, keep, accel, memory, timeout,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -39,12 +41,18 @@ internal static class DrillCommands
                 throw new MkcdrecException(ExitCode.Usage, $"--accel {p.GetValue(accel)} is not known.", "Use tcg or kvm.");
             }
 
+            if (p.GetValue(bus) is not ("virtio" or "nvme"))
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"--disk-bus {p.GetValue(bus)} is not known.", "Use virtio or nvme.");
+            }
+
             using var ctx = CliContext.Create(p, "drill");
             var options = new DrillOptions
             {
                 Medium = p.GetValue(medium),
                 Uefi = p.GetValue(uefi) ? true : p.GetValue(bios) ? false : null,
                 DiskSizes = (p.GetValue(sizes) ?? []).Select(VolumeSizes.Parse).ToList(),
+                DiskBus = p.GetValue(bus) == "nvme" ? VmDiskBus.Nvme : VmDiskBus.Virtio,
                 WorkDirectory = p.GetValue(work),
                 Keep = p.GetValue(keep),
                 Accelerator = p.GetValue(accel)!,

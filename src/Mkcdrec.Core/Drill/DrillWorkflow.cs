@@ -18,6 +18,9 @@ public sealed record DrillOptions
     /// <summary>Sizes of the blank scratch disks; empty: the sizes of the captured disks.</summary>
     public IReadOnlyList<long> DiskSizes { get; init; } = [];
 
+    /// <summary>How the scratch disks are attached: virtio, or NVMe to drill a move to new hardware (other device names).</summary>
+    public VmDiskBus DiskBus { get; init; } = VmDiskBus.Virtio;
+
     /// <summary>Where the scratch disks and the console logs go (created; removed after a pass unless <see cref="Keep"/>).</summary>
     public string? WorkDirectory { get; init; }
 
@@ -176,7 +179,7 @@ public sealed class DrillWorkflow
                 serial = s;
             }
 
-            c.Disks.Add(new VmDisk(path) { Serial = serial ?? $"drill{i}" });
+            c.Disks.Add(new VmDisk(path) { Serial = serial ?? $"drill{i}", Bus = c.Options.DiskBus });
             c.Report.DiskSizes.Add(sizes[i]);
         }
 
@@ -191,7 +194,7 @@ public sealed class DrillWorkflow
             File.Copy(QemuCommandLine.OvmfVarsTemplate, c.UefiVars, overwrite: true);
         }
 
-        _progress($"{sizes.Count} blank disk(s): {string.Join(", ", sizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
+        _progress($"{sizes.Count} blank {(c.Options.DiskBus == VmDiskBus.Nvme ? "NVMe" : "virtio")} disk(s): {string.Join(", ", sizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
     }
 
     private VmSpec BaseSpec(Context c, string log) => new()

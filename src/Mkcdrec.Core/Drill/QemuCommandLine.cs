@@ -71,11 +71,9 @@ public static class QemuCommandLine
             var d = spec.Disks[i];
             var snap = d.Snapshot ? ",snapshot=on" : "";
             a.AddRange(["-drive", $"file={Escape(d.Path)},format={d.Format},if=none,id=disk{i},cache=unsafe,discard=unmap{snap}"]);
-            var dev = $"virtio-blk-pci,drive=disk{i}";
-            if (d.Serial is { Length: > 0 } s)
-            {
-                dev += ",serial=" + s;
-            }
+            // An NVMe controller needs a serial; each disk gets a controller of its own, as on a server with several drives.
+            var dev = d.Bus == VmDiskBus.Nvme ? $"nvme,drive=disk{i},serial={(d.Serial is { Length: > 0 } ns ? ns : "nvme" + i.ToString(CultureInfo.InvariantCulture))}"
+                : $"virtio-blk-pci,drive=disk{i}" + (d.Serial is { Length: > 0 } s ? ",serial=" + s : "");
 
             if (d.Boot)
             {

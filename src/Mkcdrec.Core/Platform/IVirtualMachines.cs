@@ -1,12 +1,21 @@
 namespace Mkcdrec.Core.Platform;
 
+/// <summary>How a disk is attached: virtio-blk (/dev/vdX) or an NVMe controller of its own (/dev/nvmeXn1).</summary>
+public enum VmDiskBus
+{
+    Virtio,
+    Nvme,
+}
+
 /// <summary>One disk of a virtual machine: a raw (or qcow2) image file.</summary>
 public sealed record VmDisk(string Path)
 {
     public string Format { get; init; } = "raw";
 
-    /// <summary>Shown in the guest as /dev/disk/by-id/virtio-SERIAL (at most 20 characters).</summary>
+    /// <summary>Shown in the guest as /dev/disk/by-id/virtio-SERIAL (at most 20 characters), or as the NVMe serial.</summary>
     public string? Serial { get; init; }
+
+    public VmDiskBus Bus { get; init; } = VmDiskBus.Virtio;
 
     /// <summary>Boot from this disk first (firmware boot order).</summary>
     public bool Boot { get; init; }

@@ -32,6 +32,18 @@ public class QemuCommandLineTests
     }
 
     [Fact]
+    public void Nvme_disks_get_a_controller_each_with_a_serial()
+    {
+        var a = Joined(new VmSpec
+        {
+            Disks = [new VmDisk("/w/d0.img") { Bus = VmDiskBus.Nvme, Serial = "src0", Boot = true }, new VmDisk("/w/d1.img") { Bus = VmDiskBus.Nvme }],
+        });
+        Assert.Contains("-device nvme,drive=disk0,serial=src0,bootindex=0", a, StringComparison.Ordinal);
+        Assert.Contains("-device nvme,drive=disk1,serial=nvme1", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("virtio-blk", a, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Uefi_disk_boot_uses_ovmf_with_private_variables()
     {
         var a = Joined(new VmSpec { Uefi = true, UefiVars = "/w/VARS.fd", Disks = [new VmDisk("/w/d0.img") { Boot = true }, new VmDisk("/w/d1.img")] });

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Platform.Linux;
+
+namespace Mkcdrec.TestVm;
+
+/// <summary>
+/// Runs a job in a system that carries the reference hooks (testvm/reference/autorun.sh): a reference system, or one a
+/// drill recovered from it. Boots the given disks with a job disk (ext4, label MKJOB) holding bin/mkcdrec and the script
+/// as job.sh; waits for <c>MKCDREC-JOB-RC=N</c> and the power-off; then copies <see cref="ReferenceJobOptions.CopyOut"/>
+/// (paths on the job disk) to <see cref="ReferenceJobOptions.CopyOutTo"/>. A failed job is a result
+/// (<see cref="ReferenceJobRun.ExitCode"/>); a guest that never runs the job throws with the console's end.
+/// </summary>
+public static partial class JobRunner
+{
+    public static ReferenceJobRun Run(IReadOnlyList<VmDisk> systemDisks, bool uefi, string? uefiVars, string workDir, string jobScript, ReferenceJobOptions? options = null)
+    {
+        options ??= new ReferenceJobOptions();
+        var jobImg = MakeJobDisk(workDir, jobScript, options.JobDiskBytes);
+        var sw = Stopwatch.StartNew();
+        TimeSpan? booted = null;
+        using var vm = new QemuHost(NullLog.Instance).Start(new VmSpec
+        {
+            Uefi = uefi,
+            UefiVars = uefiVars,
+            MemoryMiB = options.MemoryMiB,
+            Disks = [.. systemDisks, new VmDisk(jobImg) { Serial = "mkjob" }],
+            SerialLog = Path.Combine(workDir, options.ConsoleLogName),
+        });
+        var deadline = DateTime.UtcNow + options.Timeout;
+        var at = vm.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
+        if (at >= 0)
+        {
+            booted = sw.Elapsed;
+        }
+
+        var left = deadline - DateTime.UtcNow;
+        var rcLine = vm.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        if (rcLine < 0)
+        {
+            throw new TestVmException((booted is null ? "The system did not boot" : "The system's job did not finish")
+                + $" within {options.Timeout.TotalMinutes:0} min (QEMU {(vm.HasExited ? "exited" : "still running")}). Last console lines:\n  "
+                + string.Join("\n  ", vm.Lines.TakeLast(40)));
+        }
+
+        var done = sw.Elapsed;
+        var exitCode = int.TryParse(JobRc().Match(vm.Lines[rcLine]).Groups[1].Value, CultureInfo.InvariantCulture, out var rc) ? rc : -1;
+
+        // The hook syncs and unmounts the job disk before it prints the exit code, then powers off.
+        var poweredOff = vm.WaitForExit(TimeSpan.FromMinutes(2));
+        var console = string.Join('\n', vm.Lines);
+        vm.Dispose();
+        var elapsed = sw.Elapsed;
+        CopyOut(jobImg, workDir, options);
+        File.Delete(jobImg);
+        return new ReferenceJobRun(exitCode, console, elapsed, booted, done, poweredOff);
+    }
+
+    private static string MakeJobDisk(string workDir, string jobScript, long bytes)
+    {
+        Directory.CreateDirectory(workDir);
+        var job = Path.Combine(workDir, "job");
+        Directory.CreateDirectory(Path.Combine(job, "bin"));
+        var binary = RepoPaths.MkcdrecBinary;
+        if (!File.Exists(binary))
+        {
+            throw new TestVmException($"The mkcdrec binary {binary} is missing: run ./build.sh first.");
+        }
+
+        File.Copy(binary, Path.Combine(job, "bin", "mkcdrec"), overwrite: true);
+        File.WriteAllText(Path.Combine(job, "job.sh"), jobScript.Replace("\r", "", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(job, "job.sh"), (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(Path.Combine(job, "bin", "mkcdrec"), (UnixFileMode)0b111_101_101);
+        }
+        var jobImg = Path.Combine(workDir, "job.img");
+        using (var fs = new FileStream(jobImg, FileMode.Create, FileAccess.Write))
+        {
+            fs.SetLength(bytes);
+        }
+
+        HostProcess.Checked("mkfs.ext4", "-q", "-L", "MKJOB", "-d", job, jobImg);
+        Directory.Delete(job, recursive: true);
+        return jobImg;
+    }
+
+    private static void CopyOut(string jobImg, string workDir, ReferenceJobOptions options)
+    {
+        if (options.CopyOut.Count == 0)
+        {
+            return;
+        }
+
+        var dest = options.CopyOutTo ?? workDir;
+        Directory.CreateDirectory(dest);
+        var mnt = Path.Combine(workDir, "job-mnt");
+        Directory.CreateDirectory(mnt);
+        HostProcess.Checked("mount", "-o", "loop,ro", jobImg, mnt);
+        try
+        {
+            foreach (var rel in options.CopyOut)
+            {
+                var src = Path.Combine(mnt, rel.TrimStart('/'));
+                if (File.Exists(src) || Directory.Exists(src))
+                {
+                    HostProcess.Checked("cp", ["-a", "--sparse=always", src, dest + "/"], TimeSpan.FromMinutes(10));
+                }
+            }
+        }
+        finally
+        {
+            HostProcess.Run("umount", [mnt]);
+            Directory.Delete(mnt);
+        }
+    }
+
+    [GeneratedRegex(@"MKCDREC-JOB-RC=(\d+)")]
+    private static partial Regex JobRc();
+}

@@ -1,0 +1,78 @@
+# Shared by build-reference.sh (host), reference/base.sh (host) and reference/inside.sh (test guest), sourced: mirror
+# choice, chroot set-up, partition names, boot loaders.
+
+log() { echo "build-reference: $*" >&2; }
+
+# The host's Debian mirror (its apt sources), MKCDREC_TESTVM_MIRROR, or deb.debian.org; sets $mirror and $security.
+detect_mirror() {
+    mirror=${MKCDREC_TESTVM_MIRROR:-}
+    if [ -z "$mirror" ]; then
+        mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+            | grep -E '^[[:space:]]*(deb|URIs:)[[:space:]]' | grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -1 || true)
+        mirror=${mirror:-http://deb.debian.org/debian}
+    fi
+    mirror=${mirror%/}
+    security=${MKCDREC_TESTVM_SECURITY_MIRROR:-${mirror%/debian}/debian-security}
+}
+
+# Runs a command in the chroot $root with a clean environment.
+in_root() {
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        LANG=C.UTF-8 HOME=/root "$@"
+}
+
+# /proc, /sys, /run and /dev for the chroot $root. /dev is private (only the basic character devices: the chroot never
+# sees the build host's disks), or with "guest" the test guest's own /dev (the case phase runs in a throwaway guest
+# whose only other disk is its snapshot root), so grub-probe, mdadm, lvm and cryptsetup see the stack as udev named it.
+chroot_mounts() {
+    local n
+    mount -t proc proc "$root/proc"
+    mount -t sysfs sysfs "$root/sys"
+    mkdir -p "$root/run" && mount -t tmpfs -o mode=755 tmpfs "$root/run"
+    if [ "${1:-}" = guest ]; then
+        mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
+        return
+    fi
+    mount -t tmpfs -o mode=755 tmpfs "$root/dev"
+    for n in "null c 1 3" "zero c 1 5" "full c 1 7" "random c 1 8" "urandom c 1 9" "tty c 5 0"; do
+        set -- $n; mknod -m 666 "$root/dev/$1" "$2" "$3" "$4"
+    done
+    mkdir -p "$root/dev/pts" "$root/dev/shm"
+}
+
+# Partition N of a disk: /dev/vdb2, but /dev/loop0p2 and /dev/nvme0n1p2.
+part() {
+    case $1 in *[0-9]) echo "${1}p$2" ;; *) echo "$1$2" ;; esac
+}
+
+# Unmounts everything under $1 (deepest first).
+umount_under() {
+    local m
+    for m in $(findmnt -rn -o TARGET | grep "^$1" | sort -r); do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+}
+
+# GRUB for UEFI on an ESP without mounting it (also works on an ESP that is an md mirror): an image built by grub-mkimage in
+# the chroot that finds /boot/grub by filesystem UUID, copied with mtools to \EFI\debian\grubx64.efi and the removable
+# path \EFI\BOOT\BOOTX64.EFI. Arguments: the ESP device, the UUID of the filesystem holding /boot/grub, the prefix in
+# it (/boot/grub or /grub), then extra GRUB modules (lvm, mdraid1x, cryptodisk…).
+uefi_grub_on_esp() {
+    local esp=$1 fs_uuid=$2 prefix=$3; shift 3
+    mkdir -p "$root/boot/grub/x86_64-efi" "$root/boot/efi"
+    cp "$root"/usr/lib/grub/x86_64-efi/*.mod "$root"/usr/lib/grub/x86_64-efi/*.lst "$root/boot/grub/x86_64-efi/"
+    printf 'search.fs_uuid %s root\nset prefix=($root)%s\n' "$fs_uuid" "$prefix" >"$root/tmp/early.cfg"
+    in_root grub-mkimage -O x86_64-efi -o /tmp/grubx64.efi -c /tmp/early.cfg -p "$prefix" \
+        part_gpt part_msdos fat ext2 search search_fs_uuid normal configfile linux gzio echo all_video serial terminal efi_gop "$@" \
+        >&2 || { log "grub-mkimage failed"; exit 1; }
+    mmd -i "$esp" ::/EFI ::/EFI/debian ::/EFI/BOOT
+    mcopy -i "$esp" "$root/tmp/grubx64.efi" ::/EFI/debian/grubx64.efi
+    mcopy -i "$esp" "$root/tmp/grubx64.efi" ::/EFI/BOOT/BOOTX64.EFI
+    rm -f "$root/tmp/grubx64.efi" "$root/tmp/early.cfg"
+}
+
+# GRUB for BIOS in the boot sector of each given disk (each needs a BIOS boot partition).
+bios_grub_on() {
+    local d
+    for d in "$@"; do
+        in_root grub-install --target=i386-pc "$d" >&2 || { log "grub-install on $d failed"; exit 1; }
+    done
+}
