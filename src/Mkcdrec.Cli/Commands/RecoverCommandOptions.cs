@@ -53,6 +53,11 @@ internal sealed class RecoverCommandOptions
 
     public Option<bool> ResizeFixed { get; } = new("--resize-fixed") { Description = "Also scale ESP, BIOS boot, /boot and swap when disk sizes differ." };
 
+    public Option<bool> KeepDegraded { get; } = new("--keep-degraded")
+    {
+        Description = "Recreate a RAID array that was degraded at capture degraded again (by default a copy of a member's disk on an unused disk completes it).",
+    };
+
     public Option<bool> Yes { get; } = new("--yes") { Description = "Do not ask for confirmation." };
 
     public Option<bool> Unattended { get; } = new("--unattended") { Description = "Never ask; refuse anything ambiguous." };
@@ -74,7 +79,7 @@ internal sealed class RecoverCommandOptions
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, Yes, Unattended, KeyFile, NoMount, Journal })
+        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, KeepDegraded, Yes, Unattended, KeyFile, NoMount, Journal })
         {
             c.Add(o);
         }
@@ -88,6 +93,7 @@ internal sealed class RecoverCommandOptions
         ExcludeDisks = p.GetValue(ExcludeDisk) ?? [],
         Backups = p.GetValue(Backup) ?? [],
         ResizeFixed = p.GetValue(ResizeFixed),
+        KeepDegraded = p.GetValue(KeepDegraded),
         Yes = p.GetValue(Yes),
         Unattended = p.GetValue(Unattended),
         KeyFile = p.GetValue(KeyFile),

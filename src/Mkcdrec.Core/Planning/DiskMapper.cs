@@ -7,7 +7,8 @@ namespace Mkcdrec.Core.Planning;
 /// <summary>
 /// Maps the layout's source disks to the disks found: explicit --map first, then identity (WWN, serial), then equal
 /// size, then the only disk that fits, then largest to largest when the counts match. Anything else is ambiguous and
-/// refused with the --map syntax to choose. Excluded disks (boot medium, backup) are never targets.
+/// refused with the --map syntax to choose. Excluded disks (boot medium, backup) are never targets. Disks a technology
+/// added (copies completing a degraded RAID) come last: each on the smallest unused target that holds it, or left out.
 /// </summary>
 internal sealed class DiskMapper
 {
@@ -17,12 +18,14 @@ internal sealed class DiskMapper
     private readonly Dictionary<string, TargetDisk> _map = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _reason = new(StringComparer.Ordinal);
     private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AddedDisk> _added;
 
-    public DiskMapper(StorageGraph g, IReadOnlyList<TargetDisk> targets, PlanOptions o)
+    public DiskMapper(StorageGraph g, IReadOnlyList<TargetDisk> targets, PlanOptions o, IReadOnlyList<AddedDisk>? added = null)
     {
         _g = g;
         _targets = targets;
         _o = o;
+        _added = (added ?? []).ToDictionary(a => a.Disk.Id, StringComparer.Ordinal);
     }
 
     public List<string> Warnings { get; } = [];
@@ -48,7 +51,8 @@ internal sealed class DiskMapper
         return _g.DeviceNeed(d.Id);
     }
 
-    private bool Fits(Disk d, TargetDisk t) => t.SizeBytes >= MinimumFor(d, t);
+    /// <summary>Whether the disk's partitions fit on the target; an added copy needs at least the size of its original.</summary>
+    private bool Fits(Disk d, TargetDisk t) => t.SizeBytes >= MinimumFor(d, t) && (!_added.ContainsKey(d.Id) || t.SizeBytes >= d.SizeBytes);
 
     /// <summary>Whether anything on the disk is to be recreated.</summary>
     public bool HasContent(Disk d) => d.PartitionTable.Kind != PartitionTableKinds.None || _g.UsedBy(d.Id) is not null;
@@ -67,7 +71,7 @@ internal sealed class DiskMapper
             Explicit(m);
         }
 
-        var sources = _g.Layout.Disks.Where(d => !_map.ContainsKey(d.Id)).ToList();
+        var sources = _g.Layout.Disks.Where(d => !_map.ContainsKey(d.Id) && !_added.ContainsKey(d.Id)).ToList();
         MapByIdentity(sources);
 
         // disks with nothing to recreate are only mapped when asked to
@@ -85,7 +89,8 @@ internal sealed class DiskMapper
             MapLargestToLargest(sources);
         }
 
-        return _g.Layout.Disks.Select(d => new DiskMapping
+        MapAddedDisks();
+        return _g.Layout.Disks.Where(d => !_added.ContainsKey(d.Id) || _map.ContainsKey(d.Id)).Select(d => new DiskMapping
         {
             SourceId = d.Id,
             SourcePath = d.Path,
@@ -94,6 +99,7 @@ internal sealed class DiskMapper
             TargetSizeBytes = _map.GetValueOrDefault(d.Id)?.SizeBytes,
             Reason = _reason.GetValueOrDefault(d.Id) ?? MappingReasons.Unused,
             Missing = _missing.Contains(d.Id),
+            CopyOf = _added.GetValueOrDefault(d.Id)?.CopyOf.Id,
         }).ToList();
     }
 
@@ -196,19 +202,14 @@ internal sealed class DiskMapper
         }
     }
 
-    /// <summary>As many sources as fitting targets, each fitting when paired largest to largest; anything else is ambiguous.</summary>
+    /// <summary>
+    /// As many sources as fitting targets, each fitting when paired largest to largest (with the added copies when that
+    /// makes the counts match: one source disk and two blank disks for a degraded RAID1); anything else is ambiguous.
+    /// </summary>
     private void MapLargestToLargest(List<Disk> sources)
     {
-        var fitting = Free.Where(t => sources.Any(s => Fits(s, t))).ToList();
-        var bySize = sources.OrderByDescending(d => d.SizeBytes).ThenBy(d => d.KernelName, StringComparer.Ordinal).ToList();
-        var tBySize = fitting.OrderByDescending(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).ToList();
-        if (bySize.Count == tBySize.Count && bySize.Zip(tBySize).All(x => Fits(x.First, x.Second)))
+        if (PairLargestToLargest(sources) || PairLargestToLargest([.. sources, .. AddedNotMapped]))
         {
-            foreach (var (d, t) in bySize.Zip(tBySize))
-            {
-                Assign(d, t, MappingReasons.LargestToLargest);
-            }
-
             return;
         }
 
@@ -219,13 +220,46 @@ internal sealed class DiskMapper
             $"Choose with --map SRC=DST for each of these disks, e.g. --map {example}. Nothing was changed.");
     }
 
+    private bool PairLargestToLargest(List<Disk> sources)
+    {
+        var fitting = Free.Where(t => sources.Any(s => Fits(s, t))).ToList();
+        var bySize = sources.OrderByDescending(d => d.SizeBytes).ThenBy(d => d.KernelName, StringComparer.Ordinal).ToList();
+        var tBySize = fitting.OrderByDescending(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).ToList();
+        if (bySize.Count != tBySize.Count || !bySize.Zip(tBySize).All(x => Fits(x.First, x.Second)))
+        {
+            return false;
+        }
+
+        foreach (var (d, t) in bySize.Zip(tBySize))
+        {
+            Assign(d, t, MappingReasons.LargestToLargest);
+        }
+
+        return true;
+    }
+
+    /// <summary>Each added copy not mapped yet goes on the smallest unused disk that holds it (then by name); none: left out.</summary>
+    private void MapAddedDisks()
+    {
+        foreach (var d in AddedNotMapped)
+        {
+            var t = Free.Where(t => Fits(d, t)).OrderBy(t => t.SizeBytes).ThenBy(t => t.KernelName, StringComparer.Ordinal).FirstOrDefault();
+            if (t is not null)
+            {
+                Assign(d, t, MappingReasons.Copy);
+            }
+        }
+    }
+
+    private List<Disk> AddedNotMapped => _g.Layout.Disks.Where(d => _added.ContainsKey(d.Id) && !_map.ContainsKey(d.Id)).ToList();
+
     private long MinimumForAny(Disk d) =>
         MinimumFor(d, new TargetDisk { SizeBytes = -1, LogicalSectorSize = d.LogicalSectorSize });
 
     private void Assign(Disk d, TargetDisk t, string reason)
     {
         _map[d.Id] = t;
-        _reason[d.Id] = reason;
+        _reason[d.Id] = _added.ContainsKey(d.Id) ? MappingReasons.Copy : reason;
     }
 
     private static string ExclusionReason(TargetDisk t) =>

@@ -8,7 +8,8 @@ namespace Mkcdrec.Core.Planning;
 /// <summary>
 /// The planner: a pure function from (layout, disks found, options) to an ordered plan. It reads nothing and runs
 /// nothing; refusals are <see cref="MkcdrecException"/>s with <see cref="ExitCode.Refused"/> and the numbers.
-/// The disks are mapped and partitioned here; every technology then adds its devices and steps.
+/// The technologies may first add disks to a copy of the layout (<see cref="LayoutCompletion"/>); the disks are mapped
+/// and partitioned here; every technology then adds its devices and steps.
 /// </summary>
 public static class Planner
 {
@@ -24,7 +25,13 @@ public static class Planner
             TargetRoot = options.TargetRoot,
             TargetDisks = [.. targets],
         };
-        var context = new PlanContext(new StorageGraph(layout, options), options, plan, technologies);
+        var completion = new LayoutCompletion(layout, options);
+        foreach (var technology in technologies)
+        {
+            technology.CompleteLayout(completion);
+        }
+
+        var context = new PlanContext(new StorageGraph(completion.Result, options), options, plan, technologies) { AddedDisks = completion.AddedDisks };
         foreach (var u in layout.Unsupported)
         {
             plan.Warnings.Add($"Not recreated ({u.Kind}): {u.Device}: {u.Reason}");
@@ -67,7 +74,7 @@ public static class Planner
     private static void MapDisks(PlanContext context, IReadOnlyList<TargetDisk> targets)
     {
         var graph = context.Graph;
-        var mapper = new DiskMapper(graph, targets, context.Options);
+        var mapper = new DiskMapper(graph, targets, context.Options, context.AddedDisks);
         context.Plan.Mappings = mapper.Map();
         context.Plan.Warnings.AddRange(mapper.Warnings);
         foreach (var mapping in context.Plan.Mappings)

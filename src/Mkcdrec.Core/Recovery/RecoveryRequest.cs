@@ -27,6 +27,9 @@ public sealed record RecoveryRequest
 
     public bool ResizeFixed { get; init; }
 
+    /// <summary>Recreate arrays that were degraded at capture degraded (see <see cref="PlanOptions.KeepDegraded"/>).</summary>
+    public bool KeepDegraded { get; init; }
+
     /// <summary>Destroy without asking.</summary>
     public bool Yes { get; init; }
 
@@ -51,7 +54,10 @@ public sealed record RecoveryRequest
     /// <summary>The log file of this run, copied into the recovered system.</summary>
     public string? LogFile { get; init; }
 
-    internal PlanOptions PlanOptions => new() { Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed };
+    internal PlanOptions PlanOptions => new() { Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed, KeepDegraded = KeepDegraded };
+
+    /// <summary>What of the request changes the plan, for the journal's request key.</summary>
+    internal IEnumerable<string> PlanKey => [.. Maps.Select(m => "map=" + m), "root=" + TargetRoot, "fixed=" + ResizeFixed, .. KeepDegraded ? ["keep-degraded"] : Array.Empty<string>()];
 }
 
 /// <summary>What a recovery session works with on this machine.</summary>

@@ -62,8 +62,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
     {
         var layoutPath = r.LayoutPath!;
         var requestKey = RecoverJournal.RequestKeyOf(File.Exists(layoutPath) ? File.ReadAllText(layoutPath) : "",
-            [.. r.Maps.Select(m => "map=" + m), "root=" + r.TargetRoot, "fixed=" + r.ResizeFixed,
-             .. r.ExcludeDisks.Select(x => "exclude=" + x), .. r.Backups.Select(x => "backup=" + x)]);
+            [.. r.PlanKey, .. r.ExcludeDisks.Select(x => "exclude=" + x), .. r.Backups.Select(x => "backup=" + x)]);
         var plan = Resume(r.JournalPath, requestKey, layoutOnly: true) ?? Plan(r);
         RefuseUnlessRoot();
         Warn(plan);
@@ -83,7 +82,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         var backup = ArchiveSource.Open(dir);
         var passphrase = BackupPassphrase(backup.Manifest, r);
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
-            [.. r.Maps.Select(m => "map=" + m), "root=" + r.TargetRoot, "fixed=" + r.ResizeFixed, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
+            [.. r.PlanKey, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
              "manifest=" + backup.Manifest.Created.ToString("O"), .. r.ExcludeDisks.Select(x => "exclude=" + x)]);
         var plan = Resume(r.JournalPath, requestKey, layoutOnly: false);
         if (plan is null)

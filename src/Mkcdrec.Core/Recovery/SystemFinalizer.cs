@@ -221,7 +221,7 @@ public sealed class SystemFinalizer
     public static Dictionary<string, (string NewPath, string LayoutId)> RenamedDevices(LayoutDocument layout, RecoveryPlan plan)
     {
         var map = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        foreach (var m in plan.Mappings.Where(m => m.TargetPath is not null && m.TargetPath != m.SourcePath))
+        foreach (var m in plan.Mappings.Where(m => m.TargetPath is not null && m.TargetPath != m.SourcePath && m.CopyOf is null))
         {
             map[m.SourcePath] = (m.TargetPath!, m.SourceId);
         }

@@ -18,6 +18,14 @@ public interface IStorageTechnology
     {
     }
 
+    /// <summary>
+    /// Before the disks are mapped: adds to a copy of the layout what the recovery should build beyond the source
+    /// (md: a copy of a surviving member's disk for each member a degraded array lacks).
+    /// </summary>
+    void CompleteLayout(LayoutCompletion completion)
+    {
+    }
+
     /// <summary>Gives the devices of this technology their paths (and sizes) on the target before any step is added.</summary>
     void PrepareDevices(PlanContext context)
     {

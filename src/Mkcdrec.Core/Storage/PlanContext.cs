@@ -36,6 +36,9 @@ public sealed partial class PlanContext
     /// <summary>Every registered technology, in phase order (to find who makes a filesystem type).</summary>
     public IReadOnlyList<IStorageTechnology> Technologies { get; }
 
+    /// <summary>The disks the technologies added to the layout (<see cref="LayoutCompletion"/>), mapped or not.</summary>
+    public IReadOnlyList<AddedDisk> AddedDisks { get; init; } = [];
+
     /// <summary>The mapped disks, in mapping order.</summary>
     public List<MappedDisk> MappedDisks { get; } = [];
 

@@ -14,6 +14,9 @@ public sealed class PlanOptions
     /// <summary>Also scale ESP, BIOS boot, /boot and swap when disk sizes differ (default: they keep their size).</summary>
     public bool ResizeFixed { get; init; }
 
+    /// <summary>A RAID array that was degraded when the layout was captured is recreated degraded, not completed on an unused disk.</summary>
+    public bool KeepDegraded { get; init; }
+
     /// <summary>Shrinking keeps a filesystem at least max(used × this, used + <see cref="ShrinkMarginBytes"/>).</summary>
     public double ShrinkMarginFactor { get; init; } = 1.15;
 

@@ -80,6 +80,7 @@ public static class MappingReasons
     public const string LargestToLargest = "largest to largest";
     public const string Missing = "missing (redundancy allows it)";
     public const string Unused = "not mapped (nothing on it to recreate)";
+    public const string Copy = "unused disk: completes a degraded RAID";
 }
 
 /// <summary>Where one source disk of the layout is recreated.</summary>
@@ -102,6 +103,12 @@ public sealed class DiskMapping
 
     /// <summary>True when the source disk has no target and the plan builds degraded arrays without it.</summary>
     public bool Missing { get; set; }
+
+    /// <summary>
+    /// Set when the source is not a disk of the layout but a copy of one (<see cref="MappingReasons.Copy"/>): the layout id
+    /// of the disk whose partition table it copies. It gets what that disk gets at finalize (GRUB for BIOS).
+    /// </summary>
+    public string? CopyOf { get; set; }
 
     /// <summary>"exact" (same size: byte-exact partition starts and sizes), "grow", "shrink", or null when nothing is partitioned.</summary>
     public string? Resize { get; set; }

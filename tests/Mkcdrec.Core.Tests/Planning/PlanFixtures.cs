@@ -134,6 +134,84 @@ internal static class PlanFixtures
         return doc;
     }
 
+    public static readonly Guid BiosBoot = new("21686148-6449-6e6f-744e-656564454649");
+
+    /// <summary>
+    /// A BIOS machine whose RAID1 ran on one member when it was captured: sda (20 GiB) has a BIOS boot partition, an
+    /// ESP (vfat) and the one member of md "root" (raid-devices 2, slot 1 missing), which holds ext4 /. GRUB is in sda's boot code.
+    /// </summary>
+    public static LayoutDocument DegradedRaid1Bios()
+    {
+        const string mdId = "md:1111:2222:3333:4444";
+        const string rootId = "fs:ext4:aaaaaaaa-0000-4000-8000-000000000001";
+        var a = GptDisk("sda", 20 * GiB, "SA", (MiB, BiosBoot, null), (256 * MiB, Esp, "fs:vfat:ABCD-0001"), (0, LinuxRaid, mdId));
+        a.Partitions[0].Name = "bios";
+        a.Partitions[1].Name = "EFI system";
+        a.Partitions[2].Name = "raid-root";
+        var member = a.Partitions[2].SizeBytes;
+        return new LayoutDocument
+        {
+            Host = new HostInfo { Hostname = "solo" },
+            Disks = [a],
+            MdArrays =
+            [
+                new MdArray
+                {
+                    Id = mdId, KernelName = "md127", Path = "/dev/md127", Name = "solo:root", NamedPath = "/dev/md/root", Level = "raid1", Metadata = "1.2",
+                    Uuid = "1111:2222:3333:4444", RaidDevices = 2, SizeBytes = member - 8 * MiB, Bitmap = "internal",
+                    Members = [new MdMember { DeviceId = a.Partitions[2].Id, Slot = 0, State = "in_sync" }], UsedBy = rootId,
+                },
+            ],
+            Filesystems =
+            [
+                new Filesystem { Id = "fs:vfat:ABCD-0001", Type = "vfat", Uuid = "ABCD-0001", DeviceIds = [a.Partitions[1].Id], SizeBytes = 256 * MiB, UsedBytes = 5 * MiB, Vfat = new VfatParameters { FatSize = "FAT32" } },
+                new Filesystem
+                {
+                    Id = rootId, Type = "ext4", Uuid = "aaaaaaaa-0000-4000-8000-000000000001", DeviceIds = [mdId], SizeBytes = member - 8 * MiB, UsedBytes = 2 * GiB,
+                    Ext = new ExtParameters { BlockSize = 4096, InodeSize = 256, InodeCount = 1245184, BlockCount = (member - 8 * MiB) / 4096, Features = ["has_journal", "extent", "64bit"] },
+                },
+            ],
+            Mounts =
+            [
+                new Mount { Target = "/", FilesystemId = rootId, Type = "ext4" },
+                new Mount { Target = "/boot/efi", FilesystemId = "fs:vfat:ABCD-0001", Type = "vfat" },
+            ],
+            Boot = new BootInfo { Firmware = FirmwareKinds.Bios, Bootloader = "grub2", BiosBootDiskIds = [a.Id] },
+        };
+    }
+
+    /// <summary>RAID5 over four 10 GiB disks captured with three: sda, sdb, sdd in slots 0, 1, 3 (slot 2 missing); xfs /srv on it.</summary>
+    public static LayoutDocument DegradedRaid5()
+    {
+        const string mdId = "md:5555:6666:7777:8888";
+        const string fsId = "fs:xfs:bbbbbbbb-0000-4000-8000-000000000005";
+        var disks = new[] { "sda", "sdb", "sdd" }.Select(n => GptDisk(n, 10 * GiB, "S" + n[^1..].ToUpperInvariant(), (0, LinuxRaid, mdId))).ToList();
+        var member = disks[0].Partitions[0].SizeBytes;
+        return new LayoutDocument
+        {
+            Host = new HostInfo { Hostname = "store" },
+            Disks = disks,
+            MdArrays =
+            [
+                new MdArray
+                {
+                    Id = mdId, KernelName = "md0", Path = "/dev/md0", Name = "store:data", Level = "raid5", Metadata = "1.2", Uuid = "5555:6666:7777:8888",
+                    RaidDevices = 4, ChunkBytes = 512 * 1024, Layout = "left-symmetric", SizeBytes = 3 * (member - 8 * MiB), UsedBy = fsId,
+                    Members = [.. new[] { 0, 1, 3 }.Select((slot, i) => new MdMember { DeviceId = disks[i].Partitions[0].Id, Slot = slot, State = "in_sync" })],
+                },
+            ],
+            Filesystems =
+            [
+                new Filesystem
+                {
+                    Id = fsId, Type = "xfs", Uuid = "bbbbbbbb-0000-4000-8000-000000000005", DeviceIds = [mdId], SizeBytes = 3 * (member - 8 * MiB), UsedBytes = 4 * GiB,
+                    Xfs = new XfsParameters { BlockSize = 4096, InodeSize = 512, AgCount = 4, SectorSize = 512, Crc = true },
+                },
+            ],
+            Mounts = [new Mount { Target = "/srv", FilesystemId = fsId, Type = "xfs" }],
+        };
+    }
+
     /// <summary>btrfs RAID1 over two disks (one partition each) with subvolumes @ (default), @home and a read-only @snaps/base.</summary>
     public static LayoutDocument BtrfsTwoDisks(long sizeC = 10 * GiB, long sizeD = 10 * GiB)
     {

@@ -114,6 +114,16 @@ public sealed class SystemFinalizerTests : IDisposable
     }
 
     [Fact]
+    public void Grub_for_bios_also_goes_on_a_disk_that_got_a_copy_of_a_boot_disk_and_the_copy_renames_nothing()
+    {
+        var (doc, plan) = Sample();
+        plan.Mappings.Add(new DiskMapping { SourceId = "disk:S1~copy1", SourcePath = "copy 1 of /dev/sda", TargetPath = "/dev/vdc", CopyOf = "disk:S1", Reason = MappingReasons.Copy });
+        Assert.Equal(["/dev/vdb", "/dev/vdc"], GrubTechnology.BiosTargets(doc, plan));
+        Assert.DoesNotContain("copy 1 of /dev/sda", SystemFinalizer.RenamedDevices(doc, plan).Keys);
+        Assert.Equal("/dev/vdb", SystemFinalizer.RenamedDevices(doc, plan)["/dev/sda"].NewPath);
+    }
+
+    [Fact]
     public void Efi_bootloader_id_comes_from_the_boot_order_not_the_removable_path()
     {
         var doc = new LayoutDocument { Host = new HostInfo { OsId = "debian" } };

@@ -5,16 +5,22 @@ namespace Mkcdrec.Core.Boot.Grub;
 
 public sealed partial class GrubTechnology
 {
-    /// <summary>The target disks that get GRUB for BIOS: every mapped disk that had GRUB in its boot code, and every member disk of a RAID holding /boot (or /).</summary>
+    /// <summary>
+    /// The target disks that get GRUB for BIOS: every mapped disk that had GRUB in its boot code, and every member disk of
+    /// a RAID holding /boot (or /); each followed by the disks that got a copy of its partition table (a completed RAID).
+    /// </summary>
     public static List<string> BiosTargets(LayoutDocument layout, RecoveryPlan plan)
     {
-        var target = plan.Mappings.Where(m => m.TargetPath is not null).ToDictionary(m => m.SourceId, m => m.TargetPath!, StringComparer.Ordinal);
+        var mapped = plan.Mappings.Where(m => m.TargetPath is not null).ToList();
         var disks = new List<string>();
         void Add(string diskId)
         {
-            if (target.TryGetValue(diskId, out var t) && !disks.Contains(t))
+            foreach (var t in mapped.Where(m => m.SourceId == diskId || m.CopyOf == diskId).Select(m => m.TargetPath!))
             {
-                disks.Add(t);
+                if (!disks.Contains(t))
+                {
+                    disks.Add(t);
+                }
             }
         }
 

@@ -27,7 +27,7 @@ public sealed partial class MdTechnology
             AddMembers(context, md, sys);
             if (md.Members.Count(m => !m.Spare) < md.RaidDevices)
             {
-                context.Note(md.Path, $"the array is degraded: {md.Members.Count(m => !m.Spare)} of {md.RaidDevices} members present; it will be recreated degraded unless a disk is added.");
+                context.Note(md.Path, $"the array is degraded: {md.Members.Count(m => !m.Spare)} of {md.RaidDevices} members present; recover completes it on an unused disk that holds a copy of a member's disk, else recreates it degraded (--keep-degraded: always).");
             }
 
             context.Document.MdArrays.Add(md);

@@ -55,10 +55,34 @@ public sealed partial class MdTechnology
         context.AddStep(StepKinds.MdCreate, array.Id,
             $"Create RAID {array.Level} {path} (was {array.Path})" + (missing > 0 ? $", degraded: {missing} member(s) missing" : ""),
             true, present.Select(x => context.Paths[x]).Append(path), present, [array.Id], args);
-        if (missing > 0)
+        ReportCompletion(context, array, path, slots.Length, missing);
+    }
+
+    /// <summary>
+    /// Says what became of a degraded array: completed with copies of a member's disk on unused disks
+    /// (<see cref="CompleteLayout"/>), or created degraded, with the reason when it was degraded in the layout.
+    /// </summary>
+    private static void ReportCompletion(PlanContext context, MdArray array, string path, int raidDevices, int missing)
+    {
+        var copies = context.AddedDisks.Where(a => a.Disk.Partitions.Any(p => array.Members.Any(x => x.DeviceId == p.Id))).ToList();
+        var placed = copies.Where(a => context.Paths.ContainsKey(a.Disk.Id)).ToList();
+        var captured = array.Members.Count(x => !x.Spare) - copies.Count;
+        if (placed.Count > 0)
         {
-            context.Warn($"RAID {path} is created degraded ({missing} of {slots.Length} members missing).");
+            context.Warn($"RAID {path} was degraded ({captured} of {raidDevices} members): completed with " +
+                string.Join(" and ", placed.Select(a => $"a copy of {a.CopyOf.Path}'s partition table on {context.Paths[a.Disk.Id]}")) + ".");
         }
+
+        if (missing == 0)
+        {
+            return;
+        }
+
+        var why = context.Options.KeepDegraded && captured < raidDevices ? " It was degraded when the layout was captured and is kept so (--keep-degraded)."
+            : copies.Count > placed.Count ? " No unused disk holds a copy of " + string.Join(" and ", copies.Except(placed)
+                .Select(a => $"{a.CopyOf.Path}'s partition table ({Bytes.Format(a.Disk.SizeBytes)})")) + "; add one later with mdadm --add."
+            : "";
+        context.Warn($"RAID {path} is created degraded ({missing} of {raidDevices} members missing).{why}");
     }
 
     /// <summary>The active members in their original slots; null where a member's disk was not mapped.</summary>
