@@ -13,7 +13,8 @@
 # the kernel console on ttyS0 (no serial getty there), and GRUB for BIOS on every disk with a BIOS boot partition, or
 # for UEFI on the ESP (\EFI\debian\grubx64.efi and \EFI\BOOT\BOOTX64.EFI).
 #
-# The case phase (partitions, the stack, unpacking the system, the payload, initramfs and GRUB) runs in a test guest
+# Two phases: the system tree (configuration, packages, payload, initramfs) natively on this host (reference/system.sh);
+# the disks (partitions, the stack, filesystems with the UUIDs the case chose, the tree unpacked, GRUB) in a test guest
 # (testvm/run.sh, reference/inside.sh): the build host's kernel may have no md, dm or vfat, and it may run no udev.
 #
 # Cache: $MKCDREC_TESTVM_CACHE (default /var/cache/mkcdrec-testvm)/ref-<case>-<hash>/ where <hash> covers the scripts
@@ -42,7 +43,10 @@ case_file=$here/reference/cases/$case_name.sh
 
 . "$here/reference/lib.sh"
 . "$here/reference/base.sh"
-# The case: FIRMWARE and DISK_MB=(…) are read here; its functions run in the guest (reference/inside.sh).
+. "$here/reference/system.sh"
+. "$here/reference/payload.sh"
+EXTRA_PACKAGES=(); RESUME=; GRUB_EXTRA_CMDLINE=
+case_configure() { :; }
 . "$case_file"
 
 hash=$( { sha256sum "$here/build-reference.sh" "$here"/reference/*.sh "$here"/reference/*.service "$case_file" | cut -d' ' -f1; echo "$suite $case_name"; } \
@@ -52,8 +56,8 @@ if [ "$mode" = --print ]; then echo "$dir"; [ -f "$dir/complete" ] || exit 3; ex
 if [ -f "$dir/complete" ] && [ "$mode" != --force ]; then echo "$dir"; exit 0; fi
 
 [ "$(id -u)" -eq 0 ] || { log "building the reference system needs root"; exit 5; }
-for t in debootstrap chroot flock zstd sgdisk qemu-system-x86_64; do
-    command -v $t >/dev/null || { log "missing $t: apt-get install debootstrap util-linux zstd gdisk qemu-system-x86"; exit 5; }
+for t in debootstrap chroot flock zstd sgdisk qemu-system-x86_64 setfattr setfacl setcap; do
+    command -v $t >/dev/null || { log "missing $t: apt-get install debootstrap util-linux zstd gdisk qemu-system-x86 attr acl libcap2-bin"; exit 5; }
 done
 
 mkdir -p "$cache_root"
@@ -65,32 +69,45 @@ detect_mirror
 start=$(date +%s)
 base=$(ensure_base "$FIRMWARE")
 work=$(mktemp -d "$cache_root/.ref-$case_name-$hash.XXXXXX")
-trap 'rm -rf --one-file-system "$work"' EXIT
-trap 'exit 130' INT TERM
-
-# ---------------------------------------------------------------- the case phase, in a test guest
-# The build host may have no md, dm or vfat in its kernel and no udev; the test guest has them all.
+root=$work/system
+out=$work/out
 kit=$work/reference
+cleanup() {
+    umount_under "$root"
+    if findmnt -rn -o TARGET | grep -q "^$root"; then log "mounts remain under $root; not deleting $work"; return; fi
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$out"
 cp -a "$here/reference" "$kit"
-ln "$base/rootfs.tar.zst" "$kit/rootfs.tar.zst" 2>/dev/null || cp "$base/rootfs.tar.zst" "$kit/"
+fact() { echo "$1=$2" >>"$out/facts.env"; }
+
+# ---------------------------------------------------------------- the system tree, natively on this host
+case_ids
+prepare_system
+log "system phase done after $(( $(date +%s) - start )) s"
+
+# ---------------------------------------------------------------- the disks, in a test guest
+# The build host may have no md, dm or vfat in its kernel and no udev; the test guest has them all.
 disk_args=()
 for mb in "${DISK_MB[@]}"; do disk_args+=(--disk "${mb}M"); done
-log "case $case_name: building in a test guest (${#DISK_MB[@]} disk(s); log: $work/build.log)"
+log "guest phase: ${#DISK_MB[@]} disk(s) (log: $work/build.log)"
 MKCDREC_TESTVM_TMP=$work/vm MKCDREC_TESTVM_TIMEOUT=3000 "$here/run.sh" --keep --memory 2048 "${disk_args[@]}" --file "$kit" -- \
     "bash /job/files/reference/inside.sh $case_name /job/files/reference" >>"$work/build.log" 2>&1 \
-    || { tail -n 40 "$work/build.log" >&2; log "the case phase failed"; exit 1; }
+    || { tail -n 40 "$work/build.log" >&2; log "the guest phase failed"; exit 1; }
 vm=$(ls -d "$work"/vm/run-*)
-out=$work/out
-mkdir -p "$out"
-cp "$vm/share/files/reference/result/facts.env" "$vm/share/files/reference/result/packages.txt" "$out/"
+cat "$vm/share/files/reference/result/facts.env" >>"$out/facts.env" 2>/dev/null || true
+fact CASE "$case_name"
+fact FIRMWARE "$FIRMWARE"
 disk_names=()
 for i in "${!DISK_MB[@]}"; do
     mv "$vm/disks/scratch$i.img" "$out/disk$i.img"
     disk_names+=("disk$i.img")
     sgdisk -v "$out/disk$i.img" >>"$work/build.log" 2>&1 || { log "sgdisk -v disk$i.img failed"; exit 1; }
 done
-echo "DISKS=${disk_names[*]}" >>"$out/facts.env"
-echo "DISK_BYTES=$(for mb in "${DISK_MB[@]}"; do echo $(( mb * 1048576 )); done | tr '\n' ' ' | sed 's/ $//')" >>"$out/facts.env"
+fact DISKS "${disk_names[*]}"
+fact DISK_BYTES "$(for mb in "${DISK_MB[@]}"; do echo $(( mb * 1048576 )); done | tr '\n' ' ' | sed 's/ $//')"
 cp "$work/build.log" "$out/"
 
 date -u +%FT%TZ >"$out/complete"

@@ -173,6 +173,8 @@ public sealed class QemuHost : IVirtualMachineHost
             _process.StandardInput.Flush();
         }
 
+        private bool _disposed;
+
         public void Kill()
         {
             try
@@ -189,6 +191,13 @@ public sealed class QemuHost : IVirtualMachineHost
 
         public void Dispose()
         {
+            // Idempotent: a caller may end the machine early and its using block disposes it again.
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             Kill();
             _process.WaitForExit(5000);
             _reader.Join(TimeSpan.FromSeconds(5));

@@ -51,7 +51,7 @@ public static partial class JobRunner
         // The hook syncs and unmounts the job disk before it prints the exit code, then powers off.
         var poweredOff = vm.WaitForExit(TimeSpan.FromMinutes(2));
         var console = string.Join('\n', vm.Lines);
-        vm.Dispose();
+        vm.Dispose(); // QEMU is gone; the job disk is copied from below
         var elapsed = sw.Elapsed;
         CopyOut(jobImg, workDir, options);
         File.Delete(jobImg);

@@ -76,3 +76,16 @@ bios_grub_on() {
         in_root grub-install --target=i386-pc "$d" >&2 || { log "grub-install on $d failed"; exit 1; }
     done
 }
+
+# A new random UUID, and a FAT volume id (8 hex digits; blkid shows it as XXXX-XXXX).
+new_uuid() { cat /proc/sys/kernel/random/uuid; }
+new_fat_id() { new_uuid | tr -d '-' | cut -c1-8 | tr 'a-f' 'A-F'; }
+
+# Sets NAME=VALUE here and records it for the guest phase (the case's ids are chosen on the host, used in the guest).
+preset() {
+    printf -v "$1" '%s' "$2"
+    printf '%s=%q\n' "$1" "$2" >>"$kit/ids.env"
+}
+
+# A UUID as mdadm prints it (four groups of eight hex digits separated by colons).
+md_uuid() { echo "$1" | tr -d '-' | sed 's/\(........\)\(........\)\(........\)\(........\)/\1:\2:\3:\4/'; }

@@ -1,7 +1,7 @@
-# The test payload every reference system carries (sourced by build-reference.sh; write_payload runs with $root
-# mounted): a few thousand files under /srv/payload and /home/alice with hard links, sparse files, user.* xattrs, ACLs
-# (access and default), a file capability, setuid/setgid files, a fifo, a device node, absolute and relative symlinks
-# and names that are not UTF-8.
+# The test payload every reference system carries (sourced): write_payload fills the system tree $root with a few
+# thousand files under /srv/payload and /home/alice: hard links, sparse files, user.* xattrs, a file capability,
+# setuid/setgid files, a fifo, a device node, absolute and relative symlinks and names that are not UTF-8;
+# write_payload_acls adds ACLs (access and default) in the guest phase.
 write_payload() {
     log "writing the test payload"
     local P=$root/srv/payload H=$root/home/alice/payload i d
@@ -28,9 +28,6 @@ write_payload() {
     setfattr -n user.mkcdrec.color -v blue "$P/d3/f3"
     setfattr -n user.mkcdrec.bin -v 0x00ff10 "$P/d3/f43"
     setfattr -n user.mkcdrec.note -v "on a directory" "$P/d4"
-    setfacl -m u:1000:rw,g:100:r "$P/d5/f5"
-    setfacl -d -m u:1000:rwx "$P/d6"
-    setfacl -m u:1000:rwx "$P/d6"
     # a file capability and setuid/setgid files, a setgid directory, sticky
     cp "$root/usr/bin/true" "$root/usr/local/bin/captest"; setcap cap_net_raw+ep "$root/usr/local/bin/captest"
     cp "$root/usr/bin/true" "$root/usr/local/bin/suidtest"; chmod 4755 "$root/usr/local/bin/suidtest"
@@ -44,4 +41,12 @@ write_payload() {
     ln -s /etc/hostname "$P/abs-link"; ln -s d1/f1 "$P/rel-link"; ln -s /nonexistent "$P/dangling"
     chown -R 1000:1000 "$root/home/alice"
     touch -d '2001-02-03 04:05:06.123456789' "$P/d7/f7"
+}
+
+# The payload's ACLs, set in the guest phase inside the system (in_root): an ACL names its user and group, and tar
+# carries the build host's names for them (uid 1000 is someone else there), which the unpacking cannot resolve.
+write_payload_acls() {
+    in_root setfacl -m u:1000:rw,g:100:r /srv/payload/d5/f5
+    in_root setfacl -d -m u:1000:rwx /srv/payload/d6
+    in_root setfacl -m u:1000:rwx /srv/payload/d6
 }

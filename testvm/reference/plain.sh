@@ -3,6 +3,18 @@
 #   UEFI: p1 ESP (vfat, 64 MiB), p2 /, p3 /home, p4 swap.
 DISK_MB=(2560)
 
+case_ids() {
+    preset ROOT_UUID "$(new_uuid)"; preset HOME_UUID "$(new_uuid)"; preset SWAP_UUID "$(new_uuid)"
+    preset ESP_ID "$(new_fat_id)"; preset GRUB_ROOT "UUID=$ROOT_UUID"
+    local esp_uuid=; [ "$FIRMWARE" = uefi ] && esp_uuid=${ESP_ID:0:4}-${ESP_ID:4:4}
+    FSTAB="UUID=$ROOT_UUID / ext4 errors=remount-ro 0 1
+UUID=$HOME_UUID /home ext4 defaults 0 2${esp_uuid:+
+UUID=$esp_uuid /boot/efi vfat umask=0077 0 1}
+UUID=$SWAP_UUID none swap sw 0 0"
+    RESUME=UUID=$SWAP_UUID
+    fact ROOT_UUID "$ROOT_UUID"; fact HOME_UUID "$HOME_UUID"; fact SWAP_UUID "$SWAP_UUID"; fact ESP_UUID "$esp_uuid"
+}
+
 case_disks() {
     local d=${disks[0]} n
     if [ "$FIRMWARE" = bios ]; then
@@ -14,24 +26,15 @@ case_disks() {
     fi
     partx -u "$d" 2>/dev/null || true; settle
     for n in 1 2 3 4; do [ -b "$(part "$d" $n)" ] || { log "no partition node $(part "$d" $n)"; exit 1; }; done
-    mkfs.ext4 -q -L refroot "$(part "$d" 2)"
-    mkfs.ext4 -q -L refhome "$(part "$d" 3)"
-    mkswap -q -L refswap "$(part "$d" 4)" >/dev/null
-    [ "$FIRMWARE" = uefi ] && mkfs.vfat -F 32 -n REFESP "$(part "$d" 1)" >/dev/null
-    root_uuid=$(uuid "$(part "$d" 2)"); home_uuid=$(uuid "$(part "$d" 3)"); swap_uuid=$(uuid "$(part "$d" 4)")
-    esp_uuid=; [ "$FIRMWARE" = uefi ] && esp_uuid=$(uuid "$(part "$d" 1)")
+    mkfs.ext4 -q -L refroot -U "$ROOT_UUID" "$(part "$d" 2)"
+    mkfs.ext4 -q -L refhome -U "$HOME_UUID" "$(part "$d" 3)"
+    mkswap -q -L refswap -U "$SWAP_UUID" "$(part "$d" 4)" >/dev/null
+    [ "$FIRMWARE" = uefi ] && mkfs.vfat -F 32 -n REFESP -i "$ESP_ID" "$(part "$d" 1)" >/dev/null
     mount "$(part "$d" 2)" "$root"
     mkdir -p "$root/home"
     mount "$(part "$d" 3)" "$root/home"
-    FSTAB="UUID=$root_uuid / ext4 errors=remount-ro 0 1
-UUID=$home_uuid /home ext4 defaults 0 2${esp_uuid:+
-UUID=$esp_uuid /boot/efi vfat umask=0077 0 1}
-UUID=$swap_uuid none swap sw 0 0"
-    RESUME=UUID=$swap_uuid
-    GRUB_ROOT=UUID=$root_uuid
-    fact ROOT_UUID "$root_uuid"; fact HOME_UUID "$home_uuid"; fact SWAP_UUID "$swap_uuid"; fact ESP_UUID "$esp_uuid"
 }
 
 case_bootloader() {
-    if [ "$FIRMWARE" = bios ]; then bios_grub_on "${disks[0]}"; else uefi_grub_on_esp "$(part "${disks[0]}" 1)" "$root_uuid" /boot/grub; fi
+    if [ "$FIRMWARE" = bios ]; then bios_grub_on "${disks[0]}"; else uefi_grub_on_esp "$(part "${disks[0]}" 1)" "$ROOT_UUID" /boot/grub; fi
 }
