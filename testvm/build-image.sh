@@ -44,14 +44,8 @@ exec 9>"$cache_root/.build.lock"
 if ! flock -n 9; then log "another build is running; waiting for it"; flock 9; fi
 if [ -f "$dir/complete" ] && [ "$mode" != --force ]; then echo "$dir"; exit 0; fi
 
-mirror=${MKCDREC_TESTVM_MIRROR:-}
-if [ -z "$mirror" ]; then
-    mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-        | grep -E '^[[:space:]]*(deb|URIs:)[[:space:]]' | grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -1 || true)
-    mirror=${mirror:-http://deb.debian.org/debian}
-fi
-mirror=${mirror%/}
-security=${MKCDREC_TESTVM_SECURITY_MIRROR:-${mirror%/debian}/debian-security}
+. "$here/mirror.sh"
+detect_mirror
 
 start=$(date +%s)
 work=$(mktemp -d "$cache_root/.build-$hash.XXXXXX")

@@ -41,6 +41,7 @@ done
 case_file=$here/reference/cases/$case_name.sh
 [ -f "$case_file" ] || { echo "build-reference: no case $case_name (cases: $(ls "$here/reference/cases" | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
 
+. "$here/mirror.sh"
 . "$here/reference/lib.sh"
 . "$here/reference/base.sh"
 . "$here/reference/system.sh"
@@ -49,7 +50,7 @@ EXTRA_PACKAGES=(); RESUME=; GRUB_EXTRA_CMDLINE=
 case_configure() { :; }
 . "$case_file"
 
-hash=$( { sha256sum "$here/build-reference.sh" "$here"/reference/*.sh "$here"/reference/*.service "$case_file" | cut -d' ' -f1; echo "$suite $case_name"; } \
+hash=$( { sha256sum "$here/build-reference.sh" "$here/mirror.sh" "$here"/reference/*.sh "$here"/reference/*.service "$case_file" | cut -d' ' -f1; echo "$suite $case_name"; } \
     | sha256sum | cut -c1-16)
 dir=$cache_root/ref-$case_name-$hash
 if [ "$mode" = --print ]; then echo "$dir"; [ -f "$dir/complete" ] || exit 3; exit 0; fi

@@ -1,19 +1,7 @@
-# Shared by build-reference.sh (host), reference/base.sh (host) and reference/inside.sh (test guest), sourced: mirror
-# choice, chroot set-up, partition names, boot loaders.
+# Shared by build-reference.sh (host), reference/base.sh (host) and reference/inside.sh (test guest), sourced: chroot
+# set-up, partition names, boot loaders.
 
 log() { echo "build-reference: $*" >&2; }
-
-# The host's Debian mirror (its apt sources), MKCDREC_TESTVM_MIRROR, or deb.debian.org; sets $mirror and $security.
-detect_mirror() {
-    mirror=${MKCDREC_TESTVM_MIRROR:-}
-    if [ -z "$mirror" ]; then
-        mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-            | grep -E '^[[:space:]]*(deb|URIs:)[[:space:]]' | grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -1 || true)
-        mirror=${mirror:-http://deb.debian.org/debian}
-    fi
-    mirror=${mirror%/}
-    security=${MKCDREC_TESTVM_SECURITY_MIRROR:-${mirror%/debian}/debian-security}
-}
 
 # Runs a command in the chroot $root with a clean environment.
 in_root() {
