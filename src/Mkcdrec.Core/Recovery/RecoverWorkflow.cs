@@ -110,7 +110,7 @@ public sealed class RecoverWorkflow
     private void Finalize(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o, RecoverResult result, RecoveryOutput output)
     {
         var root = plan.TargetRoot;
-        var finalizer = new SystemFinalizer(_run, _files, _log, output.Say);
+        var finalizer = new SystemFinalizer(_run, _files, _fs, _log, output.Say);
         var chroot = new List<string>();
         try
         {
