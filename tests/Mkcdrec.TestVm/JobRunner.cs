@@ -34,15 +34,15 @@ public static partial class JobRunner
         var deadline = DateTime.UtcNow + options.Timeout;
 
         // Prompts before the job (a LUKS root's passphrase in the initramfs) are answered while it waits.
-        var console = new ConsolePromptWatcher(vm, [.. options.SerialAnswers.Select(a => ConsolePrompt.Always(a.Pattern, a.Text))]);
-        var at = console.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
+        var prompts = new ConsolePromptWatcher(vm, [.. options.SerialAnswers.Select(a => ConsolePrompt.Always(a.Pattern, a.Text))]);
+        var at = prompts.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
         if (at >= 0)
         {
             booted = sw.Elapsed;
         }
 
         var left = deadline - DateTime.UtcNow;
-        var rcLine = console.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        var rcLine = prompts.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
         if (rcLine < 0)
         {
             throw new TestVmException((booted is null ? "The system did not boot" : "The system's job did not finish")
