@@ -102,6 +102,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
             BackupDirectory = dir,
             Backup = backup,
             Passphrase = secrets.BackupPassphrase,
+            LayoutDone = secrets.DeleteTemporaryFiles,
             LogFile = r.LogFile,
             KeepMounted = r.KeepMounted,
             Clone = r.CloneSettings,

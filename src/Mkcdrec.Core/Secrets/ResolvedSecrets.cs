@@ -47,6 +47,16 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
 
     public void Dispose()
     {
+        DeleteTemporaryFiles();
+        if (BackupPassphrase is { } p)
+        {
+            Array.Clear(p);
+        }
+    }
+
+    /// <summary>Deletes the passphrase files now (once the layout is made nothing needs them); <see cref="Dispose"/> does it anyway.</summary>
+    public void DeleteTemporaryFiles()
+    {
         foreach (var f in _tempFiles)
         {
             try
@@ -59,10 +69,6 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
         }
 
         _tempFiles.Clear();
-        if (BackupPassphrase is { } p)
-        {
-            Array.Clear(p);
-        }
     }
 
     private static bool IsWritable(string dir)
