@@ -66,6 +66,7 @@ public sealed class RecoverWorkflow
 
         var executor = new PlanExecutor(_run, _blocks, _log);
         Phase("layout", () => executor.Execute(plan, o.Executor));
+        o.LayoutDone?.Invoke();
 
         // The hooks' work after each restore (the drill's comparison) is not the recovery's: it is timed apart.
         var hookTime = TimeSpan.Zero;
