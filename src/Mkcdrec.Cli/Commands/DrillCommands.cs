@@ -159,7 +159,7 @@ internal static class DrillCommands
                 Console.WriteLine(DrillProtocol.Line(DrillProtocol.EfiBoot, entry));
             }
 
-            var results = new DrillCheck(ctx.FileSystem).Compare(p.GetValue(backup)!, p.GetValue(root)!);
+            var results = new DrillCheck(ctx.FileSystem, ctx.Runner).Compare(p.GetValue(backup)!, p.GetValue(root)!);
             foreach (var s in results)
             {
                 Console.WriteLine(DrillProtocol.Line(p.GetValue(evt)!, s.ToJson()));
