@@ -26,11 +26,21 @@ public abstract partial class MatrixCase : IDisposable
         exit $rc
         """;
 
-    protected MatrixCase(string caseName)
+    /// <param name="luksPassphrase">The passphrase of the case's LUKS container (fact LUKS_UUID): typed at the system's
+    /// boot prompt, and given to the drill as luks/UUID.passphrase on a keys medium, as an admin would.</param>
+    protected MatrixCase(string caseName, string? luksPassphrase = null)
     {
         Name = caseName;
         Reference = ReferenceSystem.Ensure(caseName, Log);
         Work = Directory.CreateTempSubdirectory($"mkcdrec-matrix-{caseName}-").FullName;
+        SerialAnswers = luksPassphrase is null ? [] : [(@"Please unlock disk [^:]+:", luksPassphrase + "\n")];
+        if (luksPassphrase is not null)
+        {
+            KeysDirectory = Path.Combine(Work, "keys");
+            Directory.CreateDirectory(Path.Combine(KeysDirectory, "luks"));
+            File.WriteAllText(Path.Combine(KeysDirectory, "luks", Reference.Facts["LUKS_UUID"] + ".passphrase"), luksPassphrase + "\n");
+        }
+
         var media = Path.Combine(Work, "media");
         var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), MkbackupJob, new ReferenceJobOptions
         {
@@ -38,6 +48,7 @@ public abstract partial class MatrixCase : IDisposable
             Timeout = TimeSpan.FromMinutes(40),
             CopyOut = ["out", "mkbackup.log", "before.txt", "after-backup.txt"],
             CopyOutTo = media,
+            SerialAnswers = SerialAnswers,
         });
         if (run.ExitCode != 0)
         {
@@ -66,6 +77,12 @@ public abstract partial class MatrixCase : IDisposable
 
     public Inventory AfterBackup { get; }
 
+    /// <summary>What the case's system asks on its console at boot, and the answer (a LUKS root's passphrase prompt).</summary>
+    public IReadOnlyList<(string Pattern, string Text)> SerialAnswers { get; }
+
+    /// <summary>The keys medium's directory the drill gets (docs/secrets.md), or null when the case has no secret.</summary>
+    public string? KeysDirectory { get; }
+
     /// <summary>Paths this case's recovery legitimately rewrites beyond <see cref="InventoryComparison.Volatile"/>, with why.</summary>
     protected virtual IReadOnlyList<(string Path, string Why)> ExtraVolatile => [];
 
@@ -84,7 +101,7 @@ public abstract partial class MatrixCase : IDisposable
             extra.AddRange(["--disk-bus", "nvme"]);
         }
 
-        var drill = DrillRunner.Run(Iso, work, Path.Combine(Work, $"drill-{tag}.log"), keep: true, extra);
+        var drill = DrillRunner.Run(Iso, work, Path.Combine(Work, $"drill-{tag}.log"), keep: true, extra, KeysDirectory);
         Log($"[{Name}/{tag}] {drill.Summary}");
         Assert.True(drill.Passed, $"drill {Name}/{tag} failed:\n{drill.FailureText}");
         var recovered = new Recovered(this, tag, work, drill, bus);
@@ -148,6 +165,7 @@ public sealed class Recovered(MatrixCase source, string tag, string drillWork, D
             CopyOut = copyOut ?? [],
             CopyOutTo = Out,
             ConsoleLogName = name + "-console.log",
+            SerialAnswers = source.SerialAnswers,
         });
     }
 }
