@@ -51,6 +51,7 @@ public sealed class QemuHost : IVirtualMachineHost
         private readonly Thread _reader;
         private readonly StringBuilder _stderr = new();
         private readonly ILog _log;
+        private readonly List<byte> _pending = new(256);
         private bool _eof;
 
         public QemuMachine(Process process, string? serialLog, ILog log)
@@ -84,13 +85,23 @@ public sealed class QemuHost : IVirtualMachineHost
             }
         }
 
+        public (int Index, string Text) PendingLine
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return (_lines.Count, Encoding.UTF8.GetString(_pending.ToArray()));
+                }
+            }
+        }
+
         public bool HasExited => _process.HasExited;
 
         private void Read(FileStream? logFile)
         {
             var stream = _process.StandardOutput.BaseStream;
             var buffer = new byte[8192];
-            var current = new List<byte>(256);
             try
             {
                 int n;
@@ -98,22 +109,15 @@ public sealed class QemuHost : IVirtualMachineHost
                 {
                     logFile?.Write(buffer, 0, n);
                     logFile?.Flush();
-                    for (var i = 0; i < n; i++)
-                    {
-                        if (buffer[i] == (byte)'\n')
-                        {
-                            Add(current);
-                        }
-                        else if (buffer[i] != (byte)'\r')
-                        {
-                            current.Add(buffer[i]);
-                        }
-                    }
+                    Split(buffer.AsSpan(0, n));
                 }
 
-                if (current.Count > 0)
+                lock (_gate)
                 {
-                    Add(current);
+                    if (_pending.Count > 0)
+                    {
+                        AddPending();
+                    }
                 }
             }
             finally
@@ -127,15 +131,31 @@ public sealed class QemuHost : IVirtualMachineHost
             }
         }
 
-        private void Add(List<byte> current)
+        /// <summary>Completes lines at each newline (carriage returns dropped); the rest stays pending, where a prompt is seen.</summary>
+        private void Split(ReadOnlySpan<byte> bytes)
         {
-            var line = Encoding.UTF8.GetString(current.ToArray());
-            current.Clear();
             lock (_gate)
             {
-                _lines.Add(line);
+                foreach (var b in bytes)
+                {
+                    if (b == (byte)'\n')
+                    {
+                        AddPending();
+                    }
+                    else if (b != (byte)'\r')
+                    {
+                        _pending.Add(b);
+                    }
+                }
+
                 Monitor.PulseAll(_gate);
             }
+        }
+
+        private void AddPending()
+        {
+            _lines.Add(Encoding.UTF8.GetString(_pending.ToArray()));
+            _pending.Clear();
         }
 
         public int WaitForLine(Func<string, bool> match, int from, TimeSpan timeout)

@@ -20,6 +20,28 @@ public sealed class ArchiveCommandTests : IDisposable
         CliTests.Mkcdrec(null, [.. args, "--log", Path.Combine(_dir, "log.txt")]);
 
     [Fact]
+    public void Verify_reads_the_backup_passphrase_from_a_secrets_directory()
+    {
+        var bk = Path.Combine(_dir, "bk");
+        var r = Mkcdrec("archive", "create", "--root", Path.Combine(_dir, "src"), "--dest", bk, "--encrypt", "--passphrase-file", Path.Combine(_dir, "pass"), "--iterations", "1000");
+        Assert.True(r.Code == 0, r.Err);
+        var keys = Directory.CreateDirectory(Path.Combine(_dir, "keys")).FullName;
+        File.WriteAllText(Path.Combine(keys, "backup.passphrase"), "pw one\n");
+        r = Mkcdrec("verify", bk, "--secrets", keys);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("every content hash matches", r.Out);
+        Assert.DoesNotContain("pw one", File.ReadAllText(Path.Combine(_dir, "log.txt")));
+
+        // --passphrase-file comes first; a wrong one is refused even when the directory's is right.
+        r = Mkcdrec("verify", bk, "--secrets", keys, "--passphrase-file", Path.Combine(_dir, "wrong"));
+        Assert.Equal(4, r.Code);
+
+        r = Mkcdrec("verify", bk, "--secrets", Path.Combine(_dir, "no-such-dir"));
+        Assert.Equal(4, r.Code);
+        Assert.Contains("secrets directory", r.Err);
+    }
+
+    [Fact]
     public void Create_verify_extract_compare_and_failures_have_documented_exit_codes()
     {
         var src = Path.Combine(_dir, "src");

@@ -91,6 +91,18 @@ public sealed class CliTests : IDisposable
         (code, _, e) = Mkcdrec("drill", "--medium", Path.Combine(_dir, "no-such.iso"), "--log", Path.Combine(_dir, "drill.log"));
         Assert.True(code is 4 or 5, $"exit {code}: {e}"); // 5 when QEMU/xorriso are not installed: checked first
         Assert.Contains("what to do", e);
+
+        (code, _, e) = Mkcdrec("drill", "--keys", Path.Combine(_dir, "no-such-keys"), "--medium", Path.Combine(_dir, "no-such.iso"));
+        Assert.Equal(4, code);
+        Assert.Contains("The secrets directory", e);
+    }
+
+    [Fact]
+    public void Drill_takes_the_keys_directory()
+    {
+        var (code, o, _) = Mkcdrec("drill", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--keys", o);
     }
 
     [Fact]

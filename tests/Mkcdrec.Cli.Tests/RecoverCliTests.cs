@@ -83,6 +83,33 @@ public sealed class RecoverCliTests : IDisposable
     }
 
     [Fact]
+    public void Recover_takes_a_secrets_directory_and_a_secret_timeout()
+    {
+        var (code, o, _) = Run("recover", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--secrets", o);
+        Assert.Contains("--secret-timeout", o);
+        Assert.Contains("--key-file", o);
+
+        var keys = Directory.CreateDirectory(Path.Combine(_dir, "keys")).FullName;
+        var disks = Disks(("vdb", 3L << 30));
+        (code, _, var e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", disks, "--secrets", keys, "--secret-timeout", "30");
+        Assert.True(code == 0, e);
+    }
+
+    [Theory]
+    [InlineData("--secret-timeout", "-1", 2, "--secret-timeout -1 is negative")]
+    [InlineData("--secret-timeout", "soon", 2, "soon")]
+    [InlineData("--secrets", "/nonexistent/keys", 4, "The secrets directory '/nonexistent/keys' does not exist")]
+    public void Bad_secret_options_stop_recover_before_it_plans(string option, string value, int exit, string message)
+    {
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--target-disks", Disks(("vdb", 3L << 30)), option, value);
+        Assert.Equal(exit, code);
+        Assert.Contains(message, e);
+        Assert.DoesNotContain("wipefs", o);
+    }
+
+    [Fact]
     public void Recovering_without_a_backup_is_a_usage_error_and_touches_nothing()
     {
         var (code, _, e) = Run("recover", "--layout", Fixture);

@@ -9,11 +9,13 @@ namespace Mkcdrec.TestVm;
 /// </summary>
 public static class DrillRunner
 {
-    public static DrillRun Run(string iso, string workDir, string logFile, bool keep, IEnumerable<string> extra)
+    /// <param name="keys">The drilled system's secrets (drill --keys DIR, docs/secrets.md); null: none.</param>
+    public static DrillRun Run(string iso, string workDir, string logFile, bool keep, IEnumerable<string> extra, string? keys = null)
     {
         var sw = Stopwatch.StartNew();
         var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
-            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, .. (keep ? ["--keep"] : Array.Empty<string>()), .. extra],
+            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, .. (keep ? ["--keep"] : Array.Empty<string>()),
+             .. (keys is null ? Array.Empty<string>() : ["--keys", keys]), .. extra],
             TimeSpan.FromMinutes(60));
         if (!r.Stdout.TrimStart().StartsWith('{'))
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Platform.Linux;
 
@@ -10,7 +11,8 @@ namespace Mkcdrec.TestVm;
 /// Runs a job in a system that carries the reference hooks (testvm/reference/autorun.sh): a reference system, or one a
 /// drill recovered from it. Boots the given disks with a job disk (ext4, label MKJOB) holding bin/mkcdrec and the script
 /// as job.sh; waits for <c>MKCDREC-JOB-RC=N</c> and the power-off; then copies <see cref="ReferenceJobOptions.CopyOut"/>
-/// (paths on the job disk) to <see cref="ReferenceJobOptions.CopyOutTo"/>. A failed job is a result
+/// (paths on the job disk) to <see cref="ReferenceJobOptions.CopyOutTo"/>; console prompts are answered as
+/// <see cref="ReferenceJobOptions.SerialAnswers"/> says. A failed job is a result
 /// (<see cref="ReferenceJobRun.ExitCode"/>); a guest that never runs the job throws with the console's end.
 /// </summary>
 public static partial class JobRunner
@@ -30,14 +32,17 @@ public static partial class JobRunner
             SerialLog = Path.Combine(workDir, options.ConsoleLogName),
         });
         var deadline = DateTime.UtcNow + options.Timeout;
-        var at = vm.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
+
+        // Prompts before the job (a LUKS root's passphrase in the initramfs) are answered while it waits.
+        var prompts = new ConsolePromptWatcher(vm, [.. options.SerialAnswers.Select(a => ConsolePrompt.Always(a.Pattern, a.Text))]);
+        var at = prompts.WaitForLine(l => l.Contains("MKCDREC-BOOTED", StringComparison.Ordinal), 0, options.Timeout);
         if (at >= 0)
         {
             booted = sw.Elapsed;
         }
 
         var left = deadline - DateTime.UtcNow;
-        var rcLine = vm.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        var rcLine = prompts.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
         if (rcLine < 0)
         {
             throw new TestVmException((booted is null ? "The system did not boot" : "The system's job did not finish")

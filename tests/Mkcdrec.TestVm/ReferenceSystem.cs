@@ -128,6 +128,13 @@ public sealed record ReferenceJobOptions
     public string? CopyOutTo { get; init; }
 
     public string ConsoleLogName { get; init; } = "reference-console.log";
+
+    /// <summary>
+    /// Serial console prompts to answer: each time <c>Pattern</c> (a regex) appears, in a complete line or a prompt
+    /// waiting for input, <c>Text</c> is typed (add "\n" for Enter), e.g. ("Please unlock disk \S+:", "passphrase\n")
+    /// to boot a reference system whose root is inside LUKS.
+    /// </summary>
+    public IReadOnlyList<(string Pattern, string Text)> SerialAnswers { get; init; } = [];
 }
 
 /// <summary>What <see cref="JobRunner.Run"/> saw: the job's exit code (-1 unreadable), the whole console, and

@@ -5,6 +5,7 @@ using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Secrets;
 
 namespace Mkcdrec.Cli.Commands;
 
@@ -161,9 +162,10 @@ internal static class ArchiveCommands
         var root = new Option<string?>("--root") { Description = "The live tree to compare with (default: the archived root).", HelpName = "DIR" };
         var id = IdOption();
         var pass = PassphraseFile();
+        var secrets = SecretsOption();
         var cmd = new Command("verify", "Check every backup volume against the manifest and test-read every archive; with --compare, compare with a live tree.")
         {
-            dir, compare, root, id, pass, spool,
+            dir, compare, root, id, pass, secrets, spool,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -194,8 +196,7 @@ internal static class ArchiveCommands
                 return r.HasDifferences ? (int)ExitCode.Changed : 0;
             }
 
-            var passFile = p.GetValue(pass);
-            var report = verifier.Verify(backup, passFile is null ? null : ReadPassphrase(passFile, confirm: false), MediaLocators.For(backup, ctx));
+            var report = verifier.Verify(backup, VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)), MediaLocators.For(backup, ctx));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new VerifyOutput(report.Checked, report.Skipped), CliJsonContext.Default.VerifyOutput);
@@ -213,6 +214,19 @@ internal static class ArchiveCommands
 
     private static double Mib(long b) => Math.Round(b / 1048576.0, 1);
 
+    /// <summary>--secrets DIR, shared by recover and verify: a directory laid out like the keys medium (docs/secrets.md).</summary>
+    internal static Option<string?> SecretsOption() => new("--secrets")
+    {
+        Description = "A directory laid out like the keys medium: backup.passphrase, luks/UUID.key or luks/UUID.passphrase, luks/any.… (docs/secrets.md). Read where it is, never copied.",
+        HelpName = "DIR",
+    };
+
+    /// <summary>verify's passphrase: --passphrase-file first, else the secrets directory's backup.passphrase, else none (encrypted archives are skipped).</summary>
+    private static byte[]? VerifyPassphrase(string? passFile, string? secretsDir) =>
+        passFile is not null ? ReadPassphrase(passFile, confirm: false)
+        : secretsDir is not null ? new SecretsDirectory(secretsDir).BackupPassphrase()
+        : null;
+
     /// <summary>The first line of FILE (like openssl's -pass file:), or typed on the terminal without echo for "-".</summary>
     internal static byte[] ReadPassphrase(string file, bool confirm)
     {
@@ -227,24 +241,7 @@ internal static class ArchiveCommands
             return first;
         }
 
-        byte[] all;
-        try
-        {
-            all = File.ReadAllBytes(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"Cannot read the passphrase file '{file}': {e.Message}", "Check the path and its permissions.");
-        }
-
-        var nl = Array.IndexOf(all, (byte)'\n');
-        var line = nl < 0 ? all : all[..nl];
-        if (line.Length == 0)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"The passphrase file '{file}' is empty.", "Put the passphrase on its first line.");
-        }
-
-        return line;
+        return PassphraseText.Read(file);
     }
 
     private static byte[] Prompt(string text)
@@ -254,7 +251,7 @@ internal static class ArchiveCommands
             throw new MkcdrecException(ExitCode.Usage, "Cannot ask for the passphrase: no terminal.", "Use --passphrase-file FILE.");
         }
 
-        return Encoding.UTF8.GetBytes(Terminal.ReadHidden(text));
+        return Encoding.UTF8.GetBytes(Terminal.ReadHidden(text)!);
     }
 
     /// <summary>Renders engine events: problems as warnings in the log, progress on a terminal (or JSON lines with --json).</summary>

@@ -5,6 +5,7 @@ using Mkcdrec.Core.Boot.Efi;
 using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Secrets;
 using Mkcdrec.Platform.Linux;
 
 namespace Mkcdrec.Cli.Commands;
@@ -23,10 +24,15 @@ internal static class DrillCommands
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch disks and logs after a pass (they are always kept after a failure)." };
         var accel = new Option<string>("--accel") { Description = "tcg (software emulation, default: works everywhere) or kvm.", HelpName = "ACCEL", DefaultValueFactory = _ => "tcg" };
         var memory = new Option<int>("--memory") { Description = "Memory of the virtual machine in MiB (default 2048).", HelpName = "MIB", DefaultValueFactory = _ => 2048 };
+        var keys = new Option<string?>("--keys")
+        {
+            Description = "The drilled system's secrets, laid out like the keys medium (backup.passphrase, luks/UUID.passphrase…, docs/secrets.md): a keys ISO for the rescue machine only (deleted afterwards), and the LUKS passphrase typed at the recovered system's boot prompt.",
+            HelpName = "DIR",
+        };
         var timeout = new Option<int>("--timeout") { Description = "Minutes allowed for the recovery (default 40).", HelpName = "MIN", DefaultValueFactory = _ => 40 };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -46,6 +52,11 @@ internal static class DrillCommands
                 throw new MkcdrecException(ExitCode.Usage, $"--disk-bus {p.GetValue(bus)} is not known.", "Use virtio or nvme.");
             }
 
+            if (p.GetValue(keys) is { } keysDir)
+            {
+                _ = new SecretsDirectory(keysDir);
+            }
+
             using var ctx = CliContext.Create(p, "drill");
             var options = new DrillOptions
             {
@@ -58,6 +69,7 @@ internal static class DrillCommands
                 Accelerator = p.GetValue(accel)!,
                 MemoryMiB = p.GetValue(memory),
                 RecoveryTimeout = TimeSpan.FromMinutes(Math.Max(1, p.GetValue(timeout))),
+                KeysDirectory = p.GetValue(keys),
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
             if (ctx.Json)
@@ -147,7 +159,7 @@ internal static class DrillCommands
                 Console.WriteLine(DrillProtocol.Line(DrillProtocol.EfiBoot, entry));
             }
 
-            var results = new DrillCheck(ctx.FileSystem).Compare(p.GetValue(backup)!, p.GetValue(root)!);
+            var results = new DrillCheck(ctx.FileSystem, ctx.Runner).Compare(p.GetValue(backup)!, p.GetValue(root)!);
             foreach (var s in results)
             {
                 Console.WriteLine(DrillProtocol.Line(p.GetValue(evt)!, s.ToJson()));

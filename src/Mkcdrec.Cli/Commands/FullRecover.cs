@@ -9,7 +9,7 @@ namespace Mkcdrec.Cli.Commands;
 /// <summary>The options only a full recovery (with a data restore) takes.</summary>
 internal sealed class FullRecoverOptions
 {
-    public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "The passphrase of an encrypted backup, first line of FILE ('-' asks).", HelpName = "FILE" };
+    public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "The passphrase of an encrypted backup, first line of FILE ('-' asks); otherwise --secrets' backup.passphrase, or asked on the terminal.", HelpName = "FILE" };
 
     public Option<string?> Hostname { get; } = new("--hostname") { Description = "Clone: give the recovered system this hostname.", HelpName = "NAME" };
 
@@ -62,6 +62,7 @@ internal static class FullRecover
             BackupUrl = local.Url,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),
+            PassphraseFile = p.GetValue(f.PassphraseFile),
             CloneSettings = new CloneSettings
             {
                 Hostname = p.GetValue(f.Hostname),
@@ -71,7 +72,7 @@ internal static class FullRecover
             },
         };
         var services = new RecoveryServices(ctx.Runner, new BlockDevices(), ctx.FileSystem, ctx.Files, ctx.Log, new ArchiveCommands.CliEvents(ctx));
-        var session = new RecoverySession(services, new TerminalRecoveryUser(ctx, p.GetValue(f.PassphraseFile)));
+        var session = new RecoverySession(services, new TerminalRecoveryUser(ctx));
         var result = session.Recover(request, p.GetValue(f.Drill) ? new DrillRecoveryHooks(ctx.FileSystem, dir) : null);
         if (ctx.Json)
         {

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Mkcdrec.Core;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Secrets;
 using Mkcdrec.Core.Storage;
 using Mkcdrec.Core.Workflows;
 
@@ -64,8 +66,16 @@ internal sealed class RecoverCommandOptions
 
     public Option<string?> KeyFile { get; } = new("--key-file")
     {
-        Description = "A file holding the passphrase for the LUKS devices to create (otherwise asked for on the terminal).",
+        Description = "One key file for every LUKS device to create, used as it is (otherwise: --secrets, the keys medium, or asked on the terminal).",
         HelpName = "FILE",
+    };
+
+    public Option<string?> Secrets { get; } = ArchiveCommands.SecretsOption();
+
+    public Option<int> SecretTimeout { get; } = new("--secret-timeout")
+    {
+        Description = "With --unattended: ask on the terminal for a secret no file gives, waiting at most SECONDS (default 0: do not ask, stop at once with nothing touched).",
+        HelpName = "SECONDS",
     };
 
     public Option<bool> NoMount { get; } = new("--no-mount") { Description = "With --layout-only: leave the recreated filesystems unmounted." };
@@ -79,14 +89,14 @@ internal sealed class RecoverCommandOptions
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, KeepDegraded, Yes, Unattended, KeyFile, NoMount, Journal })
+        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, KeepDegraded, Yes, Unattended, KeyFile, Secrets, SecretTimeout, NoMount, Journal })
         {
             c.Add(o);
         }
     }
 
-    /// <summary>The options every executing recovery shares (the layout path is the caller's: its default differs).</summary>
-    public RecoveryRequest Request(ParseResult p) => new()
+    /// <summary>The options every executing recovery shares (the layout path is the caller's: its default differs); refuses bad secret options before anything runs.</summary>
+    public RecoveryRequest Request(ParseResult p) => RefuseBadSecrets(p) with
     {
         Maps = p.GetValue(Map) ?? [],
         TargetRoot = p.GetValue(TargetRoot)!,
@@ -97,6 +107,24 @@ internal sealed class RecoverCommandOptions
         Yes = p.GetValue(Yes),
         Unattended = p.GetValue(Unattended),
         KeyFile = p.GetValue(KeyFile),
+        SecretsDirectory = p.GetValue(Secrets),
+        SecretTimeout = TimeSpan.FromSeconds(p.GetValue(SecretTimeout)),
         JournalPath = p.GetValue(Journal)!,
     };
+
+    /// <summary>A negative --secret-timeout or a --secrets directory that is not there stop the command before it plans.</summary>
+    private RecoveryRequest RefuseBadSecrets(ParseResult p)
+    {
+        if (p.GetValue(SecretTimeout) < 0)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--secret-timeout {p.GetValue(SecretTimeout)} is negative.", "Give the seconds to wait (0: do not ask).");
+        }
+
+        if (p.GetValue(Secrets) is { } dir)
+        {
+            _ = new SecretsDirectory(dir);
+        }
+
+        return new RecoveryRequest();
+    }
 }

@@ -5,7 +5,7 @@ using Mkcdrec.Model.Plan;
 namespace Mkcdrec.Cli.Commands;
 
 /// <summary>The recovery session's person at the console: confirmation and passphrases on the terminal, progress on stdout.</summary>
-internal sealed class TerminalRecoveryUser(CliContext ctx, string? backupPassphraseFile = null) : IRecoveryUser
+internal sealed class TerminalRecoveryUser(CliContext ctx) : IRecoveryUser
 {
     public bool CanAsk => !Console.IsInputRedirected;
 
@@ -18,12 +18,7 @@ internal sealed class TerminalRecoveryUser(CliContext ctx, string? backupPassphr
         return Console.ReadLine()?.Trim() == "YES";
     }
 
-    public string AskPassphrase(string what) => Terminal.ReadHidden($"Passphrase for {what}: ");
-
-    public byte[]? BackupPassphrase(bool mayAsk) =>
-        backupPassphraseFile is not null ? ArchiveCommands.ReadPassphrase(backupPassphraseFile, confirm: false)
-        : mayAsk ? ArchiveCommands.ReadPassphrase("-", confirm: false)
-        : null;
+    public string? AskSecret(string prompt, TimeSpan? timeout) => Terminal.ReadHidden(prompt, timeout);
 
     public void Notice(string line) => Console.WriteLine(line);
 

@@ -1,5 +1,6 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Manifest;
 
 namespace Mkcdrec.Core.Drill;
@@ -15,30 +16,73 @@ public sealed class DrillCheck
     public const string UnitName = "mkcdrec-drill-check.service";
 
     private readonly IFileSystemAccess _fs;
+    private readonly IProcessRunner? _run;
 
-    public DrillCheck(IFileSystemAccess fs) => _fs = fs;
+    /// <param name="run">Mounts the top level of btrfs filesystems for <see cref="Compare"/>; null: none are mounted.</param>
+    public DrillCheck(IFileSystemAccess fs, IProcessRunner? run = null)
+    {
+        _fs = fs;
+        _run = run;
+    }
 
-    /// <summary>Every archive of the backup compared with <paramref name="systemRoot"/> + its archived root.</summary>
+    /// <summary>
+    /// Every archive of the backup compared with <paramref name="systemRoot"/> + its archived root. A btrfs subvolume was
+    /// archived from its filesystem's top level, mounted by mkbackup under <see cref="BackupWorkflow.TopLevelMountRoot"/>
+    /// (snapshots are mounted nowhere else): that top level is mounted again, read-only, at the same place for the compare.
+    /// </summary>
     public IReadOnlyList<CompareSummary> Compare(string backupDir, string systemRoot)
     {
         var src = ArchiveSource.Open(backupDir);
         var verifier = new ArchiveVerifier(_fs);
         var result = new List<CompareSummary>();
-        foreach (var a in src.Manifest.Archives)
+        var mounted = new List<string>();
+        try
         {
-            var root = Under(systemRoot, a.Root);
-            var r = verifier.Compare(backupDir, root, a.FilesystemId);
-            result.Add(new CompareSummary
+            foreach (var a in src.Manifest.Archives)
             {
-                Root = a.Root,
-                Files = a.Files.Count,
-                Changed = r.Changed,
-                Missing = r.Missing,
-                New = r.New,
-            });
+                MountTopLevel(systemRoot, a.Root, mounted);
+                var root = Under(systemRoot, a.Root);
+                var r = verifier.Compare(backupDir, root, a.FilesystemId);
+                result.Add(new CompareSummary
+                {
+                    Root = a.Root,
+                    Files = a.Files.Count,
+                    Changed = r.Changed,
+                    Missing = r.Missing,
+                    New = r.New,
+                });
+            }
+        }
+        finally
+        {
+            foreach (var m in Enumerable.Reverse(mounted))
+            {
+                _run?.Run(new ProcessRequest("umount", [m]));
+            }
         }
 
         return result;
+    }
+
+    /// <summary>For a root under the btrfs top-level mounts: mounts that filesystem's top level (by its UUID, the directory's name) once.</summary>
+    private void MountTopLevel(string systemRoot, string archivedRoot, List<string> mounted)
+    {
+        var prefix = BackupWorkflow.TopLevelMountRoot + "/";
+        if (_run is null || !archivedRoot.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var uuid = archivedRoot[prefix.Length..].Split('/')[0];
+        var dir = Under(systemRoot, prefix + uuid);
+        if (mounted.Contains(dir))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(dir);
+        _run.RunChecked(new ProcessRequest("mount", ["-t", "btrfs", "-o", "ro,subvolid=5", "UUID=" + uuid, dir]));
+        mounted.Add(dir);
     }
 
     /// <summary>One archive compared with the directory it was restored into.</summary>

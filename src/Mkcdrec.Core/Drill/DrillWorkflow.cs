@@ -26,6 +26,9 @@ public sealed record DrillOptions
 
     public bool Keep { get; init; }
 
+    /// <summary>--keys: the drilled system's secrets laid out like the keys medium (<see cref="DrillKeys"/>); null: none.</summary>
+    public string? KeysDirectory { get; init; }
+
     public string Accelerator { get; init; } = "tcg";
 
     public int MemoryMiB { get; init; } = 2048;
@@ -74,13 +77,16 @@ public sealed class DrillWorkflow
         public string? UefiVars { get; set; }
 
         public bool Recovered { get; set; }
+
+        /// <summary>The keys ISO while the rescue machine runs (<see cref="DrillKeys"/>); null otherwise.</summary>
+        public string? KeysMedium { get; set; }
     }
 
     public static Workflow<Context> Steps(DrillWorkflow w) => new Workflow<Context>("drill")
         .Step("check tools", _ => w.CheckTools())
         .Step("read the rescue medium", w.ReadMedium)
         .Step("create blank scratch disks", w.CreateDisks)
-        .Step("recover in the rescue system", w.Recover)
+        .Step("recover in the rescue system", c => w.WithKeysMedium(c, w.Recover))
         .Step("boot the recovered system", w.FirstBoot)
         .Step("judge", Judge);
 
@@ -214,8 +220,8 @@ public sealed class DrillWorkflow
         {
             Kernel = m.Kernel,
             Initrd = m.Initrd,
-            Append = DrillMedium.DrillCommandLine(m.CommandLine, m.Label),
-            CdRoms = m.Isos,
+            Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label), c.KeysMedium),
+            CdRoms = c.KeysMedium is null ? m.Isos : [.. m.Isos, c.KeysMedium],
             Disks = c.Disks,
             UserNetwork = true,
         };
@@ -290,10 +296,11 @@ public sealed class DrillWorkflow
         var spec = BaseSpec(c, "first-boot-console.log") with { Disks = disks, UserNetwork = true };
         var sw = Stopwatch.StartNew();
         using var vm = _vms.Start(spec);
-        var booted = vm.WaitForLine(l => DrillProtocol.Parse(l)?.Event == DrillProtocol.Booted, 0, c.Options.BootTimeout);
+        var console = new ConsolePromptWatcher(vm, [new DrillKeys(c.Options.KeysDirectory).LuksPrompt(c.Medium!.Layout, _progress)]);
+        var booted = console.WaitForLine(l => DrillProtocol.Parse(l)?.Event == DrillProtocol.Booted, 0, c.Options.BootTimeout);
         if (booted < 0)
         {
-            throw new DrillFailure("The recovered system did not boot (its first-boot check never ran).\n" + Tail(vm));
+            throw new DrillFailure((console.Refusal ?? "The recovered system did not boot (its first-boot check never ran).") + "\n" + Tail(vm));
         }
 
         c.Report.Phases.Add(new DrillPhase { Name = "first boot", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 1) });
@@ -319,6 +326,26 @@ public sealed class DrillWorkflow
 
         c.Report.Phases.Add(new DrillPhase { Name = "compare in the booted system", Seconds = Math.Round(sw.Elapsed.TotalSeconds - c.Report.Phases[^1].Seconds, 1) });
         vm.WaitForExit(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Runs the recovery with the keys ISO in a CD drive of the rescue machine (with --keys), and deletes it afterwards whatever happens.</summary>
+    private void WithKeysMedium(Context c, Action<Context> recover)
+    {
+        try
+        {
+            c.KeysMedium = new DrillKeys(c.Options.KeysDirectory).BuildMedium(_run, c.WorkDir);
+            if (c.KeysMedium is not null)
+            {
+                _progress($"keys medium {DrillKeys.Label} from {c.Options.KeysDirectory}: for the rescue machine only, deleted after the recovery");
+            }
+
+            recover(c);
+        }
+        finally
+        {
+            DrillKeys.Delete(c.KeysMedium);
+            c.KeysMedium = null;
+        }
     }
 
     /// <summary>The disk the firmware boots: BIOS, the first captured disk with boot code; UEFI boots by its entries.</summary>

@@ -2,7 +2,7 @@ using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Execution;
 
-/// <summary>How the executor runs a plan, and how it talks to the human (both optional: null means "no terminal").</summary>
+/// <summary>How the executor runs a plan, and how it talks to the human (optional: null means "no terminal").</summary>
 public sealed class ExecutorOptions
 {
     /// <summary>Where the journal is kept (default <see cref="RecoverJournal.DefaultPath"/>).</summary>
@@ -20,11 +20,11 @@ public sealed class ExecutorOptions
     /// <summary>Asks the human to confirm the summary (e.g. "type YES"); null when there is no terminal: then only <see cref="Yes"/> allows destruction.</summary>
     public Func<string, bool>? Confirm { get; init; }
 
-    /// <summary>A file holding the passphrase for every {keyfile:…} placeholder.</summary>
-    public string? KeyFile { get; init; }
-
-    /// <summary>Asks for a passphrase without echo (argument: what it is for); null when there is no terminal.</summary>
-    public Func<string, string>? AskPassphrase { get; init; }
+    /// <summary>
+    /// The file of each {keyfile:…} token, found before the run (<see cref="Secrets.RecoverySecrets"/>): the executor never
+    /// asks, and refuses before the first step when a step to run has a token without its file.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KeyFiles { get; init; } = new Dictionary<string, string>();
 
     /// <summary>How long to wait for partition device nodes after writing a table.</summary>
     public TimeSpan DeviceTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Mkcdrec.Model.Plan;
 
@@ -9,101 +8,34 @@ public sealed partial class PlanExecutor
     [GeneratedRegex(@"\{keyfile:[^}]+\}")]
     private static partial Regex KeyFileToken();
 
-    /// <summary>Fills every {keyfile:…} token: the --key-file path, or a private temporary file holding a prompted passphrase.</summary>
-    private Dictionary<string, string> PrepareKeyFiles(List<PlanStep> steps, ExecutorOptions options, List<string> tempFiles)
+    /// <summary>The {keyfile:…} tokens of these steps, each once, in plan order.</summary>
+    public static List<string> KeyFileTokens(IEnumerable<PlanStep> steps) =>
+        [.. steps.SelectMany(s => s.Commands).SelectMany(c => c.Argv).SelectMany(a => KeyFileToken().Matches(a).Select(m => m.Value)).Distinct()];
+
+    /// <summary>
+    /// The {keyfile:…} tokens of the layout steps a run of <paramref name="plan"/> would still run (the journal's completed
+    /// steps are skipped): the keys to find before it starts.
+    /// </summary>
+    public static List<string> PendingKeyFileTokens(RecoveryPlan plan, string journalPath)
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tokens = steps.SelectMany(s => s.Commands).SelectMany(c => c.Argv).SelectMany(a => KeyFileToken().Matches(a).Select(m => m.Value)).Distinct().ToList();
-        foreach (var token in tokens)
-        {
-            if (options.KeyFile is { } kf)
-            {
-                if (!File.Exists(kf))
-                {
-                    throw new MkcdrecException(ExitCode.BadInput, $"The key file '{kf}' does not exist.", "Give an existing file with --key-file, or leave it out to be asked for the passphrase.");
-                }
-
-                map[token] = kf;
-                continue;
-            }
-
-            map[token] = WritePassphraseFile(PromptPassphrase(token, options), tempFiles);
-        }
-
-        return map;
+        var journal = RecoverJournal.Load(journalPath);
+        var done = journal is not null && journal.PlanHash == RecoverJournal.HashOf(plan) ? journal.CompletedSteps.ToHashSet(StringComparer.Ordinal) : [];
+        return KeyFileTokens(plan.Steps.Where(s => s.Phase == StepPhases.Layout && !done.Contains(s.Id)));
     }
 
-    /// <summary>Asks the human for the passphrase a token stands for; refuses without a terminal or on an empty answer.</summary>
-    private static string PromptPassphrase(string token, ExecutorOptions options)
+    /// <summary>Refuses before anything is touched when a step to run has a {keyfile:…} token without its file.</summary>
+    private static void RequireKeyFiles(List<PlanStep> steps, ExecutorOptions options)
     {
-        var ask = options.AskPassphrase
-            ?? throw new MkcdrecException(ExitCode.Refused, $"A passphrase is needed for {token.Trim('{', '}')} and there is no terminal to ask on; nothing was changed.",
-                "Give it with --key-file FILE (the passphrase, as cryptsetup reads a key file).");
-        var what = token.Trim('{', '}')["keyfile:".Length..];
-        var pass = ask(what);
-        if (pass.Length == 0)
+        var missing = KeyFileTokens(steps).Where(t => !options.KeyFiles.ContainsKey(t)).ToList();
+        if (missing.Count > 0)
         {
-            throw new MkcdrecException(ExitCode.Refused, "Empty passphrase; nothing was changed.", "Run it again and type the passphrase, or use --key-file.");
+            throw new MkcdrecException(ExitCode.Refused,
+                $"The plan needs the key of {string.Join(", ", missing.Select(t => t.Trim('{', '}')["keyfile:".Length..]))} and none was found; nothing was changed.",
+                "Give it with --key-file FILE, on the keys medium (--secrets DIR, docs/secrets.md), or run recover on a terminal to type it.");
         }
-
-        return pass;
-    }
-
-    /// <summary>Writes the passphrase to a new file only its owner can read (in /run, a tmpfs, when writable), noted for deletion.</summary>
-    private static string WritePassphraseFile(string passphrase, List<string> tempFiles)
-    {
-        var dir = Directory.Exists("/run") && IsWritable("/run") ? "/run" : Path.GetTempPath();
-        var path = Path.Combine(dir, $"mkcdrec-key-{Environment.ProcessId}-{tempFiles.Count}");
-        var fso = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fso.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var f = new FileStream(path, fso))
-        {
-            tempFiles.Add(path);
-            f.Write(Encoding.UTF8.GetBytes(passphrase));
-        }
-
-        return path;
     }
 
     /// <summary>The argument with every {keyfile:…} token replaced by its file (tokens without one stay as they are).</summary>
-    private static string FillKeyFiles(string argument, Dictionary<string, string> keyFiles) =>
+    private static string FillKeyFiles(string argument, IReadOnlyDictionary<string, string> keyFiles) =>
         KeyFileToken().Replace(argument, m => keyFiles.TryGetValue(m.Value, out var p) ? p : m.Value);
-
-    private static bool IsWritable(string dir)
-    {
-        try
-        {
-            var probe = Path.Combine(dir, $".mkcdrec-probe-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static void DeleteAll(List<string> files)
-    {
-        foreach (var f in files)
-        {
-            TryDelete(f);
-        }
-    }
-
-    private static void TryDelete(string f)
-    {
-        try
-        {
-            File.Delete(f);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 }

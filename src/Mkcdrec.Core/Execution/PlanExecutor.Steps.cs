@@ -7,7 +7,7 @@ namespace Mkcdrec.Core.Execution;
 public sealed partial class PlanExecutor
 {
     /// <summary>Writes the step's partition table (if any), then runs its commands, waiting for the new partition nodes before the first command that names one.</summary>
-    private void RunStep(PlanStep step, Dictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
+    private void RunStep(PlanStep step, IReadOnlyDictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
     {
         var waitFor = new HashSet<string>(StringComparer.Ordinal);
         if (step.PartitionTable is { } spec)
@@ -39,7 +39,7 @@ public sealed partial class PlanExecutor
     }
 
     /// <summary>Runs one command of a step, logging it and its output; a non-zero exit fails the step with the command's error.</summary>
-    private void RunCommand(PlanStep step, PlanCommand cmd, Dictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
+    private void RunCommand(PlanStep step, PlanCommand cmd, IReadOnlyDictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
     {
         var argv = cmd.Argv.Select(a => FillKeyFiles(a, keyFiles)).ToList();
         var request = new ProcessRequest(argv[0], argv.Skip(1).ToList()) { StandardInput = cmd.StandardInput };

@@ -38,26 +38,16 @@ public sealed partial class PlanExecutor
         }
 
         RequireTools(toRun);
+        RequireKeyFiles(toRun, options);
         ConfirmDestruction(plan, toRun, options);
-
-        var tempFiles = new List<string>();
-        StepCounts counts;
-        try
-        {
-            var keyFiles = PrepareKeyFiles(toRun, options, tempFiles);
-            counts = RunSteps(plan, done, keyFiles, options, journal);
-        }
-        finally
-        {
-            DeleteAll(tempFiles);
-        }
+        var counts = RunSteps(plan, done, options.KeyFiles, options, journal);
 
         Say(options, $"Done: {counts.Ran} step(s) run, {counts.SkippedDone} already done, {counts.SkippedPhase} not run now, in {watch.Elapsed.TotalSeconds:0.0} s.");
         return new ExecutionResult(counts.Ran, counts.SkippedDone, counts.SkippedPhase, watch.Elapsed);
     }
 
     /// <summary>Walks the plan in order: skips (and says why) what is done or not for now, runs the rest, recording each in the journal.</summary>
-    private StepCounts RunSteps(RecoveryPlan plan, HashSet<string> done, Dictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
+    private StepCounts RunSteps(RecoveryPlan plan, HashSet<string> done, IReadOnlyDictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
     {
         int ran = 0, skippedDone = 0, skippedPhase = 0;
         var stepCount = plan.Steps.Count;
@@ -94,7 +84,7 @@ public sealed partial class PlanExecutor
     }
 
     /// <summary>Runs one step and records it as completed in the journal, saved at once so a crash resumes after it.</summary>
-    private void RunAndRecord(PlanStep step, string tag, Dictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
+    private void RunAndRecord(PlanStep step, string tag, IReadOnlyDictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
     {
         var stepWatch = Stopwatch.StartNew();
         Say(options, $"{tag}: {step.Description}");

@@ -75,7 +75,7 @@ public sealed partial class NetworkTechnology
         }
 
         File.Copy(ifupdown, ifupdown + ".mkcdrec-orig", overwrite: true);
-        File.WriteAllText(ifupdown, sb.ToString());
+        context.WriteFile(ifupdown, sb.ToString());
         WriteResolvConf(context, net.Dns);
         context.Say($"Clone: network of {name} set to {what} in /etc/network/interfaces.");
         return [$"network {name}: {what} (ifupdown)"];
@@ -109,7 +109,7 @@ public sealed partial class NetworkTechnology
             }
         }
 
-        File.WriteAllText(networkd + "/10-mkcdrec-clone.network", sb.ToString());
+        context.WriteFile(networkd + "/10-mkcdrec-clone.network", sb.ToString());
         context.Say($"Clone: network set to {what} in /etc/systemd/network/10-mkcdrec-clone.network.");
         return [$"network: {what} (systemd-networkd)"];
     }
@@ -123,6 +123,6 @@ public sealed partial class NetworkTechnology
             return;
         }
 
-        File.WriteAllText(path, string.Concat(dns.Select(d => "nameserver " + d + "\n")));
+        context.WriteFile(path, string.Concat(dns.Select(d => "nameserver " + d + "\n")));
     }
 }

@@ -70,6 +70,12 @@ public interface IVirtualMachine : IDisposable
     /// <summary>The console lines read so far.</summary>
     IReadOnlyList<string> Lines { get; }
 
+    /// <summary>
+    /// The console text after the last complete line — where a prompt waits for its answer, as no newline follows it —
+    /// with the index it will have in <see cref="Lines"/> once complete, both taken at one instant.
+    /// </summary>
+    (int Index, string Text) PendingLine => (Lines.Count, "");
+
     bool HasExited { get; }
 
     /// <summary>Waits for the first console line at or after index <paramref name="from"/> that satisfies

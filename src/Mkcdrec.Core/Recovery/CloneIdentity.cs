@@ -30,7 +30,7 @@ internal static class CloneIdentity
         var hostname = context.RootPath("/etc/hostname");
         var hostsFile = context.RootPath("/etc/hosts");
         var old = File.Exists(hostname) ? File.ReadAllText(hostname).Trim() : context.Layout.Host.Hostname;
-        File.WriteAllText(hostname, name + "\n");
+        context.WriteFile(hostname, name + "\n");
         if (File.Exists(hostsFile) && old.Length > 0)
         {
             var hosts = File.ReadAllText(hostsFile);
@@ -42,7 +42,7 @@ internal static class CloneIdentity
                 hosts = Regex.Replace(hosts, @"(?<=\s)" + Regex.Escape(oldShort) + @"(?=\s|$)", newShort, RegexOptions.Multiline);
             }
 
-            File.WriteAllText(hostsFile, hosts);
+            context.WriteFile(hostsFile, hosts);
         }
 
         context.Say($"Clone: hostname {old} -> {name} (/etc/hostname, /etc/hosts).");
@@ -52,11 +52,11 @@ internal static class CloneIdentity
     private static void NewMachineId(FinalizeContext context)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        File.WriteAllText(context.RootPath("/etc/machine-id"), id + "\n");
+        context.WriteFile(context.RootPath("/etc/machine-id"), id + "\n");
         var dbus = context.RootPath("/var/lib/dbus/machine-id");
         if (File.Exists(dbus) && new FileInfo(dbus).LinkTarget is null)
         {
-            File.WriteAllText(dbus, id + "\n");
+            context.WriteFile(dbus, id + "\n");
         }
 
         context.Say($"Clone: new machine-id {id}.");

@@ -11,11 +11,8 @@ public interface IRecoveryUser
     /// <summary>Shows what is about to be destroyed; true when the person agreed.</summary>
     bool Confirm(string summary);
 
-    /// <summary>A passphrase typed without echo (<paramref name="what"/> names what it is for).</summary>
-    string AskPassphrase(string what);
-
-    /// <summary>The passphrase of an encrypted backup, from where the person said it is, or asked when <paramref name="mayAsk"/>; null: none.</summary>
-    byte[]? BackupPassphrase(bool mayAsk);
+    /// <summary>Shows <paramref name="prompt"/> and reads a secret without echo; null when <paramref name="timeout"/> (null: none) ran out.</summary>
+    string? AskSecret(string prompt, TimeSpan? timeout);
 
     /// <summary>Progress lines, one per step; null when they are not shown (JSON output).</summary>
     Action<string>? Progress { get; }

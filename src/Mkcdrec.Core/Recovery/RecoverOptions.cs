@@ -41,6 +41,9 @@ public sealed class RecoverOptions
     /// <summary>Leave the recovered system mounted under the target root (for inspection); default: unmount everything.</summary>
     public bool KeepMounted { get; init; }
 
+    /// <summary>Called once the layout phase succeeded: the session deletes the temporary key files there, as nothing after needs them.</summary>
+    public Action? LayoutDone { get; init; }
+
     /// <summary>Who else acts after each restore and after finalization (the drill); null: nobody.</summary>
     public IRecoveryHooks? Hooks { get; init; }
 }

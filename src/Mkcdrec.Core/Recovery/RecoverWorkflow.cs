@@ -66,6 +66,7 @@ public sealed class RecoverWorkflow
 
         var executor = new PlanExecutor(_run, _blocks, _log);
         Phase("layout", () => executor.Execute(plan, o.Executor));
+        o.LayoutDone?.Invoke();
 
         // The hooks' work after each restore (the drill's comparison) is not the recovery's: it is timed apart.
         var hookTime = TimeSpan.Zero;
@@ -110,7 +111,7 @@ public sealed class RecoverWorkflow
     private void Finalize(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o, RecoverResult result, RecoveryOutput output)
     {
         var root = plan.TargetRoot;
-        var finalizer = new SystemFinalizer(_run, _files, _log, output.Say);
+        var finalizer = new SystemFinalizer(_run, _files, _fs, _log, output.Say);
         var chroot = new List<string>();
         try
         {

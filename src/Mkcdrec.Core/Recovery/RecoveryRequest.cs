@@ -36,8 +36,17 @@ public sealed record RecoveryRequest
     /// <summary>Never ask; refuse anything ambiguous.</summary>
     public bool Unattended { get; init; }
 
-    /// <summary>The passphrase for the LUKS devices to create.</summary>
+    /// <summary>--key-file: one key file for every LUKS container to create.</summary>
     public string? KeyFile { get; init; }
+
+    /// <summary>--passphrase-file: the encrypted backup's passphrase (first line); "-" asks for it.</summary>
+    public string? PassphraseFile { get; init; }
+
+    /// <summary>--secrets: a directory laid out like the keys medium (docs/secrets.md).</summary>
+    public string? SecretsDirectory { get; init; }
+
+    /// <summary>--secret-timeout: how long an unattended recovery waits on its terminal for a secret no file gives; zero: it does not ask.</summary>
+    public TimeSpan SecretTimeout { get; init; }
 
     public string JournalPath { get; init; } = RecoverJournal.DefaultPath;
 

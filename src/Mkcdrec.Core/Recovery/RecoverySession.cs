@@ -1,6 +1,7 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Planning;
+using Mkcdrec.Core.Secrets;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Manifest;
@@ -67,7 +68,8 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         RefuseUnlessRoot();
         Warn(plan);
         var current = TargetDiskDiscovery.Discover(services.Files, [], []);
-        return new PlanExecutor(services.Runner, services.Blocks, services.Log).Execute(plan, ExecutorOptionsFor(r, requestKey, r.Yes, current));
+        using var secrets = ResolveSecrets(r, plan, backupEncrypted: false);
+        return new PlanExecutor(services.Runner, services.Blocks, services.Log).Execute(plan, ExecutorOptionsFor(r, requestKey, r.Yes, current, secrets));
     }
 
     /// <summary>`recover --backup`: the whole recovery of the first backup directory; <paramref name="hooks"/> act after restore and finalize.</summary>
@@ -80,7 +82,6 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
 
         // Opened once: its manifest decides the passphrase and the request key; the workflow checks and restores from it.
         var backup = ArchiveSource.Open(dir);
-        var passphrase = BackupPassphrase(backup.Manifest, r);
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
             [.. r.PlanKey, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
              "manifest=" + backup.Manifest.Created.ToString("O"), .. r.ExcludeDisks.Select(x => "exclude=" + x)]);
@@ -92,17 +93,21 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         }
 
         Warn(plan);
+
+        // Every secret is found now, before the backup check and the first disk write; the temporary key files go at the end.
+        using var secrets = ResolveSecrets(r, plan, backup.Manifest.Archives.Any(a => a.Encryption is not null));
         var workflow = new RecoverWorkflow(services.Runner, services.Blocks, services.FileSystem, services.Files, services.Log, services.Events);
         return workflow.Run(layout, plan, new RecoverOptions
         {
             BackupDirectory = dir,
             Backup = backup,
-            Passphrase = passphrase,
+            Passphrase = secrets.BackupPassphrase,
+            LayoutDone = secrets.DeleteTemporaryFiles,
             LogFile = r.LogFile,
             KeepMounted = r.KeepMounted,
             Clone = r.CloneSettings,
             Hooks = hooks,
-            Executor = ExecutorOptionsFor(r, requestKey, r.Yes || r.Unattended, currentDisks: null),
+            Executor = ExecutorOptionsFor(r, requestKey, r.Yes || r.Unattended, currentDisks: null, secrets),
         });
     }
 
@@ -143,7 +148,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
     }
 
     /// <summary>The one place a recovery decides whether it may ask: never when unattended or without a terminal.</summary>
-    private ExecutorOptions ExecutorOptionsFor(RecoveryRequest r, string requestKey, bool yes, IReadOnlyList<TargetDisk>? currentDisks)
+    private ExecutorOptions ExecutorOptionsFor(RecoveryRequest r, string requestKey, bool yes, IReadOnlyList<TargetDisk>? currentDisks, ResolvedSecrets secrets)
     {
         var ask = !r.Unattended && user.CanAsk;
         return new ExecutorOptions
@@ -152,24 +157,30 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
             RequestKey = requestKey,
             NoMount = r.NoMount,
             Yes = yes,
-            KeyFile = r.KeyFile,
+            KeyFiles = secrets.KeyFiles,
             CurrentDisks = currentDisks,
             Confirm = ask ? user.Confirm : null,
-            AskPassphrase = ask ? user.AskPassphrase : null,
             Report = user.Progress,
         };
     }
 
-    private byte[]? BackupPassphrase(BackupManifest manifest, RecoveryRequest r)
+    /// <summary>The backup's passphrase (when encrypted) and the key of every LUKS container still to make, or one error naming each missing one.</summary>
+    private ResolvedSecrets ResolveSecrets(RecoveryRequest r, RecoveryPlan plan, bool backupEncrypted)
     {
-        if (manifest.Archives.All(a => a.Encryption is null))
-        {
-            return null;
-        }
-
-        return user.BackupPassphrase(mayAsk: !r.Unattended && user.CanAsk)
-            ?? throw new MkcdrecException(ExitCode.Usage, "The backup is encrypted and no passphrase was given.", "Give --passphrase-file FILE; no disk was touched.");
+        var luks = LuksKeyNeed.Of(plan, PlanExecutor.PendingKeyFileTokens(plan, r.JournalPath));
+        var sources = new SecretSources { PassphraseFile = r.PassphraseFile, KeyFile = r.KeyFile, Directory = r.SecretsDirectory };
+        var secrets = new RecoverySecrets(sources, Prompter(r)).Resolve(backupEncrypted, luks);
+        services.Log.Info($"secrets: {(backupEncrypted ? "the backup's passphrase and " : "")}{luks.Count} LUKS key(s) found before any disk is touched"
+            + (r.SecretsDirectory is { } d ? $" (secrets directory {d})" : ""));
+        return secrets;
     }
+
+    /// <summary>Who may be asked for a missing secret: the person who started it; unattended, the console only with --secret-timeout.</summary>
+    private SecretPrompter? Prompter(RecoveryRequest r) =>
+        !user.CanAsk ? null
+        : !r.Unattended ? new SecretPrompter(user.AskSecret, null)
+        : r.SecretTimeout > TimeSpan.Zero ? new SecretPrompter(user.AskSecret, r.SecretTimeout)
+        : null;
 
     private void Warn(RecoveryPlan plan)
     {

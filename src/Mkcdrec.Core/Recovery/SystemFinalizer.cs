@@ -17,13 +17,15 @@ public sealed class SystemFinalizer
 {
     private readonly IProcessRunner _run;
     private readonly ISystemFiles _files;
+    private readonly IFileSystemAccess _fs;
     private readonly ILog _log;
     private readonly Action<string> _say;
 
-    public SystemFinalizer(IProcessRunner run, ISystemFiles files, ILog log, Action<string> say)
+    public SystemFinalizer(IProcessRunner run, ISystemFiles files, IFileSystemAccess fs, ILog log, Action<string> say)
     {
         _run = run;
         _files = files;
+        _fs = fs;
         _log = log;
         _say = say;
     }
@@ -152,69 +154,18 @@ public sealed class SystemFinalizer
             CloneNetwork = clone.Network,
             Run = _run,
             Files = _files,
+            FileSystem = _fs,
             Log = _log,
             Say = _say,
         };
 
     // ------------------------------------------------------------------ ids and names
 
-    private static string NormalizeUuid(string s) => s.Replace(":", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
-
-    /// <summary>Reads the UUIDs of what the plan made and lists those that differ from the layout.</summary>
+    /// <summary>Reads the identifiers of what the plan made back from the devices and lists those that differ from the layout.</summary>
     public List<IdChange> ProbeIds(LayoutDocument layout, RecoveryPlan plan)
     {
-        var list = new List<IdChange>();
-        var rootFs = layout.Mounts.FirstOrDefault(m => m.Target == "/")?.FilesystemId;
-        var bootFs = layout.Mounts.FirstOrDefault(m => m.Target == "/boot")?.FilesystemId;
-        foreach (var f in layout.Filesystems.Where(f => f.Uuid is not null))
-        {
-            var step = plan.Steps.FirstOrDefault(s => (s.Kind == StepKinds.Mkfs || s.Kind == StepKinds.Mkswap) && s.Provides.Contains(f.Id));
-            if (step is null || step.Devices.Count == 0)
-            {
-                continue;
-            }
-
-            var got = _run.Run(new ProcessRequest("blkid", ["-p", "-o", "value", "-s", "UUID", step.Devices[0]])).StandardOutput.Trim();
-            if (got.Length > 0 && NormalizeUuid(got) != NormalizeUuid(f.Uuid!))
-            {
-                list.Add(new IdChange(f.Type == FilesystemTypes.Swap ? "swap" : "filesystem", f.Id, f.Uuid!, got,
-                    f.Id == rootFs || f.Id == bootFs || f.Type == FilesystemTypes.Swap));
-            }
-        }
-
-        foreach (var l in layout.Luks)
-        {
-            var step = plan.Steps.FirstOrDefault(s => s.Kind == StepKinds.LuksFormat && s.Provides.Contains(l.Id));
-            if (step is null || step.Devices.Count == 0)
-            {
-                continue;
-            }
-
-            var got = _run.Run(new ProcessRequest("cryptsetup", ["luksUUID", step.Devices[0]])).StandardOutput.Trim();
-            if (got.Length > 0 && NormalizeUuid(got) != NormalizeUuid(l.Uuid))
-            {
-                list.Add(new IdChange("luks", l.Id, l.Uuid, got, true));
-            }
-        }
-
-        foreach (var m in layout.MdArrays)
-        {
-            var step = plan.Steps.FirstOrDefault(s => s.Kind == StepKinds.MdCreate && s.Provides.Contains(m.Id));
-            var dev = step?.Commands.SelectMany(c => c.Argv).FirstOrDefault(a => a.StartsWith("/dev/md", StringComparison.Ordinal));
-            if (dev is null)
-            {
-                continue;
-            }
-
-            var export = _run.Run(new ProcessRequest("mdadm", ["--detail", "--export", dev])).StandardOutput;
-            var got = export.Split('\n').FirstOrDefault(x => x.StartsWith("MD_UUID=", StringComparison.Ordinal))?[8..].Trim();
-            if (got is { Length: > 0 } && NormalizeUuid(got) != NormalizeUuid(m.Uuid))
-            {
-                list.Add(new IdChange("md", m.Id, m.Uuid, got, true));
-            }
-        }
-
-        return list;
+        var context = new IdProbeContext { Layout = layout, Plan = plan, Run = _run };
+        return [.. Technologies.Storage.SelectMany(t => t.ProbeIdChanges(context))];
     }
 
     /// <summary>Source device paths whose recreated device has another name here (disks and partitions), with the layout id of each.</summary>

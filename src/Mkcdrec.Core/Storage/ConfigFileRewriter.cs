@@ -17,6 +17,13 @@ public static class ConfigFileRewriter
             return;
         }
 
+        if (new FileInfo(path).LinkTarget is { } target)
+        {
+            // The file it points to is rewritten by its own name (/etc/mdadm.conf -> mdadm/mdadm.conf), or named here.
+            context.Log.Info($"{file} is a symbolic link to {target}: not rewritten through the link.");
+            return;
+        }
+
         var text = File.ReadAllText(path);
         var now = text;
         foreach (var c in context.IdChanges)
@@ -35,7 +42,7 @@ public static class ConfigFileRewriter
         }
 
         File.Copy(path, path + ".mkcdrec-orig", overwrite: true);
-        File.WriteAllText(path, now);
+        context.WriteFile(path, now);
         context.Say($"{file}: rewritten (the original is kept as {file}.mkcdrec-orig):\n{LineDiff.ChangedLines(text, now)}");
         context.RewrittenFiles.Add(file);
     }

@@ -33,6 +33,9 @@ public sealed class FinalizeContext
 
     public required ISystemFiles Files { get; init; }
 
+    /// <summary>Writes files of the restored system (<see cref="WriteFile"/>).</summary>
+    public required IFileSystemAccess FileSystem { get; init; }
+
     public required ILog Log { get; init; }
 
     /// <summary>Tells the user (console and log).</summary>
@@ -49,6 +52,12 @@ public sealed class FinalizeContext
 
     /// <summary>grub-install or grub2-install, once GRUB found it in the restored system; null when GRUB is not installed (EFI builds on it).</summary>
     public string? GrubInstallProgram { get; set; }
+
+    /// <summary>
+    /// Replaces a file of the restored system (a path as seen from the rescue system) atomically, keeping its owner, mode
+    /// and extended attributes: a power cut during finalize leaves the old or the new file, never half of one.
+    /// </summary>
+    public void WriteFile(string path, string content) => AtomicReplace.WriteText(FileSystem, path, content);
 
     /// <summary>A path of the restored system as seen from the rescue system.</summary>
     public string RootPath(string path) => Root.TrimEnd('/') + path;

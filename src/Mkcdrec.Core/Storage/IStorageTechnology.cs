@@ -36,6 +36,12 @@ public interface IStorageTechnology
     {
     }
 
+    /// <summary>
+    /// The identifiers of this technology's devices that the recovery made differently from the layout (read back from
+    /// the new devices); the rewrite of the restored configuration and the initramfs decision follow from them.
+    /// </summary>
+    IEnumerable<IdChange> ProbeIdChanges(IdProbeContext context) => [];
+
     /// <summary>Rewrites what the restored system's configuration says about this technology's devices.</summary>
     void RewriteConfiguration(FinalizeContext context)
     {

@@ -268,6 +268,12 @@ public sealed class PlanPlaceholder
 
     /// <summary>What to put there, e.g. "a file holding the passphrase of LUKS … (prompted, or from --key-file)".</summary>
     public string Meaning { get; set; } = "";
+
+    /// <summary>For a key file token: the UUID of the LUKS container it unlocks (the name of its file on the keys medium).</summary>
+    public string? LuksUuid { get; set; }
+
+    /// <summary>For a key file token: the device the container was on in the layout (e.g. /dev/vda3), for messages.</summary>
+    public string? WasOn { get; set; }
 }
 
 public static class PlanPlaceholders

@@ -5,7 +5,7 @@ using Mkcdrec.Model.Layout;
 
 namespace Mkcdrec.Core.Tests.Drill;
 
-public sealed class DrillWorkflowTests : IDisposable
+public sealed partial class DrillWorkflowTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("drill-test-").FullName;
 
@@ -29,10 +29,21 @@ public sealed class DrillWorkflowTests : IDisposable
 
         public bool CanRun(string program) => program == "xorriso";
 
+        /// <summary>The keys media made with -as mkisofs: the directory given and the ISO written.</summary>
+        public List<(string Directory, string Iso)> Made { get; } = [];
+
         public ProcessResult Run(ProcessRequest r)
         {
             Calls.Add(r.CommandLine);
             var a = r.Arguments;
+            if (a.Count > 1 && a[0] == "-as" && a[1] == "mkisofs")
+            {
+                var output = a[a.ToList().IndexOf("-o") + 1];
+                File.WriteAllText(output, "keys iso");
+                Made.Add((a[^1], output));
+                return new ProcessResult(0, "", "", TimeSpan.Zero);
+            }
+
             var iso = a[a.ToList().IndexOf("-indev") + 1];
             var files = isos[Path.GetFileName(iso)];
             if (a.Contains("-pvd_info"))

@@ -1,6 +1,9 @@
 using Mkcdrec.Core.Execution;
+using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Registry;
+using Mkcdrec.Core.Secrets;
+using Mkcdrec.Core.Storage;
 using Mkcdrec.Core.Tests.Planning;
 using Mkcdrec.Formats.Partitioning;
 using Mkcdrec.Model.Plan;
@@ -101,8 +104,8 @@ public sealed class PlanExecutorTests : IDisposable
         return (plan, runner, blocks, log, new PlanExecutor(runner, blocks, log));
     }
 
-    private ExecutorOptions Options(bool yes = true, string? keyFile = null, Func<string, string>? ask = null, Func<string, bool>? confirm = null) =>
-        new() { JournalPath = JournalPath, Yes = yes, KeyFile = keyFile, AskPassphrase = ask, Confirm = confirm };
+    private ExecutorOptions Options(bool yes = true, IReadOnlyDictionary<string, string>? keyFiles = null, Func<string, bool>? confirm = null) =>
+        new() { JournalPath = JournalPath, Yes = yes, KeyFiles = keyFiles ?? new Dictionary<string, string>(), Confirm = confirm };
 
     private static List<string> Expected(RecoveryPlan plan) =>
         [.. plan.Steps.Where(s => s.Phase == StepPhases.Layout).SelectMany(s => s.Commands).Select(c => c.Argv[0])];
@@ -325,27 +328,105 @@ public sealed class PlanExecutorTests : IDisposable
         var (plan, runner, _, log, ex) = Setup("raid", _dir);
         Assert.Contains(plan.Steps, s => s.Kind == StepKinds.LuksFormat);
         var asked = new List<string>();
-        ex.Execute(plan, Options(ask: what => { asked.Add(what); return secret; }));
+        string[] keyPaths;
+        using (var secrets = new RecoverySecrets(new SecretSources(), new SecretPrompter((what, _) => { asked.Add(what); return secret; }, null))
+                   .Resolve(false, LuksKeyNeed.Of(plan, PlanExecutor.KeyFileTokens(plan.Steps))))
+        {
+            ex.Execute(plan, Options(keyFiles: secrets.KeyFiles));
+            keyPaths = [.. secrets.TemporaryFiles];
+        }
+
         Assert.NotEmpty(asked);
+        Assert.DoesNotContain(asked, a => a.Contains(secret, StringComparison.Ordinal));
         Assert.NotEmpty(runner.KeyFileContents);
         Assert.All(runner.KeyFileContents, c => Assert.Equal(secret, c));
         Assert.All(runner.KeyFileModes, m => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, m));
         Assert.DoesNotContain(runner.Calls, c => c.CommandLine.Contains(secret, StringComparison.Ordinal) || c.CommandLine.Contains("{keyfile:", StringComparison.Ordinal));
         Assert.DoesNotContain(log.Lines, l => l.Contains(secret, StringComparison.Ordinal));
-        var keyPaths = runner.Calls.Select(c => c.Arguments.ToList()).Where(a => a.Contains("--key-file")).Select(a => a[a.IndexOf("--key-file") + 1]).Distinct().ToList();
+        Assert.Contains(log.Lines, l => l.Contains("cryptsetup", StringComparison.Ordinal) && l.Contains("--key-file", StringComparison.Ordinal));
+        var used = runner.Calls.Select(c => c.Arguments.ToList()).Where(a => a.Contains("--key-file")).Select(a => a[a.IndexOf("--key-file") + 1]).Distinct().ToList();
+        Assert.All(used, p => Assert.Contains(p, keyPaths));
         Assert.All(keyPaths, p => Assert.False(File.Exists(p), $"{p} is deleted afterwards"));
     }
 
     [Fact]
-    public void A_key_file_is_used_as_is_and_no_terminal_without_one_refuses()
+    public void A_key_token_without_its_file_refuses_before_any_command_or_table_write()
     {
-        var (plan, runner, _, _, ex) = Setup("raid", _dir);
-        Assert.Equal(ExitCode.Refused, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options())).Code);
+        var (plan, runner, blocks, _, ex) = Setup("raid", _dir);
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
         Assert.Empty(runner.Calls);
-        var kf = Path.Combine(_dir, "key");
-        File.WriteAllText(kf, "pw");
-        ex.Execute(plan, Options(keyFile: kf));
-        Assert.All(runner.Calls.Where(c => c.Arguments.Contains("--key-file")), c => Assert.Contains(kf, c.Arguments));
+        Assert.Empty(blocks.Written);
+        Assert.False(File.Exists(JournalPath));
+    }
+
+    [Fact]
+    public void Each_container_gets_the_key_of_its_own_uuid_from_the_secrets_directory()
+    {
+        var plan = Planner.Plan(PlanFixtures.TwoLuksPartitions(), [PlanFixtures.Target("vda", 10 * PlanFixtures.GiB, "SL")], new PlanOptions());
+        var runner = new FakeRunner();
+        var log = new ListLog();
+        var ex = new PlanExecutor(runner, new FakeBlocks(_dir, plan.TargetDisks.ToDictionary(d => d.Path, d => d.SizeBytes)), log);
+        var keys = Directory.CreateDirectory(Path.Combine(_dir, "keys", "luks")).FullName;
+        File.WriteAllText(Path.Combine(keys, PlanFixtures.LuksRootUuid.ToUpperInvariant() + ".passphrase"), "root secret\nignored second line");
+        File.WriteAllText(Path.Combine(keys, PlanFixtures.LuksHomeUuid + ".key"), "home key\n");
+        using (var secrets = new RecoverySecrets(new SecretSources { Directory = Path.GetDirectoryName(keys) }, null)
+                   .Resolve(false, LuksKeyNeed.Of(plan, PlanExecutor.PendingKeyFileTokens(plan, JournalPath))))
+        {
+            ex.Execute(plan, Options(keyFiles: secrets.KeyFiles));
+        }
+
+        var withKeys = runner.Calls.Where(c => c.Arguments.Contains("--key-file")).ToList();
+        Assert.Equal(4, withKeys.Count); // luksFormat and open of each
+        for (var i = 0; i < withKeys.Count; i++)
+        {
+            var args = withKeys[i].Arguments.ToList();
+            var uuid = args.Contains("--uuid") ? args[args.IndexOf("--uuid") + 1] : null; // luksFormat names it; open names the partition
+            var isRoot = args.Contains("/dev/vda1");
+            Assert.Equal(isRoot ? "root secret" : "home key\n", runner.KeyFileContents[i]);
+            Assert.True(uuid is null || uuid == (isRoot ? PlanFixtures.LuksRootUuid : PlanFixtures.LuksHomeUuid), withKeys[i].CommandLine);
+        }
+
+        Assert.DoesNotContain(log.Lines, l => l.Contains("root secret", StringComparison.Ordinal) || l.Contains("home key", StringComparison.Ordinal));
+        Assert.Contains(withKeys, c => c.Arguments.Contains(Path.Combine(keys, PlanFixtures.LuksHomeUuid + ".key"))); // a .key is used where it is
+    }
+
+    [Fact]
+    public void A_missing_key_stops_the_run_before_any_command_naming_each_container_and_where_to_put_it()
+    {
+        var plan = Planner.Plan(PlanFixtures.TwoLuksPartitions(), [PlanFixtures.Target("vda", 10 * PlanFixtures.GiB, "SL")], new PlanOptions());
+        var runner = new FakeRunner();
+        var blocks = new FakeBlocks(_dir, plan.TargetDisks.ToDictionary(d => d.Path, d => d.SizeBytes));
+        var keys = Directory.CreateDirectory(Path.Combine(_dir, "keys", "luks")).FullName;
+        File.WriteAllText(Path.Combine(keys, PlanFixtures.LuksRootUuid + ".passphrase"), "root secret\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "run"));
+        var e = Assert.Throws<MkcdrecException>(() =>
+        {
+            using var secrets = new RecoverySecrets(new SecretSources { Directory = Path.GetDirectoryName(keys), TemporaryDirectory = Path.Combine(_dir, "run") }, null)
+                .Resolve(true, LuksKeyNeed.Of(plan, PlanExecutor.PendingKeyFileTokens(plan, JournalPath)));
+            new PlanExecutor(runner, blocks, new ListLog()).Execute(plan, Options(keyFiles: secrets.KeyFiles));
+        });
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Contains("no disk was touched", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"LUKS {PlanFixtures.LuksHomeUuid} (was on /dev/sda2): no key. Put it on the keys medium as luks/{PlanFixtures.LuksHomeUuid}.passphrase or .key", e.Message, StringComparison.Ordinal);
+        Assert.Contains("backup.passphrase", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(PlanFixtures.LuksRootUuid, e.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+        Assert.Empty(blocks.Written);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "run"))); // the root key's temporary file went with the error
+    }
+
+    [Fact]
+    public void Pending_key_tokens_leave_out_the_steps_the_journal_completed()
+    {
+        var (plan, _, _, _, ex) = Setup("raid", _dir);
+        var all = PlanExecutor.PendingKeyFileTokens(plan, JournalPath);
+        Assert.Equal(PlanExecutor.KeyFileTokens(plan.Steps), all);
+        var journal = new RecoverJournal { PlanHash = RecoverJournal.HashOf(plan), Plan = plan };
+        journal.CompletedSteps.AddRange(plan.Steps.Where(s => s.Kind is StepKinds.LuksFormat or StepKinds.LuksOpen).Select(s => s.Id));
+        journal.Save(JournalPath);
+        Assert.Empty(PlanExecutor.PendingKeyFileTokens(plan, JournalPath));
     }
 
     [Fact]

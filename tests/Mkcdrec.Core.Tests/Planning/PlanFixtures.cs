@@ -134,6 +134,36 @@ internal static class PlanFixtures
         return doc;
     }
 
+    public const string LuksRootUuid = "5e1f0000-aaaa-4000-8000-00000000000a";
+    public const string LuksHomeUuid = "5e1f0000-bbbb-4000-8000-00000000000b";
+
+    /// <summary>One 10 GiB disk with two LUKS2 partitions, each holding an ext4 filesystem: / in crypt-root, /home in crypt-home.</summary>
+    public static LayoutDocument TwoLuksPartitions()
+    {
+        var d = GptDisk("sda", 10 * GiB, "SL", (4 * GiB, LinuxFs, "luks:" + LuksRootUuid), (0, LinuxFs, "luks:" + LuksHomeUuid));
+        var doc = new LayoutDocument { Host = new HostInfo { Hostname = "vault" }, Disks = [d] };
+        foreach (var (uuid, part, name, fs, target) in new[]
+                 {
+                     (LuksRootUuid, d.Partitions[0], "crypt-root", "f5000000-0000-4000-8000-00000000000a", "/"),
+                     (LuksHomeUuid, d.Partitions[1], "crypt-home", "f5000000-0000-4000-8000-00000000000b", "/home"),
+                 })
+        {
+            doc.Luks.Add(new LuksDevice
+            {
+                Id = "luks:" + uuid, DeviceId = part.Id, Version = 2, Uuid = uuid, Cipher = "aes-xts-plain64", KeySizeBits = 512, Hash = "sha256",
+                Pbkdf = "argon2id", DataOffsetBytes = 16 * MiB, MappedName = name, MappedPath = "/dev/mapper/" + name, UsedBy = "fs:ext4:" + fs,
+            });
+            doc.Filesystems.Add(new Filesystem
+            {
+                Id = "fs:ext4:" + fs, Type = "ext4", Uuid = fs, DeviceIds = ["luks:" + uuid], SizeBytes = part.SizeBytes - 16 * MiB, UsedBytes = GiB,
+                Ext = new ExtParameters { BlockSize = 4096, InodeSize = 256, Features = ["has_journal", "extent", "64bit"] },
+            });
+            doc.Mounts.Add(new Mount { Target = target, FilesystemId = "fs:ext4:" + fs, Type = "ext4" });
+        }
+
+        return doc;
+    }
+
     public static readonly Guid BiosBoot = new("21686148-6449-6e6f-744e-656564454649");
 
     /// <summary>

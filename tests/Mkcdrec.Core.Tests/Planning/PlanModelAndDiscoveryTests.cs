@@ -133,6 +133,23 @@ public sealed class PlanModelAndDiscoveryTests
     }
 
     [Fact]
+    public void The_keys_medium_is_never_a_target_mounted_or_named()
+    {
+        // A USB stick's partition mounted at /run/mkcdrec/keys (as the rescue init does) is in use; the menu also names its disk.
+        var m = Machine();
+        m.Files["/proc/self/mountinfo"] = "22 1 0:21 / / rw - tmpfs rootfs rw\n50 22 8:1 / /run/mkcdrec/keys ro,nosuid,nodev,noexec - vfat /dev/vda1 ro\n";
+        m.Links["/sys/class/block/vda1"] = "../../devices/virtio1/block/vda/vda1";
+        m.FileExists["/sys/class/block/vda1/partition"] = true;
+        var vda = TargetDiskDiscovery.Discover(new ReplaySystemFiles(m), [], []).Single(d => d.KernelName == "vda");
+        Assert.True(vda.Excluded);
+        Assert.Contains("/run/mkcdrec/keys", vda.ExcludedBecause);
+        Assert.True(TargetDiskDiscovery.Discover(new ReplaySystemFiles(Machine()), ["/dev/vda"], []).Single(d => d.KernelName == "vda").Excluded);
+
+        // On an optical drive (the drill's keys ISO) it is no disk at all.
+        Assert.DoesNotContain(TargetDiskDiscovery.Discover(new ReplaySystemFiles(Machine()), [], []), d => d.KernelName.StartsWith("sr", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Discovered_wwn_matches_a_layout_disk_captured_by_wwn()
     {
         var disks = TargetDiskDiscovery.Discover(new ReplaySystemFiles(Machine()), [], ["/mnt/backup/x"]);

@@ -173,6 +173,13 @@ public sealed class PlannerStepsTests
         var ro = plan.Steps.Single(s => s.Kind == StepKinds.BtrfsReadOnly);
         Assert.Equal(StepPhases.AfterRestore, ro.Phase);
         Assert.Contains(ro.Commands, c => c.Argv.Contains("ro") && c.Argv.Any(a => a.EndsWith("/@snap", StringComparison.Ordinal)));
+
+        // Both mount the top level by its id: after set-default a plain mount gives the default subvolume (found by the
+        // btrfs matrix case: the read-only step could not find @snapshot-ro under @).
+        foreach (var commands in new[] { sub, ro.Commands.Select(c => c.Argv).ToList() })
+        {
+            Assert.Equal(["mount", "-t", "btrfs", "-o", "subvolid=5"], commands.First(a => a[0] == "mount").Take(5));
+        }
     }
 
     [Fact]

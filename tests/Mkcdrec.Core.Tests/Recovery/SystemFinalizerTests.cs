@@ -17,7 +17,7 @@ public sealed class SystemFinalizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private SystemFinalizer Finalizer() => new(new NoProcesses(), new NoFiles(), NullLog.Instance, _said.Add);
+    private SystemFinalizer Finalizer() => new(new NoProcesses(), new NoFiles(), new Mkcdrec.Platform.Linux.FileSystemAccess(), NullLog.Instance, _said.Add);
 
     /// <summary>sda: p1 bios boot, p2 ext4 /, p3 ext4 /home, p4 swap; recreated on vdb.</summary>
     private static (LayoutDocument, RecoveryPlan) Sample(string targetDisk = "/dev/vdb")
@@ -182,6 +182,48 @@ public sealed class SystemFinalizerTests : IDisposable
         plan.Steps.RemoveAll(s => s.Kind == StepKinds.Mkfs && s.Provides.Contains("fs:ext4:H"));
         var e = Assert.Throws<MkcdrecException>(() => RecoverWorkflow.RestoreTargets(doc, plan, m));
         Assert.Equal(ExitCode.Refused, e.Code);
+    }
+
+    [Fact]
+    public void Probe_reads_each_made_device_back_and_reports_only_what_differs()
+    {
+        var (doc, plan) = Sample();
+        doc.Filesystems.First(f => f.Id == "fs:ext4:H").Uuid = "22222222-0000-4000-8000-000000000002";
+        doc.Luks.Add(new LuksDevice { Id = "luks:L", Uuid = "aaaaaaaa-0000-4000-8000-00000000000a", DeviceId = "disk:S1/p3" });
+        doc.MdArrays.Add(new MdArray { Id = "md:M", Uuid = "0a0b0c0d:01020304:05060708:090a0b0c" });
+        plan.Steps.Add(new PlanStep { Kind = StepKinds.LuksFormat, Provides = ["luks:L"], Devices = ["/dev/vdb5"] });
+        plan.Steps.Add(new PlanStep
+        {
+            Kind = StepKinds.MdCreate, Provides = ["md:M"],
+            Commands = [new PlanCommand { Argv = ["mdadm", "--create", "/dev/md/sys", "--run"] }],
+        });
+        var runner = new CannedProcesses(new()
+        {
+            ["blkid -p -o value -s UUID /dev/vdb2"] = "1111-root\n", // the same: not reported
+            ["blkid -p -o value -s UUID /dev/vdb3"] = "22222222-0000-4000-8000-000000000002\n",
+            ["cryptsetup luksUUID /dev/vdb5"] = "bbbbbbbb-0000-4000-8000-00000000000b\n",
+            ["mdadm --detail --export /dev/md/sys"] = "MD_LEVEL=raid1\nMD_UUID=0A0B0C0D:01020304:05060708:090A0B0C\n", // case and colons
+        });
+        var finalizer = new SystemFinalizer(runner, new NoFiles(), new Mkcdrec.Platform.Linux.FileSystemAccess(), NullLog.Instance, _said.Add);
+
+        var change = Assert.Single(finalizer.ProbeIds(doc, plan));
+
+        Assert.Equal(new IdChange("luks", "luks:L", "aaaaaaaa-0000-4000-8000-00000000000a", "bbbbbbbb-0000-4000-8000-00000000000b", true), change);
+        Assert.Equal(4, runner.Asked.Count);
+    }
+
+    private sealed class CannedProcesses(Dictionary<string, string> outputs) : IProcessRunner
+    {
+        public List<string> Asked { get; } = [];
+
+        public ProcessResult Run(ProcessRequest request)
+        {
+            var line = string.Join(' ', [request.FileName, .. request.Arguments]);
+            Asked.Add(line);
+            return outputs.TryGetValue(line, out var o) ? new ProcessResult(0, o, "", TimeSpan.Zero) : throw new InvalidOperationException("unexpected: " + line);
+        }
+
+        public bool CanRun(string program) => true;
     }
 
     private sealed class NoProcesses : IProcessRunner

@@ -7,6 +7,9 @@ public sealed partial class BtrfsTechnology
 {
     private static string TemporaryMountPoint(Filesystem f) => "/run/mkcdrec/btrfs/" + (f.Uuid ?? f.Id.Replace(':', '-'));
 
+    /// <summary>The top level (subvolid 5), where every subvolume path starts: a plain mount gives the default subvolume once one is set.</summary>
+    private static string[] TopLevelMount(string device, string mountPoint) => ["mount", "-t", "btrfs", "-o", "subvolid=5", device, mountPoint];
+
     /// <summary>
     /// Creates the subvolumes parents first and sets the default one; read-only flags are set only after the restore
     /// (a read-only subvolume could not be restored into).
@@ -27,7 +30,7 @@ public sealed partial class BtrfsTechnology
         }
 
         commands.Add(["mkdir", "-p", mountPoint]);
-        commands.Add(["mount", "-t", "btrfs", devices[0], mountPoint]);
+        commands.Add(TopLevelMount(devices[0], mountPoint));
         var ordered = btrfs.Subvolumes.OrderBy(s => s.Path.Trim('/').Count(c => c == '/')).ThenBy(s => s.Id).ToList();
         var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var subvolume in ordered)
@@ -64,7 +67,7 @@ public sealed partial class BtrfsTechnology
         }
 
         var mountPoint = TemporaryMountPoint(f);
-        var commands = new List<IEnumerable<string>> { new[] { "mkdir", "-p", mountPoint }, new[] { "mount", "-t", "btrfs", devices[0], mountPoint } };
+        var commands = new List<IEnumerable<string>> { new[] { "mkdir", "-p", mountPoint }, TopLevelMount(devices[0], mountPoint) };
         commands.AddRange(readOnly.Select(s => (IEnumerable<string>)new[] { "btrfs", "property", "set", "-ts", mountPoint + "/" + s.Path.Trim('/'), "ro", "true" }));
         commands.Add(["umount", mountPoint]);
         var step = context.AddStep(StepKinds.BtrfsReadOnly, f.Id, $"After the restore: make {string.Join(", ", readOnly.Select(s => s.Path))} read-only again", false, devices,

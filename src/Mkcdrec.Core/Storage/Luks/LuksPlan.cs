@@ -33,10 +33,13 @@ public sealed partial class LuksTechnology
 
         var device = context.Paths[luks.DeviceId];
         var key = PlanPlaceholders.KeyFile(luks.Id);
+        var wasOn = context.Layout.DescribeDevice(luks.DeviceId) ?? luks.DeviceId;
         context.Plan.Placeholders.Add(new PlanPlaceholder
         {
             Token = key,
-            Meaning = $"a file holding the passphrase for LUKS {luks.Uuid} (was on {context.Layout.DescribeDevice(luks.DeviceId) ?? luks.DeviceId}): prompted for, or given with --key-file",
+            Meaning = $"a file holding the key for LUKS {luks.Uuid} (was on {wasOn}): --key-file, the keys medium (luks/{luks.Uuid}.key or .passphrase), or prompted for",
+            LuksUuid = luks.Uuid,
+            WasOn = wasOn,
         });
         var format = FormatArguments(luks);
         format.AddRange(["--key-file", key, device]);
