@@ -158,7 +158,7 @@ public sealed class PlannerBcacheTests
             ["/dev/vda2"] = shown, // another UUID than the layout's
             ["/dev/md/data"] = shown.Replace("82690924-c57e-4afb-907e-f5f6f94f020d", layout.Bcache[1].BackingUuid, StringComparison.Ordinal),
         });
-        var changes = new BcacheTechnology().ProbeIdChanges(layout, plan, run).ToList();
+        var changes = new BcacheTechnology().ProbeIdChanges(new IdProbeContext { Layout = layout, Plan = plan, Run = run }).ToList();
         var c = Assert.Single(changes);
         Assert.Equal(("bcache", "bcache:disk:HDD/p2", "bacc0000-0000-4000-8000-000000000000", "82690924-c57e-4afb-907e-f5f6f94f020d", false), (c.Kind, c.LayoutId, c.Old, c.New, c.BootCritical));
     }
