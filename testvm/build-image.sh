@@ -19,7 +19,7 @@ suite=bookworm
 # Everything the system and drill tests need inside the guest. Changing this list changes the hash.
 packages=(
   linux-image-amd64 initramfs-tools zstd kmod udev
-  util-linux fdisk gdisk parted mdadm lvm2 thin-provisioning-tools cryptsetup-bin
+  util-linux fdisk gdisk parted mdadm lvm2 thin-provisioning-tools cryptsetup-bin bcache-tools
   btrfs-progs xfsprogs dosfstools e2fsprogs mtools
   grub-pc-bin grub-efi-amd64-bin grub2-common efibootmgr
   acl attr busybox-static iproute2 procps psmisc less cpio

@@ -37,6 +37,27 @@ public class LayoutSerializerTests
     }
 
     [Fact]
+    public void Bcache_round_trips_and_a_layout_written_before_it_reads_as_having_none()
+    {
+        var doc = Sample();
+        doc.Bcache.Add(new BcacheDevice
+        {
+            Id = "bcache:disk:S3Z9NB0K/p2", KernelName = "bcache0", Path = "/dev/bcache0", BackingDeviceId = "disk:S3Z9NB0K/p2",
+            BackingUuid = "82690924-c57e-4afb-907e-f5f6f94f020d", CacheMode = "writeback", BlockSizeBytes = 4096, SizeBytes = 1 << 30,
+            Cache = new BcacheCacheSet { Uuid = "5ad1e1b4-0c1c-4d1e-9c2b-3b0d9f1e2a77", DeviceIds = ["disk:SSD/p1"], BucketSizeBytes = 524288, Replacement = "fifo", Discard = true },
+        });
+        var json = LayoutSerializer.Serialize(doc);
+        Assert.Equal(json, LayoutSerializer.Serialize(LayoutSerializer.Deserialize(json)));
+        Assert.Contains("\"bcache\": [", json);
+        Assert.Contains("\"backingDeviceId\": \"disk:S3Z9NB0K/p2\"", json);
+        Assert.Contains("\"bucketSizeBytes\": 524288", json);
+        Assert.DoesNotContain("dataOffsetSectors", json); // make-bcache's default is left out
+
+        var before = json[..json.IndexOf("\"bcache\": [", StringComparison.Ordinal)] + json[(json.IndexOf("\"luks\":", StringComparison.Ordinal))..];
+        Assert.Empty(LayoutSerializer.Deserialize(before).Bcache);
+    }
+
+    [Fact]
     public void Unknown_version_is_refused_with_the_versions_we_read()
     {
         var json = LayoutSerializer.Serialize(Sample()).Replace("\"formatVersion\": 1", "\"formatVersion\": 99");

@@ -257,7 +257,7 @@ public sealed class TestVm : IDisposable
 
     /// <summary>
     /// Makes every scratch disk blank again without rebooting: unmounts what lives on them, stops swap, loop devices, LVM,
-    /// dm (LUKS) and md arrays, discards the disks (the host files become holes that read as zeros), and checks that no
+    /// dm (LUKS), bcache and md arrays, discards the disks (the host files become holes that read as zeros), and checks that no
     /// partition or signature is left. Call between cases that share one guest.
     /// </summary>
     public void WipeDisks() => RunChecked(WipeScript, TimeSpan.FromMinutes(5));
@@ -538,7 +538,7 @@ public sealed class TestVm : IDisposable
         # 1. unmount, latest mount first, whatever lives on a scratch disk or a device stacked on one (the root is /dev/vda)
         targets=()
         while read -r src tgt _; do
-            case $src in /dev/vd[b-z]*|/dev/md*|/dev/dm-*|/dev/mapper/*|/dev/loop*) targets=("$(printf '%b' "$tgt")" "${targets[@]}") ;; esac
+            case $src in /dev/vd[b-z]*|/dev/md*|/dev/dm-*|/dev/mapper/*|/dev/loop*|/dev/bcache*) targets=("$(printf '%b' "$tgt")" "${targets[@]}") ;; esac
         done </proc/mounts
         for m in "${targets[@]}"; do umount -f "$m" 2>/dev/null || umount -l "$m"; changed=1; done
         # 2. swap, loop devices
@@ -547,12 +547,22 @@ public sealed class TestVm : IDisposable
         done </proc/swaps
         loops=(/sys/block/loop*/loop/backing_file)
         [ ${#loops[@]} -gt 0 ] && { losetup -D; changed=1; }
-        # 3. dm (LVM, LUKS) and md; stacks can nest, so repeat while any is left
+        # 3. dm (LVM, LUKS), bcache and md; stacks can nest, so repeat while any is left
         for round in 1 2 3 4; do
-            dms=(/sys/block/dm-*) mds=(/sys/block/md*)
-            [ ${#dms[@]} -eq 0 ] && [ ${#mds[@]} -eq 0 ] && break
+            dms=(/sys/block/dm-*) mds=(/sys/block/md*) bcs=(/sys/block/bcache*) csets=(/sys/fs/bcache/*-*)
+            [ ${#dms[@]} -eq 0 ] && [ ${#mds[@]} -eq 0 ] && [ ${#bcs[@]} -eq 0 ] && [ ${#csets[@]} -eq 0 ] && break
             changed=1
             [ ${#dms[@]} -gt 0 ] && dmsetup remove_all --force >/dev/null 2>&1
+            if [ ${#bcs[@]} -gt 0 ] || [ ${#csets[@]} -gt 0 ]; then
+                # bcache stops asynchronously: stop the devices, unregister the cache sets, wait until both are gone
+                for b in "${bcs[@]}"; do echo 1 >"$b/bcache/stop" 2>/dev/null; done
+                for c in "${csets[@]}"; do echo 1 >"$c/unregister" 2>/dev/null; done
+                for i in {1..50}; do
+                    bcs=(/sys/block/bcache*) csets=(/sys/fs/bcache/*-*)
+                    [ ${#bcs[@]} -eq 0 ] && [ ${#csets[@]} -eq 0 ] && break
+                    sleep 0.2
+                done
+            fi
             if [ ${#mds[@]} -gt 0 ]; then
                 mdadm --stop --scan >/dev/null 2>&1
                 for md in /sys/block/md*; do mdadm --stop "/dev/${md##*/}" >/dev/null 2>&1; done

@@ -23,6 +23,7 @@ internal static class DiskRestriction
         }
 
         doc.MdArrays.RemoveAll(m => !ids.Contains(m.Id));
+        doc.Bcache.RemoveAll(b => !ids.Contains(b.Id));
         doc.Luks.RemoveAll(l => !ids.Contains(l.Id));
         doc.Lvm.PhysicalVolumes.RemoveAll(p => !ids.Contains(p.Id));
         doc.Lvm.VolumeGroups.RemoveAll(v => !ids.Contains(v.Id));
@@ -59,6 +60,11 @@ internal static class DiskRestriction
             foreach (var m in doc.MdArrays.Where(m => !ids.Contains(m.Id) && m.Members.Any(x => ids.Contains(x.DeviceId))))
             {
                 changed |= ids.Add(m.Id);
+            }
+
+            foreach (var b in doc.Bcache.Where(b => !ids.Contains(b.Id) && ids.Contains(b.BackingDeviceId)))
+            {
+                changed |= ids.Add(b.Id);
             }
 
             foreach (var l in doc.Luks.Where(l => !ids.Contains(l.Id) && ids.Contains(l.DeviceId)))

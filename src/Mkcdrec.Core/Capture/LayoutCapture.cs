@@ -174,13 +174,7 @@ public sealed class LayoutCapture
     {
         foreach (var name in ProbeTargets(context))
         {
-            var r = context.Run.Run(new ProcessRequest("blkid", ["-p", "-o", "export", "/dev/" + name]));
-            // Exit 2: nothing found on the device. That is not an error.
-            context.Probes[name] = r.ExitCode == 0 ? KeyValueLines.Parse(r.StandardOutput) : [];
-            if (r.ExitCode is not 0 and not 2)
-            {
-                context.Note("/dev/" + name, $"blkid could not probe it (exit {r.ExitCode}: {r.StandardError.Trim()}).");
-            }
+            context.Probe(name);
         }
     }
 }

@@ -42,8 +42,8 @@ public sealed partial class PlanExecutor
     private void RunCommand(PlanStep step, PlanCommand cmd, IReadOnlyDictionary<string, string> keyFiles, ExecutorOptions options, RecoverJournal journal)
     {
         var argv = cmd.Argv.Select(a => FillKeyFiles(a, keyFiles)).ToList();
-        var request = new ProcessRequest(argv[0], argv.Skip(1).ToList());
-        _log.Info($"  run: {request.CommandLine}");
+        var request = new ProcessRequest(argv[0], argv.Skip(1).ToList()) { StandardInput = cmd.StandardInput };
+        _log.Info($"  run: {request.CommandLine}" + (cmd.StandardInput is null ? "" : $" <<< {cmd.StandardInput}"));
         ProcessResult result;
         try
         {

@@ -7,7 +7,7 @@ internal static class StepOrder
 {
     private static readonly string[] KindOrder =
     [
-        StepKinds.Wipe, StepKinds.Partition, StepKinds.MdCreate, StepKinds.LuksFormat, StepKinds.LuksOpen, StepKinds.PvCreate,
+        StepKinds.Wipe, StepKinds.Partition, StepKinds.MdCreate, StepKinds.BcacheCache, StepKinds.BcacheCreate, StepKinds.LuksFormat, StepKinds.LuksOpen, StepKinds.PvCreate,
         StepKinds.VgCreate, StepKinds.LvCreate, StepKinds.LvmIds, StepKinds.Mkfs, StepKinds.Mkswap, StepKinds.BtrfsSubvolumes, StepKinds.Mount, StepKinds.BtrfsReadOnly,
     ];
 

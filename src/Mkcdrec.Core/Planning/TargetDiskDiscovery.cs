@@ -13,7 +13,7 @@ namespace Mkcdrec.Core.Planning;
 /// </summary>
 public static class TargetDiskDiscovery
 {
-    private static readonly string[] NotDisks = ["ram", "zram", "md", "dm-", "sr", "fd", "nbd", "mtdblock"];
+    private static readonly string[] NotDisks = ["ram", "zram", "md", "dm-", "bcache", "sr", "fd", "nbd", "mtdblock"];
 
     public static List<TargetDisk> Discover(ISystemFiles files, IReadOnlyList<string> excludeDisks, IReadOnlyList<string> protectedPaths)
     {

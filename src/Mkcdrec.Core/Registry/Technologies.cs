@@ -2,6 +2,7 @@ using Mkcdrec.Core.Boot.Efi;
 using Mkcdrec.Core.Boot.Grub;
 using Mkcdrec.Core.Network;
 using Mkcdrec.Core.Storage;
+using Mkcdrec.Core.Storage.Bcache;
 using Mkcdrec.Core.Storage.Btrfs;
 using Mkcdrec.Core.Storage.Filesystems;
 using Mkcdrec.Core.Storage.Luks;
@@ -23,6 +24,7 @@ public static class Technologies
     [
         new PartitionsTechnology(),
         new MdTechnology(),
+        new BcacheTechnology(),
         new LuksTechnology(),
         new LvmTechnology(),
         new FilesystemsTechnology(),

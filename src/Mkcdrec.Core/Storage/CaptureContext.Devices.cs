@@ -1,6 +1,8 @@
+using Mkcdrec.Core.Platform;
+
 namespace Mkcdrec.Core.Storage;
 
-/// <summary>Finding kernel devices by path, number or layout id, and marking what uses a device.</summary>
+/// <summary>Finding kernel devices by path, number or layout id, probing them, and marking what uses a device.</summary>
 public sealed partial class CaptureContext
 {
     /// <summary>/dev/vdb, /dev/disk/by-id/…, vdb → kernel name, following links.</summary>
@@ -72,7 +74,22 @@ public sealed partial class CaptureContext
     /// <summary>The block device with the device number of a mount (mountinfo's MAJOR:MINOR).</summary>
     public BlockDevice? DeviceNumbered(int major, int minor) => Devices.Values.FirstOrDefault(d => d.DeviceNumber == $"{major}:{minor}");
 
-    /// <summary>Marks the disk, partition, md array, LUKS mapping or LV behind <paramref name="kernelName"/> as used by <paramref name="id"/>.</summary>
+    /// <summary>
+    /// blkid's probe of one device into <see cref="Probes"/>: the orchestrator probes the disks, partitions, md and dm
+    /// devices; a technology that makes other devices (bcache) probes its own before the filesystems are captured.
+    /// </summary>
+    public void Probe(string kernelName)
+    {
+        var r = Run.Run(new ProcessRequest("blkid", ["-p", "-o", "export", "/dev/" + kernelName]));
+        // Exit 2: nothing found on the device. That is not an error.
+        Probes[kernelName] = r.ExitCode == 0 ? KeyValueLines.Parse(r.StandardOutput) : [];
+        if (r.ExitCode is not 0 and not 2)
+        {
+            Note("/dev/" + kernelName, $"blkid could not probe it (exit {r.ExitCode}: {r.StandardError.Trim()}).");
+        }
+    }
+
+    /// <summary>Marks the disk, partition, md array, bcache device, LUKS mapping or LV behind <paramref name="kernelName"/> as used by <paramref name="id"/>.</summary>
     public void SetUsedBy(string kernelName, string id)
     {
         var devId = IdOf.GetValueOrDefault(kernelName);
@@ -92,6 +109,11 @@ public sealed partial class CaptureContext
         foreach (var m in Document.MdArrays.Where(m => m.Id == devId))
         {
             m.UsedBy = id;
+        }
+
+        foreach (var b in Document.Bcache.Where(b => b.Id == devId))
+        {
+            b.UsedBy = id;
         }
 
         foreach (var l in Document.Luks.Where(l => l.Id == devId))

@@ -4,7 +4,7 @@ namespace Mkcdrec.Core.Storage;
 
 /// <summary>
 /// Lookups over a layout's device graph, and what each device needs at least to hold its content
-/// (used bytes with a margin, plus the overhead of md, LUKS and LVM on the way).
+/// (used bytes with a margin, plus the overhead of md, bcache, LUKS and LVM on the way).
 /// </summary>
 public sealed class StorageGraph
 {
@@ -28,6 +28,11 @@ public sealed class StorageGraph
         foreach (var m in layout.MdArrays)
         {
             Md[m.Id] = m;
+        }
+
+        foreach (var b in layout.Bcache)
+        {
+            Bcache[b.Id] = b;
         }
 
         foreach (var x in layout.Luks)
@@ -64,6 +69,8 @@ public sealed class StorageGraph
 
     public Dictionary<string, MdArray> Md { get; } = new(StringComparer.Ordinal);
 
+    public Dictionary<string, BcacheDevice> Bcache { get; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, LuksDevice> Luks { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, PhysicalVolume> Pvs { get; } = new(StringComparer.Ordinal);
@@ -74,11 +81,12 @@ public sealed class StorageGraph
 
     public Dictionary<string, Filesystem> Fs { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The id of what is written on a block device (disk, partition, md, opened LUKS, LV).</summary>
+    /// <summary>The id of what is written on a block device (disk, partition, md, bcache, opened LUKS, LV).</summary>
     public string? UsedBy(string deviceId) =>
         Disks.TryGetValue(deviceId, out var d) ? d.UsedBy ?? ContentFromAbove(deviceId)
         : Partitions.TryGetValue(deviceId, out var p) ? p.Part.UsedBy ?? ContentFromAbove(deviceId)
         : Md.TryGetValue(deviceId, out var m) ? m.UsedBy ?? ContentFromAbove(deviceId)
+        : Bcache.TryGetValue(deviceId, out var b) ? b.UsedBy ?? ContentFromAbove(deviceId)
         : Luks.TryGetValue(deviceId, out var x) ? x.UsedBy ?? ContentFromAbove(deviceId)
         : Lvs.TryGetValue(deviceId, out var lv) ? lv.UsedBy ?? ContentFromAbove(deviceId)
         : null;
@@ -86,6 +94,7 @@ public sealed class StorageGraph
     /// <summary>Falls back to the upper layers' downward references when a usedBy was not recorded.</summary>
     private string? ContentFromAbove(string deviceId) =>
         _l.MdArrays.FirstOrDefault(m => m.Members.Any(x => x.DeviceId == deviceId))?.Id
+        ?? _l.Bcache.FirstOrDefault(b => b.BackingDeviceId == deviceId)?.Id
         ?? _l.Luks.FirstOrDefault(x => x.DeviceId == deviceId)?.Id
         ?? _l.Lvm.PhysicalVolumes.FirstOrDefault(pv => pv.DeviceId == deviceId)?.Id
         ?? _l.Filesystems.FirstOrDefault(f => f.DeviceIds.Contains(deviceId))?.Id;
@@ -95,11 +104,15 @@ public sealed class StorageGraph
         Disks.TryGetValue(deviceId, out var d) ? d.SizeBytes
         : Partitions.TryGetValue(deviceId, out var p) ? p.Part.SizeBytes > 0 ? p.Part.SizeBytes : p.Part.SizeSectors * p.Disk.LogicalSectorSize
         : Md.TryGetValue(deviceId, out var m) ? m.SizeBytes
+        : Bcache.TryGetValue(deviceId, out var b) ? b.SizeBytes
         : Luks.TryGetValue(deviceId, out var x) ? Math.Max(0, OriginalSize(x.DeviceId) - LuksOffset(x))
         : Lvs.TryGetValue(deviceId, out var lv) ? lv.SizeBytes
         : 0;
 
     public static long LuksOffset(LuksDevice x) => x.DataOffsetBytes ?? (x.Version == 1 ? 2L << 20 : 16L << 20);
+
+    /// <summary>What a bcache device's backing device keeps before its data (make-bcache's default: 16 sectors).</summary>
+    public static long BcacheOffset(BcacheDevice b) => (b.DataOffsetSectors ?? 16) * 512;
 
     /// <summary>The disk ids a device is (partly) built on.</summary>
     public IEnumerable<string> DisksUnder(string id)
@@ -124,12 +137,20 @@ public sealed class StorageGraph
         }
     }
 
-    /// <summary>The devices directly below an id (md members, LUKS device, PV device, LV's PVs' devices, fs devices).</summary>
+    /// <summary>
+    /// The devices directly below an id (md members, bcache backing device, LUKS device, PV device, LV's PVs' devices, fs
+    /// devices). A bcache device's cache is not below it here: its size and presence are its backing device's.
+    /// </summary>
     public IEnumerable<string> DevicesBelow(string id)
     {
         if (Md.TryGetValue(id, out var m))
         {
             return m.Members.Select(x => x.DeviceId);
+        }
+
+        if (Bcache.TryGetValue(id, out var b))
+        {
+            return [b.BackingDeviceId];
         }
 
         if (Luks.TryGetValue(id, out var x))
@@ -257,6 +278,10 @@ public sealed class StorageGraph
         else if (Md.TryGetValue(content, out var m))
         {
             need = (DeviceNeed(m.Id) + DataMembers(m) - 1) / DataMembers(m) + MdMemberOverhead(m);
+        }
+        else if (Bcache.TryGetValue(content, out var b))
+        {
+            need = DeviceNeed(b.Id) + BcacheOffset(b);
         }
         else if (Luks.TryGetValue(content, out var x))
         {

@@ -24,6 +24,8 @@ public sealed class LayoutDocument
 
     public List<MdArray> MdArrays { get; set; } = [];
 
+    public List<BcacheDevice> Bcache { get; set; } = [];
+
     public List<LuksDevice> Luks { get; set; } = [];
 
     public LvmInfo Lvm { get; set; } = new();
@@ -44,7 +46,7 @@ public sealed class LayoutDocument
     /// <summary>Everything capture noticed that a human should read.</summary>
     public List<string> Warnings { get; set; } = [];
 
-    /// <summary>Finds any device (disk, partition, md, luks, lv) by id.</summary>
+    /// <summary>Finds any device (disk, partition, md, bcache, luks, lv) by id.</summary>
     public string? DescribeDevice(string id)
     {
         foreach (var d in Disks)
@@ -64,6 +66,7 @@ public sealed class LayoutDocument
         }
 
         return MdArrays.FirstOrDefault(m => m.Id == id)?.Path
+            ?? Bcache.FirstOrDefault(b => b.Id == id)?.Path
             ?? Luks.FirstOrDefault(l => l.Id == id)?.MappedPath
             ?? Lvm.LogicalVolumes.FirstOrDefault(l => l.Id == id)?.Path;
     }

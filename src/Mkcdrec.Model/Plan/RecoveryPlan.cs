@@ -119,6 +119,8 @@ public static class StepKinds
     public const string Wipe = "wipe";
     public const string Partition = "partition";
     public const string MdCreate = "md-create";
+    public const string BcacheCache = "bcache-cache";
+    public const string BcacheCreate = "bcache-create";
     public const string LuksFormat = "luks-format";
     public const string LuksOpen = "luks-open";
     public const string PvCreate = "pv-create";
@@ -186,8 +188,11 @@ public sealed class PlanCommand
 
     public PlanCommand(IEnumerable<string> argv) => Argv = [.. argv];
 
-    /// <summary>The command line as a human reads it (arguments quoted where needed). Not for a shell.</summary>
-    public override string ToString() => string.Join(' ', Argv.Select(Quote));
+    /// <summary>Text given to the command on its standard input; null for none (e.g. `tee FILE` writing a sysfs attribute).</summary>
+    public string? StandardInput { get; set; }
+
+    /// <summary>The command line as a human reads it (arguments quoted where needed; standard input as `&lt;&lt;&lt; TEXT`). Not for a shell.</summary>
+    public override string ToString() => string.Join(' ', Argv.Select(Quote)) + (StandardInput is null ? "" : " <<< " + Quote(StandardInput));
 
     private static string Quote(string s) =>
         s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@+%{}".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";

@@ -268,7 +268,8 @@ public sealed class PlanExecutorTests : IDisposable
     }
 
     // The packages the hint named while the executor had its own table (before each technology declared its programs);
-    // umount was not in it (the hint named "umount"), btrfs declares it now with its package.
+    // umount was not in it (the hint named "umount"), btrfs declares it now with its package. Programs of technologies
+    // added since (bcache) are named by the package their technology declares.
     private static readonly Dictionary<string, string> PackagesBefore = new(StringComparer.Ordinal)
     {
         ["wipefs"] = "util-linux", ["blockdev"] = "util-linux", ["partx"] = "util-linux", ["mount"] = "mount", ["udevadm"] = "udev",
@@ -292,7 +293,8 @@ public sealed class PlanExecutorTests : IDisposable
         var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
         var named = e.Message[(e.Message.IndexOf("needs ", StringComparison.Ordinal) + 6)..e.Message.IndexOf(", which", StringComparison.Ordinal)].Split(", ");
         Assert.NotEmpty(named);
-        var packages = string.Join(' ', named.Select(p => PackagesBefore.GetValueOrDefault(p, p)).Distinct(StringComparer.Ordinal));
+        var packages = string.Join(' ', named.Select(p => PackagesBefore.GetValueOrDefault(p)
+            ?? Technologies.Storage.SelectMany(t => t.StepPrograms).First(x => x.Name == p || x.Links.Contains(p)).Package).Distinct(StringComparer.Ordinal));
         Assert.Contains($"apt-get install {packages})", e.Hint, StringComparison.Ordinal);
     }
 

@@ -7,9 +7,9 @@ namespace Mkcdrec.Core.Tests.Layout;
 /// <summary>The layouts and layout changes whose `layout show` and `layout check` text is pinned (fixed ids, no random GUIDs).</summary>
 internal static class PinnedLayouts
 {
-    public static readonly string[] Names = ["stack", "btrfs", "gpt", "mbr", "misc"];
+    public static readonly string[] Names = ["stack", "btrfs", "gpt", "mbr", "misc", "bcache"];
 
-    public static readonly string[] ChangeNames = ["partitions", "md", "luks", "lvm", "filesystems", "btrfs", "mounts", "boot", "network", "misc"];
+    public static readonly string[] ChangeNames = ["partitions", "md", "luks", "lvm", "filesystems", "btrfs", "mounts", "boot", "network", "misc", "bcache"];
 
     public static LayoutDocument Get(string name) => name switch
     {
@@ -18,13 +18,14 @@ internal static class PinnedLayouts
         "gpt" => Gpt(),
         "mbr" => Mbr(),
         "misc" => Fixed(Misc()),
+        "bcache" => Fixed(BcacheFixtures.Stack()),
         _ => throw new ArgumentException(name),
     };
 
     /// <summary>A layout before and after one technology's part changed.</summary>
     public static (LayoutDocument Before, LayoutDocument After) Change(string name)
     {
-        var source = name is "btrfs" ? "btrfs" : name is "misc" ? "misc" : "stack";
+        var source = name is "btrfs" or "misc" or "bcache" ? name : "stack";
         var after = Get(source);
         Action<LayoutDocument> change = name switch
         {
@@ -38,6 +39,7 @@ internal static class PinnedLayouts
             "boot" => ChangeBoot,
             "network" => d => d.Network.Interfaces[0].Addresses.Add("198.51.100.9/24"),
             "misc" => ChangeMisc,
+            "bcache" => ChangeBcache,
             _ => throw new ArgumentException(name),
         };
         change(after);
@@ -148,6 +150,15 @@ internal static class PinnedLayouts
         d.Disks[0].Partitions[0].Name = "EFI system";
         d.Disks[1].Path = "/dev/vdb";
         d.Disks[1].PartitionTable.BootCode = "grub";
+    }
+
+    /// <summary>A recreated bcache: a new backing UUID (cannot be kept: does not matter), another cache mode and bucket size.</summary>
+    private static void ChangeBcache(LayoutDocument d)
+    {
+        d.Bcache[0].BackingUuid = "bacc0000-0000-4000-8000-0000000000ff";
+        d.Bcache[0].CacheMode = "writethrough";
+        d.Bcache[1].Cache!.BucketSizeBytes = 2 * MiB;
+        d.Bcache[2].Label = null;
     }
 
     private static void ChangeMd(LayoutDocument d)

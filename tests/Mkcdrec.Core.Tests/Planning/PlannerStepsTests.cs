@@ -8,7 +8,7 @@ namespace Mkcdrec.Core.Tests.Planning;
 
 public sealed class PlannerStepsTests
 {
-    public static TheoryData<string> Layouts => ["gpt", "gpt-grow", "gpt-shrink", "mbr", "mbr-grow", "raid", "raid-grow", "raid-degraded", "btrfs", "btrfs-grow"];
+    public static TheoryData<string> Layouts => ["gpt", "gpt-grow", "gpt-shrink", "mbr", "mbr-grow", "raid", "raid-grow", "raid-degraded", "btrfs", "btrfs-grow", "bcache", "bcache-shrink"];
 
     internal static (LayoutDocument Layout, RecoveryPlan Plan) Make(string name) => name switch
     {
@@ -22,6 +22,8 @@ public sealed class PlannerStepsTests
         "raid-degraded" => With(RaidLuksLvmThin(), Target("vda", 20 * GiB, "SA")),
         "btrfs" => With(BtrfsTwoDisks(), Target("vda", 10 * GiB), Target("vdb", 10 * GiB)),
         "btrfs-grow" => With(BtrfsTwoDisks(), Target("vda", 16 * GiB, "SC"), Target("vdb", 16 * GiB, "SD")),
+        "bcache" => With(BcacheFixtures.Stack(), BcacheFixtures.Targets()),
+        "bcache-shrink" => With(BcacheFixtures.Stack(), BcacheFixtures.Targets(0.5)),
         _ => throw new ArgumentException(name),
     };
 
@@ -51,6 +53,12 @@ public sealed class PlannerStepsTests
             {
                 Assert.True(made[dev] < made[f.Id], $"{f.Id} is made before its device {dev}");
             }
+        }
+
+        foreach (var b in layout.Bcache.Where(b => made.ContainsKey(b.Id)))
+        {
+            Assert.True(made[b.BackingDeviceId] < made[b.Id]);
+            Assert.All(b.Cache?.DeviceIds.Where(made.ContainsKey) ?? [], c => Assert.True(made[c] < made[b.Id]));
         }
 
         foreach (var x in layout.Luks.Where(x => made.ContainsKey(x.Id)))

@@ -309,7 +309,7 @@ public class RescueSystemBuilderTests
     [Fact]
     public void Every_program_a_technology_declares_for_its_steps_is_in_the_rescue_system()
     {
-        string[] busyboxApplets = ["mkdir", "sed", "grep"];
+        string[] busyboxApplets = ["mkdir", "sed", "grep", "tee", "test"];
         var provided = RescueComponents.All.SelectMany(c => c.Programs).SelectMany(p => p.Links.Append(p.Name)).Concat(busyboxApplets).ToHashSet(StringComparer.Ordinal);
         var declared = Technologies.Storage.SelectMany(t => t.StepPrograms).SelectMany(p => p.Links.Append(p.Name)).ToList();
         Assert.Contains("udevadm", declared);

@@ -9,8 +9,8 @@ namespace Mkcdrec.Core.Storage.Filesystems;
 /// </summary>
 public sealed partial class FilesystemsTechnology
 {
-    // blkid types of the storage stack below filesystems (md, LUKS, LVM): their technologies capture them.
-    private static readonly HashSet<string> Containers = ["linux_raid_member", "crypto_LUKS", "LVM2_member"];
+    // blkid types of the storage stack below filesystems (md, bcache, LUKS, LVM): their technologies capture them.
+    private static readonly HashSet<string> Containers = ["linux_raid_member", "bcache", "crypto_LUKS", "LVM2_member"];
 
     public void Capture(CaptureContext context)
     {
