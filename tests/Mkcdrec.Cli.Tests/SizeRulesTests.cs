@@ -108,7 +108,7 @@ public partial class SizeRulesTests
 
     private static string Relative(string path) => Path.GetRelativePath(Src, path);
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

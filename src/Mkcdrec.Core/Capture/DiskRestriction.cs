@@ -3,48 +3,35 @@ using Mkcdrec.Core.Storage;
 namespace Mkcdrec.Core.Capture;
 
 /// <summary>--disk: keeps the selected disks and everything stacked on them; warns about stacks that reach other disks.</summary>
-internal static class DiskRestriction
+public static class DiskRestriction
 {
     public static void Apply(CaptureContext context)
     {
         var doc = context.Document;
-        var ids = StackedIds(context);
-        foreach (var m in doc.MdArrays.Where(m => ids.Contains(m.Id) && m.Members.Any(x => !ids.Contains(x.DeviceId))))
+        var stacked = context.Technologies.SelectMany(t => t.DescribeDevices(doc)).ToList();
+        var ids = StackedIds(context, stacked);
+        foreach (var device in stacked.Where(s => ids.Contains(s.Id)))
         {
-            context.Note(m.Path, "has members on disks that were not selected with --disk; only the selected members are part of this layout.");
-        }
-
-        foreach (var vg in doc.Lvm.VolumeGroups.Where(v => ids.Contains(v.Id)))
-        {
-            foreach (var pvId in vg.PhysicalVolumeIds.Where(p => !ids.Contains(p)))
+            var outside = device.Below.Concat(device.AlsoOn).Where(b => !ids.Contains(b)).ToList();
+            if (outside.Count > 0)
             {
-                context.Note("vg " + vg.Name, $"also spans {pvId}, on a disk not selected with --disk; recreating it needs that disk too.");
+                context.Note(device.Name, $"is also built on {string.Join(", ", outside)}, on disks not selected with --disk: recreating it whole needs them too.");
             }
         }
 
-        doc.MdArrays.RemoveAll(m => !ids.Contains(m.Id));
-        doc.Bcache.RemoveAll(b => !ids.Contains(b.Id));
-        doc.Luks.RemoveAll(l => !ids.Contains(l.Id));
-        doc.Lvm.PhysicalVolumes.RemoveAll(p => !ids.Contains(p.Id));
-        doc.Lvm.VolumeGroups.RemoveAll(v => !ids.Contains(v.Id));
-        doc.Lvm.LogicalVolumes.RemoveAll(l => !ids.Contains(l.Id));
-        doc.Filesystems.RemoveAll(f => !ids.Contains(f.Id));
-        doc.Mounts.RemoveAll(m => !ids.Contains(m.FilesystemId));
-        if (doc.Boot.EspFilesystemId is not null && !ids.Contains(doc.Boot.EspFilesystemId))
+        foreach (var technology in context.Technologies)
         {
-            doc.Boot.EspFilesystemId = null;
-            doc.Boot.EspMountPoint = null;
+            technology.KeepOnly(doc, ids);
         }
 
         doc.Unsupported.RemoveAll(u => context.KernelNameOf(u.Device) is { } k && !IsStackedOn(context, k));
     }
 
     /// <summary>The ids of the captured disks and partitions and of everything built on them, up to the filesystems.</summary>
-    private static HashSet<string> StackedIds(CaptureContext context)
+    private static HashSet<string> StackedIds(CaptureContext context, List<StackedDevice> stacked)
     {
-        var doc = context.Document;
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var d in doc.Disks)
+        foreach (var d in context.Document.Disks)
         {
             ids.Add(d.Id);
             foreach (var p in d.Partitions)
@@ -57,38 +44,9 @@ internal static class DiskRestriction
         do
         {
             changed = false;
-            foreach (var m in doc.MdArrays.Where(m => !ids.Contains(m.Id) && m.Members.Any(x => ids.Contains(x.DeviceId))))
+            foreach (var device in stacked.Where(s => !ids.Contains(s.Id) && s.Below.Concat(s.AlsoOn).Any(ids.Contains)))
             {
-                changed |= ids.Add(m.Id);
-            }
-
-            foreach (var b in doc.Bcache.Where(b => !ids.Contains(b.Id) && ids.Contains(b.BackingDeviceId)))
-            {
-                changed |= ids.Add(b.Id);
-            }
-
-            foreach (var l in doc.Luks.Where(l => !ids.Contains(l.Id) && ids.Contains(l.DeviceId)))
-            {
-                changed |= ids.Add(l.Id);
-            }
-
-            foreach (var pv in doc.Lvm.PhysicalVolumes.Where(p => !ids.Contains(p.Id) && ids.Contains(p.DeviceId)))
-            {
-                changed |= ids.Add(pv.Id);
-                if (pv.VgName is not null)
-                {
-                    changed |= ids.Add("vg:" + pv.VgName);
-                }
-            }
-
-            foreach (var lv in doc.Lvm.LogicalVolumes.Where(l => !ids.Contains(l.Id) && ids.Contains("vg:" + l.VgName)))
-            {
-                changed |= ids.Add(lv.Id);
-            }
-
-            foreach (var fs in doc.Filesystems.Where(f => !ids.Contains(f.Id) && f.DeviceIds.Any(ids.Contains)))
-            {
-                changed |= ids.Add(fs.Id);
+                changed |= ids.Add(device.Id);
             }
         }
         while (changed);

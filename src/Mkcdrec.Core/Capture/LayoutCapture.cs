@@ -35,6 +35,8 @@ public sealed class LayoutCapture
         ScanSysfs(context);
         context.SelectedDisks = SelectDisks(context, options.Disks);
         context.FilesystemFamilies = Technologies.Storage.OfType<IFilesystemFamily>().ToList();
+        context.Technologies = Technologies.Storage;
+        context.MemberSignatures = Technologies.Storage.SelectMany(t => t.MemberSignatures).ToHashSet(StringComparer.Ordinal);
         CaptureHost(context);
         var technologies = Technologies.Storage;
         for (var i = 0; i < technologies.Count; i++)

@@ -343,7 +343,7 @@ internal sealed class DiskMapper
         return s.Length == 0 ? null : s;
     }
 
-    /// <summary>A disk may be missing when everything on it is a member of an md array that stays usable without it.</summary>
+    /// <summary>A disk may be missing when everything on it belongs to a device that stays usable without it (a RAID with redundancy left).</summary>
     private bool CanBeMissing(Disk d)
     {
         var ids = new List<string>();
@@ -360,14 +360,14 @@ internal sealed class DiskMapper
 
         foreach (var id in ids)
         {
-            var md = _g.Layout.MdArrays.FirstOrDefault(m => m.Members.Any(x => x.DeviceId == id));
-            if (md is null)
+            var above = _g.Stacked.Values.FirstOrDefault(s => s.Below.Contains(id) || s.AlsoOn.Contains(id));
+            if (above is null)
             {
                 return false;
             }
 
-            var missingMembers = md.Members.Count(x => !x.Spare && _g.DisksUnder(x.DeviceId).Any(di => di == d.Id || _missing.Contains(di)));
-            if (missingMembers > StorageGraph.Redundancy(md))
+            var missingMembers = above.Below.Count(b => _g.DisksUnder(b).Any(di => di == d.Id || _missing.Contains(di)));
+            if (missingMembers > above.MayLack)
             {
                 return false;
             }

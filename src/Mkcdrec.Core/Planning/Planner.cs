@@ -31,7 +31,7 @@ public static class Planner
             technology.CompleteLayout(completion);
         }
 
-        var context = new PlanContext(new StorageGraph(completion.Result, options), options, plan, technologies) { AddedDisks = completion.AddedDisks };
+        var context = new PlanContext(new StorageGraph(completion.Result, options, technologies), options, plan, technologies) { AddedDisks = completion.AddedDisks };
         foreach (var u in layout.Unsupported)
         {
             plan.Warnings.Add($"Not recreated ({u.Kind}): {u.Device}: {u.Reason}");
@@ -48,7 +48,7 @@ public static class Planner
             technology.AddSteps(context);
         }
 
-        plan.Steps = StepOrder.Order(context.Steps);
+        plan.Steps = StepOrder.Order(context.Steps, technologies);
         return plan;
     }
 

@@ -1,3 +1,4 @@
+using Mkcdrec.Core.Storage;
 using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Planning;
@@ -5,16 +6,14 @@ namespace Mkcdrec.Core.Planning;
 /// <summary>Puts plan steps in an order where each one comes after what it requires.</summary>
 internal static class StepOrder
 {
-    private static readonly string[] KindOrder =
-    [
-        StepKinds.Wipe, StepKinds.Partition, StepKinds.MdCreate, StepKinds.BcacheCache, StepKinds.BcacheCreate, StepKinds.LuksFormat, StepKinds.LuksOpen, StepKinds.PvCreate,
-        StepKinds.VgCreate, StepKinds.LvCreate, StepKinds.LvmIds, StepKinds.Mkfs, StepKinds.Mkswap, StepKinds.BtrfsSubvolumes, StepKinds.Mount, StepKinds.BtrfsReadOnly,
-    ];
-
-    /// <summary>Topological order: repeatedly the first ready step of the earliest kind (stable within a kind); after-restore steps last.</summary>
-    public static List<PlanStep> Order(IReadOnlyList<PlanStep> steps)
+    /// <summary>
+    /// Topological order: repeatedly the first ready step of the earliest kind (the kinds in registry order, each
+    /// technology's in its own order; stable within a kind); after-restore steps last.
+    /// </summary>
+    public static List<PlanStep> Order(IReadOnlyList<PlanStep> steps, IReadOnlyList<IStorageTechnology> technologies)
     {
-        var pending = steps.Select((s, i) => (Step: s, Index: i, Rank: Array.IndexOf(KindOrder, s.Kind))).ToList();
+        var kindOrder = technologies.SelectMany(t => t.StepKindOrder).ToList();
+        var pending = steps.Select((s, i) => (Step: s, Index: i, Rank: kindOrder.IndexOf(s.Kind))).ToList();
         var have = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<PlanStep>();
         var producible = steps.SelectMany(s => s.Provides).ToHashSet(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace Mkcdrec.Core.Planning;
 /// </summary>
 public static class TargetDiskDiscovery
 {
-    private static readonly string[] NotDisks = ["ram", "zram", "md", "dm-", "bcache", "sr", "fd", "nbd", "mtdblock"];
+    private static readonly string[] NotDisks = ["ram", "zram", "md", "dm-", "sr", "fd", "nbd", "mtdblock"];
 
     public static List<TargetDisk> Discover(ISystemFiles files, IReadOnlyList<string> excludeDisks, IReadOnlyList<string> protectedPaths)
     {
@@ -56,7 +56,8 @@ public static class TargetDiskDiscovery
 
             var sys = "/sys/block/" + name;
             var sectors = ReadLong(files, sys + "/size");
-            if (sectors <= 0)
+            // Built on other block devices (a cache, an array, a mapping): what it stands on are the disks.
+            if (sectors <= 0 || files.ListDirectory(sys + "/slaves").Any())
             {
                 continue;
             }

@@ -76,7 +76,7 @@ public sealed partial class CaptureContext
 
     /// <summary>
     /// blkid's probe of one device into <see cref="Probes"/>: the orchestrator probes the disks, partitions, md and dm
-    /// devices; a technology that makes other devices (bcache) probes its own before the filesystems are captured.
+    /// devices; a technology that makes other kinds of devices probes its own before the filesystems are captured.
     /// </summary>
     public void Probe(string kernelName)
     {
@@ -89,7 +89,7 @@ public sealed partial class CaptureContext
         }
     }
 
-    /// <summary>Marks the disk, partition, md array, bcache device, LUKS mapping or LV behind <paramref name="kernelName"/> as used by <paramref name="id"/>.</summary>
+    /// <summary>Marks the disk, partition or stacked block device behind <paramref name="kernelName"/> as used by <paramref name="id"/>.</summary>
     public void SetUsedBy(string kernelName, string id)
     {
         var devId = IdOf.GetValueOrDefault(kernelName);
@@ -106,24 +106,9 @@ public sealed partial class CaptureContext
             }
         }
 
-        foreach (var m in Document.MdArrays.Where(m => m.Id == devId))
+        foreach (var device in Technologies.SelectMany(t => t.DescribeDevices(Document)).Where(s => s.Id == devId))
         {
-            m.UsedBy = id;
-        }
-
-        foreach (var b in Document.Bcache.Where(b => b.Id == devId))
-        {
-            b.UsedBy = id;
-        }
-
-        foreach (var l in Document.Luks.Where(l => l.Id == devId))
-        {
-            l.UsedBy = id;
-        }
-
-        foreach (var l in Document.Lvm.LogicalVolumes.Where(l => l.Id == devId))
-        {
-            l.UsedBy = id;
+            device.MarkUsedBy?.Invoke(id);
         }
     }
 }

@@ -49,6 +49,12 @@ public sealed partial class CaptureContext
     /// <summary>The filesystem families of the registry, each reading the parameters of its filesystem types.</summary>
     public IReadOnlyList<IFilesystemFamily> FilesystemFamilies { get; set; } = [];
 
+    /// <summary>The registry's technologies: they describe the devices they made (<see cref="SetUsedBy"/>).</summary>
+    public IReadOnlyList<IStorageTechnology> Technologies { get; set; } = [];
+
+    /// <summary>The blkid types of devices some technology builds on (md members, LUKS, PVs): not filesystems.</summary>
+    public IReadOnlySet<string> MemberSignatures { get; set; } = new HashSet<string>();
+
     /// <summary>/proc/self/mountinfo, read when first asked.</summary>
     public IReadOnlyList<MountInfoEntry> MountInfo => _mountInfo ??= MountInfoParser.Parse(Files.ReadText("/proc/self/mountinfo") ?? "");
 

@@ -19,6 +19,23 @@ public interface IStorageTechnology
     }
 
     /// <summary>
+    /// The devices this technology builds in <paramref name="layout"/>, for the storage graph: what each stands on, its
+    /// size, what it asks of the devices below. The centre knows disks and partitions; it learns the rest from here.
+    /// </summary>
+    IEnumerable<StackedDevice> DescribeDevices(LayoutDocument layout) => [];
+
+    /// <summary>The blkid types of the devices this technology builds on ("linux_raid_member"): no filesystem to capture.</summary>
+    IReadOnlyList<string> MemberSignatures => [];
+
+    /// <summary>--disk: drops from <paramref name="layout"/> what this technology has that is not in <paramref name="keptIds"/>.</summary>
+    void KeepOnly(LayoutDocument layout, IReadOnlySet<string> keptIds)
+    {
+    }
+
+    /// <summary>The kinds of plan steps this technology adds, in the order it makes them (the registry orders the technologies).</summary>
+    IReadOnlyList<string> StepKindOrder => [];
+
+    /// <summary>
     /// Before the disks are mapped: adds to a copy of the layout what the recovery should build beyond the source
     /// (md: a copy of a surviving member's disk for each member a degraded array lacks).
     /// </summary>

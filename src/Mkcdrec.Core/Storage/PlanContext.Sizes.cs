@@ -4,7 +4,8 @@ public sealed partial class PlanContext
 {
     /// <summary>
     /// The size of a device, from the original sizes or the planned ones (same formulas both ways, so unchanged disks
-    /// give unchanged sizes): disks and partitions as mapped, md, bcache and LUKS from what they are built on, LVs as sized.
+    /// give unchanged sizes): disks and partitions as mapped, devices built on others from what they are built on
+    /// (<see cref="StackedDevice.SizeFrom"/>), devices with a size of their own (LVs) as their technology sized them.
     /// </summary>
     public long SizeOf(string id, bool planned)
     {
@@ -13,36 +14,21 @@ public sealed partial class PlanContext
             return planned ? PlannedSizes.GetValueOrDefault(id) : Graph.OriginalSize(id);
         }
 
-        if (Graph.Md.TryGetValue(id, out var array))
+        if (!Graph.Stacked.TryGetValue(id, out var device) || !device.IsBlockDevice)
         {
-            var members = array.Members.Where(x => !x.Spare).Select(x => SizeOf(x.DeviceId, planned)).Where(s => s > 0).ToList();
-            if (members.Count == 0)
-            {
-                return 0;
-            }
-
-            return Math.Max(0, members.Min() - Graph.MdMemberOverhead(array)) * StorageGraph.DataMembers(array);
+            return 0;
         }
 
-        if (Graph.Bcache.TryGetValue(id, out var bcache))
+        if (device.SizeFrom is { } sizeFrom)
         {
-            return Math.Max(0, SizeOf(bcache.BackingDeviceId, planned) - StorageGraph.BcacheOffset(bcache));
+            return sizeFrom(Graph, below => SizeOf(below, planned));
         }
 
-        if (Graph.Luks.TryGetValue(id, out var luks))
-        {
-            return Math.Max(0, SizeOf(luks.DeviceId, planned) - StorageGraph.LuksOffset(luks));
-        }
-
-        if (Graph.Lvs.TryGetValue(id, out var lv))
-        {
-            return planned ? PlannedLvSizes.GetValueOrDefault(id, lv.SizeBytes) : lv.SizeBytes;
-        }
-
-        return 0;
+        var own = device.RecordedSize ?? 0;
+        return planned ? PlannedOwnSizes.GetValueOrDefault(id, own) : own;
     }
 
-    /// <summary>Whether a device gets another size than it had: its own planned size, or (md, bcache, LUKS) the devices it is built on. An LV's size is its own.</summary>
+    /// <summary>Whether a device gets another size than it had: its own planned size, or the devices it is built on (a size of its own stays its own).</summary>
     public bool IsResized(string deviceId) => ResizedIds.Contains(deviceId)
-        || (!Graph.Lvs.ContainsKey(deviceId) && Graph.DevicesBelow(deviceId).Any(IsResized));
+        || (Graph.Stacked.TryGetValue(deviceId, out var device) && !(device.IsBlockDevice && device.SizeFrom is null) && device.Below.Any(IsResized));
 }

@@ -48,8 +48,8 @@ public sealed partial class PlanContext
     /// <summary>Source disk or partition id → its planned size in bytes.</summary>
     public Dictionary<string, long> PlannedSizes { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Logical volume id → its planned size in bytes.</summary>
-    public Dictionary<string, long> PlannedLvSizes { get; } = new(StringComparer.Ordinal);
+    /// <summary>Device with a size of its own (a logical volume) → its planned size in bytes, set by its technology.</summary>
+    public Dictionary<string, long> PlannedOwnSizes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Devices whose own planned size differs from the original.</summary>
     public HashSet<string> ResizedIds { get; } = new(StringComparer.Ordinal);

@@ -119,8 +119,6 @@ public static class StepKinds
     public const string Wipe = "wipe";
     public const string Partition = "partition";
     public const string MdCreate = "md-create";
-    public const string BcacheCache = "bcache-cache";
-    public const string BcacheCreate = "bcache-create";
     public const string LuksFormat = "luks-format";
     public const string LuksOpen = "luks-open";
     public const string PvCreate = "pv-create";

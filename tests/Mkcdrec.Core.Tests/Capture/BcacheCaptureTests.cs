@@ -177,6 +177,8 @@ public sealed class BcacheCaptureTests
         var context = new CaptureContext(run, files, NullLog.Instance, doc, explicitDisks: false)
         {
             FilesystemFamilies = [.. Registry.Technologies.Storage.OfType<IFilesystemFamily>()],
+            Technologies = Registry.Technologies.Storage,
+            MemberSignatures = Registry.Technologies.Storage.SelectMany(t => t.MemberSignatures).ToHashSet(),
         };
         foreach (var d in doc.Disks)
         {

@@ -42,7 +42,7 @@ public sealed class PlannerBcacheTests
     public void The_cache_set_is_made_once_with_its_uuid_sizes_and_policy_and_registered()
     {
         var step = Step(Plan(), "bcache-cache:bcache-cset:" + Cset);
-        Assert.Equal(StepKinds.BcacheCache, step.Kind);
+        Assert.Equal(BcacheTechnology.CacheStep, step.Kind);
         Assert.True(step.Destructive);
         Assert.Equal(
         [
@@ -94,7 +94,7 @@ public sealed class PlannerBcacheTests
         layout.Disks.RemoveAll(d => d.Serial == "SSD");
         var plan = Plan(layout, Targets(withSsd: false));
         Assert.Empty(Planner.CheckOrder(plan));
-        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKinds.BcacheCache);
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == BcacheTechnology.CacheStep);
         Assert.DoesNotContain(plan.Steps.SelectMany(s => s.Commands), c => c.Argv.Contains("--cset-uuid"));
         Assert.Equal(2, plan.Warnings.Count(w => w.Contains("made without its cache set " + Cset, StringComparison.Ordinal)));
         Assert.Contains(plan.Steps, s => s.Id == "mkfs:" + RootFs);
@@ -134,7 +134,7 @@ public sealed class PlannerBcacheTests
     public void Sizes_follow_the_backing_device_less_its_data_offset()
     {
         var layout = Stack();
-        var graph = new StorageGraph(layout, new PlanOptions());
+        var graph = new StorageGraph(layout, new PlanOptions(), Registry.Technologies.Storage);
         var context = new PlanContext(graph, new PlanOptions(), new RecoveryPlan(), Registry.Technologies.Storage);
         var b1 = layout.Bcache[1];
         Assert.Equal(layout.MdArrays[0].SizeBytes - 2048 * 512, context.SizeOf(b1.Id, planned: false));
@@ -144,7 +144,7 @@ public sealed class PlannerBcacheTests
 
         // A backing partition needs what its filesystem needs, plus the bcache superblock's 8 KiB.
         var root = layout.Filesystems.Single(f => f.Id == RootFs);
-        Assert.Equal(graph.FilesystemNeed(root) + 8192, graph.DeviceNeed(layout.Disks[0].Partitions[1].Id));
+        Assert.Equal(graph.UsedWithMargin(root, 0) + 8192, graph.DeviceNeed(layout.Disks[0].Partitions[1].Id));
     }
 
     [Fact]

@@ -58,9 +58,9 @@ public sealed class BcacheRecreateSystemTests(RecreateGuestFixture fixture)
         var (t0, t1) = size == "same" ? ("$SCRATCH0", "$SCRATCH1") : ("$SCRATCH2", "$SCRATCH3");
         var maps = $"--map $SCRATCH0={t0} --map $SCRATCH1={t1}";
         var plan = PlanSerializer.Deserialize(vm.RunChecked($"mkcdrec recover --layout /tmp/src-bcache.json --plan --json {maps}", Long).Stdout);
-        Assert.Equal([StepKinds.BcacheCache, StepKinds.BcacheCreate], plan.Steps.Where(s => s.Kind.StartsWith("bcache", StringComparison.Ordinal)).Select(s => s.Kind));
-        var backing = plan.Steps.Single(s => s.Kind == StepKinds.BcacheCreate).Devices[0];
-        var cache = plan.Steps.Single(s => s.Kind == StepKinds.BcacheCache).Devices[0];
+        Assert.Equal([BcacheTechnology.CacheStep, BcacheTechnology.CreateStep], plan.Steps.Where(s => s.Kind.StartsWith("bcache", StringComparison.Ordinal)).Select(s => s.Kind));
+        var backing = plan.Steps.Single(s => s.Kind == BcacheTechnology.CreateStep).Devices[0];
+        var cache = plan.Steps.Single(s => s.Kind == BcacheTechnology.CacheStep).Devices[0];
 
         var log = $"/tmp/recover-bcache-{size}.log";
         var r = vm.RunChecked("set -e\n" +

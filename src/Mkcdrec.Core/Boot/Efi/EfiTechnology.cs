@@ -6,4 +6,14 @@ namespace Mkcdrec.Core.Boot.Efi;
 public sealed partial class EfiTechnology : IStorageTechnology
 {
     public string Name => "efi";
+
+    /// <summary>--disk: no ESP when its filesystem is not kept.</summary>
+    public void KeepOnly(Model.Layout.LayoutDocument layout, IReadOnlySet<string> keptIds)
+    {
+        if (layout.Boot.EspFilesystemId is { } esp && !keptIds.Contains(esp))
+        {
+            layout.Boot.EspFilesystemId = null;
+            layout.Boot.EspMountPoint = null;
+        }
+    }
 }

@@ -16,7 +16,7 @@ public sealed partial class BcacheTechnology
     {
         foreach (var b in context.Layout.Bcache.Where(b => b.BackingUuid.Length > 0))
         {
-            if (context.MadeBy(StepKinds.BcacheCreate, b.Id) is not { } backing)
+            if (context.MadeBy(CreateStep, b.Id) is not { } backing)
             {
                 continue;
             }

@@ -67,7 +67,7 @@ public sealed partial class BcacheTechnology
         commands.Add(BcacheSysfs.Command("udevadm", "settle"));
         commands.AddRange(devices.Select(BcacheSysfs.Register));
         commands.Add(BcacheSysfs.Command("test", "-d", "/sys/fs/bcache/" + set.Uuid));
-        BcacheSysfs.AddStep(context, StepKinds.BcacheCache, CacheSetId(set.Uuid), $"Make {string.Join(", ", devices)} the cache of bcache cache set {set.Uuid} and register it",
+        BcacheSysfs.AddStep(context, CacheStep, CacheSetId(set.Uuid), $"Make {string.Join(", ", devices)} the cache of bcache cache set {set.Uuid} and register it",
             devices, present, [CacheSetId(set.Uuid)], commands);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class BcacheTechnology
 
         commands.Add(BcacheSysfs.Command("udevadm", "settle"));
         List<string> requires = [b.BackingDeviceId, .. set is null ? Array.Empty<string>() : [CacheSetId(set.Uuid)], .. previous is null ? Array.Empty<string>() : [previous]];
-        BcacheSysfs.AddStep(context, StepKinds.BcacheCreate, b.Id,
+        BcacheSysfs.AddStep(context, CreateStep, b.Id,
             $"Make {backing} a bcache backing device{(set is null ? "" : $" cached by set {set.Uuid}")}, {b.CacheMode}{(b.Label is null ? "" : $", label {b.Label}")}, registered as {path} (was {b.Path}; the step first checks that no bcache device has that name)",
             [backing, path], requires, [b.Id], commands);
     }

@@ -9,9 +9,6 @@ namespace Mkcdrec.Core.Storage.Filesystems;
 /// </summary>
 public sealed partial class FilesystemsTechnology
 {
-    // blkid types of the storage stack below filesystems (md, bcache, LUKS, LVM): their technologies capture them.
-    private static readonly HashSet<string> Containers = ["linux_raid_member", "bcache", "crypto_LUKS", "LVM2_member"];
-
     public void Capture(CaptureContext context)
     {
         var diskUsage = ReadDiskUsage(context);
@@ -20,7 +17,7 @@ public sealed partial class FilesystemsTechnology
                      .OrderBy(g => g.Min(x => x.Key), StringComparer.Ordinal))
         {
             var type = group.Key.Type;
-            if (Containers.Contains(type))
+            if (context.MemberSignatures.Contains(type))
             {
                 continue;
             }

@@ -9,18 +9,18 @@ public sealed partial class LvmTechnology
 {
     private static void AddLogicalVolume(PlanContext context, LogicalVolume lv)
     {
-        if (lv.Hidden || !context.Graph.Vgs.ContainsKey(lv.VgName) || !context.IsProvided("vg:" + lv.VgName))
+        if (lv.Hidden || LvmNeeds.Group(context.Layout, lv.VgName) is not { } vg || !context.IsProvided("vg:" + lv.VgName))
         {
             return;
         }
 
-        if (StorageGraph.IsUnrecreatable(lv))
+        if (LvmNeeds.IsUnrecreatable(lv))
         {
             context.Warn($"Snapshot {lv.VgName}/{lv.Name} is not recreated (its origin is, with the data).");
             return;
         }
 
-        var size = context.PlannedLvSizes.GetValueOrDefault(lv.Id, lv.SizeBytes);
+        var size = context.PlannedOwnSizes.GetValueOrDefault(lv.Id, lv.SizeBytes);
         var args = new List<string> { "lvcreate", "--yes", "--name", lv.Name };
         var requires = new List<string> { "vg:" + lv.VgName };
         var what = AddTypeArguments(context, lv, size, args, requires);
@@ -30,9 +30,9 @@ public sealed partial class LvmTechnology
         }
 
         // Same place as before when nothing was resized and the VG spans several PVs.
-        if (lv.SegmentType is "linear" or "striped" && !context.ResizedIds.Contains(lv.Id) && context.Graph.Vgs[lv.VgName].PhysicalVolumeIds.Count > 1)
+        if (lv.SegmentType is "linear" or "striped" && !context.ResizedIds.Contains(lv.Id) && vg.PhysicalVolumeIds.Count > 1)
         {
-            var pvDevices = lv.PhysicalVolumeIds.Select(id => context.Graph.Pvs.TryGetValue(id, out var pv) ? pv.DeviceId : id)
+            var pvDevices = lv.PhysicalVolumeIds.Select(id => LvmNeeds.Pv(context.Layout, id)?.DeviceId ?? id)
                 .Select(id => context.Paths.GetValueOrDefault(id)).ToList();
             if (pvDevices.Count > 0 && pvDevices.All(p => p is not null))
             {
@@ -75,7 +75,7 @@ public sealed partial class LvmTechnology
                 requires.Add($"lv:{lv.VgName}/{lv.PoolLv}");
                 return $"thin volume of {Bytes.Format(lv.SizeBytes)} (virtual) in pool {lv.PoolLv}";
             case "raid1" or "mirror":
-                args.AddRange(["--type", "raid1", "--mirrors", (StorageGraph.LvCopies(lv) - 1).ToString(CultureInfo.InvariantCulture), "--size", SizeInBytes(size), lv.VgName]);
+                args.AddRange(["--type", "raid1", "--mirrors", (LvmNeeds.LvCopies(lv) - 1).ToString(CultureInfo.InvariantCulture), "--size", SizeInBytes(size), lv.VgName]);
                 return $"RAID1 volume of {Bytes.Format(size)}";
             case "striped" when lv.Stripes is > 1:
                 args.AddRange(["--stripes", lv.Stripes.Value.ToString(CultureInfo.InvariantCulture)]);

@@ -55,7 +55,7 @@ public sealed partial class LvmTechnology
     private static void AddVolumeGroup(PlanContext context, VolumeGroup vg)
     {
         var graph = context.Graph;
-        var pvs = vg.PhysicalVolumeIds.Where(id => graph.Pvs.TryGetValue(id, out var pv) && context.IsPresent(pv.DeviceId)).ToList();
+        var pvs = vg.PhysicalVolumeIds.Where(id => LvmNeeds.Pv(context.Layout, id) is { } pv && context.IsPresent(pv.DeviceId)).ToList();
         if (pvs.Count == 0)
         {
             return;
@@ -68,7 +68,7 @@ public sealed partial class LvmTechnology
                 "Map a disk for every disk the volume group was on, with --map SRC=DST.");
         }
 
-        var devices = pvs.Select(id => context.Paths[graph.Pvs[id].DeviceId]).ToList();
+        var devices = pvs.Select(id => context.Paths[LvmNeeds.Pv(context.Layout, id)!.DeviceId]).ToList();
         context.AddStep(StepKinds.VgCreate, "vg:" + vg.Name, $"Create volume group {vg.Name} on {string.Join(", ", devices)}", false, devices, pvs, ["vg:" + vg.Name],
             ["vgcreate", "--physicalextentsize", PlanTokens.SizeInBytes(vg.ExtentSizeBytes), vg.Name, .. devices]);
     }

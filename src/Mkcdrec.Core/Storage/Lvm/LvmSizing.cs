@@ -14,12 +14,12 @@ public sealed partial class LvmTechnology
         foreach (var vg in context.Layout.Lvm.VolumeGroups)
         {
             var extent = Math.Max(1, vg.ExtentSizeBytes);
-            var lvs = graph.TopLevelLvs(vg.Name).ToList();
+            var lvs = LvmNeeds.TopLevelLvs(context.Layout, vg.Name).ToList();
             var originalSpace = GroupSpace(context, vg, planned: false);
             var plannedSpace = GroupSpace(context, vg, planned: true);
             foreach (var lv in lvs)
             {
-                context.PlannedLvSizes[lv.Id] = lv.SizeBytes;
+                context.PlannedOwnSizes[lv.Id] = lv.SizeBytes;
             }
 
             if (originalSpace == plannedSpace)
@@ -27,26 +27,26 @@ public sealed partial class LvmTechnology
                 continue;
             }
 
-            var fixedLvs = lvs.Where(graph.IsFixedLv).ToList();
-            var scalable = lvs.Where(l => !graph.IsFixedLv(l)).ToList();
-            var kept = fixedLvs.Sum(l => StorageGraph.LvFootprint(l, l.SizeBytes)) + graph.VgOverhead(vg)
-                + scalable.Sum(l => StorageGraph.LvFootprint(l, 0));
+            var fixedLvs = lvs.Where(l => LvmNeeds.IsFixed(graph, l)).ToList();
+            var scalable = lvs.Where(l => !LvmNeeds.IsFixed(graph, l)).ToList();
+            var kept = fixedLvs.Sum(l => LvmNeeds.LvFootprint(l, l.SizeBytes)) + LvmNeeds.VgOverhead(context.Layout, vg)
+                + scalable.Sum(l => LvmNeeds.LvFootprint(l, 0));
             var sizes = Sizing.Distribute(
-                scalable.Select(l => l.SizeBytes * StorageGraph.LvCopies(l)).ToArray(),
-                scalable.Select(l => graph.LvNeed(l, extent) * StorageGraph.LvCopies(l)).ToArray(),
+                scalable.Select(l => l.SizeBytes * LvmNeeds.LvCopies(l)).ToArray(),
+                scalable.Select(l => LvmNeeds.LvNeed(graph, l, extent) * LvmNeeds.LvCopies(l)).ToArray(),
                 originalSpace - kept, plannedSpace - kept, extent);
             if (sizes is null)
             {
                 throw new MkcdrecException(ExitCode.Refused,
-                    $"Volume group {vg.Name} needs {Bytes.Format(graph.VgNeed(vg))} on its physical volumes, which have {Bytes.Format(plannedSpace)} on the target disks.",
+                    $"Volume group {vg.Name} needs {Bytes.Format(LvmNeeds.VgNeed(graph, vg))} on its physical volumes, which have {Bytes.Format(plannedSpace)} on the target disks.",
                     "Recover onto larger disks (--map SRC=DST), or free space in its logical volumes on the original system and make a new backup.");
             }
 
             for (var i = 0; i < scalable.Count; i++)
             {
-                var size = StorageGraph.RoundDown(sizes[i] / StorageGraph.LvCopies(scalable[i]), extent);
-                context.PlannedLvSizes[scalable[i].Id] = Math.Max(size, graph.LvNeed(scalable[i], extent));
-                if (context.PlannedLvSizes[scalable[i].Id] != scalable[i].SizeBytes)
+                var size = StorageGraph.RoundDown(sizes[i] / LvmNeeds.LvCopies(scalable[i]), extent);
+                context.PlannedOwnSizes[scalable[i].Id] = Math.Max(size, LvmNeeds.LvNeed(graph, scalable[i], extent));
+                if (context.PlannedOwnSizes[scalable[i].Id] != scalable[i].SizeBytes)
                 {
                     context.ResizedIds.Add(scalable[i].Id);
                 }
@@ -61,7 +61,7 @@ public sealed partial class LvmTechnology
         long total = 0;
         foreach (var pvId in vg.PhysicalVolumeIds)
         {
-            if (context.Graph.Pvs.TryGetValue(pvId, out var pv))
+            if (LvmNeeds.Pv(context.Layout, pvId) is { } pv)
             {
                 total += StorageGraph.RoundDown(Math.Max(0, context.SizeOf(pv.DeviceId, planned) - (pv.PeStartBytes ?? (1L << 20))), extent);
             }

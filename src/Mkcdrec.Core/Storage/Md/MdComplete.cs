@@ -38,7 +38,7 @@ public sealed partial class MdTechnology
     {
         var active = array.Members.Where(x => !x.Spare).ToList();
         var missing = array.RaidDevices - active.Count;
-        if (missing <= 0 || active.Count == 0 || StorageGraph.Redundancy(array) == 0)
+        if (missing <= 0 || active.Count == 0 || MdGeometry.Redundancy(array) == 0)
         {
             return [];
         }

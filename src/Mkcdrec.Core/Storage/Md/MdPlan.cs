@@ -35,7 +35,7 @@ public sealed partial class MdTechnology
         var slots = MemberSlots(context, array);
         var spares = array.Members.Where(x => x.Spare && context.IsPresent(x.DeviceId)).ToList();
         var missing = slots.Count(s => s is null);
-        if (missing > StorageGraph.Redundancy(array) || missing == slots.Length)
+        if (missing > MdGeometry.Redundancy(array) || missing == slots.Length)
         {
             if (array.Members.All(x => !context.IsPresent(x.DeviceId)))
             {

@@ -24,7 +24,7 @@ public sealed partial class MountsTechnology
     private static void AddMount(PlanContext context, Mount m, List<Mount> mounts)
     {
         var root = context.Options.TargetRoot.TrimEnd('/');
-        var f = context.Graph.Fs[m.FilesystemId];
+        var f = context.Layout.Filesystems.First(x => x.Id == m.FilesystemId);
         var device = context.Paths[PlanContext.FilesystemDevices(f)[0]];
         var dir = m.Target == "/" ? (root.Length == 0 ? "/" : root) : root + m.Target;
         var requires = new List<string> { f.Id };

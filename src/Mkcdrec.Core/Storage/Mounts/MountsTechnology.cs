@@ -1,4 +1,5 @@
 using Mkcdrec.Core.Storage;
+using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Storage.Mounts;
 
@@ -6,4 +7,9 @@ namespace Mkcdrec.Core.Storage.Mounts;
 public sealed partial class MountsTechnology : IStorageTechnology
 {
     public string Name => "mounts";
+
+    public IReadOnlyList<string> StepKindOrder => [StepKinds.Mount];
+
+    /// <summary>--disk: the mounts of the filesystems it keeps.</summary>
+    public void KeepOnly(Model.Layout.LayoutDocument layout, IReadOnlySet<string> keptIds) => layout.Mounts.RemoveAll(m => !keptIds.Contains(m.FilesystemId));
 }

@@ -1,4 +1,5 @@
 using Mkcdrec.Core.Storage;
+using Mkcdrec.Model.Plan;
 
 namespace Mkcdrec.Core.Storage.Partitions;
 
@@ -6,4 +7,6 @@ namespace Mkcdrec.Core.Storage.Partitions;
 public sealed partial class PartitionsTechnology : IStorageTechnology
 {
     public string Name => "partitions";
+
+    public IReadOnlyList<string> StepKindOrder => [StepKinds.Wipe, StepKinds.Partition];
 }
