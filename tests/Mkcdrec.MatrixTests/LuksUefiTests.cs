@@ -1,0 +1,61 @@
+namespace Mkcdrec.MatrixTests;
+
+/// <summary>The passphrase is the case file's (testvm/reference/cases/luks-uefi.sh): a test system's, not a secret.</summary>
+public sealed class LuksUefi() : MatrixCase("luks-uefi", LuksPassphrase)
+{
+    public const string LuksPassphrase = "correct horse battery staple";
+}
+
+/// <summary>
+/// Matrix case 2: UEFI, LVM inside LUKS2 on a partition, /boot beside it. The drill gets the passphrase from a keys medium
+/// (never from the rescue medium); the recovered container keeps its UUID, cipher, key size and PBKDF, and the recovered
+/// system's own initramfs unlocks it at boot with the same passphrase as before.
+/// </summary>
+[Trait("case", "luks-uefi")]
+public sealed class LuksUefiTests(LuksUefi source) : IClassFixture<LuksUefi>
+{
+    // luksDump of the container without its keyslot digests and salts (new at every format).
+    private const string ContainerReport = """
+        #!/bin/sh
+        dev=$(blkid -t TYPE=crypto_LUKS -o device | head -1)
+        echo "LUKS-DEV: $dev"
+        cryptsetup luksDump "$dev" | grep -E '^(Version|UUID|Label):|^\s+(Cipher|Cipher key|PBKDF|Memory|Threads|Time cost|Hash|Sector size):|^\s+[0-9]+: luks2' | sed 's/^\s*/DUMP /'
+        echo "ROOT: $(findmnt -n -o SOURCE /)"
+        echo "CRYPT: $(dmsetup table --target crypt | cut -d' ' -f1,4,5 | cut -c1-60)"
+        """;
+
+    [Fact]
+    [Trait("slice", "luks-uefi")]
+    public void Comes_back_with_its_container_parameters_and_unlocks_with_the_same_passphrase()
+    {
+        var r = source.Recover("same");
+        var job = r.RunJob("container", ContainerReport);
+        Assert.Equal(0, job.ExitCode);
+        var c = job.Console;
+        Assert.Contains("DUMP UUID:", c, StringComparison.Ordinal);
+        Assert.Contains(source.Reference.Facts["LUKS_UUID"], c, StringComparison.Ordinal);
+        Assert.Matches(@"DUMP Version:\s+2", c);
+        Assert.Matches(@"DUMP Label:\s+refcrypt", c);
+        Assert.Matches(@"DUMP Cipher:\s+aes-xts-plain64", c);
+        Assert.Matches(@"DUMP Cipher key:\s+512 bits", c);
+        Assert.Matches(@"DUMP PBKDF:\s+argon2id", c);
+        Assert.Matches(@"DUMP Time cost:\s+4\b", c);
+        Assert.Matches(@"DUMP Memory:\s+65536\b", c);
+        Assert.Matches(@"DUMP Threads:\s+1\b", c);
+        Assert.Contains("ROOT: /dev/mapper/refvg-root", c, StringComparison.Ordinal);
+
+        // The recovery's log and everything it wrote stay free of the passphrase it was given (the log is copied into
+        // the recovered system; secrets go to cryptsetup as files in /run, which the recovered system never sees).
+        var leak = r.RunJob("no-secret-left", $"#!/bin/sh\ngrep -rlF '{LuksUefi.LuksPassphrase}' /var/log /etc /root /var/lib/mkcdrec 2>/dev/null | sed 's/^/LEAK /'\nexit 0\n");
+        Assert.Equal(0, leak.ExitCode);
+        Assert.DoesNotContain("LEAK ", leak.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Comes_back_on_a_larger_disk()
+    {
+        var sizes = source.Reference.DiskSizes.Select(s => s / 2 * 3 / Mkcdrec.TestVm.Size.MiB(1) * Mkcdrec.TestVm.Size.MiB(1)).ToList();
+        var r = source.Recover("1.5x", sizes);
+        Assert.Equal(sizes, r.DiskSizes);
+    }
+}
