@@ -26,9 +26,24 @@ public abstract partial class MatrixCase : IDisposable
         exit $rc
         """;
 
+    // mkbackup --backup-dir: the backup stays on the job disk (the USB disk, as large as the system disk), the ISO is rescue only.
+    private const string MkbackupToUsbDiskJob = """
+        #!/bin/sh
+        mkcdrec-inventory /job/before.txt || exit 90
+        s=$(date +%s.%N)
+        mkcdrec --log /job/mkbackup.log mkbackup --backup-dir /job/backup --output /job/out; rc=$?
+        e=$(date +%s.%N)
+        echo "MKBACKUP-SECONDS=$(echo "$e $s" | awk '{ printf "%.1f", $1 - $2 }')"
+        ls -l /job/out /job/backup
+        mkcdrec-inventory /job/after-backup.txt || exit 91
+        exit $rc
+        """;
+
     /// <param name="luksPassphrase">The passphrase of the case's LUKS container (fact LUKS_UUID): typed at the system's
     /// boot prompt, and given to the drill as luks/UUID.passphrase on a keys medium, as an admin would.</param>
-    protected MatrixCase(string caseName, string? luksPassphrase = null)
+    /// <param name="backupOnUsbDisk">mkbackup keeps the backup on a disk of its own as large as the first system disk
+    /// (<see cref="BackupDisk"/>), which every drill attaches beside the blank disks.</param>
+    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false)
     {
         Name = caseName;
         Reference = ReferenceSystem.Ensure(caseName, Log);
@@ -42,9 +57,11 @@ public abstract partial class MatrixCase : IDisposable
         }
 
         var media = Path.Combine(Work, "media");
-        var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), MkbackupJob, new ReferenceJobOptions
+        BackupDisk = backupOnUsbDisk ? Path.Combine(Work, "usb-backup-disk.img") : null;
+        var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), backupOnUsbDisk ? MkbackupToUsbDiskJob : MkbackupJob, new ReferenceJobOptions
         {
-            JobDiskBytes = Size.GiB(4),
+            JobDiskBytes = backupOnUsbDisk ? Reference.DiskSizes[0] : Size.GiB(4),
+            KeepJobDiskAs = BackupDisk,
             Timeout = TimeSpan.FromMinutes(40),
             CopyOut = ["out", "mkbackup.log", "before.txt", "after-backup.txt"],
             CopyOutTo = media,
@@ -83,6 +100,9 @@ public abstract partial class MatrixCase : IDisposable
     /// <summary>The keys medium's directory the drill gets (docs/secrets.md), or null when the case has no secret.</summary>
     public string? KeysDirectory { get; }
 
+    /// <summary>The image of the disk holding the backup (mkbackup --backup-dir), or null when the backup is on the ISO.</summary>
+    public string? BackupDisk { get; }
+
     /// <summary>Paths this case's recovery legitimately rewrites beyond <see cref="InventoryComparison.Volatile"/>, with why.</summary>
     protected virtual IReadOnlyList<(string Path, string Why)> ExtraVolatile => [];
 
@@ -99,6 +119,11 @@ public abstract partial class MatrixCase : IDisposable
         if (bus == VmDiskBus.Nvme)
         {
             extra.AddRange(["--disk-bus", "nvme"]);
+        }
+
+        if (BackupDisk is not null)
+        {
+            extra.AddRange(["--attach", BackupDisk]);
         }
 
         var drill = DrillRunner.Run(Iso, work, Path.Combine(Work, $"drill-{tag}.log"), keep: true, extra, KeysDirectory);

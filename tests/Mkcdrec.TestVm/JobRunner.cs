@@ -59,7 +59,15 @@ public static partial class JobRunner
         vm.Dispose(); // QEMU is gone; the job disk is copied from below
         var elapsed = sw.Elapsed;
         CopyOut(jobImg, workDir, options);
-        File.Delete(jobImg);
+        if (options.KeepJobDiskAs is { } keep)
+        {
+            File.Move(jobImg, keep, overwrite: true);
+        }
+        else
+        {
+            File.Delete(jobImg);
+        }
+
         return new ReferenceJobRun(exitCode, console, elapsed, booted, done, poweredOff);
     }
 

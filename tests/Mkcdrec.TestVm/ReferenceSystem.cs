@@ -129,6 +129,9 @@ public sealed record ReferenceJobOptions
 
     public string ConsoleLogName { get; init; } = "reference-console.log";
 
+    /// <summary>Keeps the job disk's image at this path after the job (a USB disk the job wrote a backup to); default: deleted.</summary>
+    public string? KeepJobDiskAs { get; init; }
+
     /// <summary>
     /// Serial console prompts to answer: each time <c>Pattern</c> (a regex) appears, in a complete line or a prompt
     /// waiting for input, <c>Text</c> is typed (add "\n" for Enter), e.g. ("Please unlock disk \S+:", "passphrase\n")

@@ -30,9 +30,14 @@ internal static class DrillCommands
             HelpName = "DIR",
         };
         var timeout = new Option<int>("--timeout") { Description = "Minutes allowed for the recovery (default 40).", HelpName = "MIN", DefaultValueFactory = _ => 40 };
+        var attach = new Option<string[]>("--attach")
+        {
+            Description = "Also attach this disk image to the rescue machine, before the blank disks (repeatable): the USB disk that holds a backup kept apart (mkbackup --backup-dir). The drill fails if the recovery writes to it.",
+            HelpName = "IMG",
+        };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -70,6 +75,7 @@ internal static class DrillCommands
                 MemoryMiB = p.GetValue(memory),
                 RecoveryTimeout = TimeSpan.FromMinutes(Math.Max(1, p.GetValue(timeout))),
                 KeysDirectory = p.GetValue(keys),
+                AttachDisks = p.GetValue(attach) ?? [],
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
             if (ctx.Json)

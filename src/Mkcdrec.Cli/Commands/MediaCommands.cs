@@ -325,7 +325,9 @@ internal static class MediaCommands
             Console.WriteLine($"Wrote {m.Isos.Count} ISO(s), {Mib(m.TotalBytes)} MiB in all, in {m.Elapsed.TotalSeconds:0.0} s; a .sha256 file beside each (check with sha256sum -c).");
             if (c.SeparateBackupDir is not null)
             {
-                Console.WriteLine($"The backup stays in {c.SeparateBackupDir}.");
+                Console.WriteLine($"The backup stays in {c.SeparateBackupDir}." + (c.BackupLocation is { } at
+                    ? $" The rescue medium finds it there by itself (filesystem UUID {at.FilesystemUuid}, {at.PathInFilesystem}) when its disk is attached."
+                    : $" The rescue medium cannot find it by itself ({c.BackupLocationProblem}): in the rescue system, mount it and give its directory to Recover."));
             }
         }
         else

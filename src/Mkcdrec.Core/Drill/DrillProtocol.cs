@@ -116,6 +116,9 @@ public sealed class DrillReport
 
     public List<long> DiskSizes { get; set; } = [];
 
+    /// <summary>--attach: the disk images the rescue machine also had, each found unchanged after the recovery.</summary>
+    public List<string> AttachedUnchanged { get; set; } = [];
+
     /// <summary>Bytes of the rescue medium: every ISO of the set.</summary>
     public long MediumBytes { get; set; }
 

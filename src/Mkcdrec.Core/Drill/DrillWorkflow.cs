@@ -29,6 +29,9 @@ public sealed record DrillOptions
     /// <summary>--keys: the drilled system's secrets laid out like the keys medium (<see cref="DrillKeys"/>); null: none.</summary>
     public string? KeysDirectory { get; init; }
 
+    /// <summary>--attach: disk images the rescue machine also gets, before its blank disks (a USB disk holding the backup); never written.</summary>
+    public IReadOnlyList<string> AttachDisks { get; init; } = [];
+
     public string Accelerator { get; init; } = "tcg";
 
     public int MemoryMiB { get; init; } = 2048;
@@ -80,6 +83,9 @@ public sealed class DrillWorkflow
 
         /// <summary>The keys ISO while the rescue machine runs (<see cref="DrillKeys"/>); null otherwise.</summary>
         public string? KeysMedium { get; set; }
+
+        /// <summary>--attach: the images and their hashes from before the recovery.</summary>
+        public DrillAttachedDisks? Attached { get; set; }
     }
 
     public static Workflow<Context> Steps(DrillWorkflow w) => new Workflow<Context>("drill")
@@ -87,6 +93,7 @@ public sealed class DrillWorkflow
         .Step("read the rescue medium", w.ReadMedium)
         .Step("create blank scratch disks", w.CreateDisks)
         .Step("recover in the rescue system", c => w.WithKeysMedium(c, w.Recover))
+        .Step("check the attached disks", w.CheckAttached)
         .Step("boot the recovered system", w.FirstBoot)
         .Step("judge", Judge);
 
@@ -189,6 +196,12 @@ public sealed class DrillWorkflow
             c.Report.DiskSizes.Add(sizes[i]);
         }
 
+        if (c.Options.AttachDisks.Count > 0)
+        {
+            c.Attached = new DrillAttachedDisks(c.Options.AttachDisks);
+            _progress($"attached before the blank disks, never to be written: {string.Join(", ", c.Attached.Images)}");
+        }
+
         if (c.Uefi)
         {
             if (!File.Exists(QemuCommandLine.OvmfCode) || !File.Exists(QemuCommandLine.OvmfVarsTemplate))
@@ -222,7 +235,7 @@ public sealed class DrillWorkflow
             Initrd = m.Initrd,
             Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label), c.KeysMedium),
             CdRoms = c.KeysMedium is null ? m.Isos : [.. m.Isos, c.KeysMedium],
-            Disks = c.Disks,
+            Disks = [.. (c.Attached?.Images ?? []).Select((image, i) => new VmDisk(image) { Serial = $"attached{i}" }), .. c.Disks],
             UserNetwork = true,
         };
 
@@ -285,6 +298,21 @@ public sealed class DrillWorkflow
 
                     return;
             }
+        }
+    }
+
+    /// <summary>--attach: the recovery wrote nothing on a disk outside its plan (the images hash as before).</summary>
+    private void CheckAttached(Context c)
+    {
+        if (c.Attached?.Changed() is { Count: > 0 } changed)
+        {
+            throw new DrillFailure($"The recovery wrote to {string.Join(", ", changed)}, attached beside the blank disks: nothing outside the plan may be written.");
+        }
+
+        if (c.Attached is not null)
+        {
+            c.Report.AttachedUnchanged = [.. c.Attached.Images];
+            _progress("the attached disks are unchanged");
         }
     }
 

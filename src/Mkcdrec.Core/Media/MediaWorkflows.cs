@@ -105,6 +105,12 @@ public sealed class MediaWorkflows
         public MediaResult? Media { get; set; }
 
         public IReadOnlyList<string> NetbootFiles { get; set; } = [];
+
+        /// <summary>--backup-dir: where the rescue system finds the backup (on the medium's kernel command line).</summary>
+        public BackupLocation? BackupLocation { get; set; }
+
+        /// <summary>--backup-dir: why the rescue system cannot find the backup by itself, when it cannot.</summary>
+        public string? BackupLocationProblem { get; set; }
     }
 
     public static Workflow<Context> MkRescueSteps(MediaWorkflows w) => new Workflow<Context>("mkrescue")
@@ -142,8 +148,16 @@ public sealed class MediaWorkflows
             return;
         }
 
+        if (c.SeparateBackupDir is { } separate)
+        {
+            c.BackupLocation = BackupLocation.Find(_run, separate, out var whyNot);
+            c.BackupLocationProblem = whyNot;
+            _log.Info(c.BackupLocation is { } at ? $"the rescue medium finds the backup at {at.KernelArgument}" : $"the rescue medium cannot find the backup by itself: {whyNot}");
+        }
+
         c.Media = new MediaWriter(new IsoBuilder(_run, _log), _log).Write(new MediaOptions
         {
+            ExtraKernelArguments = c.BackupLocation?.KernelArgument ?? "",
             OutputDir = c.OutputDir,
             KernelPath = c.Image!.KernelPath,
             InitrdPath = c.Image.InitrdPath,

@@ -73,6 +73,9 @@ public sealed partial class DrillWorkflowTests : IDisposable
     {
         public List<VmSpec> Specs { get; } = [];
 
+        /// <summary>Runs as a machine starts (what the machine does to its disks).</summary>
+        public Action<VmSpec>? OnStart { get; init; }
+
         public bool IsAvailable(out string? problem)
         {
             problem = null;
@@ -82,6 +85,7 @@ public sealed partial class DrillWorkflowTests : IDisposable
         public IVirtualMachine Start(VmSpec spec)
         {
             Specs.Add(spec);
+            OnStart?.Invoke(spec);
             return new Vm(consoles[Specs.Count - 1]);
         }
 
@@ -209,6 +213,34 @@ public sealed partial class DrillWorkflowTests : IDisposable
         Assert.Empty(first.CdRoms);
         Assert.Equal([true, false], first.Disks.Select(d => d.Boot));
         Assert.Equal(rescue.Disks.Select(d => d.Path), first.Disks.Select(d => d.Path));
+    }
+
+    [Fact]
+    public void An_attached_backup_disk_goes_to_the_rescue_machine_first_and_must_come_back_unchanged()
+    {
+        var (iso, run) = Medium(LayoutJson());
+        var usb = Path.Combine(_dir, "usb.img");
+        File.WriteAllBytes(usb, new byte[4096]);
+        var vms = new ScriptedVms(GoodRescue, Boot(Summary("/", 4000), Summary("/home", 2000)));
+        var report = new DrillWorkflow(run, vms, NullLog.Instance).Run(Options(iso) with { AttachDisks = [usb] });
+
+        Assert.True(report.Passed, string.Join("\n", report.Failures));
+        Assert.Equal([usb, .. vms.Specs[1].Disks.Select(d => d.Path)], vms.Specs[0].Disks.Select(d => d.Path));
+        Assert.Equal("attached0", vms.Specs[0].Disks[0].Serial);
+        Assert.DoesNotContain(usb, vms.Specs[1].Disks.Select(d => d.Path));
+        Assert.True(File.Exists(usb), "the drill never deletes an attached image");
+        Assert.Equal([usb], report.AttachedUnchanged);
+
+        // A recovery that writes one byte to it fails the drill, naming the disk.
+        var writing = new ScriptedVms(GoodRescue, Boot(Summary("/", 4000), Summary("/home", 2000)))
+        {
+            OnStart = spec => { if (spec.Kernel is not null) { using var f = File.OpenWrite(usb); f.Position = 512; f.WriteByte(0x55); } },
+        };
+        var failed = new DrillWorkflow(run, writing, NullLog.Instance).Run(Options(iso) with { AttachDisks = [usb] });
+        Assert.False(failed.Passed);
+        Assert.Contains(failed.Failures, f => f.Contains("wrote to " + usb, StringComparison.Ordinal));
+        Assert.Single(writing.Specs); // the recovered system is not booted after that
+        Assert.Empty(failed.AttachedUnchanged);
     }
 
     [Fact]
