@@ -21,6 +21,11 @@ while [ $# -gt 0 ]; do
 done
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit system drill)
 
+# The root tiers need the peers and QEMU: on a fresh machine (root), install them first (quick when they are there).
+if [ "$(id -u)" -eq 0 ] && [[ " ${tiers[*]} " != " unit " ]]; then
+    bash .ci/install-deps || { echo "test.sh: installing the test dependencies failed (.ci/install-deps)"; echo "tests: 0 passed, 1 failed"; exit 1; }
+fi
+
 ./build.sh ${CI:+--arm64} || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 
 results=TestResults; rm -rf "$results"; mkdir -p "$results"
