@@ -51,6 +51,16 @@ public sealed partial class EfiTechnology
         }
     }
 
-    private static bool IsEspPartition(CaptureContext context, string deviceId) =>
-        context.Document.Disks.SelectMany(d => d.Partitions).Any(p => p.Id == deviceId && (p.TypeGuid == GptPartitionTypes.EfiSystem || p.MbrType == "ef"));
+    private static bool IsEspPartition(CaptureContext context, string deviceId, int depth = 0)
+    {
+        if (context.Document.Disks.SelectMany(d => d.Partitions).FirstOrDefault(p => p.Id == deviceId) is { } partition)
+        {
+            return partition.TypeGuid == GptPartitionTypes.EfiSystem || partition.MbrType == "ef";
+        }
+
+        // A mirror of ESP partitions (md RAID1 with its superblock at the end, metadata 1.0): the firmware reads each half
+        // as a plain ESP, so the mirror is the ESP.
+        var device = depth < 8 ? context.Technologies.SelectMany(t => t.DescribeDevices(context.Document)).FirstOrDefault(s => s.Id == deviceId) : null;
+        return device is { MayLack: > 0, Below.Count: > 1 } && device.Below.All(b => IsEspPartition(context, b, depth + 1));
+    }
 }

@@ -29,10 +29,12 @@ public sealed partial class EfiTechnology
         var efivars = context.RootPath("/sys/firmware/efi/efivars");
         var nvram = Directory.Exists(efivars) && Directory.EnumerateFileSystemEntries(efivars).Any();
         context.Say($"Installing GRUB for UEFI into {esp} as \\EFI\\{id}\\" + (nvram ? " with a firmware boot entry" : " (no EFI variables here: no firmware boot entry; the removable path boots)") + ".");
+        var espDir = context.Root.TrimEnd('/') + "/" + esp.Trim('/');
+        var halves = EspPartitions(context.Files, espDir);
         var argv = new List<string> { install, "--target=x86_64-efi", "--efi-directory=" + esp, "--bootloader-id=" + id };
-        if (!nvram)
+        if (!nvram || halves.Count > 1)
         {
-            argv.Add("--no-nvram");
+            argv.Add("--no-nvram"); // a mirrored ESP: grub-install would register one half at most; each gets its own entry below
         }
 
         context.Chroot([.. argv]);
@@ -40,16 +42,50 @@ public sealed partial class EfiTechnology
         context.Changes.Add($"grub-install --target=x86_64-efi --bootloader-id={id} (+ removable path \\EFI\\BOOT\\BOOTX64.EFI)");
         if (nvram)
         {
-            context.Changes.AddRange(EnsureEfiBootEntry(context, esp, id));
+            context.Changes.AddRange(halves.Count > 1 ? EntryForEachHalf(context, espDir, id, halves) : EnsureEfiBootEntry(context, espDir, id, halves.FirstOrDefault()));
         }
     }
+
+    /// <summary>
+    /// A mirrored ESP (md RAID1, metadata 1.0): one firmware boot entry per half, so the machine boots from either disk
+    /// alone. Made last to first, as efibootmgr puts each new entry first: the first disk's entry ends first.
+    /// </summary>
+    private static List<string> EntryForEachHalf(FinalizeContext context, string espDir, string id, IReadOnlyList<(string Disk, string Number)> halves)
+    {
+        var loader = Loader(espDir, id);
+        if (loader is null || !context.Run.CanRun("efibootmgr"))
+        {
+            context.Say($"warning: the ESP is a mirror, but " + (loader is null ? $"no loader is in \\EFI\\{id}" : "the rescue system has no efibootmgr")
+                + "; no firmware boot entry is made for its halves. The removable path \\EFI\\BOOT\\BOOTX64.EFI still boots from each disk.");
+            return [];
+        }
+
+        var existing = EfiBootVariables.Entries(context.Files).Select(e => e.Description).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var made = new List<string>();
+        for (var i = halves.Count - 1; i >= 0; i--)
+        {
+            var (disk, number) = halves[i];
+            var label = i == 0 ? id : $"{id} ({Path.GetFileName(disk)})";
+            if (!existing.Contains(label))
+            {
+                context.Run.RunChecked(new ProcessRequest("efibootmgr", ["--create", "--disk", disk, "--part", number, "--label", label, "--loader", $"\\EFI\\{id}\\{loader}"]));
+            }
+
+            made.Add($"EFI boot entry '{label}' ({disk} partition {number})");
+        }
+
+        context.Say($"The ESP is a mirror of {halves.Count} partitions: a firmware boot entry for each ({string.Join(", ", halves.Select(h => $"{h.Disk} partition {h.Number}"))}).");
+        return made;
+    }
+
+    private static string? Loader(string espDir, string id) => new[] { "shimx64.efi", "grubx64.efi" }.FirstOrDefault(l => File.Exists($"{espDir}/EFI/{id}/{l}"));
 
     /// <summary>
     /// Checks in the firmware's variables (efivarfs, no efibootmgr needed) that grub-install registered its entry; when it
     /// did not (some distributions' grub-install leave it to efibootmgr), creates it with the rescue system's efibootmgr
     /// for the ESP's disk and partition. Without either, the removable path still boots.
     /// </summary>
-    private static List<string> EnsureEfiBootEntry(FinalizeContext context, string esp, string id)
+    private static List<string> EnsureEfiBootEntry(FinalizeContext context, string espDir, string id, (string Disk, string Number)? part)
     {
         var entries = EfiBootVariables.Entries(context.Files);
         context.Log.Info("EFI boot entries after grub-install: " + string.Join("; ", entries.Select(e => $"{e.Name} {e.Description}")));
@@ -60,12 +96,11 @@ public sealed partial class EfiTechnology
             return [$"EFI boot entry {mine} '{id}'"];
         }
 
-        var espDir = context.Root.TrimEnd('/') + "/" + esp.Trim('/');
-        var loader = new[] { "shimx64.efi", "grubx64.efi" }.FirstOrDefault(l => File.Exists($"{espDir}/EFI/{id}/{l}"));
-        if (loader is not null && context.Run.CanRun("efibootmgr") && EspPartition(context.Files, espDir) is { } part)
+        var loader = Loader(espDir, id);
+        if (loader is not null && context.Run.CanRun("efibootmgr") && part is { } p)
         {
-            context.Run.RunChecked(new ProcessRequest("efibootmgr", ["--create", "--disk", part.Disk, "--part", part.Number, "--label", id, "--loader", $"\\EFI\\{id}\\{loader}"]));
-            context.Say($"EFI boot entry '{id}' created with efibootmgr ({part.Disk} partition {part.Number}, \\EFI\\{id}\\{loader}): grub-install registered none.");
+            context.Run.RunChecked(new ProcessRequest("efibootmgr", ["--create", "--disk", p.Disk, "--part", p.Number, "--label", id, "--loader", $"\\EFI\\{id}\\{loader}"]));
+            context.Say($"EFI boot entry '{id}' created with efibootmgr ({p.Disk} partition {p.Number}, \\EFI\\{id}\\{loader}): grub-install registered none.");
             return [$"EFI boot entry '{id}' created by efibootmgr"];
         }
 
@@ -74,8 +109,11 @@ public sealed partial class EfiTechnology
         return [];
     }
 
-    /// <summary>The disk and partition number of the filesystem mounted at <paramref name="mountPoint"/> (/proc/self/mounts, /sys/class/block).</summary>
-    private static (string Disk, string Number)? EspPartition(ISystemFiles files, string mountPoint)
+    /// <summary>
+    /// The disk and partition number of the filesystem mounted at <paramref name="mountPoint"/> (/proc/self/mounts,
+    /// /sys/class/block); of each partition below it when it is a mirror (its slaves), by name.
+    /// </summary>
+    private static List<(string Disk, string Number)> EspPartitions(ISystemFiles files, string mountPoint)
     {
         var dev = (files.ReadText("/proc/self/mounts") ?? "").Split('\n')
             .Select(l => l.Split(' '))
@@ -84,13 +122,34 @@ public sealed partial class EfiTechnology
             .LastOrDefault();
         if (dev is null)
         {
-            return null;
+            return [];
         }
 
-        var name = Path.GetFileName(dev);
+        var name = Path.GetFileName(files.ReadLink(dev) ?? dev); // /dev/md/esp → md126
+        var result = new List<(string Disk, string Number)>();
+        Collect(files, name, result, 0);
+        return result;
+    }
+
+    private static void Collect(ISystemFiles files, string name, List<(string Disk, string Number)> into, int depth)
+    {
+        var slaves = files.ListDirectory($"/sys/class/block/{name}/slaves");
+        if (slaves.Count > 0 && depth < 8)
+        {
+            foreach (var slave in slaves.Order(StringComparer.Ordinal))
+            {
+                Collect(files, slave, into, depth + 1);
+            }
+
+            return;
+        }
+
         var number = files.ReadText($"/sys/class/block/{name}/partition")?.Trim();
         var link = files.ReadLink($"/sys/class/block/{name}");
         var parent = link is null ? null : Path.GetFileName(Path.GetDirectoryName(link.TrimEnd('/')));
-        return number is { Length: > 0 } && parent is { Length: > 0 } ? ("/dev/" + parent, number) : null;
+        if (number is { Length: > 0 } && parent is { Length: > 0 })
+        {
+            into.Add(("/dev/" + parent, number));
+        }
     }
 }
