@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Mkcdrec.Core.Rescue;
-using Mkcdrec.Tests.Shared;
 
 namespace Mkcdrec.Core.Tests.Rescue;
 
@@ -8,24 +6,17 @@ namespace Mkcdrec.Core.Tests.Rescue;
 /// A backup kept apart from the rescue medium (mkbackup --backup-dir; mkcdrec.backup=UUID=U:/PATH): /init's
 /// find_backup_on run in busybox sh with blkid, blockdev and mount replaced by shell functions.
 /// </summary>
-public sealed partial class BackupDiskScriptTests : IDisposable
+public sealed class BackupDiskScriptTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-scripts-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly string? Busybox = new[] { "/usr/bin/busybox", "/bin/busybox" }.FirstOrDefault(File.Exists);
-
-    [GeneratedRegex(@"^(?<name>[a-z_]+)\(\) \{(?:[^\n]*\}\n|.*?^\}\n)", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex FunctionDefinition();
-
     /// <param name="foundAfter">blkid finds the filesystem from this look on.</param>
     /// <param name="plainMountFails">The first (plain read-only) mount fails, as with a journal to replay.</param>
     private string FindBackupOn(string spec, int foundAfter, string type = "ext4", bool plainMountFails = false)
     {
-        Assert.SkipWhen(Busybox is null, "busybox is not installed");
-        var init = FunctionDefinition().Matches(RescueSystemBuilder.Resource("init")).Single(m => m.Groups["name"].Value == "find_backup_on").Value
-            .Replace("/run/mkcdrec", _dir, StringComparison.Ordinal);
+        var init = RescueScripts.Functions("init", _dir, "find_backup_on");
         var script = $$"""
             rm -f {{_dir}}/looks
             blkid() {
@@ -43,7 +34,7 @@ public sealed partial class BackupDiskScriptTests : IDisposable
             {{init}}
             find_backup_on; echo "rc=$? BACKUP=$BACKUP looks=$(wc -l <{{_dir}}/looks)"
             """;
-        var r = Tool.Run(Busybox!, "sh", "-c", script);
+        var r = RescueScripts.Sh(script);
         return r.StdOut + r.StdErr;
     }
 

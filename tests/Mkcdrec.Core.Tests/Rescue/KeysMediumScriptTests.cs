@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Mkcdrec.Core.Rescue;
-using Mkcdrec.Tests.Shared;
 
 namespace Mkcdrec.Core.Tests.Rescue;
 
@@ -8,30 +7,17 @@ namespace Mkcdrec.Core.Tests.Rescue;
 /// The keys medium in the rescue scripts (docs/secrets.md): functions of /init and the menu run in busybox sh, with
 /// the commands they call (mount, blkid lookups, mkcdrec) replaced by shell functions and /run/mkcdrec by a test directory.
 /// </summary>
-public sealed partial class KeysMediumScriptTests : IDisposable
+public sealed class KeysMediumScriptTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-scripts-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly string? Busybox = new[] { "/usr/bin/busybox", "/bin/busybox" }.FirstOrDefault(File.Exists);
+    private string Functions(string script, params string[] names) => RescueScripts.Functions(script, _dir, names);
 
-    /// <summary>A function: one line ending in "}", or up to the first line that is only "}".</summary>
-    [GeneratedRegex(@"^(?<name>[a-z_]+)\(\) \{(?:[^\n]*\}\n|.*?^\}\n)", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex FunctionDefinition();
-
-    /// <summary>The named functions of a rescue script, as written there, with /run/mkcdrec moved into the test directory.</summary>
-    private string Functions(string script, params string[] names)
+    private static string Sh(string script)
     {
-        var all = FunctionDefinition().Matches(RescueSystemBuilder.Resource(script)).ToDictionary(m => m.Groups["name"].Value, m => m.Value);
-        return string.Concat(names.Select(n => all.TryGetValue(n, out var f) ? f : throw new InvalidOperationException($"{script} has no function {n}")))
-            .Replace("/run/mkcdrec", _dir, StringComparison.Ordinal);
-    }
-
-    private string Sh(string script)
-    {
-        Assert.SkipWhen(Busybox is null, "busybox is not installed");
-        var r = Tool.Run(Busybox!, "sh", "-c", script);
+        var r = RescueScripts.Sh(script);
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.StdErr}\n{r.StdOut}");
         return r.StdOut;
     }
