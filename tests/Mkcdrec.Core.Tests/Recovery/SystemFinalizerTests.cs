@@ -86,6 +86,16 @@ public sealed class SystemFinalizerTests : IDisposable
     }
 
     [Fact]
+    public void Renamed_members_in_mdadm_conf_follow_so_the_array_assembles_on_the_new_disk()
+    {
+        var (doc, plan) = Sample();
+        Write("/etc/mdadm/mdadm.conf", "DEVICE /dev/sda3 /dev/sda4\nARRAY /dev/md0 UUID=a:b:c:d devices=/dev/sda3,/dev/sda4\n");
+        var written = Finalizer().RewriteConfig(doc, _root, [], SystemFinalizer.RenamedDevices(doc, plan));
+        Assert.Equal(["/etc/mdadm/mdadm.conf"], written);
+        Assert.Equal("DEVICE /dev/vdb3 /dev/vdb4\nARRAY /dev/md0 UUID=a:b:c:d devices=/dev/vdb3,/dev/vdb4\n", Read("/etc/mdadm/mdadm.conf"));
+    }
+
+    [Fact]
     public void Changed_uuids_are_replaced_wherever_they_appear()
     {
         var (doc, plan) = Sample("/dev/sda");
