@@ -41,9 +41,11 @@ public abstract partial class MatrixCase : IDisposable
 
     /// <param name="luksPassphrase">The passphrase of the case's LUKS container (fact LUKS_UUID): typed at the system's
     /// boot prompt, and given to the drill as luks/UUID.passphrase on a keys medium, as an admin would.</param>
+    /// <param name="luksKeyFact">The fact holding the content of the container's key file (the system opens it with that file at
+    /// boot): given to the drill as luks/UUID.key on the keys medium, byte for byte.</param>
     /// <param name="backupOnUsbDisk">mkbackup keeps the backup on a disk of its own as large as the first system disk
     /// (<see cref="BackupDisk"/>), which every drill attaches beside the blank disks.</param>
-    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false)
+    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false, string? luksKeyFact = null)
     {
         Name = caseName;
         Reference = ReferenceSystem.Ensure(caseName, Log);
@@ -54,6 +56,12 @@ public abstract partial class MatrixCase : IDisposable
             KeysDirectory = Path.Combine(Work, "keys");
             Directory.CreateDirectory(Path.Combine(KeysDirectory, "luks"));
             File.WriteAllText(Path.Combine(KeysDirectory, "luks", Reference.Facts["LUKS_UUID"] + ".passphrase"), luksPassphrase + "\n");
+        }
+        else if (luksKeyFact is not null)
+        {
+            KeysDirectory = Path.Combine(Work, "keys");
+            Directory.CreateDirectory(Path.Combine(KeysDirectory, "luks"));
+            File.WriteAllText(Path.Combine(KeysDirectory, "luks", Reference.Facts["LUKS_UUID"] + ".key"), Reference.Facts[luksKeyFact]);
         }
 
         var media = Path.Combine(Work, "media");
@@ -110,12 +118,12 @@ public abstract partial class MatrixCase : IDisposable
 
     /// <summary>
     /// `mkcdrec drill` of the case's ISO onto blank disks of <paramref name="sizes"/> (default: the source's), keeping
-    /// the disks; then one more boot of the recovered disks lists every file, compared with the source's inventory.
+    /// the disks (<paramref name="drillOptions"/>: more options of `mkcdrec drill`); then one more boot of the recovered disks lists every file, compared with the source's inventory.
     /// </summary>
-    public Recovered Recover(string tag, IReadOnlyList<long>? sizes = null, VmDiskBus bus = VmDiskBus.Virtio)
+    public Recovered Recover(string tag, IReadOnlyList<long>? sizes = null, VmDiskBus bus = VmDiskBus.Virtio, IReadOnlyList<string>? drillOptions = null)
     {
         var work = Path.Combine(Work, "drill-" + tag);
-        var extra = (sizes ?? []).SelectMany(s => new[] { "--disk-size", s.ToString(CultureInfo.InvariantCulture) }).ToList();
+        var extra = (sizes ?? []).SelectMany(s => new[] { "--disk-size", s.ToString(CultureInfo.InvariantCulture) }).Concat(drillOptions ?? []).ToList();
         if (bus == VmDiskBus.Nvme)
         {
             extra.AddRange(["--disk-bus", "nvme"]);

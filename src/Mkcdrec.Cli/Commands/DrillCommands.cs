@@ -35,9 +35,13 @@ internal static class DrillCommands
             Description = "Also attach this disk image to the rescue machine, before the blank disks (repeatable): the USB disk that holds a backup kept apart (mkbackup --backup-dir). The drill fails if the recovery writes to it.",
             HelpName = "IMG",
         };
+        var keepDegraded = new Option<bool>("--keep-degraded")
+        {
+            Description = "Recover a RAID array that was degraded at backup degraded again, as `recover --keep-degraded` does (default: a copy of a member's disk on a spare blank disk completes it).",
+        };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -76,6 +80,7 @@ internal static class DrillCommands
                 RecoveryTimeout = TimeSpan.FromMinutes(Math.Max(1, p.GetValue(timeout))),
                 KeysDirectory = p.GetValue(keys),
                 AttachDisks = p.GetValue(attach) ?? [],
+                KeepDegraded = p.GetValue(keepDegraded),
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
             if (ctx.Json)

@@ -109,6 +109,9 @@ public sealed class DrillMedium
         return null;
     }
 
+    /// <summary>The rescue kernel's flag that makes its recoveries keep a degraded RAID array degraded (rescue init).</summary>
+    public const string KeepDegradedFlag = "mkcdrec.keep-degraded";
+
     /// <summary>Appends what the drill needs: the serial console, unattended recovery and the drill flag.</summary>
     public static string DrillCommandLine(string commandLine, string label)
     {

@@ -32,6 +32,9 @@ public sealed record DrillOptions
     /// <summary>--attach: disk images the rescue machine also gets, before its blank disks (a USB disk holding the backup); never written.</summary>
     public IReadOnlyList<string> AttachDisks { get; init; } = [];
 
+    /// <summary>--keep-degraded: the unattended recovery recreates a RAID array degraded at backup degraded (mkcdrec.keep-degraded).</summary>
+    public bool KeepDegraded { get; init; }
+
     public string Accelerator { get; init; } = "tcg";
 
     public int MemoryMiB { get; init; } = 2048;
@@ -233,7 +236,8 @@ public sealed class DrillWorkflow
         {
             Kernel = m.Kernel,
             Initrd = m.Initrd,
-            Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label), c.KeysMedium),
+            Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label), c.KeysMedium)
+                + (c.Options.KeepDegraded ? " " + DrillMedium.KeepDegradedFlag : ""),
             CdRoms = c.KeysMedium is null ? m.Isos : [.. m.Isos, c.KeysMedium],
             Disks = [.. (c.Attached?.Images ?? []).Select((image, i) => new VmDisk(image) { Serial = $"attached{i}" }), .. c.Disks],
             UserNetwork = true,

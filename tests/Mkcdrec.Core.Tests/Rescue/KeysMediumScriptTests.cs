@@ -129,6 +129,16 @@ public sealed class KeysMediumScriptTests : IDisposable
     }
 
     [Fact]
+    public void The_keep_degraded_flag_reaches_every_recover_the_menu_starts()
+    {
+        var o = MenuRecover("", "", "KEEP_DEGRADED=1; auto_recover");
+        Assert.Equal(["recover", "--backup", "/run/mkcdrec/medium/backup", "--keep-degraded", "--unattended", "--yes", "--secret-timeout", "45"], Args(o));
+        var init = RescueSystemBuilder.Resource("init");
+        Assert.Contains("mkcdrec.keep-degraded) KEEP_DEGRADED=1 ;;", init);
+        Assert.Contains("KEEP_DEGRADED='$KEEP_DEGRADED'", init[init.IndexOf("cat >/run/mkcdrec/boot.env", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
     public void The_menu_shows_the_keys_medium_and_verify_reads_it()
     {
         var menu = RescueSystemBuilder.Resource("menu");
