@@ -135,6 +135,11 @@ internal static class DrillCommands
             }
         }
 
+        if (r.ChangedByRecovery.Count > 0)
+        {
+            Console.WriteLine($"  written by the recovery (not a failure): {r.ChangedByRecovery.Count} entries, e.g. {string.Join("; ", r.ChangedByRecovery.Take(5))}");
+        }
+
         if (r.ChangedByBoot.Count > 0)
         {
             Console.WriteLine($"  written by the first boot (not a failure): {r.ChangedByBoot.Count} entries, e.g. {string.Join("; ", r.ChangedByBoot.Take(5))}");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace Mkcdrec.Core.Drill;
 
@@ -9,7 +10,7 @@ namespace Mkcdrec.Core.Drill;
 /// makes an unattended recovery compare the restored tree with the manifest, print the result, and install a one-shot
 /// check that runs on the recovered system's first boot, prints its own comparison and powers the machine off.
 /// </summary>
-public static class DrillProtocol
+public static partial class DrillProtocol
 {
     public const string Prefix = "MKCDREC-DRILL ";
     public const string KernelFlag = "mkcdrec.drill=1";
@@ -22,6 +23,10 @@ public static class DrillProtocol
 
     /// <summary>The recovery's own phase times (a JSON list of <see cref="DrillPhase"/>), printed just before <see cref="Recovered"/>.</summary>
     public const string RecoveryPhases = "recovery-phases";
+
+    /// <summary>The files of the recovered system finalize wrote (rewritten configuration, its originals, the rebuilt
+    /// initramfs): a JSON list of paths as the system names them.</summary>
+    public const string FinalizeWrote = "finalize-wrote";
 
     /// <summary>The recovery finished: the machine reboots next.</summary>
     public const string Recovered = "recovered";
@@ -69,6 +74,37 @@ public static class DrillProtocol
         var sp = rest.IndexOf(' ', StringComparison.Ordinal);
         return sp < 0 ? (rest, null) : (rest[..sp], rest[(sp + 1)..]);
     }
+
+    public static string PathsToJson(List<string> paths) => JsonSerializer.Serialize(paths, DrillJsonContext.Default.ListString);
+
+    public static List<string>? PathsFromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, DrillJsonContext.Default.ListString);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether a difference after the boot is the recovery's own write: a file finalize reported writing, or only the new
+    /// mtime of a directory holding one (<paramref name="entry"/> as the comparison lists it: "etc (mtime a→b)").
+    /// </summary>
+    public static bool IsRecoveryWrite(string relativePath, string entry, IReadOnlySet<string> written)
+    {
+        if (written.Contains(relativePath))
+        {
+            return true;
+        }
+
+        return MtimeOnly().IsMatch(entry) && written.Any(w => w[..Math.Max(0, w.LastIndexOf('/'))] == relativePath);
+    }
+
+    [GeneratedRegex(@"^\S* ?\(mtime [^,()]*\)$")]
+    private static partial Regex MtimeOnly();
 
     public static bool IsVolatile(string relativePath) =>
         VolatileAfterBoot.Any(v => v.EndsWith('/') ? relativePath.StartsWith(v, StringComparison.Ordinal) || relativePath + "/" == v : relativePath == v);
@@ -146,6 +182,13 @@ public sealed class DrillReport
     /// <summary>Differences after the first boot under <see cref="DrillProtocol.VolatileAfterBoot"/>: reported, not failures.</summary>
     public List<string> ChangedByBoot { get; set; } = [];
 
+    /// <summary>The files the recovery's finalize wrote, as it reported them (<see cref="DrillProtocol.FinalizeWrote"/>).</summary>
+    public List<string> FinalizeWrote { get; set; } = [];
+
+    /// <summary>Differences after the first boot that are the recovery's own writes (<see cref="FinalizeWrote"/>, and the
+    /// new mtime of the directories holding them): reported, not failures.</summary>
+    public List<string> ChangedByRecovery { get; set; } = [];
+
     public List<string> Failures { get; set; } = [];
 
     public string WorkDirectory { get; set; } = "";
@@ -178,6 +221,7 @@ public sealed class DrillPhase
 [JsonSerializable(typeof(CompareSummary))]
 [JsonSerializable(typeof(DrillReport))]
 [JsonSerializable(typeof(List<DrillPhase>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class DrillJsonContext : JsonSerializerContext
 {
 }

@@ -22,8 +22,10 @@ public sealed class DrillRecoveryHooks(IFileSystemAccess fs, string backupDirect
         output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.RestoreCompare, compared.ToJson()));
     }
 
-    public void AfterFinalize(string targetRoot, RecoveryOutput output)
+    public void AfterFinalize(string targetRoot, IReadOnlyList<string> written, RecoveryOutput output)
     {
+        // The host's judgement expects these changed after the boot: written by the recovery, not lost by the backup.
+        output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.FinalizeWrote, DrillProtocol.PathsToJson([.. written])));
         DrillCheck.InstallFirstBootCheck(targetRoot, backupDirectory, binary ?? Environment.ProcessPath
             ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."), fs);
         output.Say("drill: first-boot check installed (" + DrillCheck.UnitName + ")");

@@ -282,6 +282,10 @@ public sealed class DrillWorkflow
                     c.Report.RecoveryPhases = DrillPhase.ListFromJson(payload ?? "")
                         ?? throw new DrillFailure("Unreadable recovery phases: " + payload);
                     break;
+                case DrillProtocol.FinalizeWrote:
+                    c.Report.FinalizeWrote = DrillProtocol.PathsFromJson(payload ?? "")
+                        ?? throw new DrillFailure("Unreadable list of the files finalize wrote: " + payload);
+                    break;
                 case DrillProtocol.RecoveryFailed:
                     throw new DrillFailure("The recovery failed: " + payload + "\n" + Tail(vm));
                 case DrillProtocol.Recovered:
@@ -411,6 +415,7 @@ public sealed class DrillWorkflow
             r.Failures.Add("The booted system reported no comparison.");
         }
 
+        var written = r.FinalizeWrote.Select(p => p.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
         foreach (var s in r.BootCompare)
         {
             var rel = (string entry) => entry.Split(' ')[0].TrimStart('/');
@@ -419,6 +424,9 @@ public sealed class DrillWorkflow
                 var volatileOnes = list.Where(e => DrillProtocol.IsVolatile(Relative(s.Root, rel(e)))).ToList();
                 r.ChangedByBoot.AddRange(volatileOnes.Select(e => $"{s.Root}: {e}"));
                 list.RemoveAll(volatileOnes.Contains);
+                var recoveryOnes = list.Where(e => DrillProtocol.IsRecoveryWrite(Relative(s.Root, rel(e)), e, written)).ToList();
+                r.ChangedByRecovery.AddRange(recoveryOnes.Select(e => $"{s.Root}: {e}"));
+                list.RemoveAll(recoveryOnes.Contains);
             }
 
             if (s.Differences > 0)

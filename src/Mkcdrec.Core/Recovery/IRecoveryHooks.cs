@@ -14,8 +14,9 @@ public interface IRecoveryHooks
     /// <summary>One archive was restored into <paramref name="directory"/> and every content hash matched.</summary>
     void AfterRestore(ArchiveRecord archive, string directory, RecoveryOutput output);
 
-    /// <summary>The system under <paramref name="targetRoot"/> is finalized; its chroot binds are still mounted.</summary>
-    void AfterFinalize(string targetRoot, RecoveryOutput output);
+    /// <summary>The system under <paramref name="targetRoot"/> is finalized (<paramref name="written"/>: the files finalize
+    /// wrote, as the system names them); its chroot binds are still mounted.</summary>
+    void AfterFinalize(string targetRoot, IReadOnlyList<string> written, RecoveryOutput output);
 
     /// <summary>The recovery is done and unmounted; <paramref name="result"/> holds the time of every phase.</summary>
     void Finished(RecoverResult result, RecoveryOutput output);

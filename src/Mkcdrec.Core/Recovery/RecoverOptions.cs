@@ -56,6 +56,9 @@ public sealed class RecoverResult
     /// <summary>What finalization changed in the recovered system (files rewritten, initramfs, bootloader), for the report.</summary>
     public List<string> Changes { get; } = [];
 
+    /// <summary>The files of the recovered system finalization wrote, as the system names them (/etc/fstab, /boot/initrd.img-…).</summary>
+    public List<string> Written { get; } = [];
+
     public long RestoredEntries { get; set; }
 
     public long RestoredBytes { get; set; }

@@ -118,7 +118,8 @@ public sealed class RecoverWorkflow
             _mounts.EnsureMounted(plan, output.Say);
             chroot.AddRange(finalizer.BindSystem(root));
             result.Changes.AddRange(finalizer.Finalize(layout, plan, root, o.Clone));
-            o.Hooks?.AfterFinalize(root, output);
+            result.Written.AddRange(finalizer.Written);
+            o.Hooks?.AfterFinalize(root, result.Written, output);
         }
         finally
         {

@@ -104,13 +104,18 @@ public sealed class SystemFinalizer
         if (layout.Host.SelinuxEnabled == true)
         {
             File.WriteAllText(context.RootPath("/.autorelabel"), "");
+            context.Wrote(context.RootPath("/.autorelabel"));
             _say("SELinux is enabled on this system: /.autorelabel set, the first boot relabels every file.");
             context.Changes.Add("set /.autorelabel");
         }
 
         ApplyClone(context, clone);
+        Written = [.. context.WrittenPaths];
         return context.Changes;
     }
+
+    /// <summary>The files of the restored system the last <see cref="Finalize"/> wrote (<see cref="FinalizeContext.WrittenPaths"/>).</summary>
+    public IReadOnlyList<string> Written { get; private set; } = [];
 
     /// <summary>Rebuilds the initramfs only when the boot path changed (a boot-critical UUID, or the configuration of devices the initramfs sets up).</summary>
     private void RebuildInitramfs(FinalizeContext context)
@@ -127,18 +132,36 @@ public sealed class SystemFinalizer
         else if (context.HasProgram("update-initramfs"))
         {
             _say($"Rebuilding the initramfs with update-initramfs ({why}).");
-            context.Chroot("update-initramfs", "-u", "-k", "all");
+            WhileRecordingBoot(context, () => context.Chroot("update-initramfs", "-u", "-k", "all"));
             context.Changes.Add("rebuilt the initramfs (update-initramfs)");
         }
         else if (context.HasProgram("dracut"))
         {
             _say($"Rebuilding the initramfs with dracut ({why}).");
-            context.Chroot("dracut", "-f", "--regenerate-all");
+            WhileRecordingBoot(context, () => context.Chroot("dracut", "-f", "--regenerate-all"));
             context.Changes.Add("rebuilt the initramfs (dracut)");
         }
         else
         {
             _say($"warning: {why}, but the recovered system has neither update-initramfs nor dracut: the initramfs is not rebuilt.");
+        }
+    }
+
+    /// <summary>Runs <paramref name="rebuild"/> and records the files of /boot it wrote (the initramfs images, by whatever name).</summary>
+    private static void WhileRecordingBoot(FinalizeContext context, Action rebuild)
+    {
+        var boot = context.RootPath("/boot");
+        Dictionary<string, (DateTime, long)> Files() => Directory.Exists(boot)
+            ? new DirectoryInfo(boot).EnumerateFiles().ToDictionary(f => f.FullName, f => (f.LastWriteTimeUtc, f.Length), StringComparer.Ordinal)
+            : [];
+        var before = Files();
+        rebuild();
+        foreach (var (path, stamp) in Files())
+        {
+            if (!before.TryGetValue(path, out var was) || was != stamp)
+            {
+                context.Wrote(path);
+            }
         }
     }
 

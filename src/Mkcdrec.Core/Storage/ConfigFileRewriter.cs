@@ -42,6 +42,7 @@ public static class ConfigFileRewriter
         }
 
         File.Copy(path, path + ".mkcdrec-orig", overwrite: true);
+        context.Wrote(path + ".mkcdrec-orig");
         context.WriteFile(path, now);
         context.Say($"{file}: rewritten (the original is kept as {file}.mkcdrec-orig):\n{LineDiff.ChangedLines(text, now)}");
         context.RewrittenFiles.Add(file);

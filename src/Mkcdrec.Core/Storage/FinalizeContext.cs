@@ -57,7 +57,22 @@ public sealed class FinalizeContext
     /// Replaces a file of the restored system (a path as seen from the rescue system) atomically, keeping its owner, mode
     /// and extended attributes: a power cut during finalize leaves the old or the new file, never half of one.
     /// </summary>
-    public void WriteFile(string path, string content) => AtomicReplace.WriteText(FileSystem, path, content);
+    public void WriteFile(string path, string content)
+    {
+        AtomicReplace.WriteText(FileSystem, path, content);
+        Wrote(path);
+    }
+
+    /// <summary>Files of the restored system finalize wrote, as the system names them (/etc/fstab): what a comparison of the
+    /// recovered system with the backup finds changed by the recovery itself (the drill's first-boot check).</summary>
+    public SortedSet<string> WrittenPaths { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records a file written under the restored system (a path as seen from the rescue system).</summary>
+    public void Wrote(string rescuePath)
+    {
+        var root = Root.TrimEnd('/');
+        WrittenPaths.Add(root.Length > 0 && rescuePath.StartsWith(root + "/", StringComparison.Ordinal) ? rescuePath[root.Length..] : rescuePath);
+    }
 
     /// <summary>A path of the restored system as seen from the rescue system.</summary>
     public string RootPath(string path) => Root.TrimEnd('/') + path;

@@ -244,6 +244,38 @@ public sealed partial class DrillWorkflowTests : IDisposable
     }
 
     [Fact]
+    public void What_finalize_reported_writing_is_the_recoverys_change_and_anything_else_still_fails()
+    {
+        var (iso, run) = Medium(LayoutJson());
+        var wrote = DrillProtocol.PathsToJson(["/etc/fstab", "/etc/fstab.mkcdrec-orig", "/etc/mdadm/mdadm.conf", "/boot/initrd.img-6.1.0-28-amd64"]);
+        string[] rescue = [.. GoodRescue[..^2], DrillProtocol.Line(DrillProtocol.FinalizeWrote, wrote), .. GoodRescue[^2..]];
+        string[] changed = ["etc/fstab (size 142→206, mtime 1→2)", "etc (mtime 1→2)", "etc/mdadm (mtime 1→2)", "boot (mtime 1→2)", "boot/initrd.img-6.1.0-28-amd64 (size 1→2, mtime 1→2)"];
+        var report = new DrillWorkflow(run, new ScriptedVms(rescue, Boot(Summary("/", 4000, changed, @new: ["etc/fstab.mkcdrec-orig"]), Summary("/home", 2000))), NullLog.Instance).Run(Options(iso));
+        Assert.True(report.Passed, string.Join("\n", report.Failures));
+        Assert.Equal(6, report.ChangedByRecovery.Count);
+
+        // A file finalize did not name, and a directory whose change is more than its mtime, are failures.
+        string[] more = [.. changed, "etc/passwd (content, mtime 1→2)", "etc/mdadm (mode 755→700, mtime 1→2)"];
+        var failed = new DrillWorkflow(run, new ScriptedVms(rescue, Boot(Summary("/", 4000, more), Summary("/home", 2000))), NullLog.Instance).Run(Options(iso));
+        Assert.False(failed.Passed);
+        Assert.Contains(failed.Failures, f => f.Contains("2 changed", StringComparison.Ordinal) && f.Contains("etc/passwd", StringComparison.Ordinal));
+
+        // Without the report, the same writes fail the drill.
+        var unreported = new DrillWorkflow(run, new ScriptedVms(GoodRescue, Boot(Summary("/", 4000, changed), Summary("/home", 2000))), NullLog.Instance).Run(Options(iso));
+        Assert.False(unreported.Passed);
+    }
+
+    [Theory]
+    [InlineData("etc/fstab", "etc/fstab (size 1→2, mtime 1→2)", true)]
+    [InlineData("etc", "etc (mtime 1→2)", true)]
+    [InlineData("etc", "etc (mode 755→700, mtime 1→2)", false)]
+    [InlineData("", " (mtime 1→2)", true)]
+    [InlineData("usr", "usr (mtime 1→2)", false)]
+    [InlineData("etc/fstab.d", "etc/fstab.d (mtime 1→2)", false)]
+    public void Recovery_writes(string path, string entry, bool expected) =>
+        Assert.Equal(expected, DrillProtocol.IsRecoveryWrite(path, entry, new HashSet<string>(["etc/fstab", ".autorelabel"], StringComparer.Ordinal)));
+
+    [Fact]
     public void The_recoverys_own_phases_are_reported_and_the_drills_comparison_is_not_counted_as_recovery()
     {
         var (iso, run) = Medium(LayoutJson());

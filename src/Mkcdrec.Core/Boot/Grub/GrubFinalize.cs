@@ -44,6 +44,7 @@ public sealed partial class GrubTechnology
             var mk = context.HasProgram("grub-mkconfig") ? "grub-mkconfig" : "grub2-mkconfig";
             context.Say($"Regenerating {cfg} ({mk}): devices or UUIDs changed.");
             context.Chroot(mk, "-o", cfg);
+            context.Wrote(context.RootPath(cfg));
             context.Changes.Add("regenerated " + cfg);
         }
         else
