@@ -1,4 +1,5 @@
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Storage;
 using Mkcdrec.TestVm;
 
 namespace Mkcdrec.MatrixTests;
@@ -10,7 +11,7 @@ public sealed class DevnamesBios() : MatrixCase("devnames-bios", luksKeyFact: "D
     protected override IReadOnlyList<(string Path, string Why)> ExtraVolatile =>
     [
         .. new[] { "/etc/fstab", "/etc/crypttab", "/etc/mdadm/mdadm.conf", "/etc/default/grub", "/etc/initramfs-tools/conf.d/resume" }
-            .SelectMany(f => new[] { (f, "names the devices: rewritten for the new names"), (f + ".mkcdrec-orig", "the original, kept by the rewrite") }),
+            .SelectMany(f => new[] { (f, "names the devices: rewritten for the new names"), (ConfigFileRewriter.OriginalOf(f), "the original, kept by the rewrite") }),
         .. Before.Lines.Select(Inventory.PathOf).Where(p => p.StartsWith("/boot/initrd.img-", StringComparison.Ordinal)).Distinct()
             .Select(p => (p, "rebuilt with the rewritten mdadm.conf and resume device")),
     ];
@@ -38,11 +39,13 @@ public sealed class NewHardwareTests(DevnamesBios source) : IClassFixture<Devnam
             sed "s|^|CONF $f: |" "$f"
         done
         grep -h 'linux.*vmlinuz' /boot/grub/grub.cfg | sed 's/^/GRUBCFG /'
-        # The initramfs's own copies (mdadm.conf, the resume device) as it will use them at the next boot.
+        # The initramfs's own configuration (mdadm.conf, every conf.d file it sources) as it will use it at the next boot;
+        # unmkinitramfs puts it under main/ only when an early (microcode) archive precedes it.
         i=$(ls /boot/initrd.img-* | head -1); t=$(mktemp -d)
-        unmkinitramfs "$i" "$t" && cat "$t"/main/etc/mdadm/mdadm.conf "$t"/main/conf/conf.d/resume 2>/dev/null | sed 's/^/INITRD /'
+        unmkinitramfs "$i" "$t" || echo "UNMKINITRAMFS FAILED"
+        for f in $(find "$t" -type f \( -path '*/etc/mdadm/mdadm.conf' -o -path '*/conf/conf.d/*' \)); do sed "s|^|INITRD ${f#$t} |" "$f"; done
         echo "STILL-VD: $(grep -rIl '/dev/vd' /etc /boot/grub/grub.cfg 2>/dev/null | grep -v '\.mkcdrec-orig$' | tr '\n' ' ')"
-        echo "STILL-VD-INITRD: $(grep -rIl '/dev/vd' "$t"/main/etc "$t"/main/conf 2>/dev/null | tr '\n' ' ')"
+        echo "STILL-VD-INITRD: $(grep -rIl '/dev/vd' $(find "$t" -type d \( -path '*/etc' -o -path '*/conf' \)) 2>/dev/null | tr '\n' ' ')"
         """;
 
     [Fact]
@@ -68,7 +71,9 @@ public sealed class NewHardwareTests(DevnamesBios source) : IClassFixture<Devnam
         Assert.Matches(@"CMDLINE: .*root=(/dev/nvme0n1p2|UUID=" + source.Reference.Facts["ROOT_UUID"] + ")", c);
         Assert.Matches(@"CMDLINE: .*resume=(/dev/nvme0n1p3|UUID=\S+)", c);
         Assert.Matches(@"CONF /etc/mdadm/mdadm.conf: DEVICE .*nvme0n1p4.*nvme1n1p1", c);
-        Assert.Matches(@"INITRD DEVICE .*nvme0n1p4.*nvme1n1p1", c);
+        Assert.Matches(@"INITRD \S*/etc/mdadm/mdadm.conf DEVICE .*nvme0n1p4.*nvme1n1p1", c);
+        Assert.Matches(@"INITRD \S*/conf/conf.d/resume RESUME=UUID=", c);
+        Assert.DoesNotMatch(@"INITRD \S*mkcdrec-orig", c); // an original kept in conf.d/ would be sourced at boot
         Assert.Matches(@"CONF /etc/crypttab: refdata\s+UUID=" + source.Reference.Facts["LUKS_UUID"] + @"\s+/etc/keys/data.key", c);
     }
 

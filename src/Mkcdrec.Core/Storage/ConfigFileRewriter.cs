@@ -2,7 +2,7 @@ namespace Mkcdrec.Core.Storage;
 
 /// <summary>
 /// Rewrites one configuration file of the restored system only where a UUID or a device name changed, keeping the
-/// original beside it (name.mkcdrec-orig) and showing the changed lines.
+/// original (<see cref="OriginalOf"/>) and showing the changed lines.
 /// </summary>
 public static class ConfigFileRewriter
 {
@@ -41,10 +41,23 @@ public static class ConfigFileRewriter
             return;
         }
 
-        File.Copy(path, path + ".mkcdrec-orig", overwrite: true);
-        context.Wrote(path + ".mkcdrec-orig");
+        var original = OriginalOf(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(context.RootPath(original))!);
+        File.Copy(path, context.RootPath(original), overwrite: true);
+        context.Wrote(context.RootPath(original));
         context.WriteFile(path, now);
-        context.Say($"{file}: rewritten (the original is kept as {file}.mkcdrec-orig):\n{LineDiff.ChangedLines(text, now)}");
+        context.Say($"{file}: rewritten (the original is kept as {original}):\n{LineDiff.ChangedLines(text, now)}");
         context.RewrittenFiles.Add(file);
     }
+
+    /// <summary>
+    /// Where the original of a rewritten file is kept: beside it as FILE.mkcdrec-orig, except in a directory whose every
+    /// file is read as configuration (a .d directory: initramfs-tools sources all of conf.d/, so a resume.mkcdrec-orig
+    /// there would bring the old resume device back into the initramfs); those go under /var/lib/mkcdrec/original.
+    /// </summary>
+    public static string OriginalOf(string file) =>
+        Path.GetDirectoryName(file)!.EndsWith(".d", StringComparison.Ordinal) ? OriginalsDirectory + file : file + ".mkcdrec-orig";
+
+    /// <summary>The tree the originals from .d directories are kept in, by their path in the system.</summary>
+    public const string OriginalsDirectory = "/var/lib/mkcdrec/original";
 }

@@ -96,6 +96,19 @@ public sealed class SystemFinalizerTests : IDisposable
     }
 
     [Fact]
+    public void An_original_from_a_d_directory_is_kept_outside_it_so_it_is_never_read_as_configuration()
+    {
+        var (doc, plan) = Sample("/dev/sda");
+        Write("/etc/initramfs-tools/conf.d/resume", "RESUME=UUID=3333-swap\n");
+        var ids = new List<IdChange> { new("swap", "fs:swap:W", "3333-swap", "9999-swap", true) };
+        Assert.Equal(["/etc/initramfs-tools/conf.d/resume"], Finalizer().RewriteConfig(doc, _root, ids, []));
+        Assert.Equal(["resume"], Directory.GetFiles(_root + "/etc/initramfs-tools/conf.d").Select(Path.GetFileName));
+        Assert.Equal("RESUME=UUID=3333-swap\n", Read("/var/lib/mkcdrec/original/etc/initramfs-tools/conf.d/resume"));
+        Assert.Equal("/etc/fstab.mkcdrec-orig", ConfigFileRewriter.OriginalOf("/etc/fstab"));
+        Assert.Equal("/etc/default/grub.mkcdrec-orig", ConfigFileRewriter.OriginalOf("/etc/default/grub"));
+    }
+
+    [Fact]
     public void Changed_uuids_are_replaced_wherever_they_appear()
     {
         var (doc, plan) = Sample("/dev/sda");
