@@ -46,25 +46,7 @@ internal static class DrillCommands
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
         {
-            if (p.GetValue(uefi) && p.GetValue(bios))
-            {
-                throw new MkcdrecException(ExitCode.Usage, "--uefi and --bios exclude each other.", "Give one of them, or neither to use the captured firmware.");
-            }
-
-            if (p.GetValue(accel) is not ("tcg" or "kvm"))
-            {
-                throw new MkcdrecException(ExitCode.Usage, $"--accel {p.GetValue(accel)} is not known.", "Use tcg or kvm.");
-            }
-
-            if (p.GetValue(bus) is not ("virtio" or "nvme"))
-            {
-                throw new MkcdrecException(ExitCode.Usage, $"--disk-bus {p.GetValue(bus)} is not known.", "Use virtio or nvme.");
-            }
-
-            if (p.GetValue(keys) is { } keysDir)
-            {
-                _ = new SecretsDirectory(keysDir);
-            }
+            RefuseBadOptions(p.GetValue(uefi), p.GetValue(bios), p.GetValue(accel)!, p.GetValue(bus)!, p.GetValue(keys));
 
             using var ctx = CliContext.Create(p, "drill");
             var options = new DrillOptions
@@ -95,6 +77,30 @@ internal static class DrillCommands
             return report.Passed ? 0 : (int)ExitCode.Changed;
         });
         return cmd;
+    }
+
+    /// <summary>Refuses contradicting or unknown options, and a keys directory that is not laid out right, before anything starts.</summary>
+    private static void RefuseBadOptions(bool uefi, bool bios, string accel, string bus, string? keys)
+    {
+        if (uefi && bios)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--uefi and --bios exclude each other.", "Give one of them, or neither to use the captured firmware.");
+        }
+
+        if (accel is not ("tcg" or "kvm"))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--accel {accel} is not known.", "Use tcg or kvm.");
+        }
+
+        if (bus is not ("virtio" or "nvme"))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--disk-bus {bus} is not known.", "Use virtio or nvme.");
+        }
+
+        if (keys is not null)
+        {
+            _ = new SecretsDirectory(keys);
+        }
     }
 
     private static void Print(DrillReport r)
