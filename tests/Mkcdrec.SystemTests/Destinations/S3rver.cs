@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Mkcdrec.SystemTests.Destinations;
+
+/// <summary>
+/// s3rver (npm; .ci/install-deps puts it in /var/cache/mkcdrec-tools/s3rver) on a free loopback port with a data
+/// directory of its own: the S3 REST API on disk, checking every request's SigV4 signature with its fixed key pair.
+/// Stopped and its directory removed on Dispose.
+/// </summary>
+public sealed partial class S3rver : IDisposable
+{
+    public const string AccessKey = "S3RVER";
+    public const string Secret = "S3RVER";
+    public const string Bucket = "mkcdrec-test";
+    private const string Installed = "/var/cache/mkcdrec-tools/s3rver/node_modules/.bin/s3rver";
+
+    private readonly Process _process;
+
+    public S3rver()
+    {
+        var exe = Environment.GetEnvironmentVariable("MKCDREC_S3RVER") ?? Installed;
+        if (!File.Exists(exe))
+        {
+            throw new InvalidOperationException($"s3rver is not installed at {exe}: run .ci/install-deps (it installs s3rver with npm) or set MKCDREC_S3RVER.");
+        }
+
+        Directory = System.IO.Directory.CreateTempSubdirectory("mkcdrec-s3rver-").FullName;
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", "0", "--configure-bucket", Bucket })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(psi)!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = _process.StandardOutput.ReadLine();
+            if (line is null)
+            {
+                throw new InvalidOperationException("s3rver exited before listening: " + _process.StandardError.ReadToEnd());
+            }
+
+            var m = Listening().Match(line);
+            if (m.Success)
+            {
+                Endpoint = new Uri($"http://127.0.0.1:{m.Groups[1].Value}");
+                _ = _process.StandardOutput.ReadToEndAsync();
+                _ = _process.StandardError.ReadToEndAsync();
+                return;
+            }
+        }
+
+        throw new TimeoutException("s3rver did not listen within 60 s");
+    }
+
+    public Uri Endpoint { get; } = null!;
+
+    public string Directory { get; }
+
+    /// <summary>An s3:// URL of the test bucket at this server (path style).</summary>
+    public string Url(string prefix) => $"s3://{Bucket}/{prefix}?endpoint={Uri.EscapeDataString(Endpoint.AbsoluteUri.TrimEnd('/'))}";
+
+    public void Stop()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _process.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex Listening();
+}
