@@ -16,6 +16,7 @@ root.Add(MediaCommands.MkRescue());
 root.Add(BackupCommands.MkBackupOnly());
 root.Add(ArchiveCommands.Verify());
 root.Add(FetchCommands.Build());
+root.Add(BackupsCommands.Build());
 root.Add(RecoverCommands.Build());
 root.Add(DrillCommands.Build());
 root.Add(ArchiveCommands.Archive());

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Destinations;
+using Mkcdrec.Core.Destinations.Routing;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
 
@@ -14,7 +16,13 @@ internal static class BackupCommands
 
     public static Command MkBackupOnly()
     {
-        var dest = new Option<string>("--dest") { Description = $"Directory to write the backup to (default {DefaultDestination}).", HelpName = "DIR", DefaultValueFactory = _ => DefaultDestination };
+        var dest = new Option<string>("--dest")
+        {
+            Description = $"Where the backup goes: a directory (default {DefaultDestination}), or s3://bucket/prefix?endpoint=URL (a new backup HOST/TIME "
+                          + "there each run; docs/destinations.md).",
+            HelpName = "DIR|URL",
+            DefaultValueFactory = _ => DefaultDestination,
+        };
         var layout = new Option<string?>("--layout") { Description = "Back up the filesystems of this layout file instead of capturing the layout now.", HelpName = "FILE" };
         var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
         var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
@@ -56,10 +64,17 @@ internal static class BackupCommands
                 Excludes = p.GetValue(exclude) ?? [],
                 DefaultExcludes = !p.GetValue(noDefaults),
             };
-            Directory.CreateDirectory(p.GetValue(dest)!);
-            var doc = LoadOrCapture(ctx, p.GetValue(layout), p.GetValue(dest)!);
+            var destination = p.GetValue(dest)!;
+            if (destination.Contains("://", StringComparison.Ordinal) && !destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+            {
+                return ToStore(ctx, DestinationUrl.Parse(destination), p.GetValue(layout), options);
+            }
+
+            destination = destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? DestinationUrl.Parse(destination).Path : destination;
+            Directory.CreateDirectory(destination);
+            var doc = LoadOrCapture(ctx, p.GetValue(layout), destination);
             var events = new ArchiveCommands.CliEvents(ctx);
-            var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, p.GetValue(dest)!, options);
+            var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, destination, options);
             events.EndProgress();
             Report(ctx, r);
             return 0;
@@ -67,8 +82,26 @@ internal static class BackupCommands
         return cmd;
     }
 
+    /// <summary>A backup to a destination off the machine: a new backup named HOST/TIME there, the volumes streamed as they are made.</summary>
+    private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options)
+    {
+        using var store = BackupStores.Open(url, ctx.Log.Warn);
+        var doc = LoadOrCapture(ctx, layoutFile, null);
+        var events = new ArchiveCommands.CliEvents(ctx);
+        var r = new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, store, options);
+        events.EndProgress();
+        Report(ctx, r.Backup, $"{r.Name} at {r.Destination}");
+        foreach (var c in r.CleanedUp)
+        {
+            Console.Error.WriteLine($"mkcdrec: removed {c}, left without a manifest by an interrupted run");
+        }
+
+        return 0;
+    }
+
     /// <summary>The layout from FILE, or captured live now (and saved to the default layout path for `layout check`).</summary>
-    internal static LayoutDocument LoadOrCapture(CliContext ctx, string? file, string destination)
+    /// <param name="destination">A local backup directory (its disk is left out of the capture); null for a destination off the machine.</param>
+    internal static LayoutDocument LoadOrCapture(CliContext ctx, string? file, string? destination)
     {
         if (file is not null)
         {
@@ -76,7 +109,7 @@ internal static class BackupCommands
         }
 
         var wf = new LayoutWorkflows(ctx.Runner, ctx.Files, ctx.Log, Environment.IsPrivilegedProcess, typeof(BackupCommands).Assembly.GetName().Version?.ToString(3) ?? "0");
-        var disks = BackupWorkflow.DisksToCapture(ctx.Files, destination);
+        var disks = destination is null ? [] : BackupWorkflow.DisksToCapture(ctx.Files, destination);
         if (disks.Count > 0)
         {
             ctx.Log.Info($"mkbackuponly: the destination {destination} is on a disk of its own; capturing only {string.Join(", ", disks)}");
@@ -85,14 +118,16 @@ internal static class BackupCommands
         return wf.Save(disks, LayoutWorkflows.DefaultLayoutPath);
     }
 
-    internal static void Report(CliContext ctx, BackupResult r)
+    /// <param name="where">Where the backup went, when not its directory (a destination off the machine).</param>
+    internal static void Report(CliContext ctx, BackupResult r, string? where = null)
     {
         var secs = r.Elapsed.TotalSeconds;
         if (ctx.Json)
         {
             var archives = r.Archives.Select(a =>
                 new BackupArchiveOutput(a.FilesystemId, a.Root, a.EntryCount, a.Bytes, a.Volumes.Sum(v => v.Size), a.Volumes.Count, a.Notes.Count)).ToList();
-            CliJson.WriteLine(new BackupOutput(r.Directory, r.ManifestPath, r.LayoutPath, archives, r.NotBackedUp, r.Bytes, r.StoredBytes, secs),
+            CliJson.WriteLine(new BackupOutput(where ?? r.Directory, where is null ? r.ManifestPath : Path.GetFileName(r.ManifestPath),
+                    where is null ? r.LayoutPath : Path.GetFileName(r.LayoutPath), archives, r.NotBackedUp, r.Bytes, r.StoredBytes, secs),
                 CliJsonContext.Default.BackupOutput);
             return;
         }
@@ -109,7 +144,7 @@ internal static class BackupCommands
         }
 
         Console.WriteLine($"Backed up {r.Archives.Count} archive(s), {r.Entries} entries, {Mib(r.Bytes)} MiB → {Mib(r.StoredBytes)} MiB in {secs:F1} s " +
-            $"({Mib(r.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s) into {r.Directory} (manifest {Path.GetFileName(r.ManifestPath)}, layout {Path.GetFileName(r.LayoutPath)}).");
+            $"({Mib(r.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s) into {where ?? r.Directory} (manifest {Path.GetFileName(r.ManifestPath)}, layout {Path.GetFileName(r.LayoutPath)}).");
     }
 
     private static double Mib(long b) => Math.Round(b / 1048576.0, 1);

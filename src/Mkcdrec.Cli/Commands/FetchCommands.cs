@@ -3,6 +3,8 @@ using System.Globalization;
 using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Destinations;
+using Mkcdrec.Core.Destinations.Routing;
 
 namespace Mkcdrec.Cli.Commands;
 
@@ -21,19 +23,24 @@ internal static class FetchCommands
 
     public static Command Build()
     {
-        var url = new Argument<string>("URL") { Description = "The backup directory as an http:// or https:// URL (the one with manifest.json)." };
+        var url = new Argument<string>("URL")
+        {
+            Description = "The backup: the http:// or https:// URL of its directory (the one with manifest.json), or s3://bucket/prefix/HOST/TIME " +
+                          "(HOST/latest: the newest complete backup of HOST; ?endpoint=, ?region=, ?style=, ?profile= as in docs/destinations.md).",
+        };
         var spool = Spool();
         var retries = new Option<int>("--retries") { Description = "How often a broken transfer is tried again (default 4).", HelpName = "N", DefaultValueFactory = _ => 4 };
-        var cmd = new Command("fetch", $"Download a backup served over HTTP(S) into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
+        var cmd = new Command("fetch", $"Download a backup served over HTTP(S) or kept in S3 into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
         {
             url, spool, retries,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             var u = p.GetValue(url)!;
-            if (!BackupFetcher.IsUrl(u))
+            if (!FetchSources.IsRemote(u))
             {
-                throw new MkcdrecException(ExitCode.Usage, $"'{u}' is not an http:// or https:// URL.", "Give the URL of the backup directory, e.g. http://192.168.1.10/backups/host1/.");
+                throw new MkcdrecException(ExitCode.Usage, $"'{u}' is not an http://, https:// or s3:// URL.",
+                    "Give the URL of the backup directory, e.g. http://192.168.1.10/backups/host1/ or s3://bucket/backups/host1/latest.");
             }
 
             if (p.GetValue(retries) < 0)
@@ -61,10 +68,14 @@ internal static class FetchCommands
     public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, int retries = 4)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
-        var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions { Url = url, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace });
+        var source = FetchSources.Resolve(url, Environment.GetEnvironmentVariable, ctx.Log.Warn);
+        var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions
+        {
+            Url = source.Url, Display = source.Display, WrapHandler = source.WrapHandler, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace,
+        });
         events.EndProgress();
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"Fetched the backup from {BackupFetcher.Redact(BackupFetcher.ParseUrl(url))} into {r.Directory}: {r.Files} file(s), {r.Bytes / 1048576.0:0.0} MiB in {r.Elapsed.TotalSeconds:0.0} s ({r.MiBPerSecond:0.0} MiB/s)");
+            $"Fetched the backup from {source.Display} into {r.Directory}: {r.Files} file(s), {r.Bytes / 1048576.0:0.0} MiB in {r.Elapsed.TotalSeconds:0.0} s ({r.MiBPerSecond:0.0} MiB/s)");
         if (r.Reused > 0)
         {
             line += string.Create(CultureInfo.InvariantCulture, $", {r.Reused} volume(s) already there");
@@ -111,20 +122,21 @@ internal static class FetchCommands
 
         public static LocalBackup Resolve(CliContext ctx, string location, string? spool)
         {
-            if (!BackupFetcher.IsUrl(location))
+            if (!FetchSources.IsRemote(location))
             {
                 if (spool is not null)
                 {
-                    throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://… .");
+                    throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://… or s3://… .");
                 }
 
                 return new LocalBackup(location, null, false);
             }
 
             var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
+            string shown;
             try
             {
-                Fetch(ctx, location, dir, replace: spool is null);
+                shown = Fetch(ctx, location, dir, replace: spool is null).Source;
             }
             catch
             {
@@ -136,7 +148,7 @@ internal static class FetchCommands
                 throw;
             }
 
-            return new LocalBackup(dir, BackupFetcher.Redact(BackupFetcher.ParseUrl(location)), temporary);
+            return new LocalBackup(dir, shown, temporary);
         }
 
         public void Dispose()

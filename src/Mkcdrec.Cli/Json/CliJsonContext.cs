@@ -15,6 +15,7 @@ namespace Mkcdrec.Cli.Json;
 [JsonSerializable(typeof(BackupOutput))]
 [JsonSerializable(typeof(MediaOutput))]
 [JsonSerializable(typeof(FetchOutput))]
+[JsonSerializable(typeof(BackupsListOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

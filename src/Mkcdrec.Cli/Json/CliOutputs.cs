@@ -33,6 +33,10 @@ internal sealed record MediaOutput(List<string> Files, List<MediumOutput> Media,
 
 internal sealed record MediumOutput(string Path, string Label, int Index, int Count, long Bytes, string Sha256, int Volumes);
 
+internal sealed record BackupsListOutput(string Destination, List<StoredBackupOutput> Backups);
+
+internal sealed record StoredBackupOutput(string Name, string Host, DateTimeOffset? Time, bool Complete, long Bytes, int Files, DateTimeOffset LastWritten);
+
 internal sealed record FetchOutput(
     string Directory,
     int Files,

@@ -50,7 +50,7 @@ public sealed class ArchiveCreator
         record.Excludes = patterns;
 
         record.Finished = DateTimeOffset.UtcNow;
-        Commit(dest, manifestPath, staging, manifest, record, baseName);
+        Commit(dest, manifestPath, staging, manifest, record, baseName, volumesElsewhere: o.VolumeSink is not null);
         return record;
     }
 
@@ -105,7 +105,7 @@ public sealed class ArchiveCreator
         try
         {
             using (mac)
-            using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac, _fs.CreateOutputFile))
+            using (var volumes = new VolumeSetWriter(staging, baseName, volumeSize, o.ChunkSize, mac, o.VolumeSink is { } sink ? p => sink(Path.GetFileName(p)) : _fs.CreateOutputFile))
             {
                 var enc = encrypted ? OpenSslEnc.Encrypt(volumes, o.Passphrase, o.Iterations, leaveOpen: true) : null;
 
@@ -165,7 +165,8 @@ public sealed class ArchiveCreator
     /// leaves a manifest that verify and extract refuse, never one that looks valid over mismatched volumes), then old
     /// volumes are replaced, then the manifest is written without the mark. Each manifest write is atomic (rename).
     /// </summary>
-    private void Commit(string dest, string manifestPath, string staging, BackupManifest manifest, ArchiveRecord record, string baseName)
+    /// <param name="volumesElsewhere">The volumes went to a destination off the machine (already complete there): nothing to move.</param>
+    private void Commit(string dest, string manifestPath, string staging, BackupManifest manifest, ArchiveRecord record, string baseName, bool volumesElsewhere)
     {
         _fs.SyncDirectory(Encoding.UTF8.GetBytes(staging));
         var old = manifest.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
@@ -206,7 +207,7 @@ public sealed class ArchiveCreator
             File.Delete(Path.Combine(dest, BackupFiles.VolumeName(baseName, i)));
         }
 
-        foreach (var v in record.Volumes)
+        foreach (var v in record.Volumes.Where(_ => !volumesElsewhere))
         {
             File.Move(Path.Combine(staging, v.File), Path.Combine(dest, v.File), overwrite: true);
         }

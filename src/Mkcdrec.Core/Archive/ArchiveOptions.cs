@@ -71,6 +71,10 @@ public sealed class CreateOptions
     /// <summary>The manifest file (in <see cref="Destination"/>) the archive is recorded in; a whole-system backup records into a
     /// staging name and renames it to manifest.json when every archive is done.</summary>
     public string ManifestName { get; init; } = Model.Manifest.BackupFiles.Manifest;
+
+    /// <summary>Where the volumes go, by file name, when not into <see cref="Destination"/> (a destination off the machine):
+    /// each is streamed there as it is produced and nothing is staged or moved locally.</summary>
+    public Func<string, Platform.IOutputFile>? VolumeSink { get; init; }
 }
 
 public static class VolumeSizes

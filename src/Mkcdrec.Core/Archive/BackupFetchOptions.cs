@@ -31,12 +31,21 @@ public sealed class BackupFetchOptions
 
     /// <summary>Room left free in the spool beyond the backup itself.</summary>
     public long SpareBytes { get; init; } = 4L << 20;
+
+    /// <summary>Wraps the HTTP handler (an S3 bucket: a handler that signs every request, Destinations.FetchSources).</summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
+
+    /// <summary>How the source is shown in messages and the log instead of the URL (s3://bucket/prefix).</summary>
+    public string? Display { get; init; }
 }
 
 /// <summary>What a fetch did.</summary>
 public sealed class BackupFetchResult
 {
     public required string Directory { get; init; }
+
+    /// <summary>Where it came from, as shown in messages (no password in it).</summary>
+    public string Source { get; init; } = "";
 
     public required BackupManifest Manifest { get; init; }
 

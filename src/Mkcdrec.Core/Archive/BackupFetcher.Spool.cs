@@ -42,6 +42,7 @@ public sealed partial class BackupFetcher
         var result = new BackupFetchResult
         {
             Directory = spool,
+            Source = shown,
             Manifest = manifest,
             Files = stats.Files,
             Bytes = stats.Bytes,

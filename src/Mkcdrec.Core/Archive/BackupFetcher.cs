@@ -101,12 +101,13 @@ public sealed partial class BackupFetcher
     public async Task<BackupFetchResult> FetchAsync(BackupFetchOptions o, CancellationToken ct)
     {
         var baseUri = ParseUrl(o.Url);
-        var shown = Redact(baseUri);
+        var shown = o.Display ?? Redact(baseUri);
         var spool = Path.GetFullPath(o.SpoolDirectory);
         var sw = Stopwatch.StartNew();
         Directory.CreateDirectory(spool);
         using var handler = _handler is null ? NewHandler(o) : null;
-        using var client = new HttpClient(_handler ?? handler!, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        var inner = _handler ?? handler!;
+        using var client = new HttpClient(o.WrapHandler?.Invoke(inner) ?? inner, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("mkcdrec", typeof(BackupFetcher).Assembly.GetName().Version?.ToString(3) ?? "0"));
         if (!string.IsNullOrEmpty(baseUri.UserInfo))
         {

@@ -27,6 +27,7 @@ public sealed class VolumeSetWriter : Stream
     private ArraySegment<byte> _cur;
     private int _curLen;
     private Exception? _error;
+    private string? _failedFile;
     private bool _completed;
 
     // background state
@@ -131,7 +132,7 @@ public sealed class VolumeSetWriter : Stream
     {
         if (_error is { } e)
         {
-            throw new MkcdrecException(ExitCode.Environment, $"Writing the backup volumes in '{_dir}' failed: {e.Message}",
+            throw new MkcdrecException(ExitCode.Environment, $"Writing the backup volume '{_failedFile ?? _dir}' failed: {e.Message}",
                 "Check the destination (free space, permissions) and run the backup again.", e);
         }
     }
@@ -192,6 +193,9 @@ public sealed class VolumeSetWriter : Stream
         catch (Exception e)
         {
             _error = e;
+            _failedFile = _file?.Path;
+            _file?.Dispose(); // abandoned: a multipart upload is aborted, never completed
+            _file = null;
             _queue.CompleteAdding();
             // drain so the producer never blocks
             foreach (var _ in _queue.GetConsumingEnumerable())

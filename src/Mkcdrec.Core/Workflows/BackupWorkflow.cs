@@ -199,7 +199,9 @@ public sealed class BackupWorkflow
         return disks.Where(d => !d.HoldsBackup && files.DirectoryExists($"/sys/block/{d.KernelName}/device")).Select(d => d.Path).ToList();
     }
 
-    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options)
+    /// <param name="volumeSink">Where the volumes go by file name instead of into <paramref name="destination"/> (a destination off
+    /// the machine, <see cref="StoreBackupWorkflow"/>); the manifests and layout are still written into the directory.</param>
+    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options, Func<string, IOutputFile>? volumeSink = null)
     {
         var sw = Stopwatch.StartNew();
         var dest = Path.GetFullPath(destination);
@@ -224,14 +226,14 @@ public sealed class BackupWorkflow
         File.Delete(manifestPath);
         File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
-        ArchiveAll(sources, dest, options, result);
+        ArchiveAll(sources, dest, options, result, volumeSink);
         CommitManifest(layout, result, old);
         result.Elapsed = sw.Elapsed;
         return result;
     }
 
     /// <summary>One archive per source into the staging manifest, with btrfs top levels mounted for the time it takes.</summary>
-    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result)
+    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink)
     {
         var mounted = new List<string>();
         try
@@ -265,6 +267,7 @@ public sealed class BackupWorkflow
                     Excludes = ExcludesFor(s, options.DefaultExcludes ? [.. SystemDefaults, .. options.Excludes] : options.Excludes),
                     DefaultExcludes = false,
                     ManifestName = BackupFiles.StagingManifest,
+                    VolumeSink = volumeSink,
                 });
                 result.Archives.Add(record);
                 _log.Info($"backup: {s.ArchiveId}: {record.EntryCount} entries, {record.Bytes} bytes, {record.Volumes.Sum(v => v.Size)} bytes stored in {record.Volumes.Count} volume(s)");

@@ -5,7 +5,7 @@ using Mkcdrec.Core.Destinations.S3;
 
 namespace Mkcdrec.SystemTests.Destinations;
 
-/// <summary>The S3 client against a real S3 REST server (s3rver), which checks every signature it is sent.</summary>
+/// <summary>The S3 client against a real S3 REST server (s3rver), which checks the key id and time of each request (the signature itself: SigV4Tests).</summary>
 public sealed class S3ClientTests : IDisposable
 {
     private readonly S3rver _server = new();

@@ -5,7 +5,7 @@ namespace Mkcdrec.SystemTests.Destinations;
 
 /// <summary>
 /// s3rver (npm; .ci/install-deps puts it in /var/cache/mkcdrec-tools/s3rver) on a free loopback port with a data
-/// directory of its own: the S3 REST API on disk, checking every request's SigV4 signature with its fixed key pair.
+/// directory of its own: the S3 REST API on disk, checking the key id and the request time of every request with its fixed key pair (not the signature itself: SigV4Tests checks that against AWS's published vectors).
 /// Stopped and its directory removed on Dispose.
 /// </summary>
 public sealed partial class S3rver : IDisposable

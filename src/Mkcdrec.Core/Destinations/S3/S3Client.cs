@@ -43,6 +43,9 @@ public sealed partial class S3Client : IDisposable
 
     public S3Location Location { get; }
 
+    /// <summary>The credentials requests are signed with (their ToString hides the secret).</summary>
+    public AwsCredentials Credentials => _credentials;
+
     public void PutObject(string key, ReadOnlyMemory<byte> data) =>
         Send(HttpMethod.Put, key, NoQuery, data).Dispose();
 
@@ -178,26 +181,8 @@ public sealed partial class S3Client : IDisposable
 
     private HttpRequestMessage Signed(HttpMethod method, Uri uri, string path, IReadOnlyList<KeyValuePair<string, string>> query, ReadOnlyMemory<byte> body, string payloadHash)
     {
-        var amzDate = SigV4.AmzDate(_clock() + _clockOffset);
-        var headers = new List<KeyValuePair<string, string>>
-        {
-            new("host", uri.Authority),
-            new("x-amz-content-sha256", payloadHash),
-            new("x-amz-date", amzDate),
-        };
-        if (_credentials.SessionToken is { } token)
-        {
-            headers.Add(new("x-amz-security-token", token));
-        }
-
-        var auth = SigV4.Authorization(new SigV4Request(method.Method, path, query, headers, payloadHash), _credentials, Location.Region, "s3", amzDate);
         var request = new HttpRequestMessage(method, uri);
-        foreach (var (name, value) in headers.Where(h => h.Key != "host"))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        request.Headers.TryAddWithoutValidation("Authorization", auth);
+        S3RequestSigning.Apply(request, path, query, payloadHash, _credentials, Location.Region, _clock() + _clockOffset);
         if (!body.IsEmpty || method == HttpMethod.Put || method == HttpMethod.Post)
         {
             request.Content = new ReadOnlyMemoryContent(body);

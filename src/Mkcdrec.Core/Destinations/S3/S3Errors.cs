@@ -43,9 +43,10 @@ public static class S3Errors
     internal static MkcdrecException FromXml(S3Client client, string key, HttpStatusCode status, XDocument doc) =>
         ToException(client, key, new S3Error(status, S3Client.Element(doc.Root!, "Code"), S3Client.Element(doc.Root!, "Message"), null));
 
-    public static MkcdrecException ToException(S3Client client, string key, S3Error e)
+    public static MkcdrecException ToException(S3Client client, string key, S3Error e) => ToException(client.Location, key, e);
+
+    public static MkcdrecException ToException(S3Location where, string key, S3Error e)
     {
-        var where = client.Location;
         var said = $"{e.Code ?? ((int)e.Status).ToString(System.Globalization.CultureInfo.InvariantCulture)}{(e.Message is null ? "" : ": " + e.Message)}";
         return e.Code switch
         {

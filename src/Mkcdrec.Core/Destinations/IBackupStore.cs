@@ -1,0 +1,32 @@
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Destinations;
+
+/// <summary>A file kept at a destination: its name relative to the destination's root, size and time.</summary>
+public sealed record StoredFile(string Name, long Size, DateTimeOffset Modified);
+
+/// <summary>
+/// A place off the machine where backups are kept (an S3 bucket and prefix; SFTP and NFS to come), addressed by names
+/// relative to the destination URL's path ("host/20261203T170000Z/manifest.json"). Files are written whole, front to
+/// back, and become visible only when committed, so a reader never sees half a file.
+/// </summary>
+public interface IBackupStore : IDisposable
+{
+    /// <summary>The destination as it may be shown and logged (no secret in it).</summary>
+    string Display { get; }
+
+    /// <summary>A file written as it is produced (a backup volume); visible at <paramref name="name"/> only after Commit.</summary>
+    IOutputFile Create(string name);
+
+    /// <summary>Writes a small file whole (a manifest, a layout).</summary>
+    void Put(string name, ReadOnlyMemory<byte> data);
+
+    /// <summary>Every file whose name starts with <paramref name="prefix"/> ("" for all), in name order.</summary>
+    IEnumerable<StoredFile> List(string prefix);
+
+    /// <summary>Removes a file; a missing one is no error.</summary>
+    void Delete(string name);
+
+    /// <summary>Reads a file front to back.</summary>
+    Stream OpenRead(string name);
+}

@@ -1,0 +1,19 @@
+using Mkcdrec.Core.Destinations.S3;
+
+namespace Mkcdrec.Core.Destinations.Routing;
+
+/// <summary>Opens the <see cref="IBackupStore"/> of a destination URL off the machine.</summary>
+public static class BackupStores
+{
+    /// <param name="warn">Told of retries and the like (a line for the log).</param>
+    public static IBackupStore Open(DestinationUrl url, Action<string> warn) => url.Kind switch
+    {
+        DestinationKind.S3 => S3BackupStore.Open(url, Environment.GetEnvironmentVariable, warn),
+        DestinationKind.Http => throw new MkcdrecException(ExitCode.Usage, $"'{url}' is read-only: backups are fetched over http(s), not written.",
+            "Give a directory, or an s3:// destination (docs/destinations.md)."),
+        DestinationKind.Sftp or DestinationKind.Nfs => throw new MkcdrecException(ExitCode.Usage,
+            $"Backups cannot go to {url.Kind.ToString().ToLowerInvariant()}:// destinations yet ('{url}').",
+            "Mount the NFS export (or sshfs) and give its directory, or use an s3:// destination (docs/destinations.md, 'Not built yet')."),
+        _ => throw new MkcdrecException(ExitCode.Usage, $"'{url}' is a directory, not a destination off the machine.", "Give it as --dest DIR."),
+    };
+}

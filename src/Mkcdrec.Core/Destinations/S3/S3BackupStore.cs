@@ -1,0 +1,42 @@
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Destinations.S3;
+
+/// <summary>
+/// Backups in an S3 bucket under the URL's prefix: volumes stream into multipart uploads (<see cref="S3UploadFile"/>),
+/// small files are single PUTs. An object exists only once its upload completed, so nothing half-written is listed.
+/// </summary>
+public sealed class S3BackupStore(S3Client client, string credentialsSource) : IBackupStore
+{
+    public S3Client Client { get; } = client;
+
+    /// <summary>Where the credentials came from (the environment, a profile in a file), for the log; never the secret.</summary>
+    public string CredentialsSource { get; } = credentialsSource;
+
+    public string Display => Client.Location.ToString();
+
+    /// <summary>Opens the store of an s3:// URL with the credentials and region found the AWS way (<see cref="AwsConfigFiles"/>).</summary>
+    public static S3BackupStore Open(DestinationUrl url, Func<string, string?> getenv, Action<string>? warn = null, HttpMessageHandler? handler = null)
+    {
+        var settings = AwsConfigFiles.Resolve(getenv, getenv("HOME"), url.Option("profile"), url.Option("region"));
+        return new S3BackupStore(new S3Client(S3Location.From(url, settings.Region), settings.Credentials, warn, handler), settings.CredentialsSource);
+    }
+
+    public IOutputFile Create(string name) => new S3UploadFile(Client, Client.Location.Key(name));
+
+    public void Put(string name, ReadOnlyMemory<byte> data) => Client.PutObject(Client.Location.Key(name), data);
+
+    public IEnumerable<StoredFile> List(string prefix)
+    {
+        var root = Client.Location.Key("");
+        return Client.List(Client.Location.Key(prefix))
+            .Where(o => o.Key.StartsWith(root, StringComparison.Ordinal))
+            .Select(o => new StoredFile(o.Key[root.Length..], o.Size, o.LastModified));
+    }
+
+    public void Delete(string name) => Client.DeleteObject(Client.Location.Key(name));
+
+    public Stream OpenRead(string name) => Client.GetObject(Client.Location.Key(name));
+
+    public void Dispose() => Client.Dispose();
+}

@@ -1,0 +1,95 @@
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Destinations;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Model.Layout;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Workflows;
+
+/// <summary>A backup written to a destination off the machine: its name there, the backup, what older runs left that went.</summary>
+public sealed record StoreBackupResult(string Name, string Destination, BackupResult Backup, IReadOnlyList<string> CleanedUp);
+
+/// <summary>
+/// A whole-system backup into an <see cref="IBackupStore"/> as a new backup named HOST/TIME (<see cref="BackupCatalog"/>):
+/// the volumes stream there as they are produced (never spooled here), then layout.json, then manifest.json last, so a
+/// backup without its manifest is never taken for a complete one and the previous backups stay as they were. What an
+/// interrupted run of this host left (no manifest) is removed first; on failure this run removes its own files.
+/// </summary>
+public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs, ILog log, IArchiveEvents? events = null)
+{
+    /// <summary>An incomplete backup written to this recently may be another run still going: it is left alone.</summary>
+    public static readonly TimeSpan InProgressWindow = TimeSpan.FromMinutes(30);
+
+    public StoreBackupResult Run(LayoutDocument layout, IBackupStore store, BackupOptions options, DateTimeOffset? now = null)
+    {
+        var started = now ?? DateTimeOffset.UtcNow;
+        var host = layout.Host.Hostname;
+        var name = BackupCatalog.NameFor(host, started);
+        var cleaned = CleanUpInterrupted(store, host, started);
+        if (BackupCatalog.List(store, host).Any(b => b.Name == name))
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"A backup named {name} is already at {store.Display}.",
+                "Another backup of this host started in the same second: wait for it (mkcdrec backups list) and run this one again.");
+        }
+
+        log.Info($"backup: writing {name} to {store.Display}");
+        var meta = Directory.CreateTempSubdirectory("mkcdrec-backup-meta-").FullName;
+        try
+        {
+            var result = new BackupWorkflow(run, fs, log, events).Run(layout, meta, options, file => store.Create(name + "/" + file));
+            store.Put(name + "/" + BackupFiles.Layout, File.ReadAllBytes(result.LayoutPath));
+            store.Put(name + "/" + BackupFiles.Manifest, File.ReadAllBytes(result.ManifestPath)); // last: now it is a backup
+            log.Info($"backup: {name} complete at {store.Display}");
+            return new StoreBackupResult(name, store.Display, result, cleaned);
+        }
+        catch
+        {
+            RemoveQuietly(store, name);
+            throw;
+        }
+        finally
+        {
+            Directory.Delete(meta, recursive: true);
+        }
+    }
+
+    /// <summary>Removes the files of this host's backups that have no manifest and were not written to lately.</summary>
+    private List<string> CleanUpInterrupted(IBackupStore store, string host, DateTimeOffset now)
+    {
+        var cleaned = new List<string>();
+        foreach (var b in BackupCatalog.List(store, host).Where(b => !b.Complete))
+        {
+            if (now - b.LastWritten < InProgressWindow)
+            {
+                log.Warn($"backup: {b.Name} at {store.Display} has no manifest but was written to at {b.LastWritten:u}: "
+                    + "another run may still be writing it, so it is left alone");
+                continue;
+            }
+
+            log.Warn($"backup: removing {b.Name} at {store.Display}: an interrupted run left it without a manifest ({b.Files} file(s))");
+            foreach (var f in store.List(b.Name + "/"))
+            {
+                store.Delete(f.Name);
+            }
+
+            cleaned.Add(b.Name);
+        }
+
+        return cleaned;
+    }
+
+    private void RemoveQuietly(IBackupStore store, string name)
+    {
+        try
+        {
+            foreach (var f in store.List(name + "/"))
+            {
+                store.Delete(f.Name);
+            }
+        }
+        catch (Exception e) when (e is MkcdrecException or IOException or HttpRequestException)
+        {
+            log.Warn($"backup: could not remove the files of the failed backup {name} ({e.Message}); the next run removes them");
+        }
+    }
+}
