@@ -15,7 +15,9 @@ internal sealed class CliContext : IDisposable
         var log = FileLog.Open(requested, verb, Verbose);
         Log = log;
         LogPath = log.Path;
-        Runner = new ProcessRunner(Log);
+        var runner = new ProcessRunner(Log);
+        Runner = runner;
+        Processes = runner;
         Files = new SystemFiles();
         FileSystem = new FileSystemAccess();
         Log.Info($"mkcdrec {typeof(CliContext).Assembly.GetName().Version} {verb}: {string.Join(' ', parse.Tokens.Select(t => t.Value))}");
@@ -32,6 +34,9 @@ internal sealed class CliContext : IDisposable
     public string? LogPath { get; }
 
     public IProcessRunner Runner { get; }
+
+    /// <summary>Programs spoken to over their standard input and output (ssh carrying SFTP).</summary>
+    public IPipedProcessStarter Processes { get; }
 
     public ISystemFiles Files { get; }
 

@@ -6,13 +6,15 @@ using Mkcdrec.Core.Platform;
 namespace Mkcdrec.Platform.Linux;
 
 /// <summary>Runs programs directly (no shell), with LC_ALL=C, logging every command line, exit code and timing.</summary>
-public sealed class ProcessRunner : IProcessRunner
+public sealed class ProcessRunner : IProcessRunner, IPipedProcessStarter
 {
     private readonly ILog _log;
 
     public ProcessRunner(ILog log) => _log = log;
 
     public bool CanRun(string program) => Resolve(program) is not null;
+
+    public IPipedProcess Start(ProcessRequest request) => new PipedProcess(request, _log);
 
     public static string? Resolve(string program)
     {

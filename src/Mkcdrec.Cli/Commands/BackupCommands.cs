@@ -85,7 +85,7 @@ internal static class BackupCommands
     /// <summary>A backup to a destination off the machine: a new backup named HOST/TIME there, the volumes streamed as they are made.</summary>
     private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options)
     {
-        using var store = BackupStores.Open(url, ctx.Log.Warn);
+        using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Processes);
         var doc = LoadOrCapture(ctx, layoutFile, null);
         var events = new ArchiveCommands.CliEvents(ctx);
         var r = new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, store, options);

@@ -17,7 +17,7 @@ internal static class BackupsCommands
         list.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups list");
-            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn);
+            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Processes);
             var backups = BackupCatalog.List(store, p.GetValue(host));
             if (ctx.Json)
             {

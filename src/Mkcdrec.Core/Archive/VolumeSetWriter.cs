@@ -130,6 +130,12 @@ public sealed class VolumeSetWriter : Stream
 
     private void ThrowIfFailed()
     {
+        if (_error is MkcdrecException known)
+        {
+            // The destination said what went wrong and what to do (an SFTP server's full disk, an S3 store's refusal).
+            throw new MkcdrecException(known.Code, $"Writing the backup volume '{_failedFile ?? _dir}' failed: {known.Message}", known.Hint, known);
+        }
+
         if (_error is { } e)
         {
             throw new MkcdrecException(ExitCode.Environment, $"Writing the backup volume '{_failedFile ?? _dir}' failed: {e.Message}",

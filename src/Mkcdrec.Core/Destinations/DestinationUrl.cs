@@ -19,7 +19,7 @@ public sealed record DestinationUrl(DestinationKind Kind, string Text, string? U
     private static readonly Dictionary<DestinationKind, string[]> KnownOptions = new()
     {
         [DestinationKind.Directory] = [],
-        [DestinationKind.Sftp] = [],
+        [DestinationKind.Sftp] = ["config", "identity"],
         [DestinationKind.Nfs] = ["vers"],
         [DestinationKind.S3] = ["endpoint", "region", "style", "profile"],
         [DestinationKind.Http] = [],

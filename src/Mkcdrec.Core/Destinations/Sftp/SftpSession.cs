@@ -1,0 +1,183 @@
+using Mkcdrec.Core.Platform;
+
+namespace Mkcdrec.Core.Destinations.Sftp;
+
+/// <summary>One entry of a directory listing.</summary>
+public sealed record SftpEntry(string Name, bool IsDirectory, long Size, DateTimeOffset Modified);
+
+/// <summary>
+/// An SFTP (version 3) conversation over OpenSSH's own client: `ssh -s HOST sftp` carries it, so the admin's
+/// ssh_config, keys, agent and known_hosts apply as for any ssh. The host key must already be known: BatchMode and
+/// StrictHostKeyChecking=yes are forced, so an unknown or changed key is refused, never accepted (docs/destinations.md).
+/// Requests carry ids; answers for other ids are kept until asked for, so writes can be pipelined. One lock: one caller
+/// at a time.
+/// </summary>
+public sealed class SftpSession : IDisposable
+{
+    private readonly IPipedProcess _ssh;
+    private readonly Stream _toServer;
+    private readonly Stream _fromServer;
+    private readonly Dictionary<uint, (SftpType Type, byte[] Payload)> _early = [];
+    private uint _nextId = 1;
+
+    private SftpSession(IPipedProcess ssh, string display)
+    {
+        _ssh = ssh;
+        Display = display;
+        _toServer = ssh.Input;
+        _fromServer = ssh.Output;
+    }
+
+    /// <summary>[user@]host[:port], for messages.</summary>
+    public string Display { get; }
+
+    /// <summary>The server's extensions (posix-rename@openssh.com, fsync@openssh.com…).</summary>
+    public HashSet<string> Extensions { get; } = new(StringComparer.Ordinal);
+
+    internal object Lock { get; } = new();
+
+    /// <summary>Starts ssh and the SFTP subsystem; a refusal (host key, authentication, network) says what to do.</summary>
+    public static SftpSession Connect(SftpTarget target, IPipedProcessStarter processes)
+    {
+        var ssh = processes.Start(new ProcessRequest("ssh", target.SshArguments()));
+        var s = new SftpSession(ssh, target.Display);
+        try
+        {
+            s.Handshake();
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    private void Handshake()
+    {
+        SendPacket(new SftpPacketWriter(SftpType.Init, null).U32(3).ToArray());
+        var (type, payload) = ReadPacket();
+        if (type != SftpType.Version)
+        {
+            throw Protocol($"the server answered INIT with packet type {(int)type}");
+        }
+
+        var r = new SftpPacketReader(payload);
+        r.U32();
+        while (!r.AtEnd)
+        {
+            Extensions.Add(r.Str());
+            r.Bytes();
+        }
+    }
+
+    /// <summary>Sends a request (the writer made with the id from <see cref="NextId"/>).</summary>
+    internal void SendPacket(byte[] packet)
+    {
+        try
+        {
+            _toServer.Write(packet);
+            _toServer.Flush();
+        }
+        catch (IOException e)
+        {
+            throw Lost(e);
+        }
+    }
+
+    internal uint NextId() => _nextId++;
+
+    /// <summary>The answer to request <paramref name="id"/>, keeping answers to other ids for their callers.</summary>
+    internal (SftpType Type, SftpPacketReader Reader) Receive(uint id)
+    {
+        if (_early.Remove(id, out var kept))
+        {
+            return (kept.Type, new SftpPacketReader(kept.Payload));
+        }
+
+        while (true)
+        {
+            var (type, payload) = ReadPacket();
+            var r = new SftpPacketReader(payload);
+            var got = r.U32();
+            if (got == id)
+            {
+                return (type, r);
+            }
+
+            _early[got] = (type, payload);
+        }
+    }
+
+    /// <summary>Waits for a STATUS answer and throws unless it is OK (or one of <paramref name="alsoFine"/>).</summary>
+    internal uint ExpectStatus(uint id, string what, string path, params uint[] alsoFine)
+    {
+        var (type, r) = Receive(id);
+        if (type != SftpType.Status)
+        {
+            throw Protocol($"{what} {path}: expected a status, got packet type {(int)type}");
+        }
+
+        var code = r.U32();
+        if (code == SftpCodes.Ok || alsoFine.Contains(code))
+        {
+            return code;
+        }
+
+        throw StatusError(code, r.AtEnd ? "" : r.Str(), what, path);
+    }
+
+    internal MkcdrecException StatusError(uint code, string message, string what, string path) => code switch
+    {
+        SftpCodes.NoSuchFile => new(ExitCode.BadInput, $"{what} {path} on {Display}: no such file or directory ({message}).",
+            "Check the path in the sftp:// URL; its parent directory must exist on the server."),
+        SftpCodes.PermissionDenied => new(ExitCode.BadInput, $"{what} {path} on {Display}: permission denied ({message}).",
+            "Give the SSH user write access to the directory (or choose another directory in the sftp:// URL)."),
+        _ => new(ExitCode.Environment, $"{what} {path} on {Display} failed: {(message.Length > 0 ? message : "failure")} (SFTP status {code}).",
+            "Check the server: a full disk or quota is the usual cause (df on the server). The previous backups are intact."),
+    };
+
+    private (SftpType Type, byte[] Payload) ReadPacket()
+    {
+        Span<byte> head = stackalloc byte[5];
+        ReadExactly(head);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head);
+        if (length < 1 || length > SftpCodes.MaxPacket + 1024)
+        {
+            throw Protocol($"a packet of {length} bytes");
+        }
+
+        var payload = new byte[length - 1];
+        ReadExactly(payload);
+        return ((SftpType)head[4], payload);
+    }
+
+    private void ReadExactly(Span<byte> buffer)
+    {
+        try
+        {
+            _fromServer.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw Lost(e);
+        }
+        catch (IOException e)
+        {
+            throw Lost(e);
+        }
+    }
+
+    /// <summary>ssh ended: what it said decides the message (host key, authentication, network).</summary>
+    private MkcdrecException Lost(Exception e)
+    {
+        _ssh.WaitForExit(TimeSpan.FromSeconds(5));
+        return SshErrors.Explain(Display, _ssh.StandardError.Trim(), e);
+    }
+
+    private MkcdrecException Protocol(string what) =>
+        new(ExitCode.CommandFailed, $"The SFTP server on {Display} gave an unexpected answer: {what}.",
+            "Check that the server runs OpenSSH's sftp-server or internal-sftp (Subsystem sftp in sshd_config).");
+
+    public void Dispose() => _ssh.Dispose();
+}

@@ -1,0 +1,53 @@
+namespace Mkcdrec.Core.Destinations.Sftp;
+
+/// <summary>
+/// Where an sftp:// destination is and how ssh reaches it: [user@]host[:port], the directory, and optionally an ssh
+/// configuration file (?config=FILE: ssh -F) and key (?identity=FILE: ssh -i) for backups of their own.
+/// </summary>
+public sealed record SftpTarget(string Host, string? User, int? Port, string Directory, string? ConfigFile, string? IdentityFile)
+{
+    public static SftpTarget From(DestinationUrl url)
+    {
+        if (url.Kind != DestinationKind.Sftp || url.Host is null)
+        {
+            throw new ArgumentException("not an sftp:// destination", nameof(url));
+        }
+
+        // sftp://host/~/dir: relative to the login directory, as sftp's own client takes it.
+        var dir = url.Path.StartsWith("/~/", StringComparison.Ordinal) ? url.Path[3..] : url.Path;
+        return new(url.Host, url.User, url.Port, dir.Length > 1 ? dir.TrimEnd('/') : dir, url.Option("config"), url.Option("identity"));
+    }
+
+    public string Display => $"{(User is null ? "" : User + "@")}{Host}{(Port is { } p ? ":" + p : "")}";
+
+    /// <summary>ssh's arguments: the admin's configuration applies, but never an interactive question or an unknown host key.</summary>
+    public IReadOnlyList<string> SshArguments()
+    {
+        var a = new List<string> { "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "-x", "-a" };
+        if (ConfigFile is not null)
+        {
+            a.AddRange(["-F", ConfigFile]);
+        }
+
+        if (IdentityFile is not null)
+        {
+            a.AddRange(["-i", IdentityFile]);
+        }
+
+        if (Port is { } port)
+        {
+            a.AddRange(["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (User is not null)
+        {
+            a.AddRange(["-l", User]);
+        }
+
+        a.AddRange(["-s", "--", Host, "sftp"]);
+        return a;
+    }
+
+    /// <summary>The server path of <paramref name="name"/> under the destination's directory.</summary>
+    public string PathOf(string name) => Directory.Length == 0 ? name : Directory.TrimEnd('/') + "/" + name;
+}
