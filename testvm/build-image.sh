@@ -23,6 +23,7 @@ packages=(
   btrfs-progs xfsprogs dosfstools e2fsprogs mtools
   grub-pc-bin grub-efi-amd64-bin grub2-common efibootmgr
   acl attr busybox-static iproute2 procps psmisc less cpio
+  nfs-common netbase openssh-client   # clients of the destination tests (mount.nfs against NFS-Ganesha, it reads /etc/protocols; ssh)
 )
 # Modules our own tiny initramfs loads: enough to mount the root (virtio disk, ext4) and the job share.
 initrd_modules=(virtio_pci virtio_blk ext4 9pnet_virtio 9p)

@@ -5,6 +5,7 @@ using System.Diagnostics;
 // or source tree, where the cost per file dominates).
 //   dotnet run -c Release --project bench/Mkcdrec.Bench -- [--tree mixed|small|both] [--size 2G] [--files 200000]
 //       [--dir /var/tmp/mkcdrec-bench] [--bin out/linux-x64/mkcdrec] [--runs 2] [--keep]
+//   ... -- --destinations [--size 1G]: backups to a local directory, SFTP (sshd on loopback) and S3 (DestinationBench.cs).
 // Each command runs --runs times (page cache warm), in rounds that alternate mkcdrec and the pipeline; the best time
 // counts. Prints MiB/s of tree content and the ratios against the targets (backup >= 1.5x, restore >= 2.0x).
 const double BackupTarget = 1.5, RestoreTarget = 2.0;
@@ -15,6 +16,7 @@ var dir = "/var/tmp/mkcdrec-bench";
 var bin = Path.GetFullPath("out/linux-x64/mkcdrec");
 var runs = 2;
 var keep = false;
+var destinations = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,6 +28,7 @@ for (var i = 0; i < args.Length; i++)
         case "--bin": bin = Path.GetFullPath(args[++i]); break;
         case "--runs": runs = int.Parse(args[++i]); break;
         case "--keep": keep = true; break;
+        case "--destinations": destinations = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -43,6 +46,11 @@ if (trees is not ("mixed" or "small" or "both"))
 }
 
 Directory.CreateDirectory(dir);
+if (destinations)
+{
+    return DestinationBench.Run(dir, bin, size, runs);
+}
+
 var summary = new List<string>();
 if (trees is "mixed" or "both")
 {
@@ -215,16 +223,4 @@ static long ParseSize(string s)
     return long.Parse(m == 1 ? s : s[..^1]) * m;
 }
 
-static void Sh(string script)
-{
-    var psi = new ProcessStartInfo("bash") { UseShellExecute = false };
-    psi.ArgumentList.Add("-c");
-    psi.ArgumentList.Add("set -o pipefail; " + script);
-    using var p = Process.Start(psi)!;
-    p.WaitForExit();
-    if (p.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"failed ({p.ExitCode}): {script}");
-    }
-}
-
+static void Sh(string script) => Shell.Run(script);

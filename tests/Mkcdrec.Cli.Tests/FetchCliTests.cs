@@ -92,7 +92,7 @@ public sealed class FetchCliTests : IDisposable
 
         r = Mkcdrec("fetch", Path.Combine(_dir, "src"), "--spool", Path.Combine(_dir, "s"));
         Assert.Equal(2, r.Code);
-        Assert.Contains("not an http://, https:// or s3:// URL", r.Err, StringComparison.Ordinal);
+        Assert.Contains("not an http://, https://, sftp://, nfs:// or s3:// URL", r.Err, StringComparison.Ordinal);
 
         r = Mkcdrec("verify", Path.Combine(_dir, "src"), "--spool", Path.Combine(_dir, "s"));
         Assert.Equal(2, r.Code);

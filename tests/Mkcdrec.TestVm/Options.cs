@@ -31,6 +31,10 @@ public sealed record TestVmOptions
     /// reaches the host's 127.0.0.1 as 10.0.2.2 (a <c>LoopbackHttpServer</c>); by default the guest has no NIC at all.</summary>
     public bool UserNetwork { get; init; }
 
+    /// <summary>Start QEMU inside this network namespace (the test made it): with <see cref="UserNetwork"/>, the guest's
+    /// 10.0.2.2 is that namespace's 127.0.0.1, where the test runs its server.</summary>
+    public string? NetworkNamespace { get; init; }
+
     /// <summary>Files to put in the job share before boot: key = path relative to the guest's /job (e.g. "files/layout.json",
     /// or "bin/tool" to put a program on the guest's PATH), value = host path of a file or directory.</summary>
     public IReadOnlyDictionary<string, string> ExtraFiles { get; init; } = new Dictionary<string, string>();

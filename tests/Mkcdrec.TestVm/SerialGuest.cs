@@ -25,14 +25,16 @@ public sealed class SerialGuest : IDisposable
 
     /// <param name="args">QEMU's arguments; they must include <c>-serial stdio</c> (see <see cref="BaseArguments"/>).</param>
     /// <param name="monitorSocket">The path of <c>-monitor unix:PATH,server,nowait</c> when the arguments have one.</param>
-    public SerialGuest(IEnumerable<string> args, string? monitorSocket = null)
+    /// <param name="networkNamespace">Run QEMU in this network namespace of the test's: the guest's 10.0.2.2 is its loopback.</param>
+    public SerialGuest(IEnumerable<string> args, string? monitorSocket = null, string? networkNamespace = null)
     {
         MonitorSocket = monitorSocket;
-        var psi = new ProcessStartInfo("qemu-system-x86_64")
+        var psi = new ProcessStartInfo(networkNamespace is null ? "qemu-system-x86_64" : "ip")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in args)
+        var prefix = networkNamespace is null ? [] : new[] { "netns", "exec", networkNamespace, "qemu-system-x86_64" };
+        foreach (var a in prefix.Concat(args))
         {
             psi.ArgumentList.Add(a);
         }

@@ -97,14 +97,16 @@ public sealed class TestVm : IDisposable
             CopyTree(hostPath, Path.Combine(share, guestRel.TrimStart('/')));
         }
 
-        var psi = new ProcessStartInfo("bash")
+        // In a network namespace of the test's (a server only it runs), QEMU's user network reaches that namespace's loopback.
+        var psi = new ProcessStartInfo(options.NetworkNamespace is null ? "bash" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { Path.Combine(RepoPaths.TestVmDir, "start-vm.sh"), vmDir, "--image", image })
+        var prefix = options.NetworkNamespace is { } ns ? new[] { "netns", "exec", ns, "bash" } : [];
+        foreach (var a in prefix.Concat([Path.Combine(RepoPaths.TestVmDir, "start-vm.sh"), vmDir, "--image", image]))
         {
             psi.ArgumentList.Add(a);
         }

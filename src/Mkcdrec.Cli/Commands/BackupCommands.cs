@@ -18,8 +18,8 @@ internal static class BackupCommands
     {
         var dest = new Option<string>("--dest")
         {
-            Description = $"Where the backup goes: a directory (default {DefaultDestination}), or s3://bucket/prefix?endpoint=URL (a new backup HOST/TIME "
-                          + "there each run; docs/destinations.md).",
+            Description = $"Where the backup goes: a directory (default {DefaultDestination}), or sftp://[user@]host/path, nfs://host/export/path, "
+                          + "s3://bucket/prefix?endpoint=URL (a new backup HOST/TIME there each run; docs/destinations.md).",
             HelpName = "DIR|URL",
             DefaultValueFactory = _ => DefaultDestination,
         };
@@ -85,7 +85,7 @@ internal static class BackupCommands
     /// <summary>A backup to a destination off the machine: a new backup named HOST/TIME there, the volumes streamed as they are made.</summary>
     private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options)
     {
-        using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Processes);
+        using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes);
         var doc = LoadOrCapture(ctx, layoutFile, null);
         var events = new ArchiveCommands.CliEvents(ctx);
         var r = new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, store, options);
@@ -93,7 +93,7 @@ internal static class BackupCommands
         Report(ctx, r.Backup, $"{r.Name} at {r.Destination}");
         foreach (var c in r.CleanedUp)
         {
-            Console.Error.WriteLine($"mkcdrec: removed {c}, left without a manifest by an interrupted run");
+            Console.Error.WriteLine($"mkcdrec: removed {c}, left behind by an interrupted run");
         }
 
         return 0;

@@ -6,18 +6,18 @@ using Mkcdrec.Core.Destinations.Routing;
 
 namespace Mkcdrec.Cli.Commands;
 
-/// <summary>`mkcdrec backups list URL`: the backups kept at a destination off the machine, with size and state.</summary>
+/// <summary>`mkcdrec backups list DEST`: the backups kept at a destination (HOST/TIME), with size and state.</summary>
 internal static class BackupsCommands
 {
     public static Command Build()
     {
-        var url = new Argument<string>("URL") { Description = "The destination: s3://bucket/prefix (?endpoint=, ?region=, ?style=, ?profile=: docs/destinations.md)." };
+        var url = new Argument<string>("URL") { Description = "The destination: a directory, sftp://[user@]host[:port]/path, nfs://host/export/path or s3://bucket/prefix (options: docs/destinations.md)." };
         var host = new Option<string?>("--host") { Description = "Only the backups of this host.", HelpName = "NAME" };
         var list = new Command("list", "List the backups at a destination (HOST/TIME), with size and state: complete (its manifest is there) or incomplete.") { url, host };
         list.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups list");
-            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Processes);
+            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes);
             var backups = BackupCatalog.List(store, p.GetValue(host));
             if (ctx.Json)
             {
@@ -35,6 +35,6 @@ internal static class BackupsCommands
 
             return 0;
         });
-        return new Command("backups", "The backups kept at a destination off the machine.") { list };
+        return new Command("backups", "The backups kept at a destination: a directory, SFTP, NFS or S3.") { list };
     }
 }

@@ -25,12 +25,12 @@ internal static class FetchCommands
     {
         var url = new Argument<string>("URL")
         {
-            Description = "The backup: the http:// or https:// URL of its directory (the one with manifest.json), or s3://bucket/prefix/HOST/TIME " +
-                          "(HOST/latest: the newest complete backup of HOST; ?endpoint=, ?region=, ?style=, ?profile= as in docs/destinations.md).",
+            Description = "The backup: the http:// or https:// URL of its directory (the one with manifest.json), or DEST/HOST/TIME at an sftp://, " +
+                          "nfs:// or s3:// destination (HOST/latest: the newest complete backup of HOST; options as in docs/destinations.md).",
         };
         var spool = Spool();
         var retries = new Option<int>("--retries") { Description = "How often a broken transfer is tried again (default 4).", HelpName = "N", DefaultValueFactory = _ => 4 };
-        var cmd = new Command("fetch", $"Download a backup served over HTTP(S) or kept in S3 into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
+        var cmd = new Command("fetch", $"Download a backup served over HTTP(S) or kept over SFTP, NFS or in S3 into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
         {
             url, spool, retries,
         };
@@ -39,7 +39,7 @@ internal static class FetchCommands
             var u = p.GetValue(url)!;
             if (!FetchSources.IsRemote(u))
             {
-                throw new MkcdrecException(ExitCode.Usage, $"'{u}' is not an http://, https:// or s3:// URL.",
+                throw new MkcdrecException(ExitCode.Usage, $"'{u}' is not an http://, https://, sftp://, nfs:// or s3:// URL.",
                     "Give the URL of the backup directory, e.g. http://192.168.1.10/backups/host1/ or s3://bucket/backups/host1/latest.");
             }
 
@@ -68,7 +68,7 @@ internal static class FetchCommands
     public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, int retries = 4)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
-        var source = FetchSources.Resolve(url, Environment.GetEnvironmentVariable, ctx.Log.Warn);
+        using var source = FetchSources.Resolve(url, Environment.GetEnvironmentVariable, ctx.Log.Warn, ctx.Runner, ctx.Processes);
         var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions
         {
             Url = source.Url, Display = source.Display, WrapHandler = source.WrapHandler, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace,
@@ -107,12 +107,14 @@ internal static class FetchCommands
     internal sealed class LocalBackup : IDisposable
     {
         private readonly bool _temporary;
+        private readonly IDisposable? _mount;
 
-        private LocalBackup(string dir, string? url, bool temporary)
+        private LocalBackup(string dir, string? url, bool temporary, IDisposable? mount = null)
         {
             Directory = dir;
             Url = url;
             _temporary = temporary;
+            _mount = mount;
         }
 
         public string Directory { get; }
@@ -126,10 +128,15 @@ internal static class FetchCommands
             {
                 if (spool is not null)
                 {
-                    throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://… or s3://… .");
+                    throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://, sftp://, nfs:// or s3://… .");
                 }
 
                 return new LocalBackup(location, null, false);
+            }
+
+            if (spool is null && FetchSources.HasScheme(location, "nfs"))
+            {
+                return OnNfs(ctx, location);
             }
 
             var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
@@ -151,8 +158,27 @@ internal static class FetchCommands
             return new LocalBackup(dir, shown, temporary);
         }
 
+        // An NFS backup is read where it lies, on the mounted export: no spool, the volumes stream into the restore.
+        private static LocalBackup OnNfs(CliContext ctx, string location)
+        {
+            var path = StoredBackupPath.Parse(DestinationUrl.Parse(location));
+            var store = Core.Destinations.Nfs.NfsBackupStore.Open(path.Destination, ctx.Runner);
+            try
+            {
+                var name = path.Resolve(store);
+                ctx.Log.Info($"Reading the backup {name} in place on {store.Display} (mounted at {store.Root})");
+                return new LocalBackup(store.PathOf(name), $"{store.Display}/{name}", false, store);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+        }
+
         public void Dispose()
         {
+            _mount?.Dispose();
             if (_temporary)
             {
                 RemoveQuietly(Directory);

@@ -81,7 +81,7 @@ internal static class MediaCommands
                 {
                     OutputDir = p.GetValue(output)!,
                     Host = Host(),
-                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd)),
+                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd), p.GetValue(url)),
                     Label = CheckLabel(p.GetValue(label)),
                     Format = fmt,
                     BackupUrl = p.GetValue(url),
@@ -238,12 +238,14 @@ internal static class MediaCommands
     }
 
     /// <summary>--initrd FILE: that initramfs (with --kernel or the running kernel); else the rescue system built from this host.</summary>
-    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd)
+    /// <param name="backupUrl">Where the rescue system fetches the backup from: it carries the NFS or SSH client that needs.</param>
+    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd, string? backupUrl = null)
     {
         if (initrd is null)
         {
+            var schemes = backupUrl?.IndexOf("://", StringComparison.Ordinal) is > 0 and var i ? new[] { backupUrl[..i].ToLowerInvariant() } : [];
             return new BuiltRescueSystem(new RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
-                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel }, ctx.Log);
+                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel, BackupSchemes = schemes }, ctx.Log);
         }
 
         return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);

@@ -31,7 +31,7 @@ public sealed partial class BackupFetcher
     private async Task<bool> DownloadAsync(HttpClient client, Uri baseUri, string name, string temp, long? size, BackupFetchOptions o, Transfer stats, CancellationToken ct, bool optional)
     {
         var uri = new Uri(baseUri, string.Join('/', name.Split('/').Select(Uri.EscapeDataString)));
-        var shown = Redact(uri);
+        var shown = o.WrapHandler is not null && o.Display is { } d ? d.TrimEnd('/') + "/" + name : Redact(uri); // s3://…, sftp://…: never the handler's address
         File.Delete(temp);
         var sw = Stopwatch.StartNew();
         try
@@ -218,7 +218,7 @@ public sealed partial class BackupFetcher
             throw new AttemptFailed($"the transfer broke after {got} of {ByteCountText(size ?? start + length)} bytes (the connection was closed early)", transient: true);
         }
 
-        file.Flush(flushToDisk: true);
+        FileSync.Sync(file);
     }
 
     private static string ByteCountText(long? n) => n is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";

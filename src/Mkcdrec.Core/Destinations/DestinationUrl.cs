@@ -35,6 +35,24 @@ public sealed record DestinationUrl(DestinationKind Kind, string Text, string? U
 
     public override string ToString() => Text;
 
+    /// <summary>The same destination with another path (the URL's text rebuilt, its options kept).</summary>
+    public DestinationUrl WithPath(string path)
+    {
+        var colon = Text.IndexOf("://", StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return Parse(path);
+        }
+
+        var rest = Text[(colon + 3)..];
+        var q = rest.IndexOf('?', StringComparison.Ordinal);
+        var body = q < 0 ? rest : rest[..q];
+        var slash = body.IndexOf('/', StringComparison.Ordinal);
+        var authority = slash < 0 ? body : body[..slash];
+        var escaped = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        return Parse(Text[..(colon + 3)] + authority + (escaped.StartsWith('/') ? "" : "/") + escaped + (q < 0 ? "" : rest[q..]));
+    }
+
     public static DestinationUrl Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text))

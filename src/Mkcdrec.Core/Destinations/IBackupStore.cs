@@ -30,3 +30,13 @@ public interface IBackupStore : IDisposable
     /// <summary>Reads a file front to back.</summary>
     Stream OpenRead(string name);
 }
+
+/// <summary>
+/// A store where an interrupted write can leave something no listing shows: S3's multipart uploads, whose parts stay
+/// stored (and billed) until aborted. The backup run aborts those of its host that an interrupted run left.
+/// </summary>
+public interface IAbandonedUploads
+{
+    /// <summary>Aborts the uploads under <paramref name="prefix"/> begun before <paramref name="startedBefore"/>; returns their names.</summary>
+    IReadOnlyList<string> AbortAbandonedUploads(string prefix, DateTimeOffset startedBefore);
+}

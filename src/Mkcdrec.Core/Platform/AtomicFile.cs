@@ -66,7 +66,7 @@ public sealed class AtomicFile : IDisposable
     {
         using (var f = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
         {
-            f.Flush(flushToDisk: true);
+            FileSync.Sync(f);
         }
 
         MoveAndSync(tempPath, System.IO.Path.GetFullPath(path), directorySync ?? PosixDirectorySync.Instance);
@@ -82,7 +82,7 @@ public sealed class AtomicFile : IDisposable
         }
         else
         {
-            _stream.Flush(flushToDisk: true);
+            FileSync.Sync(_stream);
             _stream.Dispose();
             MoveAndSync(TempPath, Path, _directorySync);
         }

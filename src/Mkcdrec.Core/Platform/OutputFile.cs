@@ -36,7 +36,7 @@ public sealed class BufferedOutputFile : IOutputFile
 
     public void Write(ReadOnlySpan<byte> data) => _stream.Write(data);
 
-    public void Commit() => _stream.Flush(flushToDisk: true);
+    public void Commit() => FileSync.Sync(_stream);
 
     public void Dispose() => _stream.Dispose();
 }

@@ -95,6 +95,26 @@ public static class RescueComponents
         RequiredWhen = n => n.Sshd,
     };
 
+    // mount.nfs (not busybox's mount): it asks the server's rpcbind, negotiates the version and takes hostnames. No
+    // rpcbind or rpc.statd here: mkcdrec mounts with nolock.
+    public static readonly RescueComponent NfsClient = new("nfs", "NFS client (v3 and v4) for backups on an NFS export")
+    {
+        Programs = [new RescueProgram("mount.nfs", "nfs-common") { Links = ["mount.nfs4", "umount.nfs", "umount.nfs4"] }],
+        Modules = ["nfs", "nfsv3", "nfsv4", "sunrpc", "lockd", "grace", "nfs_acl", "auth_rpcgss", "dns_resolver", "fscache", "netfs"],
+        DataPaths = ["/etc/netconfig", "/etc/protocols"], // mount.nfs looks up proto=tcp by name
+        IncludedWhen = n => n.Reaches("nfs"),
+        RequiredWhen = n => n.Reaches("nfs"),
+    };
+
+    // OpenSSH's client for sftp:// (mkcdrec speaks SFTP over `ssh -s`). Keys and known_hosts come from the keys medium
+    // at recovery time, never from this machine.
+    public static readonly RescueComponent SshClient = new("ssh", "OpenSSH client for backups on an SFTP server")
+    {
+        Programs = [new RescueProgram("ssh", "openssh-client")],
+        IncludedWhen = n => n.Reaches("sftp"),
+        RequiredWhen = n => n.Reaches("sftp"),
+    };
+
     public static readonly RescueComponent Keymap = new("keymap", "the console keymap")
     {
         Programs = [new RescueProgram("loadkeys", "kbd") { AlwaysOptional = true }],
@@ -103,8 +123,8 @@ public static class RescueComponents
 
     /// <summary>
     /// Every component, in the order they are added: the rescue system's own drivers and tools, then what each storage
-    /// and boot technology needs (registry order, so md's boot module loads before LVM's), then network, input, sshd, keymap.
+    /// and boot technology needs (registry order, so md's boot module loads before LVM's), then network, input, sshd, the NFS and SSH clients, keymap.
     /// </summary>
     public static readonly IReadOnlyList<RescueComponent> All =
-        [Base, Storage, Filesystems, .. Technologies.Storage.SelectMany(t => t.RescueComponents), Network, Input, Sshd, Keymap];
+        [Base, Storage, Filesystems, .. Technologies.Storage.SelectMany(t => t.RescueComponents), Network, Input, Sshd, NfsClient, SshClient, Keymap];
 }

@@ -36,7 +36,7 @@ public sealed partial class RescueSystemBuilder(ISystemFiles files, IProcessRunn
         ArgumentNullException.ThrowIfNull(options);
         var sw = Stopwatch.StartNew();
         var notes = new List<string>();
-        var needs = new RescueNeeds(options.Layout, options.Sshd);
+        var needs = new RescueNeeds(options.Layout, options.Sshd) { BackupSchemes = options.BackupSchemes };
         var components = options.Components.Where(c => c.IncludedWhen(needs)).ToList();
 
         var (kernel, header) = FindKernel(options.Kernel);

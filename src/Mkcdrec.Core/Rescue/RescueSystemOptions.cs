@@ -27,6 +27,12 @@ public sealed record RescueSystemOptions
     /// <summary>Public keys allowed to log in as root when <see cref="Sshd"/> is on (default /root/.ssh/authorized_keys).</summary>
     public string? AuthorizedKeysFile { get; init; }
 
+    /// <summary>
+    /// The schemes of the backup locations the rescue system fetches from (nfs, sftp, s3, https): it carries the NFS
+    /// client or OpenSSH's client only when one of them needs it.
+    /// </summary>
+    public IReadOnlyCollection<string> BackupSchemes { get; init; } = [];
+
     /// <summary>More programs (names in PATH or absolute paths); each is required.</summary>
     public IReadOnlyList<string> ExtraPrograms { get; init; } = [];
 

@@ -20,6 +20,11 @@ public sealed record RescueProgram(string Name, string Package)
 /// <summary>What the rescue system is built for: the layout it must recreate and the options it was asked for.</summary>
 public sealed record RescueNeeds(LayoutDocument? Layout, bool Sshd)
 {
+    /// <summary>The URL schemes of the backup locations the rescue system must reach ("nfs", "sftp", "s3", "https").</summary>
+    public IReadOnlyCollection<string> BackupSchemes { get; init; } = [];
+
+    public bool Reaches(string scheme) => BackupSchemes.Contains(scheme, StringComparer.OrdinalIgnoreCase);
+
     public bool HasFilesystem(params string[] types) =>
         Layout is not null && Layout.Filesystems.Any(f => types.Contains(f.Type, StringComparer.Ordinal));
 }

@@ -75,6 +75,15 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             cleaned.Add(b.Name);
         }
 
+        if (store is IAbandonedUploads uploads)
+        {
+            foreach (var u in uploads.AbortAbandonedUploads(BackupCatalog.SafeHost(host) + "/", now - InProgressWindow))
+            {
+                log.Warn($"backup: aborted the upload of {u} at {store.Display}, left unfinished by an interrupted run");
+                cleaned.Add(u + " (unfinished upload)");
+            }
+        }
+
         return cleaned;
     }
 

@@ -4,8 +4,11 @@ using Mkcdrec.Core.Platform;
 namespace Mkcdrec.Core.Tests.Destinations;
 
 /// <summary>An <see cref="IBackupStore"/> in memory that records the order files became visible and can fail a write.</summary>
-internal sealed class MemoryBackupStore : IBackupStore
+internal sealed class MemoryBackupStore : IBackupStore, IAbandonedUploads
 {
+    /// <summary>Uploads begun and never finished that no listing shows (S3 multipart uploads), with when they began.</summary>
+    public Dictionary<string, DateTimeOffset> Unfinished { get; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, (byte[] Data, DateTimeOffset Written)> Files { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Names in the order they became visible (committed or put).</summary>
@@ -29,6 +32,13 @@ internal sealed class MemoryBackupStore : IBackupStore
     public void Delete(string name) => Files.Remove(name);
 
     public Stream OpenRead(string name) => new MemoryStream(Files[name].Data, writable: false);
+
+    public IReadOnlyList<string> AbortAbandonedUploads(string prefix, DateTimeOffset startedBefore)
+    {
+        var old = Unfinished.Where(u => u.Key.StartsWith(prefix, StringComparison.Ordinal) && u.Value < startedBefore).Select(u => u.Key).Order(StringComparer.Ordinal).ToList();
+        old.ForEach(u => Unfinished.Remove(u));
+        return old;
+    }
 
     public void Dispose()
     {

@@ -63,6 +63,19 @@ public sealed class StoreBackupWorkflowTests : IDisposable
     }
 
     [Fact]
+    public void Unfinished_uploads_an_interrupted_run_left_are_aborted_but_not_a_recent_one_or_another_hosts()
+    {
+        _store.Unfinished["web1/20261202T010000Z/fs-r.tar.zst.003"] = Now.AddDays(-1);
+        _store.Unfinished["web1/20261203T172500Z/fs-r.tar.zst.000"] = Now.AddMinutes(-5);
+        _store.Unfinished["db1/20261202T010000Z/fs-r.tar.zst.000"] = Now.AddDays(-1);
+
+        var r = Backup();
+
+        Assert.Equal(["web1/20261202T010000Z/fs-r.tar.zst.003 (unfinished upload)"], r.CleanedUp);
+        Assert.Equal(["db1/20261202T010000Z/fs-r.tar.zst.000", "web1/20261203T172500Z/fs-r.tar.zst.000"], _store.Unfinished.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void What_an_interrupted_run_left_goes_while_complete_backups_and_a_run_in_progress_stay()
     {
         _store.Seed("web1/20261201T010000Z/manifest.json", "{}", Now.AddDays(-2));
@@ -103,11 +116,4 @@ public sealed class StoreBackupWorkflowTests : IDisposable
     [InlineData("..", "unnamed-host")]
     [InlineData("", "unnamed-host")]
     public void Host_names_become_one_safe_path_segment(string host, string expected) => Assert.Equal(expected, BackupCatalog.SafeHost(host));
-
-    private sealed class NoProcesses : IProcessRunner
-    {
-        public ProcessResult Run(ProcessRequest request) => throw new InvalidOperationException("no process expected: " + request.CommandLine);
-
-        public bool CanRun(string program) => false;
-    }
 }

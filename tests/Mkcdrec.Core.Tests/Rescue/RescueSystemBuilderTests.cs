@@ -325,6 +325,20 @@ public class RescueSystemBuilderTests
         Assert.Superset(new HashSet<string>(["ext4", "xfs", "btrfs", "vfat", "isofs", "squashfs", "overlay", "libcrc32c"], StringComparer.Ordinal), modules);
     }
 
+    [Theory]
+    [InlineData("nfs", "nfs", "mount.nfs")]
+    [InlineData("sftp", "ssh", "ssh")]
+    public void A_backup_location_off_the_machine_brings_its_client_and_only_then(string scheme, string component, string program)
+    {
+        var plain = new RescueNeeds(Layout("ext4"), Sshd: false) { BackupSchemes = ["https"] };
+        var reaching = plain with { BackupSchemes = [scheme.ToUpperInvariant()] };
+        var c = Assert.Single(RescueComponents.All, x => x.Name == component);
+        Assert.False(c.IncludedWhen(plain));
+        Assert.True(c.IncludedWhen(reaching));
+        Assert.True(c.RequiredWhen(reaching)); // a medium that cannot reach its backup must not be built
+        Assert.Contains(program, c.Programs.Select(p => p.Name));
+    }
+
     [Fact]
     public void The_tree_never_writes_below_a_directory_link_and_keeps_the_first_entry()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Destinations;
 using Mkcdrec.Core.Destinations.S3;
+using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.TestVm;
+using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
 
@@ -52,6 +53,33 @@ public sealed class SftpBackupTests : IDisposable
         var verify = _tree.Mkcdrec("verify", newest);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
         _tree.AssertTarRestoresEveryFile(newest, minVolumes: 3);
+
+        // The same directory listed as a local destination (what a USB disk holding it would show).
+        var local = _tree.Mkcdrec("--json", "backups", "list", _store);
+        Assert.True(local.ExitCode == 0, local.Stdout + local.Stderr);
+        Assert.Equal(backups.Select(b => b.GetProperty("name").GetString()),
+            JsonDocument.Parse(local.Stdout).RootElement.GetProperty("backups").EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public void The_latest_backup_is_fetched_back_over_sftp_and_verified_and_gnu_tar_restores_the_fetched_copy()
+    {
+        var dest = _server.Url(_store);
+        var backup = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", dest, "--volume-size", "2M", "--level", "1");
+        Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
+
+        var verify = _tree.Mkcdrec("verify", _server.Url(_store + "/s3host/latest"));
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        var spool = Path.Combine(_tree.Dir, "spool");
+        var fetch = _tree.Mkcdrec("fetch", _server.Url(_store + "/s3host/latest"), "--spool", spool);
+        Assert.True(fetch.ExitCode == 0, fetch.Stdout + fetch.Stderr);
+        Assert.Contains($"Fetched the backup from sftp://{Sshd.Alias}{_store}/s3host/", fetch.Stdout, StringComparison.Ordinal);
+        _tree.AssertTarRestoresEveryFile(spool, minVolumes: 3);
+
+        var gone = _tree.Mkcdrec("fetch", _server.Url(_store + "/otherhost/latest"), "--spool", spool + "2");
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains("There is no complete backup of 'otherhost'", gone.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(spool + "2") && Directory.EnumerateFileSystemEntries(spool + "2").Any());
     }
 
     [Fact]

@@ -23,11 +23,17 @@ public sealed class SourceTree : IDisposable
         File.WriteAllText(Path.Combine(Source, "etc", "deep", "er", "with space.conf"), "x = 1\n");
         File.CreateSymbolicLink(Path.Combine(Source, "link"), "etc/hostname");
         AddRandomFile("random.bin", 5 << 20);
+        Layout = WriteLayout(Path.Combine(Dir, "layout.json"), Source);
+    }
+
+    /// <summary>A layout of host "s3host" whose one filesystem is mounted at <paramref name="target"/> (a guest's copy of the tree).</summary>
+    public static string WriteLayout(string file, string target)
+    {
         var doc = new LayoutDocument { Host = new HostInfo { Hostname = "s3host" } };
         doc.Filesystems.Add(new Filesystem { Id = "fs:ext4:r", Type = "ext4", Uuid = "r", DeviceIds = ["disk:x/p2"] });
-        doc.Mounts.Add(new Mount { Target = Source, FilesystemId = "fs:ext4:r", Source = "/dev/x2", Type = "ext4" });
-        Layout = Path.Combine(Dir, "layout.json");
-        File.WriteAllText(Layout, LayoutSerializer.Serialize(doc));
+        doc.Mounts.Add(new Mount { Target = target, FilesystemId = "fs:ext4:r", Source = "/dev/x2", Type = "ext4" });
+        File.WriteAllText(file, LayoutSerializer.Serialize(doc));
+        return file;
     }
 
     public string Dir { get; }

@@ -64,6 +64,25 @@ internal sealed class RescueMenu(SerialGuest guest)
         return WaitForMenu(TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Menu entry 4, Verify backup: asserts it passed with every volume's hashes matching, returns to the menu, and
+    /// returns what verify printed.
+    /// </summary>
+    public string VerifyBackup(IEnumerable<string> volumes)
+    {
+        var from = At;
+        Choose("4");
+        var done = Expect(@"verify: exit (\d+)", TimeSpan.FromMinutes(3));
+        var verify = Guest.Text[from..done.Index];
+        Assert.True(done.Groups[1].Value == "0", "verify failed:\n" + verify);
+        Assert.All(volumes, v => Assert.Matches($@"ok +{Regex.Escape(v)}: \d+ bytes, SHA-256 and chunk hashes match", verify));
+        Assert.Contains("every content hash matches", verify, StringComparison.Ordinal);
+        Expect("Press Enter to return to the menu", TimeSpan.FromSeconds(30));
+        Choose("");
+        WaitForMenu(TimeSpan.FromSeconds(60));
+        return verify;
+    }
+
     /// <summary>Menu entry 6: QEMU must exit (it runs with -no-reboot).</summary>
     public void PowerOff()
     {

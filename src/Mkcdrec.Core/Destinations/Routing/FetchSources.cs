@@ -1,25 +1,36 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Destinations.S3;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Destinations.Routing;
 
-/// <summary>A backup the fetcher reads: the HTTP(S) URL of its directory and, for S3, the handler that signs each request.</summary>
-public sealed record FetchSource(string Url, string Display, Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler);
+/// <summary>
+/// A backup the fetcher reads: the HTTP(S) URL of its directory and, for S3, the handler that signs each request; for
+/// SFTP and NFS, a handler that serves the files from the open store (<see cref="Owner"/>, closed on Dispose).
+/// </summary>
+public sealed record FetchSource(string Url, string Display, Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler) : IDisposable
+{
+    public IDisposable? Owner { get; init; }
+
+    public void Dispose() => Owner?.Dispose();
+}
 
 /// <summary>
 /// Turns a backup location given to fetch, verify or recover into what <see cref="BackupFetcher"/> downloads: an
 /// http(s):// URL as it is; s3://bucket/prefix/HOST/TIME (or HOST/latest: the newest complete backup of HOST) as the
-/// object URL of that backup with SigV4 signing, credentials found the AWS way.
+/// object URL of that backup with SigV4 signing, credentials found the AWS way; sftp:// and nfs:// through their store.
 /// </summary>
 public static class FetchSources
 {
-    public const string Latest = "latest";
+    public const string Latest = StoredBackupPath.Latest;
 
     /// <summary>True when <paramref name="location"/> is a URL to fetch rather than a local directory.</summary>
     public static bool IsRemote(string location) =>
-        BackupFetcher.IsUrl(location) || location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+        BackupFetcher.IsUrl(location) || HasScheme(location, "s3") || HasScheme(location, "sftp") || HasScheme(location, "nfs");
 
-    public static FetchSource Resolve(string location, Func<string, string?> getenv, Action<string>? warn = null)
+    public static bool HasScheme(string location, string scheme) => location.StartsWith(scheme + "://", StringComparison.OrdinalIgnoreCase);
+
+    public static FetchSource Resolve(string location, Func<string, string?> getenv, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes)
     {
         if (BackupFetcher.IsUrl(location))
         {
@@ -27,12 +38,32 @@ public static class FetchSources
         }
 
         var url = DestinationUrl.Parse(location);
-        if (url.Kind != DestinationKind.S3)
+        if (url.Kind == DestinationKind.S3)
         {
-            throw new MkcdrecException(ExitCode.Usage, $"A backup cannot be fetched from '{location}' yet: only http(s):// and s3:// are read today.",
-                "Mount it (NFS) or copy it here (scp -r) and give the directory instead.");
+            return FromS3(url, getenv, warn);
         }
 
+        if (url.Kind is not (DestinationKind.Sftp or DestinationKind.Nfs))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"'{location}' is a directory, not a URL to fetch from.", "Give the directory to verify or recover directly.");
+        }
+
+        var path = StoredBackupPath.Parse(url);
+        var store = BackupStores.Open(path.Destination, warn, runner, processes);
+        try
+        {
+            var name = path.Resolve(store);
+            return new FetchSource(StoreHttpHandler.BaseUrl, $"{store.Display}/{name}", _ => new StoreHttpHandler(store, name)) { Owner = store };
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    private static FetchSource FromS3(DestinationUrl url, Func<string, string?> getenv, Action<string> warn)
+    {
         using var store = S3BackupStore.Open(url, getenv, warn);
         var loc = store.Client.Location;
         if (loc.Prefix.Split('/') is [.. var dirs, var last] && last == Latest)

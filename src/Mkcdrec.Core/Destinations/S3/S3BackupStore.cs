@@ -6,7 +6,7 @@ namespace Mkcdrec.Core.Destinations.S3;
 /// Backups in an S3 bucket under the URL's prefix: volumes stream into multipart uploads (<see cref="S3UploadFile"/>),
 /// small files are single PUTs. An object exists only once its upload completed, so nothing half-written is listed.
 /// </summary>
-public sealed class S3BackupStore(S3Client client, string credentialsSource) : IBackupStore
+public sealed class S3BackupStore(S3Client client, string credentialsSource) : IBackupStore, IAbandonedUploads
 {
     public S3Client Client { get; } = client;
 
@@ -37,6 +37,19 @@ public sealed class S3BackupStore(S3Client client, string credentialsSource) : I
     public void Delete(string name) => Client.DeleteObject(Client.Location.Key(name));
 
     public Stream OpenRead(string name) => Client.GetObject(Client.Location.Key(name));
+
+    public IReadOnlyList<string> AbortAbandonedUploads(string prefix, DateTimeOffset startedBefore)
+    {
+        var root = Client.Location.Key("");
+        var aborted = new List<string>();
+        foreach (var u in Client.ListMultipartUploads(Client.Location.Key(prefix)).Where(u => u.Initiated < startedBefore && u.Key.StartsWith(root, StringComparison.Ordinal)).ToList())
+        {
+            Client.AbortMultipartUpload(u.Key, u.UploadId);
+            aborted.Add(u.Key[root.Length..]);
+        }
+
+        return aborted;
+    }
 
     public void Dispose() => Client.Dispose();
 }

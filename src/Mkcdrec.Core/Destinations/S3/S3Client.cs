@@ -10,6 +10,9 @@ namespace Mkcdrec.Core.Destinations.S3;
 /// <summary>One object in a listing.</summary>
 public sealed record S3Object(string Key, long Size, DateTimeOffset LastModified);
 
+/// <summary>A multipart upload begun and neither completed nor aborted (its parts are stored, and billed, until aborted).</summary>
+public sealed record S3Upload(string Key, string UploadId, DateTimeOffset Initiated);
+
 /// <summary>
 /// The S3 REST calls a backup needs, over HttpClient with SigV4 (<see cref="SigV4"/>): objects put whole or in parts,
 /// read as streams, listed, deleted. Payloads are signed (their SHA-256), so the store checks every byte it keeps.
@@ -131,10 +134,50 @@ public sealed partial class S3Client : IDisposable
         while (token is not null);
     }
 
+    /// <summary>The multipart uploads in progress under <paramref name="prefix"/> (ListMultipartUploads, page by page).</summary>
+    public IEnumerable<S3Upload> ListMultipartUploads(string prefix)
+    {
+        (string Key, string Id)? marker = null;
+        do
+        {
+            var query = new List<KeyValuePair<string, string>> { new("prefix", prefix), new("uploads", "") };
+            if (marker is { } m)
+            {
+                query.Add(new("key-marker", m.Key));
+                query.Add(new("upload-id-marker", m.Id));
+            }
+
+            XDocument doc;
+            using (var r = Send(HttpMethod.Get, null, query, ReadOnlyMemory<byte>.Empty, allowNotImplemented: true))
+            {
+                if (r.StatusCode == HttpStatusCode.NotImplemented)
+                {
+                    _warn($"S3 store {Location.Endpoint} cannot list unfinished multipart uploads (NotImplemented): any an interrupted run left stay until the bucket's lifecycle rule removes them");
+                    yield break;
+                }
+
+                doc = ReadXml(r, prefix);
+            }
+
+            foreach (var u in doc.Root!.Elements().Where(e => e.Name.LocalName == "Upload"))
+            {
+                yield return new S3Upload(
+                    Element(u, "Key") ?? "",
+                    Element(u, "UploadId") ?? "",
+                    DateTimeOffset.TryParse(Element(u, "Initiated"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : default);
+            }
+
+            marker = Element(doc.Root!, "IsTruncated") == "true" && Element(doc.Root!, "NextKeyMarker") is { } k
+                ? (k, Element(doc.Root!, "NextUploadIdMarker") ?? "")
+                : null;
+        }
+        while (marker is not null);
+    }
+
     public void Dispose() => _http.Dispose();
 
     internal HttpResponseMessage Send(HttpMethod method, string? key, IReadOnlyList<KeyValuePair<string, string>> query, ReadOnlyMemory<byte> body,
-        bool streamResponse = false, bool allowNotFound = false)
+        bool streamResponse = false, bool allowNotFound = false, bool allowNotImplemented = false)
     {
         var payloadHash = body.IsEmpty ? SigV4.EmptyPayloadHash : SigV4.Hex(SHA256.HashData(body.Span));
         var (uri, path) = Location.Address(key, query);
@@ -156,7 +199,8 @@ public sealed partial class S3Client : IDisposable
                 throw S3Errors.Unreachable(this, e);
             }
 
-            if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound))
+            if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
+                || (allowNotImplemented && response.StatusCode == HttpStatusCode.NotImplemented))
             {
                 return response;
             }
@@ -169,7 +213,7 @@ public sealed partial class S3Client : IDisposable
                 continue;
             }
 
-            if (((int)error.Status >= 500 || error.Code is "SlowDown" or "RequestTimeout") && attempt < Attempts)
+            if (((int)error.Status >= 500 || error.Code is "SlowDown" or "RequestTimeout") && error.Status != HttpStatusCode.NotImplemented && attempt < Attempts)
             {
                 Backoff(attempt, error.Code ?? error.Status.ToString());
                 continue;

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Mkcdrec.TestVm;
 
-namespace Mkcdrec.SystemTests.Destinations;
+namespace Mkcdrec.TestVm.Servers;
 
 /// <summary>
 /// OpenSSH's sshd on a free loopback port with a throwaway host key and a throwaway user key (root, key only,

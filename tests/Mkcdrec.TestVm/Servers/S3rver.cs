@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Mkcdrec.SystemTests.Destinations;
+namespace Mkcdrec.TestVm.Servers;
 
 /// <summary>
 /// s3rver (npm; .ci/install-deps puts it in /var/cache/mkcdrec-tools/s3rver) on a free loopback port with a data
