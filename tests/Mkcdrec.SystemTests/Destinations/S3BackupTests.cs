@@ -75,6 +75,39 @@ public sealed class S3BackupTests : IDisposable
         Assert.Contains("0 backup(s)", list.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_store_gone_in_the_middle_of_a_backup_fails_it_clearly_and_the_previous_backup_stays_the_latest()
+    {
+        var dest = _server.Url("backups");
+        var first = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", dest, "--volume-size", "2M", "--level", "1");
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        var stored = Directory.GetFiles(_server.Directory, "*", SearchOption.AllDirectories).Length;
+        Thread.Sleep(1100);
+
+        // A second, slower backup (32 MiB more, zstd -19 on random data); the server is killed once it has taken a volume.
+        _tree.AddRandomFile("more.bin", 32 << 20);
+        var second = Task.Run(() => _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", dest, "--volume-size", "2M", "--level", "19"));
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (Directory.GetFiles(_server.Directory, "*", SearchOption.AllDirectories).Length <= stored && wait.Elapsed < TimeSpan.FromMinutes(2) && !second.IsCompleted)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        _server.Stop();
+        var r = await second;
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("cannot be reached", r.Stderr, StringComparison.Ordinal);
+
+        using var back = new S3rver(restart: _server);
+        var list = _tree.Mkcdrec("--json", "backups", "list", back.Url("backups"));
+        Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
+        var backups = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("backups").EnumerateArray().ToList();
+        var complete = Assert.Single(backups, b => b.GetProperty("complete").GetBoolean());
+        Assert.Matches(@"into " + complete.GetProperty("name").GetString() + " at", first.Stdout);
+        var verify = _tree.Mkcdrec("verify", back.Url("backups/s3host/latest"));
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+    }
+
     private void WriteCredentials(string key, string secret) =>
         File.WriteAllText(Path.Combine(_tree.Home, ".aws", "credentials"), $"[default]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n");
 }

@@ -83,6 +83,39 @@ public sealed class SftpBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_gone_in_the_middle_of_a_backup_fails_it_clearly_and_the_previous_backup_stays_the_latest()
+    {
+        var first = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", _server.Url(_store), "--volume-size", "2M", "--level", "1");
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        var stored = Directory.GetFiles(_store, "*", SearchOption.AllDirectories).Length;
+        Thread.Sleep(1100);
+
+        // A second, slower backup (32 MiB more, zstd -19 on random data); sshd and its sessions are killed once a volume is being written.
+        _tree.AddRandomFile("more.bin", 32 << 20);
+        var second = Task.Run(() => _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", _server.Url(_store), "--volume-size", "2M", "--level", "19"));
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (Directory.GetFiles(_store, "*", SearchOption.AllDirectories).Length <= stored && wait.Elapsed < TimeSpan.FromMinutes(2) && !second.IsCompleted)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        _server.Stop();
+        var r = await second;
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.Stderr.Contains($"The SSH connection to {Sshd.Alias} ended unexpectedly", StringComparison.Ordinal)
+            && r.Stderr.Contains("the previous backups are intact", StringComparison.Ordinal), r.Stderr);
+
+        using var again = new Sshd(); // the server back (with keys of its own), the same directory
+        var list = _tree.Mkcdrec("--json", "backups", "list", again.Url(_store));
+        Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
+        var backups = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("backups").EnumerateArray().ToList();
+        var complete = Assert.Single(backups, b => b.GetProperty("complete").GetBoolean());
+        Assert.Contains("into " + complete.GetProperty("name").GetString() + " at", first.Stdout, StringComparison.Ordinal);
+        var verify = _tree.Mkcdrec("verify", again.Url(_store + "/s3host/latest"));
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+    }
+
+    [Fact]
     public void An_unknown_or_changed_host_key_and_a_refused_user_key_stop_before_anything_is_written()
     {
         var unknown = _server.WriteClientConfig("unknown", "");

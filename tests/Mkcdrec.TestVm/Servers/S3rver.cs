@@ -16,8 +16,10 @@ public sealed partial class S3rver : IDisposable
     private const string Installed = "/var/cache/mkcdrec-tools/s3rver/node_modules/.bin/s3rver";
 
     private readonly Process _process;
+    private readonly bool _ownsDirectory;
 
-    public S3rver()
+    /// <param name="restart">A stopped server to start again on its port and data (a store back after an outage).</param>
+    public S3rver(S3rver? restart = null)
     {
         var exe = Environment.GetEnvironmentVariable("MKCDREC_S3RVER") ?? Installed;
         if (!File.Exists(exe))
@@ -25,9 +27,11 @@ public sealed partial class S3rver : IDisposable
             throw new InvalidOperationException($"s3rver is not installed at {exe}: run .ci/install-deps (it installs s3rver with npm) or set MKCDREC_S3RVER.");
         }
 
-        Directory = System.IO.Directory.CreateTempSubdirectory("mkcdrec-s3rver-").FullName;
+        _ownsDirectory = restart is null;
+        Directory = restart?.Directory ?? System.IO.Directory.CreateTempSubdirectory("mkcdrec-s3rver-").FullName;
+        var port = restart is null ? "0" : restart.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", "0", "--configure-bucket", Bucket })
+        foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", port, "--configure-bucket", Bucket })
         {
             psi.ArgumentList.Add(a);
         }
@@ -75,7 +79,10 @@ public sealed partial class S3rver : IDisposable
     {
         Stop();
         _process.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        if (_ownsDirectory && System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]

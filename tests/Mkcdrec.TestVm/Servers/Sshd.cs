@@ -98,14 +98,19 @@ public sealed class Sshd : IDisposable
         return Path.Combine(Directory, name);
     }
 
-    public void Dispose()
+    /// <summary>Kills the server and every session it serves (a server gone in the middle of a transfer).</summary>
+    public void Stop()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Stop();
         _process.Dispose();
         if (_madeRunDir)
         {
