@@ -27,8 +27,9 @@ public sealed record TestVmOptions
 
     public int Cpus { get; init; } = 2;
 
-    /// <summary>A virtio NIC on QEMU's user network (eth0 in the guest, which configures it itself: 10.0.2.15/24). The guest
-    /// reaches the host's 127.0.0.1 as 10.0.2.2 (a <c>LoopbackHttpServer</c>); by default the guest has no NIC at all.</summary>
+    /// <summary>A virtio NIC on QEMU's user network. The test guest's init neither loads virtio_net nor configures it: the
+    /// test does (modprobe virtio_net; 10.0.2.15/24, default via 10.0.2.2, as NfsBackupTests). The guest reaches the
+    /// host's 127.0.0.1 as 10.0.2.2 (a <c>LoopbackHttpServer</c>); by default the guest has no NIC at all.</summary>
     public bool UserNetwork { get; init; }
 
     /// <summary>Start QEMU inside this network namespace (the test made it): with <see cref="UserNetwork"/>, the guest's

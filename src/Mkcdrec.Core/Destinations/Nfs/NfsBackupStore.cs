@@ -17,21 +17,7 @@ public sealed class NfsBackupStore : DirectoryBackupStore
     public static NfsBackupStore Open(DestinationUrl url, IProcessRunner runner)
     {
         var mount = NfsMount.Mount(url, runner);
-        var display = $"nfs://{url.Host}{(url.Port is { } p ? ":" + p : "")}{url.Path}";
-        try
-        {
-            if (!Directory.Exists(mount.MountPoint))
-            {
-                throw new MkcdrecException(ExitCode.BadInput, $"{mount.Source} mounted but cannot be read.", "Check the export's permissions on the server.");
-            }
-
-            return new NfsBackupStore(mount, display);
-        }
-        catch
-        {
-            mount.Dispose();
-            throw;
-        }
+        return new NfsBackupStore(mount, $"nfs://{url.Host}{(url.Port is { } p ? ":" + p : "")}{url.Path}");
     }
 
     public override void Dispose()
