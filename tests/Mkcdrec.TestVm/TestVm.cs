@@ -578,8 +578,17 @@ public sealed class TestVm : IDisposable
                 dd if=/dev/zero of="$d" bs=1M count=4 conv=fsync status=none
                 dd if=/dev/zero of="$d" bs=512 seek=$((size - 8192)) count=8192 conv=fsync status=none
             }
+            # The kernel drops the partitions only when none is open: udev's probing after the discard can hold one
+            # for a moment (a CI run saw vdc1 vdc2 vdc4 left), so settle and try again.
             parts=(/sys/block/$n/$n*)
-            [ ${#parts[@]} -gt 0 ] && { blockdev --rereadpt "$d" 2>/dev/null || partx -d "$d" 2>/dev/null; changed=1; }
+            for i in {1..25}; do
+                [ ${#parts[@]} -eq 0 ] && break
+                changed=1
+                udevadm settle --timeout=5 2>/dev/null
+                blockdev --rereadpt "$d" 2>/dev/null || partx -d "$d" 2>/dev/null
+                parts=(/sys/block/$n/$n*)
+                [ ${#parts[@]} -eq 0 ] || sleep 0.2
+            done
         done
         [ $changed = 1 ] && udevadm settle --timeout=30 2>/dev/null
         lvm_state=(/etc/lvm/devices/system.devices /etc/lvm/backup/* /etc/lvm/archive/*)
