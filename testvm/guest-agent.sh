@@ -6,6 +6,7 @@
 #                           makes the agent kill the command's process group then (exit code 124).
 #   /job/out/ID.out|.err    its stdout and stderr, written while it runs
 #   /job/out/ID.rc          its exit code and a newline, written last
+#   /job/out/ID.diag        on a timeout: the guest's processes at the limit (for the host's message)
 #   /job/queue/poweroff     ends the agent and powers the guest off
 # A script runs as root in a forked subshell of the agent (sourced with `.`, cwd /root), so `exit N`
 # ends it with N; it sees $SCRATCH0.., $SCRATCH_DISKS and a PATH with the job's programs first.
@@ -103,7 +104,13 @@ while :; do
         _pid=$!
         _watch=""
         if [ "$_limit" -gt 0 ] 2>/dev/null; then
+            # At the limit: what every process was doing (state, kernel wait channel; the stacks of those in D state) goes
+            # to ID.diag for the host's timeout message, then the command's process group is killed.
             ( trap - TERM; read -t "$_limit" -u 3; : >"/run/jobs/$_id.timedout"
+              { ps -eo pid,ppid,pgid,stat,wchan:24,etime,args 2>&1
+                for st in /proc/[0-9]*/stat; do read -r _s <"$st" 2>/dev/null || continue
+                    case "${_s##*) }" in D*) _p=${st#/proc/}; echo "--- stack of ${_p%/stat}"; cat "${st%stat}stack" 2>&1 ;; esac; done
+              } >"/job/out/$_id.diag" 2>&1
               kill -TERM -- "-$_pid" 2>/dev/null; read -t 10 -u 3; kill -KILL -- "-$_pid" 2>/dev/null ) &
             _watch=$!
         fi

@@ -205,14 +205,16 @@ public sealed class TestVm : IDisposable
             sw.Stop();
             var result = new GuestResult(
                 int.Parse(rcText, CultureInfo.InvariantCulture), ReadOrEmpty(O(".out")), ReadOrEmpty(O(".err")), sw.Elapsed);
-            foreach (var path in new[] { O(".rc"), O(".out"), O(".err"), Q(id + ".sh") })
+            var diag = ReadOrEmpty(O(".diag"));
+            foreach (var path in new[] { O(".rc"), O(".out"), O(".err"), O(".diag"), Q(id + ".sh") })
             {
                 File.Delete(path);
             }
 
             if (result.ExitCode == 124 && sw.Elapsed >= limit)
             {
-                throw new TimeoutException($"The guest command ran longer than {seconds} s and was killed.\n{result}\n--- script:\n{GuestResult.Tail(bashScript, 2000)}");
+                throw new TimeoutException($"The guest command ran longer than {seconds} s and was killed.\n{result}\n--- script:\n{GuestResult.Tail(bashScript, 2000)}"
+                    + $"\n--- the guest's processes at the limit:\n{GuestResult.Tail(diag, 6000)}");
             }
 
             return result;
