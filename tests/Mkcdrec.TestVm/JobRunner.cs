@@ -30,6 +30,8 @@ public static partial class JobRunner
             MemoryMiB = options.MemoryMiB,
             Disks = [.. systemDisks, new VmDisk(jobImg) { Serial = "mkjob" }],
             SerialLog = Path.Combine(workDir, options.ConsoleLogName),
+            UserNetwork = options.ReachesHost,
+            ReachesHost = options.ReachesHost,
         });
         var deadline = DateTime.UtcNow + options.Timeout;
 

@@ -138,6 +138,10 @@ public sealed record ReferenceJobOptions
     /// to boot a reference system whose root is inside LUKS.
     /// </summary>
     public IReadOnlyList<(string Pattern, string Text)> SerialAnswers { get; init; } = [];
+
+    /// <summary>A NIC on QEMU's user network that reaches this host's loopback at 10.0.2.2 (a backup server the test runs);
+    /// the job configures it (10.0.2.15/24). Default: no network.</summary>
+    public bool ReachesHost { get; init; }
 }
 
 /// <summary>What <see cref="JobRunner.Run"/> saw: the job's exit code (-1 unreadable), the whole console, and

@@ -170,7 +170,7 @@ internal static class ArchiveCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "verify");
-            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool));
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool), p.GetValue(secrets));
             var verifier = new ArchiveVerifier(ctx.FileSystem, new CliEvents(ctx));
             var backup = local.Directory;
             if (p.GetValue(compare))
@@ -217,7 +217,7 @@ internal static class ArchiveCommands
     /// <summary>--secrets DIR, shared by recover and verify: a directory laid out like the keys medium (docs/secrets.md).</summary>
     internal static Option<string?> SecretsOption() => new("--secrets")
     {
-        Description = "A directory laid out like the keys medium: backup.passphrase, luks/UUID.key or luks/UUID.passphrase, luks/any.… (docs/secrets.md). Read where it is, never copied.",
+        Description = "A directory laid out like the keys medium: backup.passphrase, luks/UUID.key or .passphrase, luks/any.…, and for a backup off the machine ssh/known_hosts, ssh/id_*, ssh/config, s3/credentials (docs/secrets.md).",
         HelpName = "DIR",
     };
 

@@ -29,10 +29,11 @@ internal static class FetchCommands
                           "nfs:// or s3:// destination (HOST/latest: the newest complete backup of HOST; options as in docs/destinations.md).",
         };
         var spool = Spool();
+        var secrets = ArchiveCommands.SecretsOption();
         var retries = new Option<int>("--retries") { Description = "How often a broken transfer is tried again (default 4).", HelpName = "N", DefaultValueFactory = _ => 4 };
         var cmd = new Command("fetch", $"Download a backup served over HTTP(S) or kept over SFTP, NFS or in S3 into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
         {
-            url, spool, retries,
+            url, spool, retries, secrets,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -52,7 +53,7 @@ internal static class FetchCommands
             var given = p.GetValue(spool);
             var dir = given ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
                 ?? throw new MkcdrecException(ExitCode.Usage, "'mkcdrec fetch' needs --spool DIR outside the rescue system.", "Give --spool DIR: the directory to download the backup into.");
-            var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(retries));
+            var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(secrets), p.GetValue(retries));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new FetchOutput(r.Directory, r.Files, r.Bytes, r.Reused, r.Retries, r.Elapsed.TotalSeconds, r.MiBPerSecond), CliJsonContext.Default.FetchOutput);
@@ -65,10 +66,17 @@ internal static class FetchCommands
 
     /// <summary>Downloads the backup at <paramref name="url"/> into <paramref name="spool"/> with progress on the terminal; prints one summary line.</summary>
     /// <param name="replace">The spool is a default one, whose other backup may be replaced (not a directory the user named).</param>
-    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, int retries = 4)
+    /// <param name="secrets">A directory like the keys medium whose ssh/ and s3/ files reach the destination; null: the admin's own.</param>
+    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, string? secrets, int retries = 4)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
-        using var source = FetchSources.Resolve(url, Environment.GetEnvironmentVariable, ctx.Log.Warn, ctx.Runner, ctx.Processes);
+        var credentials = DestinationCredentials.From(secrets);
+        if (secrets is not null)
+        {
+            ctx.Log.Info($"credentials for {url}: {credentials.Describe()}");
+        }
+
+        using var source = FetchSources.Resolve(url, Environment.GetEnvironmentVariable, ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
         var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions
         {
             Url = source.Url, Display = source.Display, WrapHandler = source.WrapHandler, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace,
@@ -122,7 +130,8 @@ internal static class FetchCommands
         /// <summary>The URL it was fetched from (redacted); null for a directory.</summary>
         public string? Url { get; }
 
-        public static LocalBackup Resolve(CliContext ctx, string location, string? spool)
+        /// <param name="secrets">The --secrets directory: its ssh/ and s3/ files reach a remote backup.</param>
+        public static LocalBackup Resolve(CliContext ctx, string location, string? spool, string? secrets)
         {
             if (!FetchSources.IsRemote(location))
             {
@@ -143,7 +152,7 @@ internal static class FetchCommands
             string shown;
             try
             {
-                shown = Fetch(ctx, location, dir, replace: spool is null).Source;
+                shown = Fetch(ctx, location, dir, replace: spool is null, secrets).Source;
             }
             catch
             {

@@ -3,6 +3,8 @@ using System.Globalization;
 using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Destinations;
+using Mkcdrec.Core.Destinations.Routing;
 using Mkcdrec.Core.Media;
 using Mkcdrec.Core.Rescue;
 using Mkcdrec.Core.Workflows;
@@ -120,18 +122,22 @@ internal static class MediaCommands
             return 0;
         }
 
-        var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd));
         var baseLabel = CheckLabel(p.GetValue(o.Label));
         var existing = p.GetValue(o.UseBackup);
         var separate = p.GetValue(o.BackupDir);
-        CheckBackupPlacement(existing, separate, p.GetValue(o.Medium));
+        var remote = p.GetValue(o.Dest) is { } d ? DestinationUrl.Parse(d) : null;
+        CheckBackupPlacement(existing, separate, p.GetValue(o.Medium), remote);
+        var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd), remote?.Text);
         var outputDir = separate is not null && p.GetResult(o.Output) is null or { Implicit: true }
             ? Path.GetDirectoryName(Path.GetFullPath(separate))!
             : Path.GetFullPath(p.GetValue(o.Output)!);
         var capacity = p.GetValue(o.Medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
+
+        // The destination is reached first: wrong credentials or an unknown host key stop the run before the long steps.
+        using var store = remote is null ? null : BackupStores.Open(remote, ctx.Log.Warn, ctx.Runner, ctx.Processes);
         var (source, staging, events) = existing is not null
             ? (new ExistingBackup(existing), null, null)
-            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity);
+            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity, store is null ? null : (store, remote!));
         if ((separate ?? staging) is { } dest)
         {
             Directory.CreateDirectory(dest);
@@ -171,9 +177,24 @@ internal static class MediaCommands
         return 0;
     }
 
-    /// <summary>--use-backup and --backup-dir exclude each other, and --medium splits only a backup carried on the media.</summary>
-    private static void CheckBackupPlacement(string? existing, string? separate, string? medium)
+    /// <summary>--use-backup, --backup-dir and --dest exclude each other, and --medium splits only a backup carried on the media.</summary>
+    private static void CheckBackupPlacement(string? existing, string? separate, string? medium, DestinationUrl? remote)
     {
+        if (remote is not null)
+        {
+            if (existing is not null || separate is not null || medium is not null)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "--dest sends a new backup off the machine; --use-backup, --backup-dir and --medium place a backup on or beside the media.",
+                    "Give --dest alone, or one of the others.");
+            }
+
+            if (remote.Kind is DestinationKind.Directory or DestinationKind.Http)
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"--dest {remote} is not a destination off the machine (sftp://, nfs:// or s3://).",
+                    remote.Kind == DestinationKind.Directory ? "For a directory (a USB disk), use --backup-dir DIR." : "http(s):// is for fetching only; give an sftp://, nfs:// or s3:// URL.");
+            }
+        }
+
         if (existing is not null && separate is not null)
         {
             throw new MkcdrecException(ExitCode.Usage, "--use-backup puts an existing backup on the media; --backup-dir makes a new one in a directory.", "Give one of the two.");
@@ -190,7 +211,7 @@ internal static class MediaCommands
     /// (cleared first) that goes onto the media. Returns the source, the staging directory and the progress events.
     /// </summary>
     private static (IBackupSource Source, string? Staging, ArchiveCommands.CliEvents? Events) NewSystemBackup(
-        CliContext ctx, ParseResult p, MkBackupCommandOptions o, string? separate, string outputDir, long? capacity)
+        CliContext ctx, ParseResult p, MkBackupCommandOptions o, string? separate, string outputDir, long? capacity, (IBackupStore Store, DestinationUrl Url)? remote)
     {
         if (!Environment.IsPrivilegedProcess)
         {
@@ -202,16 +223,22 @@ internal static class MediaCommands
             throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
         }
 
-        var staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
-        var events = new ArchiveCommands.CliEvents(ctx);
-        var source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), new BackupOptions
+        var options = new BackupOptions
         {
             Compression = ArchivePipeline.Parse(p.GetValue(o.Compress)!),
             Passphrase = p.GetValue(o.Encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(o.PassphraseFile)!, confirm: true) : null,
             VolumeSize = p.GetValue(o.VolumeSize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
             // never back up the media themselves (older ISOs in the output directory)
             Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
-        });
+        };
+        var events = new ArchiveCommands.CliEvents(ctx);
+        if (remote is { } r)
+        {
+            return (new StoredSystemBackup(new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), r.Store, r.Url, options), null, events);
+        }
+
+        var staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
+        var source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), options);
         if (staging is not null && Directory.Exists(staging))
         {
             Directory.Delete(staging, recursive: true);
@@ -263,6 +290,16 @@ internal static class MediaCommands
 
         return path;
     }
+
+    /// <summary>What the rescue system needs besides the medium to reach a backup off the machine (never on the medium).</summary>
+    private static string RemoteCredentialsHint(string url) => DestinationUrl.Parse(url).Kind switch
+    {
+        DestinationKind.Sftp => "To recover, attach a keys medium (label MKCDREC-KEYS) holding ssh/known_hosts with the server's host key and ssh/id_… "
+                                + "with a login key for it (docs/secrets.md); the rescue medium carries neither.",
+        DestinationKind.S3 => "To recover, attach a keys medium (label MKCDREC-KEYS) holding s3/credentials (the AWS file format) for the bucket "
+                              + "(docs/secrets.md); the rescue medium carries no credentials.",
+        _ => "To recover, the rescue system mounts the export itself: the server must let the recovered machine's address mount it.",
+    };
 
     private static string? CheckLabel(string? label)
     {
@@ -330,6 +367,12 @@ internal static class MediaCommands
                 Console.WriteLine($"The backup stays in {c.SeparateBackupDir}." + (c.BackupLocation is { } at
                     ? $" The rescue medium finds it there by itself (filesystem UUID {at.FilesystemUuid}, {at.PathInFilesystem}) when its disk is attached."
                     : $" The rescue medium cannot find it by itself ({c.BackupLocationProblem}): in the rescue system, mount it and give its directory to Recover."));
+            }
+
+            if (c.Backup is StoredSystemBackup { Result: { } stored, RescueUrl: { } url })
+            {
+                Console.WriteLine($"The backup is {stored.Name} at {stored.Destination}. The rescue medium fetches {url} (the newest complete backup then).");
+                Console.WriteLine(RemoteCredentialsHint(url));
             }
         }
         else

@@ -31,6 +31,13 @@ internal sealed class MkBackupCommandOptions
         HelpName = "DIR",
     };
 
+    public Option<string?> Dest { get; } = new("--dest")
+    {
+        Description = "Send the backup to sftp://, nfs:// or s3:// (a new HOST/TIME there, streamed) and write a rescue-only ISO that fetches HOST/latest "
+                      + "from it; the rescue system reads ssh/s3 credentials from the keys medium (docs/destinations.md, docs/secrets.md).",
+        HelpName = "URL",
+    };
+
     public Option<string?> UseBackup { get; } = new("--use-backup")
     {
         Description = "Put this finished backup (made by mkbackuponly or archive create) on the media instead of making a new one.",
@@ -60,7 +67,7 @@ internal sealed class MkBackupCommandOptions
     {
         foreach (var o in new Option[]
                  {
-                     Output, Medium, BackupDir, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Kernel, Initrd, Label, Layout, Timeout, Simulate,
+                     Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Kernel, Initrd, Label, Layout, Timeout, Simulate,
                  })
         {
             c.Add(o);

@@ -53,6 +53,21 @@ public sealed record DestinationUrl(DestinationKind Kind, string Text, string? U
         return Parse(Text[..(colon + 3)] + authority + (escaped.StartsWith('/') ? "" : "/") + escaped + (q < 0 ? "" : rest[q..]));
     }
 
+    /// <summary>The same destination without the named options (e.g. ?identity=, a path on this host, for a rescue medium).</summary>
+    public DestinationUrl WithoutOptions(params string[] names)
+    {
+        var q = Text.IndexOf('?', StringComparison.Ordinal);
+        if (q < 0 || Kind == DestinationKind.Http)
+        {
+            return this;
+        }
+
+        var kept = Text[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Where(pair => !names.Contains(Uri.UnescapeDataString(pair.Split('=', 2)[0]), StringComparer.Ordinal))
+            .ToList();
+        return Parse(Text[..q] + (kept.Count == 0 ? "" : "?" + string.Join('&', kept)));
+    }
+
     public static DestinationUrl Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text))

@@ -109,6 +109,13 @@ public sealed class DrillMedium
         return null;
     }
 
+    /// <summary>The URL of mkcdrec.backup= when the medium's backup is on a server (http(s), sftp, nfs, s3); null otherwise.</summary>
+    public static string? BackupOnServer(string commandLine) => commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .Select(w => w.Trim('"'))
+        .Where(w => w.StartsWith("mkcdrec.backup=", StringComparison.Ordinal))
+        .Select(w => w["mkcdrec.backup=".Length..])
+        .FirstOrDefault(u => u.Contains("://", StringComparison.Ordinal));
+
     /// <summary>The rescue kernel's flag that makes its recoveries keep a degraded RAID array degraded (rescue init).</summary>
     public const string KeepDegradedFlag = "mkcdrec.keep-degraded";
 
@@ -146,7 +153,15 @@ public sealed class DrillMedium
         run.RunChecked(new ProcessRequest("xorriso", ["-osirrox", "on", "-indev", first,
             "-extract", "/boot/vmlinuz", kernel, "-extract", "/boot/initrd.img", initrd]));
         var grub = TryExtract(run, first, "/boot/grub/grub.cfg", Path.Combine(workDir, "grub.cfg"));
-        var layoutText = TryExtract(run, first, "/backup/layout.json", Path.Combine(workDir, "layout.json"));
+        // The backup's own layout; a rescue-only medium (backup on a disk or a server) has the medium's copy.
+        var layoutPath = "/backup/layout.json";
+        var layoutText = TryExtract(run, first, layoutPath, Path.Combine(workDir, "layout.json"));
+        if (layoutText is null)
+        {
+            layoutPath = "/mkcdrec/layout.json";
+            layoutText = TryExtract(run, first, layoutPath, Path.Combine(workDir, "layout.json"));
+        }
+
         var cmdline = (grub is null ? null : CommandLineFromGrubConfig(grub)) ?? $"console=tty0 console=ttyS0,115200 mkcdrec.medium={label}";
         return new DrillMedium
         {
@@ -155,7 +170,7 @@ public sealed class DrillMedium
             Kernel = kernel,
             Initrd = initrd,
             CommandLine = cmdline,
-            Layout = layoutText is null ? null : LayoutSerializer.Deserialize(layoutText, first + ":/backup/layout.json"),
+            Layout = layoutText is null ? null : LayoutSerializer.Deserialize(layoutText, first + ":" + layoutPath),
         };
     }
 

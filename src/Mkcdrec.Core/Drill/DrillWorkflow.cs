@@ -229,10 +229,10 @@ public sealed class DrillWorkflow
         SerialLog = Path.Combine(c.WorkDir, log),
     };
 
-    private void Recover(Context c)
+    private VmSpec RescueSpec(Context c)
     {
         var m = c.Medium!;
-        var spec = BaseSpec(c, "rescue-console.log") with
+        return BaseSpec(c, "rescue-console.log") with
         {
             Kernel = m.Kernel,
             Initrd = m.Initrd,
@@ -241,10 +241,16 @@ public sealed class DrillWorkflow
             CdRoms = c.KeysMedium is null ? m.Isos : [.. m.Isos, c.KeysMedium],
             Disks = [.. (c.Attached?.Images ?? []).Select((image, i) => new VmDisk(image) { Serial = $"attached{i}" }), .. c.Disks],
             UserNetwork = true,
-        };
 
+            // A medium whose backup is on a server (mkbackup --dest) must reach it; the recovered system's boot stays isolated.
+            ReachesHost = DrillMedium.BackupOnServer(m.CommandLine) is not null,
+        };
+    }
+
+    private void Recover(Context c)
+    {
         var sw = Stopwatch.StartNew();
-        using var vm = _vms.Start(spec);
+        using var vm = _vms.Start(RescueSpec(c));
         var deadline = DateTime.UtcNow + c.Options.RecoveryTimeout;
         var started = false;
         var seen = 0;

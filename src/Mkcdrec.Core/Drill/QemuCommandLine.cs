@@ -85,7 +85,7 @@ public static class QemuCommandLine
 
         // restrict=on: the guest gets its DHCP lease from QEMU and nothing else. A drill boots a copy of a production server
         // (same hostname, same credentials, same cron jobs): it must not reach the network the host is on.
-        a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci,restrict=on"] : ["-nic", "none"]);
+        a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci" + (spec.ReachesHost ? "" : ",restrict=on")] : ["-nic", "none"]);
         return a;
     }
 

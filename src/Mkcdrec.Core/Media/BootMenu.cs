@@ -45,13 +45,7 @@ public static class BootMenu
 
         if (o.BackupUrl is { } u)
         {
-            if (u.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or ';' or '$' or '\\'))
-            {
-                throw new MkcdrecException(ExitCode.Usage, $"The backup URL '{u}' contains spaces, quotes or shell characters.",
-                    "Give a plain http:// URL (percent-encode special characters).");
-            }
-
-            args.Add("mkcdrec.backup=" + u);
+            args.Add(BackupArgument(u));
         }
 
         if (auto)
@@ -66,6 +60,18 @@ public static class BootMenu
 
         args.Add(Consoles);
         return string.Join(' ', args);
+    }
+
+    /// <summary>mkcdrec.backup=URL, for a URL a kernel command line and the rescue /init can carry.</summary>
+    public static string BackupArgument(string url)
+    {
+        if (url.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or ';' or '$' or '\\' or '`'))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"The backup URL '{url}' contains spaces, quotes or shell characters.",
+                "Give a plain URL (percent-encode special characters).");
+        }
+
+        return "mkcdrec.backup=" + url;
     }
 
     /// <summary>Embedded in the GRUB images: find the medium by its label, then read its /boot/grub/grub.cfg.</summary>
@@ -104,7 +110,7 @@ public static class BootMenu
         {
             sb.Append(CultureInfo.InvariantCulture, $"menuentry \"{title}\" {{\n");
             sb.Append(CultureInfo.InvariantCulture, $"    echo \"Loading the mkcdrec rescue system...\"\n");
-            sb.Append(CultureInfo.InvariantCulture, $"    linux {o.KernelPath} {KernelArguments(o, auto)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"    linux {o.KernelPath} {GrubWords(KernelArguments(o, auto))}\n");
             sb.Append(CultureInfo.InvariantCulture, $"    initrd {o.InitrdPath}\n");
             sb.Append("}\n");
         }
@@ -132,6 +138,11 @@ public static class BootMenu
 
         return sb.ToString();
     }
+
+    // GRUB's script syntax splits words at & | < > ( ) (an s3:// URL's query has &): such a word goes in double quotes,
+    // which GRUB removes before the kernel sees the argument.
+    private static string GrubWords(string args) =>
+        string.Join(' ', args.Split(' ').Select(w => w.IndexOfAny(['&', '|', '<', '>', '(', ')']) >= 0 ? $"\"{w}\"" : w));
 
     private static void RequireLabel(string label)
     {

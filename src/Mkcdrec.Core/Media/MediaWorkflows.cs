@@ -33,14 +33,15 @@ public sealed class PrebuiltRescueSystem(string kernelPath, string initrdPath) :
 /// <summary>Where the backup comes from: the whole-system backup workflow, or an existing backup directory.</summary>
 public interface IBackupSource
 {
-    /// <summary>Makes (or finds) the backup; returns its directory (manifest.json + volumes).</summary>
-    string Make(LayoutDocument layout, string destination);
+    /// <summary>Makes (or finds) the backup; returns its directory (manifest.json + volumes), or null when it is not
+    /// on this machine (<see cref="StoredSystemBackup"/>).</summary>
+    string? Make(LayoutDocument layout, string destination);
 }
 
 /// <summary>A finished backup made earlier (mkcdrec mkbackuponly, archive create): only checked to have a manifest.</summary>
 public sealed class ExistingBackup(string dir) : IBackupSource
 {
-    public string Make(LayoutDocument layout, string destination)
+    public string? Make(LayoutDocument layout, string destination)
     {
         MediaWriter.ReadBackup(dir);
         return dir;
@@ -88,7 +89,7 @@ public sealed class MediaWorkflows
         /// <summary>"iso" or "netboot".</summary>
         public string Format { get; init; } = "iso";
 
-        public string? BackupUrl { get; init; }
+        public string? BackupUrl { get; set; }
 
         public int TimeoutSeconds { get; init; } = 5;
 
@@ -122,7 +123,11 @@ public sealed class MediaWorkflows
     public static Workflow<Context> MkBackupSteps(MediaWorkflows w) => new Workflow<Context>("mkbackup")
         .Step("check tools", c => w.CheckTools(c))
         .Step("capture layout", c => c.Layout = w._captureLayout())
-        .Step("back up filesystems", c => c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? c.StagingBackupDir ?? Path.Combine(c.WorkDir, "backup")))
+        .Step("back up filesystems", c =>
+        {
+            c.BackupDir = c.Backup!.Make(c.Layout!, c.SeparateBackupDir ?? c.StagingBackupDir ?? Path.Combine(c.WorkDir, "backup"));
+            c.BackupUrl = (c.Backup as StoredSystemBackup)?.RescueUrl ?? c.BackupUrl;
+        })
         .Step("build rescue system", c => c.Image = c.Rescue.Build(c.Layout!, c.WorkDir))
         .Step("write rescue media", c => w.WriteOutput(c));
 
@@ -157,14 +162,14 @@ public sealed class MediaWorkflows
 
         c.Media = new MediaWriter(new IsoBuilder(_run, _log), _log).Write(new MediaOptions
         {
-            ExtraKernelArguments = c.BackupLocation?.KernelArgument ?? "",
+            ExtraKernelArguments = c.BackupLocation?.KernelArgument ?? (c.BackupUrl is { } url ? BootMenu.BackupArgument(url) : ""),
             OutputDir = c.OutputDir,
             KernelPath = c.Image!.KernelPath,
             InitrdPath = c.Image.InitrdPath,
             Host = c.Host,
             Label = c.Label,
             BackupDir = c.SeparateBackupDir is null ? c.BackupDir : null,
-            MediumCapacity = c.SeparateBackupDir is null ? c.MediumCapacity : null,
+            MediumCapacity = c.SeparateBackupDir is null && c.BackupDir is not null ? c.MediumCapacity : null,
             TimeoutSeconds = c.TimeoutSeconds,
             MkcdrecVersion = c.MkcdrecVersion,
             LayoutJson = System.Text.Encoding.UTF8.GetBytes(LayoutSerializer.Serialize(c.Layout!) + "\n"),

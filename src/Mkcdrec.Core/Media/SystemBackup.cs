@@ -8,7 +8,7 @@ public sealed class SystemBackup(BackupWorkflow workflow, BackupOptions options)
 {
     public BackupResult? Result { get; private set; }
 
-    public string Make(LayoutDocument layout, string destination)
+    public string? Make(LayoutDocument layout, string destination)
     {
         Result = workflow.Run(layout, destination, options);
         return Result.Directory;

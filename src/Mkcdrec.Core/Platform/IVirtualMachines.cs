@@ -60,6 +60,12 @@ public sealed record VmSpec
     /// </summary>
     public bool UserNetwork { get; init; }
 
+    /// <summary>
+    /// With <see cref="UserNetwork"/>: not isolated. The guest reaches the host (10.0.2.2 is the host's loopback) and what
+    /// the host reaches: for a rescue system whose backup is on a server, never for a copy of a production system.
+    /// </summary>
+    public bool ReachesHost { get; init; }
+
     /// <summary>Every byte of the serial console is also written here.</summary>
     public string? SerialLog { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Secrets;
 
@@ -26,20 +27,8 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
     /// <summary>Writes the passphrase (no newline) to a new file only its owner can read, and uses it for the token.</summary>
     internal void UsePassphrase(string token, byte[] passphrase)
     {
-        var dir = temporaryDirectory ?? (Directory.Exists("/run") && IsWritable("/run") ? "/run" : Path.GetTempPath());
-        var path = Path.Combine(dir, $"mkcdrec-key-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var fso = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fso.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var f = new FileStream(path, fso))
-        {
-            _tempFiles.Add(path);
-            f.Write(passphrase);
-        }
-
+        var path = PrivateFile.Write(passphrase, "mkcdrec-key", temporaryDirectory);
+        _tempFiles.Add(path);
         _keyFiles[token] = path;
     }
 
@@ -59,30 +48,9 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
     {
         foreach (var f in _tempFiles)
         {
-            try
-            {
-                File.Delete(f);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
+            PrivateFile.Delete(f);
         }
 
         _tempFiles.Clear();
-    }
-
-    private static bool IsWritable(string dir)
-    {
-        try
-        {
-            var probe = Path.Combine(dir, $".mkcdrec-probe-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

@@ -42,6 +42,11 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             log.Info($"backup: {name} complete at {store.Display}");
             return new StoreBackupResult(name, store.Display, result, cleaned);
         }
+        catch (MkcdrecException e) when (!e.Hint.Contains("intact", StringComparison.Ordinal))
+        {
+            RemoveQuietly(store, name);
+            throw new MkcdrecException(e.Code, e.Message, e.Hint + " The previous backups are intact: this one never got its manifest.json.", e);
+        }
         catch
         {
             RemoveQuietly(store, name);

@@ -71,4 +71,24 @@ public sealed class S3UnfinishedUploadsTests
         Assert.Single(fake.Requests); // never retried: NotImplemented is an answer, not a hiccup
         Assert.Contains("cannot list unfinished multipart uploads", Assert.Single(warnings), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(507, "XMinioStorageFull", "Storage backend has reached its minimum free drive threshold. Please delete a few objects to proceed.")]
+    [InlineData(507, "InsufficientStorage", "Insufficient storage")]
+    [InlineData(403, "QuotaExceeded", "The quota has been exceeded")]
+    public void A_full_store_is_said_at_once_as_no_room_not_retried(int status, string code, string message)
+    {
+        var fake = new FakeS3(_ => new HttpResponseMessage((HttpStatusCode)status)
+        {
+            Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message>"
+                + "<Key>servers/web1/20261204T010000Z/layout.json</Key><BucketName>backups</BucketName></Error>", Encoding.UTF8, "application/xml"),
+        });
+        using var store = new S3BackupStore(new S3Client(Where, new AwsCredentials("AK", "SK"), _ => { }, fake), "test");
+
+        var e = Assert.Throws<MkcdrecException>(() => store.Put("web1/20261204T010000Z/layout.json", new byte[] { 1, 2, 3 }));
+        Assert.Single(fake.Requests);
+        Assert.Contains("has no room for", e.Message, StringComparison.Ordinal);
+        Assert.Contains(code, e.Message, StringComparison.Ordinal);
+        Assert.Contains("the previous backup is intact", e.Hint, StringComparison.Ordinal);
+    }
 }

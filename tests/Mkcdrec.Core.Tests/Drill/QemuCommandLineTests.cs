@@ -32,6 +32,20 @@ public class QemuCommandLineTests
     }
 
     [Fact]
+    public void Only_a_rescue_system_whose_backup_is_on_a_server_reaches_beyond_qemu()
+    {
+        Assert.Contains("-nic user,model=virtio-net-pci ", Joined(new VmSpec { UserNetwork = true, ReachesHost = true }) + " ", StringComparison.Ordinal);
+        Assert.DoesNotContain("restrict", Joined(new VmSpec { UserNetwork = true, ReachesHost = true }), StringComparison.Ordinal);
+        Assert.Contains("-nic none", Joined(new VmSpec { ReachesHost = true }), StringComparison.Ordinal);
+
+        Assert.Equal("s3://fleet/servers/web1/latest?endpoint=http%3A%2F%2F10.0.2.2%3A4568&style=path", DrillMedium.BackupOnServer(
+            "mkcdrec.medium=MKCDREC_WEB1 \"mkcdrec.backup=s3://fleet/servers/web1/latest?endpoint=http%3A%2F%2F10.0.2.2%3A4568&style=path\" console=ttyS0"));
+        Assert.Equal("sftp://vault/srv/b/web1/latest", DrillMedium.BackupOnServer("mkcdrec.backup=sftp://vault/srv/b/web1/latest mkcdrec.auto=recover"));
+        Assert.Null(DrillMedium.BackupOnServer("mkcdrec.medium=X mkcdrec.backup=UUID=0b1c-22:/backups/web1 console=ttyS0"));
+        Assert.Null(DrillMedium.BackupOnServer("mkcdrec.medium=X console=ttyS0"));
+    }
+
+    [Fact]
     public void Nvme_disks_get_a_controller_each_with_a_serial()
     {
         var a = Joined(new VmSpec

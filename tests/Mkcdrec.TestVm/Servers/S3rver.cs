@@ -19,7 +19,8 @@ public sealed partial class S3rver : IDisposable
     private readonly bool _ownsDirectory;
 
     /// <param name="restart">A stopped server to start again on its port and data (a store back after an outage).</param>
-    public S3rver(S3rver? restart = null)
+    /// <param name="roomBytes">The data directory on a tmpfs of this size (a store that fills up); null: no limit.</param>
+    public S3rver(S3rver? restart = null, long? roomBytes = null)
     {
         var exe = Environment.GetEnvironmentVariable("MKCDREC_S3RVER") ?? Installed;
         if (!File.Exists(exe))
@@ -29,6 +30,12 @@ public sealed partial class S3rver : IDisposable
 
         _ownsDirectory = restart is null;
         Directory = restart?.Directory ?? System.IO.Directory.CreateTempSubdirectory("mkcdrec-s3rver-").FullName;
+        if (roomBytes is { } room)
+        {
+            HostProcess.Checked("mount", "-t", "tmpfs", "-o", $"size={room}", "mkcdrec-s3rver", Directory);
+            _mounted = true;
+        }
+
         var port = restart is null ? "0" : restart.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", port, "--configure-bucket", Bucket })
@@ -59,6 +66,8 @@ public sealed partial class S3rver : IDisposable
         throw new TimeoutException("s3rver did not listen within 60 s");
     }
 
+    private readonly bool _mounted;
+
     public Uri Endpoint { get; } = null!;
 
     public string Directory { get; }
@@ -79,6 +88,11 @@ public sealed partial class S3rver : IDisposable
     {
         Stop();
         _process.Dispose();
+        if (_mounted)
+        {
+            HostProcess.Run("umount", [Directory]);
+        }
+
         if (_ownsDirectory && System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -12,12 +12,14 @@ public static class BackupStores
     /// <param name="warn">Told of retries and the like (a line for the log).</param>
     /// <param name="runner">Runs mount.nfs for nfs:// destinations.</param>
     /// <param name="processes">Starts ssh for sftp:// destinations.</param>
-    public static IBackupStore Open(DestinationUrl url, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes) => url.Kind switch
+    /// <param name="credentials">A secrets directory's ssh and s3 files; null: the admin's own.</param>
+    public static IBackupStore Open(DestinationUrl url, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes,
+        DestinationCredentials? credentials = null) => url.Kind switch
     {
-        DestinationKind.S3 => S3BackupStore.Open(url, Environment.GetEnvironmentVariable, warn),
+        DestinationKind.S3 => S3BackupStore.Open(url, (credentials ?? DestinationCredentials.Own).S3Environment(Environment.GetEnvironmentVariable), warn),
         DestinationKind.Http => throw new MkcdrecException(ExitCode.Usage, $"'{url}' is read-only: backups are fetched over http(s), not written or listed.",
             "Give a directory, or an sftp://, nfs:// or s3:// destination (docs/destinations.md)."),
-        DestinationKind.Sftp => SftpBackupStore.Open(url, processes),
+        DestinationKind.Sftp => SftpBackupStore.Open(url, processes, credentials),
         DestinationKind.Nfs => NfsBackupStore.Open(url, runner),
         _ => DirectoryBackupStore.Open(url.Path),
     };

@@ -30,7 +30,9 @@ public static class FetchSources
 
     public static bool HasScheme(string location, string scheme) => location.StartsWith(scheme + "://", StringComparison.OrdinalIgnoreCase);
 
-    public static FetchSource Resolve(string location, Func<string, string?> getenv, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes)
+    /// <param name="credentials">A secrets directory's ssh and s3 files (the keys medium in the rescue system); null: the admin's own.</param>
+    public static FetchSource Resolve(string location, Func<string, string?> getenv, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes,
+        DestinationCredentials? credentials = null)
     {
         if (BackupFetcher.IsUrl(location))
         {
@@ -40,7 +42,7 @@ public static class FetchSources
         var url = DestinationUrl.Parse(location);
         if (url.Kind == DestinationKind.S3)
         {
-            return FromS3(url, getenv, warn);
+            return FromS3(url, (credentials ?? DestinationCredentials.Own).S3Environment(getenv), warn);
         }
 
         if (url.Kind is not (DestinationKind.Sftp or DestinationKind.Nfs))
@@ -49,7 +51,7 @@ public static class FetchSources
         }
 
         var path = StoredBackupPath.Parse(url);
-        var store = BackupStores.Open(path.Destination, warn, runner, processes);
+        var store = BackupStores.Open(path.Destination, warn, runner, processes, credentials);
         try
         {
             var name = path.Resolve(store);

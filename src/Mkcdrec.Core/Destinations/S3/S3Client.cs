@@ -213,7 +213,7 @@ public sealed partial class S3Client : IDisposable
                 continue;
             }
 
-            if (((int)error.Status >= 500 || error.Code is "SlowDown" or "RequestTimeout") && error.Status != HttpStatusCode.NotImplemented && attempt < Attempts)
+            if (((int)error.Status >= 500 || error.Code is "SlowDown" or "RequestTimeout") && !S3Errors.IsFinal(error) && attempt < Attempts)
             {
                 Backoff(attempt, error.Code ?? error.Status.ToString());
                 continue;

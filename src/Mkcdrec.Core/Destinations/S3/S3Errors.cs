@@ -40,6 +40,12 @@ public static class S3Errors
         return new S3Error(r.StatusCode, code, message, r.Headers.Date);
     }
 
+    /// <summary>A 5xx answer that trying again will not change: not implemented, or no room left (507; MinIO's XMinioStorageFull).</summary>
+    public static bool IsFinal(S3Error e) => e.Status is HttpStatusCode.NotImplemented or HttpStatusCode.InsufficientStorage || IsFull(e);
+
+    private static bool IsFull(S3Error e) =>
+        e.Status == HttpStatusCode.InsufficientStorage || e.Code is "EntityTooLarge" or "QuotaExceeded" or "XMinioStorageFull" or "InsufficientCapacity";
+
     internal static MkcdrecException FromXml(S3Client client, string key, HttpStatusCode status, XDocument doc) =>
         ToException(client, key, new S3Error(status, S3Client.Element(doc.Root!, "Code"), S3Client.Element(doc.Root!, "Message"), null));
 
@@ -60,8 +66,8 @@ public static class S3Errors
                 "Set the clock (date -s, or NTP) and try again."),
             "NoSuchKey" or "NotFound" => new(ExitCode.BadInput, $"There is no object '{key}' in bucket '{where.Bucket}' at {where.Endpoint}.",
                 "Check the backup's name with: mkcdrec backups list s3://" + where.Bucket + "/" + where.Prefix),
-            "EntityTooLarge" or "QuotaExceeded" or "XMinioStorageFull" => new(ExitCode.Environment, $"The S3 store at {where.Endpoint} has no room for '{key}' ({said}).",
-                "Free space in the bucket (mkcdrec backups prune) or raise its quota, then run the backup again; the previous backup is intact."),
+            _ when IsFull(e) => new(ExitCode.Environment, $"The S3 store at {where.Endpoint} has no room for '{key}' ({said}).",
+                "Free space in the bucket (mkcdrec backups list shows the backups there; remove old ones with the store's own tools) or raise its quota, then run the backup again; the previous backup is intact."),
             _ => new(ExitCode.CommandFailed, $"The S3 store at {where.Endpoint} refused a request for '{key}' in bucket '{where.Bucket}' ({said}).",
                 "Check the store's log and the destination URL (docs/destinations.md), then try again."),
         };

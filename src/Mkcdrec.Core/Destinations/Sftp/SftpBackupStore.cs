@@ -10,9 +10,9 @@ public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IB
 {
     public string Display => $"sftp://{target.Display}{(target.Directory.StartsWith('/') ? "" : "/~/")}{target.Directory}";
 
-    public static SftpBackupStore Open(DestinationUrl url, IPipedProcessStarter processes)
+    public static SftpBackupStore Open(DestinationUrl url, IPipedProcessStarter processes, DestinationCredentials? credentials = null)
     {
-        var target = SftpTarget.From(url);
+        var target = SftpTarget.From(url, credentials);
         var session = SftpSession.Connect(target, processes);
         if (target.Directory.Length > 0 && !SftpFiles.IsDirectory(session, target.Directory))
         {

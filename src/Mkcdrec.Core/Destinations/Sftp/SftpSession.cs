@@ -37,19 +37,28 @@ public sealed class SftpSession : IDisposable
     internal object Lock { get; } = new();
 
     /// <summary>Starts ssh and the SFTP subsystem; a refusal (host key, authentication, network) says what to do.</summary>
+    /// <remarks>Keys from a secrets directory are offered from private copies that exist only until the login is done.</remarks>
     public static SftpSession Connect(SftpTarget target, IPipedProcessStarter processes)
     {
-        var ssh = processes.Start(new ProcessRequest("ssh", target.SshArguments()));
-        var s = new SftpSession(ssh, target.Display);
+        var copies = target.ExtraIdentities.Select(k => PrivateFile.Write(File.ReadAllBytes(k), "mkcdrec-ssh-key")).ToList();
         try
         {
-            s.Handshake();
-            return s;
+            var ssh = processes.Start(new ProcessRequest("ssh", target.SshArguments(copies)));
+            var s = new SftpSession(ssh, target.Display);
+            try
+            {
+                s.Handshake();
+                return s;
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            s.Dispose();
-            throw;
+            copies.ForEach(PrivateFile.Delete);
         }
     }
 

@@ -2,11 +2,18 @@ namespace Mkcdrec.Core.Destinations.Sftp;
 
 /// <summary>
 /// Where an sftp:// destination is and how ssh reaches it: [user@]host[:port], the directory, and optionally an ssh
-/// configuration file (?config=FILE: ssh -F) and key (?identity=FILE: ssh -i) for backups of their own.
+/// configuration file (?config=FILE: ssh -F) and key (?identity=FILE: ssh -i) for backups of their own, and what a
+/// secrets directory gives (<see cref="DestinationCredentials"/>: its known_hosts, config and keys).
 /// </summary>
 public sealed record SftpTarget(string Host, string? User, int? Port, string Directory, string? ConfigFile, string? IdentityFile)
 {
-    public static SftpTarget From(DestinationUrl url)
+    /// <summary>Only these host keys are accepted (the secrets directory's known_hosts); null: ssh's own files.</summary>
+    public string? KnownHostsFile { get; init; }
+
+    /// <summary>Private keys to offer besides ssh's own (copied to private files by <see cref="SftpSession.Connect"/>).</summary>
+    public IReadOnlyList<string> ExtraIdentities { get; init; } = [];
+
+    public static SftpTarget From(DestinationUrl url, DestinationCredentials? credentials = null)
     {
         if (url.Kind != DestinationKind.Sftp || url.Host is null)
         {
@@ -15,15 +22,32 @@ public sealed record SftpTarget(string Host, string? User, int? Port, string Dir
 
         // sftp://host/~/dir: relative to the login directory, as sftp's own client takes it.
         var dir = url.Path.StartsWith("/~/", StringComparison.Ordinal) ? url.Path[3..] : url.Path;
-        return new(url.Host, url.User, url.Port, dir.Length > 1 ? dir.TrimEnd('/') : dir, url.Option("config"), url.Option("identity"));
+        var c = credentials ?? DestinationCredentials.Own;
+        return new(url.Host, url.User, url.Port, dir.Length > 1 ? dir.TrimEnd('/') : dir, url.Option("config") ?? c.SshConfig, url.Option("identity"))
+        {
+            KnownHostsFile = c.KnownHosts,
+            ExtraIdentities = c.SshIdentities,
+        };
     }
 
     public string Display => $"{(User is null ? "" : User + "@")}{Host}{(Port is { } p ? ":" + p : "")}";
 
     /// <summary>ssh's arguments: the admin's configuration applies, but never an interactive question or an unknown host key.</summary>
-    public IReadOnlyList<string> SshArguments()
+    /// <param name="identityCopies">Private copies of <see cref="ExtraIdentities"/> (ssh refuses a key file others can read).</param>
+    public IReadOnlyList<string> SshArguments(IReadOnlyList<string>? identityCopies = null)
     {
         var a = new List<string> { "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "-x", "-a" };
+        if (KnownHostsFile is not null)
+        {
+            // ssh splits this option's value at spaces unless quoted; a known_hosts given here replaces ~/.ssh/known_hosts.
+            a.AddRange(["-o", $"UserKnownHostsFile=\"{KnownHostsFile}\""]);
+        }
+
+        foreach (var copy in identityCopies ?? [])
+        {
+            a.AddRange(["-i", copy]);
+        }
+
         if (ConfigFile is not null)
         {
             a.AddRange(["-F", ConfigFile]);

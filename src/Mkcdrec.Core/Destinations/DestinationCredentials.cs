@@ -1,0 +1,71 @@
+namespace Mkcdrec.Core.Destinations;
+
+/// <summary>
+/// Credentials for a destination off the machine from a directory laid out like the keys medium (docs/secrets.md),
+/// for a rescue system or any host that does not keep them in ~/.ssh and ~/.aws: <c>ssh/known_hosts</c> (the only
+/// host keys then accepted), <c>ssh/config</c> (ssh -F), <c>ssh/id_*</c> (the login keys), <c>s3/credentials</c> and
+/// <c>s3/config</c> (AWS's file format, profiles included). Without a directory, the admin's own configuration applies.
+/// </summary>
+public sealed class DestinationCredentials
+{
+    public const string SshFolder = "ssh";
+    public const string S3Folder = "s3";
+
+    /// <summary>The admin's own: ~/.ssh, ~/.aws and the environment, as ssh and the AWS CLI find them.</summary>
+    public static readonly DestinationCredentials Own = new(null);
+
+    private DestinationCredentials(string? directory) => Directory = directory;
+
+    /// <summary>The secrets directory, or null for <see cref="Own"/>.</summary>
+    public string? Directory { get; }
+
+    public static DestinationCredentials From(string? directory)
+    {
+        if (directory is null)
+        {
+            return Own;
+        }
+
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"The secrets directory '{directory}' does not exist.",
+                "Give the directory that holds ssh/ and s3/ (the keys medium is mounted at /run/mkcdrec/keys in the rescue system).");
+        }
+
+        return new DestinationCredentials(Path.GetFullPath(directory));
+    }
+
+    public string? SshConfig => Existing(SshFolder, "config");
+
+    public string? KnownHosts => Existing(SshFolder, "known_hosts");
+
+    /// <summary>The private keys in ssh/: every id_* file that is not a .pub, in name order.</summary>
+    public IReadOnlyList<string> SshIdentities => Directory is null || !System.IO.Directory.Exists(Path.Combine(Directory, SshFolder))
+        ? []
+        : System.IO.Directory.EnumerateFiles(Path.Combine(Directory, SshFolder), "id_*")
+            .Where(f => !f.EndsWith(".pub", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The environment S3 reads, with s3/credentials and s3/config of the directory in place of ~/.aws's files.</summary>
+    public Func<string, string?> S3Environment(Func<string, string?> getenv)
+    {
+        var credentials = Existing(S3Folder, "credentials");
+        var config = Existing(S3Folder, "config");
+        return name => name switch
+        {
+            "AWS_SHARED_CREDENTIALS_FILE" when credentials is not null => credentials,
+            "AWS_CONFIG_FILE" when config is not null => config,
+            _ => getenv(name),
+        };
+    }
+
+    /// <summary>What the directory gives, for the log: names of files, never their contents.</summary>
+    public string Describe() => Directory is null
+        ? "the admin's own (~/.ssh, ~/.aws, the environment)"
+        : $"{Directory}: " + string.Join(", ", new[] { SshConfig, KnownHosts, Existing(S3Folder, "credentials"), Existing(S3Folder, "config") }
+            .Concat(SshIdentities).OfType<string>().Select(f => Path.GetRelativePath(Directory, f)).DefaultIfEmpty("nothing for ssh or s3"));
+
+    private string? Existing(string folder, string name) =>
+        Directory is not null && File.Exists(Path.Combine(Directory, folder, name)) ? Path.Combine(Directory, folder, name) : null;
+}
