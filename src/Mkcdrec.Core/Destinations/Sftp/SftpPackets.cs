@@ -48,7 +48,7 @@ internal static class SftpCodes
     public const uint AttrTimes = 0x08;
     public const uint AttrExtended = 0x80000000;
 
-    /// <summary>The largest packet OpenSSH's sftp-server takes is 256 KiB; data goes in pieces well below it.</summary>
+    /// <summary>The largest packet OpenSSH's sftp-server takes (SFTP_MAX_MSG_LENGTH), and the largest we accept.</summary>
     public const int MaxPacket = 256 * 1024;
 }
 
@@ -102,33 +102,51 @@ internal sealed class SftpPacketWriter
     }
 }
 
-/// <summary>Reads the fields of one received packet's payload (after its type).</summary>
-internal sealed class SftpPacketReader(byte[] data)
+/// <summary>WRITE requests framed in place in a reusable buffer, so a piece of data costs one copy and one pipe write.</summary>
+internal static class SftpWritePacket
+{
+    /// <summary>The bytes before the data: length, type, id, handle, offset, data length.</summary>
+    public static int HeaderLength(int handleLength) => 4 + 1 + 4 + 4 + handleLength + 8 + 4;
+
+    /// <summary>Writes the header of a WRITE of <paramref name="dataLength"/> bytes into <paramref name="packet"/>; the data goes after it.</summary>
+    public static int WriteHeader(Span<byte> packet, uint id, ReadOnlySpan<byte> handle, ulong offset, int dataLength)
+    {
+        var head = HeaderLength(handle.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)(head - 4 + dataLength));
+        packet[4] = (byte)SftpType.Write;
+        BinaryPrimitives.WriteUInt32BigEndian(packet[5..], id);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[9..], (uint)handle.Length);
+        handle.CopyTo(packet[13..]);
+        BinaryPrimitives.WriteUInt64BigEndian(packet[(13 + handle.Length)..], offset);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[(21 + handle.Length)..], (uint)dataLength);
+        return head;
+    }
+}
+
+/// <summary>Reads the fields of one received packet's payload (after its type): the first <paramref name="length"/> bytes of <paramref name="data"/>.</summary>
+internal sealed class SftpPacketReader(byte[] data, int length)
 {
     private int _pos;
 
-    public bool AtEnd => _pos >= data.Length;
-
-    public uint U32()
+    public SftpPacketReader(byte[] data)
+        : this(data, data.Length)
     {
-        var v = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(_pos, 4));
-        _pos += 4;
-        return v;
     }
 
-    public ulong U64()
-    {
-        var v = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(_pos, 8));
-        _pos += 8;
-        return v;
-    }
+    public bool AtEnd => _pos >= length;
 
-    public byte[] Bytes()
+    public uint U32() => BinaryPrimitives.ReadUInt32BigEndian(Take(4));
+
+    public ulong U64() => BinaryPrimitives.ReadUInt64BigEndian(Take(8));
+
+    public byte[] Bytes() => Take((int)U32()).ToArray();
+
+    /// <summary>A string field where it lies, without a copy (a READ's data): valid until the buffer is read into again.</summary>
+    public ArraySegment<byte> Field()
     {
         var n = (int)U32();
-        var v = data.AsSpan(_pos, n).ToArray();
-        _pos += n;
-        return v;
+        Take(n);
+        return new ArraySegment<byte>(data, _pos - n, n);
     }
 
     public string Str() => Encoding.UTF8.GetString(Bytes());
@@ -171,5 +189,13 @@ internal sealed class SftpPacketReader(byte[] data)
         }
 
         return (size, dir, mtime);
+    }
+
+    /// <summary>The next <paramref name="n"/> bytes; a field that runs past the packet throws (a malformed answer).</summary>
+    private ReadOnlySpan<byte> Take(int n)
+    {
+        var v = data.AsSpan(0, length).Slice(_pos, n);
+        _pos += n;
+        return v;
     }
 }

@@ -34,6 +34,9 @@ public sealed class SftpSession : IDisposable
     /// <summary>The server's extensions (posix-rename@openssh.com, fsync@openssh.com…).</summary>
     public HashSet<string> Extensions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How much data one READ or WRITE carries (what the server says it takes, <see cref="SftpLimits"/>).</summary>
+    internal SftpLimits Limits { get; private set; } = SftpLimits.Default;
+
     internal object Lock { get; } = new();
 
     /// <summary>Starts ssh and the SFTP subsystem; a refusal (host key, authentication, network) says what to do.</summary>
@@ -65,7 +68,7 @@ public sealed class SftpSession : IDisposable
     private void Handshake()
     {
         SendPacket(new SftpPacketWriter(SftpType.Init, null).U32(3).ToArray());
-        var (type, payload) = ReadPacket();
+        var (type, payload, _) = ReadPacket();
         if (type != SftpType.Version)
         {
             throw Protocol($"the server answered INIT with packet type {(int)type}");
@@ -78,10 +81,12 @@ public sealed class SftpSession : IDisposable
             Extensions.Add(r.Str());
             r.Bytes();
         }
+
+        Limits = SftpLimits.Query(this);
     }
 
-    /// <summary>Sends a request (the writer made with the id from <see cref="NextId"/>).</summary>
-    internal void SendPacket(byte[] packet)
+    /// <summary>Sends a request (the writer made with the id from <see cref="NextId"/>): one write into ssh's pipe.</summary>
+    internal void SendPacket(ReadOnlySpan<byte> packet)
     {
         try
         {
@@ -97,24 +102,28 @@ public sealed class SftpSession : IDisposable
     internal uint NextId() => _nextId++;
 
     /// <summary>The answer to request <paramref name="id"/>, keeping answers to other ids for their callers.</summary>
-    internal (SftpType Type, SftpPacketReader Reader) Receive(uint id)
+    /// <param name="buffer">Where to read the answer if it comes next and fits (a READ's data: no allocation per piece);
+    /// otherwise, and for an answer kept earlier, the reader has an array of its own.</param>
+    internal (SftpType Type, SftpPacketReader Reader) Receive(uint id, byte[]? buffer = null)
     {
         if (_early.Remove(id, out var kept))
         {
-            return (kept.Type, new SftpPacketReader(kept.Payload));
+            var k = new SftpPacketReader(kept.Payload);
+            k.U32(); // the id, as for an answer read just now
+            return (kept.Type, k);
         }
 
         while (true)
         {
-            var (type, payload) = ReadPacket();
-            var r = new SftpPacketReader(payload);
+            var (type, payload, length) = ReadPacket(buffer);
+            var r = new SftpPacketReader(payload, length);
             var got = r.U32();
             if (got == id)
             {
                 return (type, r);
             }
 
-            _early[got] = (type, payload);
+            _early[got] = (type, payload.AsSpan(0, length).ToArray());
         }
     }
 
@@ -146,7 +155,8 @@ public sealed class SftpSession : IDisposable
             "Check the server: a full disk or quota is the usual cause (df on the server). The previous backups are intact."),
     };
 
-    private (SftpType Type, byte[] Payload) ReadPacket()
+    /// <summary>One packet: its type and payload (after the type), into <paramref name="buffer"/> when given.</summary>
+    private (SftpType Type, byte[] Payload, int Length) ReadPacket(byte[]? buffer = null)
     {
         Span<byte> head = stackalloc byte[5];
         ReadExactly(head);
@@ -156,9 +166,10 @@ public sealed class SftpSession : IDisposable
             throw Protocol($"a packet of {length} bytes");
         }
 
-        var payload = new byte[length - 1];
-        ReadExactly(payload);
-        return ((SftpType)head[4], payload);
+        var n = (int)length - 1;
+        var payload = buffer is not null && buffer.Length >= n ? buffer : new byte[n];
+        ReadExactly(payload.AsSpan(0, n));
+        return ((SftpType)head[4], payload, n);
     }
 
     private void ReadExactly(Span<byte> buffer)
@@ -184,7 +195,7 @@ public sealed class SftpSession : IDisposable
         return SshErrors.Explain(Display, _ssh.StandardError.Trim(), e);
     }
 
-    private MkcdrecException Protocol(string what) =>
+    internal MkcdrecException Protocol(string what) =>
         new(ExitCode.CommandFailed, $"The SFTP server on {Display} gave an unexpected answer: {what}.",
             "Check that the server runs OpenSSH's sftp-server or internal-sftp (Subsystem sftp in sshd_config).");
 

@@ -3,19 +3,25 @@ using Mkcdrec.Core.Platform;
 namespace Mkcdrec.Core.Destinations.Sftp;
 
 /// <summary>
-/// A volume streamed to an SFTP server: written as NAME.partial with up to <see cref="Window"/> writes in flight (the
-/// round trips overlap, as OpenSSH's sftp does), then synced, closed and renamed over NAME on Commit, so NAME exists
-/// only complete. Abandoned (Dispose without Commit): the partial file is removed.
+/// A volume streamed to an SFTP server: written as NAME.partial in pieces as large as the server takes (255 KiB for
+/// OpenSSH, <see cref="SftpLimits"/>) with up to <see cref="Window"/> writes in flight, then synced, closed and renamed
+/// over NAME on Commit, so NAME exists only complete. Abandoned (Dispose without Commit): the partial file is removed.
 /// </summary>
+/// <remarks>
+/// The window (16 MiB of OpenSSH's pieces) is far more than ssh's channel window and the pipes hold (about 2 MiB), so
+/// a write blocks on ssh taking the bytes, not on a round trip; the statuses are read as the window moves, and a
+/// failed one surfaces at the Write or Commit that reads it.
+/// </remarks>
 public sealed class SftpUploadFile : IOutputFile
 {
     public const string PartialSuffix = ".partial";
-    private const int Piece = 64 * 1024;
     private const int Window = 64;
 
     private readonly SftpSession _session;
     private readonly string _partial;
     private readonly Queue<uint> _inFlight = new();
+    private readonly byte[] _packet;
+    private readonly int _piece;
     private byte[]? _handle;
     private ulong _offset;
     private bool _done;
@@ -32,6 +38,8 @@ public sealed class SftpUploadFile : IOutputFile
         }
 
         _handle = SftpFiles.Open(session, _partial, SftpCodes.OpenWrite | SftpCodes.OpenCreate | SftpCodes.OpenTruncate);
+        _piece = session.Limits.MaxWrite;
+        _packet = new byte[SftpWritePacket.HeaderLength(_handle.Length) + _piece]; // every piece is framed in this one buffer
     }
 
     public string ServerPath { get; }
@@ -47,9 +55,11 @@ public sealed class SftpUploadFile : IOutputFile
         {
             while (data.Length > 0)
             {
-                var n = Math.Min(Piece, data.Length);
+                var n = Math.Min(_piece, data.Length);
                 var id = _session.NextId();
-                _session.SendPacket(new SftpPacketWriter(SftpType.Write, id).Bytes(_handle).U64(_offset).Bytes(data[..n]).ToArray());
+                var head = SftpWritePacket.WriteHeader(_packet, id, _handle, _offset, n);
+                data[..n].CopyTo(_packet.AsSpan(head));
+                _session.SendPacket(_packet.AsSpan(0, head + n));
                 _inFlight.Enqueue(id);
                 _offset += (ulong)n;
                 data = data[n..];
@@ -89,7 +99,7 @@ public sealed class SftpUploadFile : IOutputFile
         {
             lock (_session.Lock)
             {
-                Drain();
+                Forget();
                 if (_handle is { } h)
                 {
                     _handle = null;
@@ -110,6 +120,16 @@ public sealed class SftpUploadFile : IOutputFile
         while (_inFlight.Count > 0)
         {
             _session.ExpectStatus(_inFlight.Dequeue(), "writing", _partial);
+        }
+    }
+
+    /// <summary>Reads the answers still due without looking at them: the upload is abandoned (a failed write is why,
+    /// often), and its partial file is removed next; only a lost connection throws.</summary>
+    private void Forget()
+    {
+        while (_inFlight.Count > 0)
+        {
+            _session.Receive(_inFlight.Dequeue());
         }
     }
 }
