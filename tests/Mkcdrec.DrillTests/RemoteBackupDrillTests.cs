@@ -7,9 +7,9 @@ namespace Mkcdrec.DrillTests;
 /// <summary>
 /// The reference system backs itself up to an S3 store from inside, as an admin would (`mkcdrec mkbackup --dest s3://…`,
 /// credentials in its own ~/.aws), and the rescue-only ISO it writes recovers it: `mkcdrec drill` boots the ISO with a
-/// keys medium holding only s3/credentials, the rescue system fetches HOST/latest from the store (s3rver on this host's
-/// loopback, 10.0.2.2 on QEMU's user network), recovers onto a blank disk, and the recovered system boots and compares
-/// equal. The store is reached by S3 because mkcdrec speaks it itself: the reference system needs no other client.
+/// keys medium holding only s3/credentials, the rescue system streams HOST/latest from the store (s3rver on this host's
+/// loopback, 10.0.2.2 on QEMU's user network) into the restore onto a blank disk, without a copy in its RAM, and the
+/// recovered system boots and compares equal. The store is reached by S3 because mkcdrec speaks it itself: the reference system needs no other client.
 /// </summary>
 public sealed partial class RemoteBackupDrillTests : IDisposable
 {
@@ -82,6 +82,7 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
     [GeneratedRegex(@"MKBACKUP-SECONDS=([0-9.]+)")]
     private static partial Regex MkbackupSeconds();
 
-    [GeneratedRegex(@"Fetched the backup from s3://mkcdrec-test/servers/mkcdrec-ref/\d{8}T\d{6}Z into /run/mkcdrec/backup")]
+    // The rescue system streams the volumes from the store into the restore: no copy of the backup in its RAM.
+    [GeneratedRegex(@"Reading the backup s3://mkcdrec-test/servers/mkcdrec-ref/\d{8}T\d{6}Z as it streams \(no spool\)")]
     private static partial Regex FetchedFromStore();
 }

@@ -196,7 +196,7 @@ internal static class ArchiveCommands
                 return r.HasDifferences ? (int)ExitCode.Changed : 0;
             }
 
-            var report = verifier.Verify(backup, VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)), MediaLocators.For(backup, ctx));
+            var report = verifier.Verify(backup, VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)), local.Volumes ?? MediaLocators.For(backup, ctx));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new VerifyOutput(report.Checked, report.Skipped), CliJsonContext.Default.VerifyOutput);

@@ -13,11 +13,13 @@ internal static class BackupsCommands
     {
         var url = new Argument<string>("URL") { Description = "The destination: a directory, sftp://[user@]host[:port]/path, nfs://host/export/path or s3://bucket/prefix (options: docs/destinations.md)." };
         var host = new Option<string?>("--host") { Description = "Only the backups of this host.", HelpName = "NAME" };
-        var list = new Command("list", "List the backups at a destination (HOST/TIME), with size and state: complete (its manifest is there) or incomplete.") { url, host };
+        var secrets = ArchiveCommands.SecretsOption();
+        var list = new Command("list", "List the backups at a destination (HOST/TIME), with size and state: complete (its manifest is there) or incomplete.") { url, host, secrets };
         list.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups list");
-            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes);
+            var credentials = DestinationCredentials.From(p.GetValue(secrets));
+            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
             var backups = BackupCatalog.List(store, p.GetValue(host));
             if (ctx.Json)
             {

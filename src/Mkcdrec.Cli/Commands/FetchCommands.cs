@@ -109,23 +109,29 @@ internal static class FetchCommands
     }
 
     /// <summary>
-    /// A backup given as a directory or a URL, as a local directory: a URL is fetched into <paramref name="spool"/> (or
-    /// the default spool). Dispose removes a temporary spool this made.
+    /// A backup given as a directory or a URL, as a local directory: an http(s) URL, or any URL with --spool, is fetched
+    /// into the spool; an NFS backup is read on the mounted export; an sftp:// or s3:// one streams from the store, only
+    /// its manifest and layout copied into a temporary directory. Dispose removes what this made.
     /// </summary>
     internal sealed class LocalBackup : IDisposable
     {
         private readonly bool _temporary;
-        private readonly IDisposable? _mount;
+        private readonly IDisposable? _owner;
 
-        private LocalBackup(string dir, string? url, bool temporary, IDisposable? mount = null)
+        private LocalBackup(string dir, string? url, bool temporary, IDisposable? owner = null, IVolumeSource? volumes = null)
         {
             Directory = dir;
             Url = url;
             _temporary = temporary;
-            _mount = mount;
+            _owner = owner;
+            Volumes = volumes;
         }
 
+        /// <summary>The directory of the manifest and layout (and of the volumes, unless <see cref="Volumes"/> is set).</summary>
         public string Directory { get; }
+
+        /// <summary>Where the volumes stream from when they are not files in <see cref="Directory"/>; else null.</summary>
+        public IVolumeSource? Volumes { get; }
 
         /// <summary>The URL it was fetched from (redacted); null for a directory.</summary>
         public string? Url { get; }
@@ -146,6 +152,11 @@ internal static class FetchCommands
             if (spool is null && FetchSources.HasScheme(location, "nfs"))
             {
                 return OnNfs(ctx, location);
+            }
+
+            if (spool is null && (FetchSources.HasScheme(location, "sftp") || FetchSources.HasScheme(location, "s3")))
+            {
+                return Streamed(ctx, location, secrets);
             }
 
             var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
@@ -185,9 +196,31 @@ internal static class FetchCommands
             }
         }
 
+        // An SFTP or S3 backup streams into the restore: no spool as large as the backup, only its manifest and layout here.
+        private static LocalBackup Streamed(CliContext ctx, string location, string? secrets)
+        {
+            var credentials = DestinationCredentials.From(secrets);
+            var volumes = StoreVolumes.Open(location, ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
+            var dir = System.IO.Directory.CreateTempSubdirectory("mkcdrec-streamed-").FullName;
+            try
+            {
+                volumes.CopyDescription(dir);
+                var line = $"Reading the backup {volumes.Display} as it streams (no spool); its manifest and layout are in {dir}.";
+                ctx.Log.Info(line);
+                (ctx.Json ? Console.Error : Console.Out).WriteLine(line);
+                return new LocalBackup(dir, volumes.Display, temporary: true, volumes, volumes);
+            }
+            catch
+            {
+                volumes.Dispose();
+                RemoveQuietly(dir);
+                throw;
+            }
+        }
+
         public void Dispose()
         {
-            _mount?.Dispose();
+            _owner?.Dispose();
             if (_temporary)
             {
                 RemoveQuietly(Directory);

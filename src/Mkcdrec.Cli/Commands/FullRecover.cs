@@ -60,6 +60,7 @@ internal static class FullRecover
             LayoutPath = p.GetResult(c.Layout) is { Implicit: false } ? p.GetValue(c.Layout)! : null,
             Backups = [dir, .. backups.Skip(1).Where(b => !BackupFetcher.IsUrl(b))],
             BackupUrl = local.Url,
+            BackupVolumes = local.Volumes,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),
             PassphraseFile = p.GetValue(f.PassphraseFile),

@@ -8,21 +8,22 @@ namespace Mkcdrec.Core.Archive;
 /// <summary>A backup directory: its manifest, and the checked, decrypted, decompressed tar stream of one archive.</summary>
 public sealed class ArchiveSource
 {
-    private ArchiveSource(string dir, BackupManifest manifest, IVolumeLocator locator)
+    private ArchiveSource(string dir, BackupManifest manifest, IVolumeSource volumes)
     {
         Directory = dir;
         Manifest = manifest;
-        Locator = locator;
+        Volumes = volumes;
     }
 
-    /// <summary>Where volumes are found (the directory, or the media of a multi-medium set).</summary>
-    public IVolumeLocator Locator { get; }
+    /// <summary>Where volumes are read (the directory, the media of a multi-medium set, a destination off the machine).</summary>
+    public IVolumeSource Volumes { get; }
 
     public string Directory { get; }
 
     public BackupManifest Manifest { get; }
 
-    public static ArchiveSource Open(string dir, IVolumeLocator? locator = null)
+    /// <param name="dir">The directory of the backup's manifest.json (and, unless <paramref name="volumes"/> says otherwise, its volumes).</param>
+    public static ArchiveSource Open(string dir, IVolumeSource? volumes = null)
     {
         var path = Path.Combine(dir, BackupFiles.Manifest);
         if (!File.Exists(path))
@@ -31,7 +32,7 @@ public sealed class ArchiveSource
                 "Give the directory that holds the backup's manifest.json and volumes.");
         }
 
-        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path), locator ?? DirectoryVolumeLocator.Instance);
+        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path), volumes ?? DirectoryVolumeLocator.Instance);
     }
 
     public ArchiveRecord Select(string? filesystemId)
@@ -85,7 +86,7 @@ public sealed class ArchiveSource
     public TarStream OpenTar(ArchiveRecord a, byte[]? passphrase)
     {
         var mac = OpenMac(a, passphrase);
-        var volumes = new VolumeSetReader(Directory, a, mac, Locator);
+        var volumes = new VolumeSetReader(Directory, a, mac, Volumes);
         var dec = a.Encryption is { } enc ? OpenSslEnc.Decrypt(volumes, passphrase, enc.Iterations, leaveOpen: true) : null;
         var comp = ArchivePipeline.Decompress(dec ?? volumes, ArchivePipeline.Parse(a.Compression));
         return new TarStream(new ReadAheadStream(comp), comp, dec, volumes, mac);

@@ -37,25 +37,35 @@ public sealed class ArchiveVerifier
     }
 
     /// <summary>Throws (InvalidDataException / MkcdrecException) at the first problem, naming volume and byte offset.</summary>
-    public VerifyReport Verify(string dir, byte[]? passphrase, IVolumeLocator? locator = null)
+    /// <param name="volumes">Where the volumes are read; null: files in <paramref name="dir"/>.</param>
+    public VerifyReport Verify(string dir, byte[]? passphrase, IVolumeSource? volumes = null)
     {
-        var src = ArchiveSource.Open(dir, locator);
+        var src = ArchiveSource.Open(dir, volumes);
         var report = new VerifyReport();
         foreach (var a in src.Manifest.Archives)
         {
             _events.Step($"verifying archive '{a.FilesystemId}'");
-            var mac = a.Encryption is null || passphrase is null ? null : ArchiveSource.OpenMac(a, passphrase);
+            var testRead = a.Encryption is null || passphrase is not null;
+            var mac = a.Encryption is not null && passphrase is not null ? ArchiveSource.OpenMac(a, passphrase) : null;
             using (mac)
             {
-                VolumeSetReader.CheckVolumes(dir, a, mac, src.Locator);
-                for (var i = 0; i < a.Volumes.Count; i++)
+                VolumeSetReader.CheckVolumes(dir, a, mac, src.Volumes);
+
+                // Streamed volumes are read once: the test-read checks every chunk as it arrives (a pass of its own would fetch them twice).
+                var separatePass = !(src.Volumes.Streams && testRead);
+                for (var i = 0; i < a.Volumes.Count && separatePass; i++)
                 {
                     VerifyVolume(src, a, i, mac);
                     report.Checked.Add($"{a.Volumes[i].File}: {a.Volumes[i].Size} bytes, SHA-256 {(mac is null && a.Encryption is not null ? "" : "and chunk hashes ")}match");
                 }
+
+                if (!separatePass)
+                {
+                    report.Checked.AddRange(a.Volumes.Select(v => $"{v.File}: {v.Size} bytes at the destination, chunk hashes checked as it streamed in"));
+                }
             }
 
-            if (a.Encryption is not null && passphrase is null)
+            if (!testRead)
             {
                 report.Skipped.Add($"archive '{a.FilesystemId}': encrypted; test-read and HMAC check need --passphrase-file");
                 continue;
@@ -73,9 +83,13 @@ public sealed class ArchiveVerifier
     private static void VerifyVolume(ArchiveSource src, ArchiveRecord a, int index, VolumeMac? mac)
     {
         var v = a.Volumes[index];
-        var path = src.Locator.Obtain(src.Directory, v.File);
-        VolumeSetReader.CheckSize(path, v);
-        switch (VolumeChecker.Check(path, a, index, mac, wholeVolumeHash: true))
+        using var stream = src.Volumes.Open(src.Directory, v.File);
+        if (src.Volumes.SizeNow(src.Directory, v.File) is { } length)
+        {
+            VolumeSetReader.CheckSize(length, v);
+        }
+
+        switch (VolumeChecker.Check(stream, a, index, mac, wholeVolumeHash: true))
         {
             case { IsWholeVolume: true } m:
                 throw new InvalidDataException($"volume {v.File}: SHA-256 {m.ActualSha256} does not match the manifest's {v.Sha256}.");

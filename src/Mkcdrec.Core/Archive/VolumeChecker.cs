@@ -20,10 +20,16 @@ public static class VolumeChecker
     /// <returns>null when the volume is intact, else the first place that does not match.</returns>
     public static VolumeMismatch? Check(string path, ArchiveRecord archive, int index, VolumeMac? mac, bool wholeVolumeHash)
     {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return Check(f, archive, index, mac, wholeVolumeHash);
+    }
+
+    /// <summary>The same for a volume opened already (read front to back, e.g. streaming from a destination).</summary>
+    public static VolumeMismatch? Check(Stream f, ArchiveRecord archive, int index, VolumeMac? mac, bool wholeVolumeHash)
+    {
         var v = archive.Volumes[index];
         // An encrypted archive's chunks carry HMACs: without the passphrase only the SHA-256 can be checked.
         var chunked = v.Chunks.Count > 0 && archive.ChunkSize > 0 && (archive.Encryption is null || mac is not null);
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         using var sha = wholeVolumeHash || !chunked ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var buf = new byte[archive.ChunkSize > 0 ? archive.ChunkSize : 1 << 20];
         long off = 0;

@@ -1,10 +1,35 @@
 namespace Mkcdrec.Core.Archive;
 
 /// <summary>
-/// Where the archive reader finds a backup volume. The default looks only in the backup directory; the rescue
-/// system's media-aware locator (Mkcdrec.Core.Media.MediaVolumeLocator) asks for the medium that holds it.
+/// Where the archive reader gets a backup volume's bytes: files (<see cref="IVolumeLocator"/>), or a destination
+/// off the machine whose volumes stream into the restore as they are read (Destinations.Routing.StoreVolumes).
 /// </summary>
-public interface IVolumeLocator
+public interface IVolumeSource
+{
+    /// <summary>The size of <paramref name="file"/> when it can be read now, without asking anybody; else null.</summary>
+    long? SizeNow(string backupDir, string file);
+
+    /// <summary>The volume opened for reading front to back, brought first when needed (another medium). Throws when it cannot.</summary>
+    Stream Open(string backupDir, string file);
+
+    /// <summary>Whether a volume that is not there now can still be brought later (so its absence is not an error yet).</summary>
+    bool CanObtainLater(string file);
+
+    /// <summary>
+    /// Volumes come over the network as they are read: a check that reads them all before the restore would transfer the
+    /// backup twice, so their chunks are checked as they arrive instead.
+    /// </summary>
+    bool Streams { get; }
+
+    /// <summary>Where the volumes are, for messages: the backup directory, or the destination's backup.</summary>
+    string Where(string backupDir);
+}
+
+/// <summary>
+/// Volumes as files. The default looks only in the backup directory; the rescue system's media-aware locator
+/// (Mkcdrec.Core.Media.MediaVolumeLocator) asks for the medium that holds it.
+/// </summary>
+public interface IVolumeLocator : IVolumeSource
 {
     /// <summary>The path of <paramref name="file"/> when it can be read now, without asking anybody; else null.</summary>
     string? Find(string backupDir, string file);
@@ -12,8 +37,14 @@ public interface IVolumeLocator
     /// <summary>The path of <paramref name="file"/>, bringing it first when needed (e.g. asking for another medium). Throws when it cannot.</summary>
     string Obtain(string backupDir, string file);
 
-    /// <summary>Whether a volume that is not there now can still be brought later (so its absence is not an error yet).</summary>
-    bool CanObtainLater(string file);
+    long? IVolumeSource.SizeNow(string backupDir, string file) => Find(backupDir, file) is { } p ? new FileInfo(p).Length : null;
+
+    Stream IVolumeSource.Open(string backupDir, string file) =>
+        new FileStream(Obtain(backupDir, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+
+    bool IVolumeSource.Streams => false;
+
+    string IVolumeSource.Where(string backupDir) => backupDir;
 }
 
 /// <summary>Volumes are files in the backup directory, nowhere else.</summary>

@@ -15,11 +15,11 @@ public sealed class VolumeSetReader : Stream
     private readonly string _dir;
     private readonly ArchiveRecord _archive;
     private readonly VolumeMac? _mac;
-    private readonly IVolumeLocator _locator;
+    private readonly IVolumeSource _source;
     private int _vol;
     private long _volOffset; // offset in the current volume of the next chunk to load
     private int _chunkIndex;
-    private FileStream? _file;
+    private Stream? _file;
     private byte[] _cur = [];
     private int _curPos;
     private int _curLen;
@@ -27,23 +27,23 @@ public sealed class VolumeSetReader : Stream
     private byte[]? _spare;
     private long _position;
 
-    public VolumeSetReader(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeLocator? locator = null)
+    public VolumeSetReader(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeSource? source = null)
     {
         _dir = dir;
         _archive = archive;
         _mac = mac;
-        _locator = locator ?? DirectoryVolumeLocator.Instance;
-        CheckVolumes(dir, archive, mac, _locator);
+        _source = source ?? DirectoryVolumeLocator.Instance;
+        CheckVolumes(dir, archive, mac, _source);
         _next = Task.Run(LoadNext);
     }
 
     /// <summary>
-    /// Every volume exists, has the recorded size and a consistent chunk list (and volume MAC). Volumes the locator can
+    /// Every volume exists, has the recorded size and a consistent chunk list (and volume MAC). Volumes the source can
     /// bring later (on another medium) are checked for size when they are opened.
     /// </summary>
-    public static void CheckVolumes(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeLocator? locator = null)
+    public static void CheckVolumes(string dir, ArchiveRecord archive, VolumeMac? mac, IVolumeSource? source = null)
     {
-        locator ??= DirectoryVolumeLocator.Instance;
+        source ??= DirectoryVolumeLocator.Instance;
 
         if (archive.Incomplete == true)
         {
@@ -70,17 +70,17 @@ public sealed class VolumeSetReader : Stream
         for (var i = 0; i < archive.Volumes.Count; i++)
         {
             var v = archive.Volumes[i];
-            var found = locator.Find(dir, v.File);
-            if (found is null && !locator.CanObtainLater(v.File))
+            var size = source.SizeNow(dir, v.File);
+            if (size is null && !source.CanObtainLater(v.File))
             {
                 throw new MkcdrecException(ExitCode.BadInput,
-                    $"Volume {i + 1} of {archive.Volumes.Count} of archive '{archive.FilesystemId}' is missing: {Path.Combine(dir, v.File)}.",
+                    $"Volume {i + 1} of {archive.Volumes.Count} of archive '{archive.FilesystemId}' is missing: {source.Where(dir)}/{v.File}.",
                     "Copy or insert the missing volume into the backup directory and run the command again.");
             }
 
-            if (found is not null)
+            if (size is { } length)
             {
-                CheckSize(found, v);
+                CheckSize(length, v);
             }
 
             var expectedChunks = Math.Max(1, (v.Size + archive.ChunkSize - 1) / archive.ChunkSize);
@@ -101,9 +101,11 @@ public sealed class VolumeSetReader : Stream
     }
 
     /// <summary>The file at <paramref name="path"/> has exactly the size the manifest records for volume <paramref name="v"/>.</summary>
-    public static void CheckSize(string path, VolumeRecord v)
+    public static void CheckSize(string path, VolumeRecord v) => CheckSize(new FileInfo(path).Length, v);
+
+    /// <summary>A volume of <paramref name="length"/> bytes is exactly as long as the manifest records for <paramref name="v"/>.</summary>
+    public static void CheckSize(long length, VolumeRecord v)
     {
-        var length = new FileInfo(path).Length;
         if (length < v.Size)
         {
             throw new InvalidDataException($"volume {v.File}: truncated at byte {length}; the manifest records {v.Size} bytes.");
@@ -135,9 +137,11 @@ public sealed class VolumeSetReader : Stream
 
             if (_file is null)
             {
-                var path = _locator.Obtain(_dir, v.File);
-                CheckSize(path, v);
-                _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                _file = _source.Open(_dir, v.File);
+                if (_source.SizeNow(_dir, v.File) is { } length)
+                {
+                    CheckSize(length, v);
+                }
             }
 
             var len = (int)Math.Min(_archive.ChunkSize, v.Size - _volOffset);
@@ -147,8 +151,7 @@ public sealed class VolumeSetReader : Stream
                 buf = new byte[Math.Max(len, 1)];
             }
 
-            _file.Position = _volOffset;
-            var got = 0;
+            var got = 0; // the volume is read front to back: a stream from afar cannot seek
             while (got < len)
             {
                 var n = _file.Read(buf, got, len - got);

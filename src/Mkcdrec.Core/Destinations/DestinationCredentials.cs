@@ -26,13 +26,7 @@ public sealed class DestinationCredentials
             return Own;
         }
 
-        if (!System.IO.Directory.Exists(directory))
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"The secrets directory '{directory}' does not exist.",
-                "Give the directory that holds ssh/ and s3/ (the keys medium is mounted at /run/mkcdrec/keys in the rescue system).");
-        }
-
-        return new DestinationCredentials(Path.GetFullPath(directory));
+        return new DestinationCredentials(Path.GetFullPath(Secrets.SecretsDirectory.Existing(directory)));
     }
 
     public string? SshConfig => Existing(SshFolder, "config");

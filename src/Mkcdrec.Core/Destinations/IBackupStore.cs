@@ -27,8 +27,8 @@ public interface IBackupStore : IDisposable
     /// <summary>Removes a file; a missing one is no error.</summary>
     void Delete(string name);
 
-    /// <summary>Reads a file front to back.</summary>
-    Stream OpenRead(string name);
+    /// <summary>Reads a file front to back from byte <paramref name="offset"/> (a read broken off goes on where it stopped).</summary>
+    Stream OpenRead(string name, long offset = 0);
 }
 
 /// <summary>

@@ -112,8 +112,8 @@ public sealed class DrillMedium
     /// <summary>The URL of mkcdrec.backup= when the medium's backup is on a server (http(s), sftp, nfs, s3); null otherwise.</summary>
     public static string? BackupOnServer(string commandLine) => commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)
         .Select(w => w.Trim('"'))
-        .Where(w => w.StartsWith("mkcdrec.backup=", StringComparison.Ordinal))
-        .Select(w => w["mkcdrec.backup=".Length..])
+        .Where(w => w.StartsWith(Media.BootMenu.BackupParameter, StringComparison.Ordinal))
+        .Select(w => w[Media.BootMenu.BackupParameter.Length..])
         .FirstOrDefault(u => u.Contains("://", StringComparison.Ordinal));
 
     /// <summary>The rescue kernel's flag that makes its recoveries keep a degraded RAID array degraded (rescue init).</summary>

@@ -11,7 +11,7 @@ namespace Mkcdrec.Core.Media;
 /// </summary>
 public sealed record BackupLocation(string FilesystemUuid, string FilesystemType, string PathInFilesystem)
 {
-    public string KernelArgument => $"mkcdrec.backup=UUID={FilesystemUuid}:{PathInFilesystem}";
+    public string KernelArgument => $"{BootMenu.BackupParameter}UUID={FilesystemUuid}:{PathInFilesystem}";
 
     /// <summary>
     /// The location of <paramref name="directory"/> from findmnt (the filesystem, its subvolume or bind root, and the

@@ -62,6 +62,9 @@ public static class BootMenu
         return string.Join(' ', args);
     }
 
+    /// <summary>The rescue kernel's parameter that says where the backup is (a URL, or UUID=U:/PATH); the rescue /init reads it.</summary>
+    public const string BackupParameter = "mkcdrec.backup=";
+
     /// <summary>mkcdrec.backup=URL, for a URL a kernel command line and the rescue /init can carry.</summary>
     public static string BackupArgument(string url)
     {
@@ -71,7 +74,7 @@ public static class BootMenu
                 "Give a plain URL (percent-encode special characters).");
         }
 
-        return "mkcdrec.backup=" + url;
+        return BackupParameter + url;
     }
 
     /// <summary>Embedded in the GRUB images: find the medium by its label, then read its /boot/grub/grub.cfg.</summary>

@@ -25,6 +25,7 @@ public static class BackupPreCheck
 
         var sw = Stopwatch.StartNew();
         long total = 0;
+        var where = backup.Volumes.Where(dir);
         foreach (var a in m.Archives)
         {
             var (fsId, _) = ArchiveId.Parse(a.FilesystemId);
@@ -38,34 +39,50 @@ public static class BackupPreCheck
             using var mac = ArchiveSource.OpenMac(a, passphrase);
             for (var i = 0; i < a.Volumes.Count; i++)
             {
-                total += CheckVolume(dir, a, i, mac);
+                total += CheckVolume(backup, where, a, i, mac);
+            }
+
+            if (backup.Volumes.Streams)
+            {
+                VolumeSetReader.CheckVolumes(dir, a, mac, backup.Volumes); // chunk counts, and the HMAC over an encrypted archive's chunk list
             }
         }
 
-        say?.Invoke($"Backup verified: {m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
+        var summary = $"{m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB";
+        say?.Invoke(backup.Volumes.Streams
+            ? $"Backup checked at {where}: {summary}, every volume there with its size ({sw.Elapsed.TotalSeconds:0.0} s). Its chunk hashes are checked as the volumes stream into the restore, before a byte is written; " +
+              "for a check of every chunk before any disk is touched, fetch it first (mkcdrec fetch URL --spool DIR) and recover from the spool."
+            : $"Backup verified: {summary}, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
         return m;
     }
 
-    /// <returns>The bytes of the intact volume; throws naming what is wrong with it.</returns>
-    private static long CheckVolume(string dir, ArchiveRecord a, int index, VolumeMac? mac)
+    /// <returns>The bytes of the intact volume; throws naming what is wrong with it. A streamed volume is checked for presence and size only.</returns>
+    private static long CheckVolume(ArchiveSource backup, string where, ArchiveRecord a, int index, VolumeMac? mac)
     {
         var v = a.Volumes[index];
-        var path = Path.Combine(dir, v.File);
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        var size = backup.Volumes.SizeNow(backup.Directory, v.File);
+        if (size is null)
         {
-            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} of archive '{a.FilesystemId}' is missing from {dir}.",
-                "Put every volume of the backup in one directory (insert the other media and copy them), then run recover again; no disk was touched.");
+            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} of archive '{a.FilesystemId}' is missing from {where}.",
+                backup.Volumes.Streams
+                    ? "The backup at the destination is incomplete: recover from another backup of this host (mkcdrec backups list DEST); no disk was touched."
+                    : "Put every volume of the backup in one directory (insert the other media and copy them), then run recover again; no disk was touched.");
         }
 
-        if (info.Length != v.Size)
+        if (size != v.Size)
         {
-            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} has {info.Length} bytes, the manifest says {v.Size}: it is truncated or not this backup's.",
-                "Copy the volume again from the original medium; no disk was touched.");
+            throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} has {size} bytes, the manifest says {v.Size}: it is truncated or not this backup's.",
+                backup.Volumes.Streams ? "Recover from another backup of this host (mkcdrec backups list DEST); no disk was touched." : "Copy the volume again from the original medium; no disk was touched.");
+        }
+
+        if (backup.Volumes.Streams)
+        {
+            return v.Size;
         }
 
         // The whole-volume SHA-256 only for a manifest without chunk hashes: the chunks catch the same damage, faster.
-        if (VolumeChecker.Check(path, a, index, mac, wholeVolumeHash: false) is { } bad)
+        using var stream = backup.Volumes.Open(backup.Directory, v.File);
+        if (VolumeChecker.Check(stream, a, index, mac, wholeVolumeHash: false) is { } bad)
         {
             var what = bad.IsWholeVolume
                 ? $"Volume {v.File}: SHA-256 {bad.ActualSha256} does not match the manifest ({v.Sha256})."

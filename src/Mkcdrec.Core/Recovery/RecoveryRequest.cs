@@ -25,6 +25,9 @@ public sealed record RecoveryRequest
     /// <summary>The URL (redacted) the first backup was fetched from; null when it was given as a directory.</summary>
     public string? BackupUrl { get; init; }
 
+    /// <summary>Where the first backup's volumes are read when not from its directory: a destination they stream from.</summary>
+    public IVolumeSource? BackupVolumes { get; init; }
+
     public bool ResizeFixed { get; init; }
 
     /// <summary>Recreate arrays that were degraded at capture degraded (see <see cref="PlanOptions.KeepDegraded"/>).</summary>

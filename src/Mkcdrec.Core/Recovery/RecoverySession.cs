@@ -81,7 +81,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         var layout = LayoutWorkflows.Load(layoutPath);
 
         // Opened once: its manifest decides the passphrase and the request key; the workflow checks and restores from it.
-        var backup = ArchiveSource.Open(dir);
+        var backup = ArchiveSource.Open(dir, r.BackupVolumes);
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
             [.. r.PlanKey, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
              "manifest=" + backup.Manifest.Created.ToString("O"), .. r.ExcludeDisks.Select(x => "exclude=" + x)]);

@@ -13,16 +13,13 @@ public sealed class SecretsDirectory
     public const string KeyExtension = ".key";
     public const string PassphraseExtension = ".passphrase";
 
-    public SecretsDirectory(string path)
-    {
-        if (!Directory.Exists(path))
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"The secrets directory '{path}' does not exist.",
-                "Give the directory that holds backup.passphrase and luks/ (the keys medium is mounted at /run/mkcdrec/keys in the rescue system); no disk was touched.");
-        }
+    public SecretsDirectory(string path) => Path = Existing(path);
 
-        Path = path;
-    }
+    /// <summary>The path of a --secrets directory (the keys medium), refused when it is not there.</summary>
+    public static string Existing(string path) => Directory.Exists(path)
+        ? path
+        : throw new MkcdrecException(ExitCode.BadInput, $"The secrets directory '{path}' does not exist.",
+            "Give the directory laid out like the keys medium: backup.passphrase, luks/, ssh/, s3/ (docs/secrets.md; the keys medium is mounted at /run/mkcdrec/keys in the rescue system). Nothing was done.");
 
     public string Path { get; }
 

@@ -42,8 +42,9 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             log.Info($"backup: {name} complete at {store.Display}");
             return new StoreBackupResult(name, store.Display, result, cleaned);
         }
-        catch (MkcdrecException e) when (!e.Hint.Contains("intact", StringComparison.Ordinal))
+        catch (MkcdrecException e)
         {
+            // Said here once, for every store: their errors serve reads too, where it would mean nothing.
             RemoveQuietly(store, name);
             throw new MkcdrecException(e.Code, e.Message, e.Hint + " The previous backups are intact: this one never got its manifest.json.", e);
         }

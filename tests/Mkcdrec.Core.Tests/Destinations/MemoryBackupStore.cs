@@ -31,7 +31,21 @@ internal sealed class MemoryBackupStore : IBackupStore, IAbandonedUploads
 
     public void Delete(string name) => Files.Remove(name);
 
-    public Stream OpenRead(string name) => new MemoryStream(Files[name].Data, writable: false);
+    /// <summary>Every stream opened for reading breaks off (IOException) after this many bytes (a network hiccup).</summary>
+    public long BreakReadsAfter { get; set; } = long.MaxValue;
+
+    /// <summary>The offsets each file was opened for reading at, in order.</summary>
+    public List<(string Name, long Offset)> Reads { get; } = [];
+
+    public Stream OpenRead(string name, long offset = 0)
+    {
+        lock (Reads)
+        {
+            Reads.Add((name, offset));
+        }
+
+        return new BreakingStream(Files[name].Data, offset, BreakReadsAfter);
+    }
 
     public IReadOnlyList<string> AbortAbandonedUploads(string prefix, DateTimeOffset startedBefore)
     {
@@ -51,6 +65,32 @@ internal sealed class MemoryBackupStore : IBackupStore, IAbandonedUploads
     {
         Files[name] = (data, DateTimeOffset.UtcNow);
         Visible.Add(name);
+    }
+
+    private sealed class BreakingStream : MemoryStream
+    {
+        private readonly long _breakAfter;
+        private long _given;
+
+        public BreakingStream(byte[] data, long offset, long breakAfter)
+            : base(data, writable: false)
+        {
+            Position = offset;
+            _breakAfter = breakAfter;
+        }
+
+        // MemoryStream.Read(Span) of a derived class comes here through Stream's array copy.
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_given >= _breakAfter)
+            {
+                throw new IOException("connection reset by peer (test)");
+            }
+
+            var n = base.Read(buffer, offset, (int)Math.Min(count, _breakAfter - _given));
+            _given += n;
+            return n;
+        }
     }
 
     private sealed class Upload(MemoryBackupStore store, string name) : IOutputFile

@@ -89,6 +89,6 @@ public sealed class S3UnfinishedUploadsTests
         Assert.Single(fake.Requests);
         Assert.Contains("has no room for", e.Message, StringComparison.Ordinal);
         Assert.Contains(code, e.Message, StringComparison.Ordinal);
-        Assert.Contains("the previous backup is intact", e.Hint, StringComparison.Ordinal);
+        Assert.Contains("raise its quota, then run the backup again", e.Hint, StringComparison.Ordinal);
     }
 }

@@ -65,6 +65,15 @@ public sealed class S3BackupTests : IDisposable
         Assert.Contains("refused the credentials", denied.Stderr, StringComparison.Ordinal);
         Assert.Contains("AWS_ACCESS_KEY_ID", denied.Stderr, StringComparison.Ordinal);
 
+        // The same store listed with the keys medium's s3/credentials in place of the wrong ones in ~/.aws.
+        var keys = Path.Combine(_tree.Dir, "keys");
+        Directory.CreateDirectory(Path.Combine(keys, "s3"));
+        File.WriteAllText(Path.Combine(keys, "s3", "credentials"), $"[default]\naws_access_key_id = {S3rver.AccessKey}\naws_secret_access_key = {S3rver.Secret}\n");
+        var withKeys = _tree.Mkcdrec("backups", "list", _server.Url("backups"), "--secrets", keys);
+        Assert.True(withKeys.ExitCode == 0, withKeys.Stdout + withKeys.Stderr);
+        Assert.Contains("0 backup(s)", withKeys.Stdout, StringComparison.Ordinal);
+        Assert.NotEqual(0, _tree.Mkcdrec("backups", "list", _server.Url("backups")).ExitCode);
+
         WriteCredentials(S3rver.AccessKey, S3rver.Secret);
         var missing = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", _server.Url("backups").Replace(S3rver.Bucket, "no-such-bucket", StringComparison.Ordinal));
         Assert.NotEqual(0, missing.ExitCode);
@@ -138,6 +147,8 @@ public sealed class S3BackupTests : IDisposable
         Assert.Matches(@"into " + complete.GetProperty("name").GetString() + " at", firstRunOutput);
         var verify = _tree.Mkcdrec("verify", store.Url("backups/s3host/latest"));
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Contains("as it streams (no spool)", verify.Stdout, StringComparison.Ordinal);
+        Assert.Contains("chunk hashes checked as it streamed in", verify.Stdout, StringComparison.Ordinal);
     }
 
     private void WriteCredentials(string key, string secret) =>

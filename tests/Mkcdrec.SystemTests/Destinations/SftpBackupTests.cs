@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.TestVm;
 using Mkcdrec.TestVm.Servers;
@@ -68,13 +69,17 @@ public sealed class SftpBackupTests : IDisposable
         var backup = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", dest, "--volume-size", "2M", "--level", "1");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
 
+        // verify reads the volumes where they lie, each once, straight from sshd; fetch copies them for GNU tar.
         var verify = _tree.Mkcdrec("verify", _server.Url(_store + "/s3host/latest"));
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Matches($@"Reading the backup sftp://{Regex.Escape(Sshd.Alias + _store)}/s3host/\d{{8}}T\d{{6}}Z as it streams \(no spool\)", verify.Stdout);
+        var streamed = Regex.Count(verify.Stdout, "chunk hashes checked as it streamed in");
         var spool = Path.Combine(_tree.Dir, "spool");
         var fetch = _tree.Mkcdrec("fetch", _server.Url(_store + "/s3host/latest"), "--spool", spool);
         Assert.True(fetch.ExitCode == 0, fetch.Stdout + fetch.Stderr);
         Assert.Contains($"Fetched the backup from sftp://{Sshd.Alias}{_store}/s3host/", fetch.Stdout, StringComparison.Ordinal);
         _tree.AssertTarRestoresEveryFile(spool, minVolumes: 3);
+        Assert.Equal(BackupManifest.Parse(File.ReadAllBytes(Path.Combine(spool, BackupFiles.Manifest)), "m").Archives.Sum(a => a.Volumes.Count), streamed);
 
         var gone = _tree.Mkcdrec("fetch", _server.Url(_store + "/otherhost/latest"), "--spool", spool + "2");
         Assert.NotEqual(0, gone.ExitCode);
@@ -103,7 +108,7 @@ public sealed class SftpBackupTests : IDisposable
         var r = await second;
         Assert.NotEqual(0, r.ExitCode);
         Assert.True(r.Stderr.Contains($"The SSH connection to {Sshd.Alias} ended unexpectedly", StringComparison.Ordinal)
-            && r.Stderr.Contains("the previous backups are intact", StringComparison.Ordinal), r.Stderr);
+            && r.Stderr.Contains("The previous backups are intact", StringComparison.Ordinal), r.Stderr);
 
         using var again = new Sshd(); // the server back (with keys of its own), the same directory
         var list = _tree.Mkcdrec("--json", "backups", "list", again.Url(_store));
@@ -151,7 +156,7 @@ public sealed class SftpBackupTests : IDisposable
         var full = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", _server.Url(_store), "--level", "1");
         Assert.NotEqual(0, full.ExitCode);
         Assert.Contains("full disk", full.Stderr, StringComparison.Ordinal);
-        Assert.Contains("previous backups are intact", full.Stderr, StringComparison.Ordinal);
+        Assert.Contains("The previous backups are intact", full.Stderr, StringComparison.Ordinal);
 
         Assert.Equal(before, Directory.GetFiles(_store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
         var list = _tree.Mkcdrec("backups", "list", _server.Url(_store));

@@ -11,8 +11,9 @@ namespace Mkcdrec.SystemTests.Destinations;
 /// The rescue system fetching its backup over SFTP with credentials from the keys medium: <c>mkrescue --format netboot
 /// --backup-url sftp://…/HOST/latest</c> builds the real rescue system (it must bring OpenSSH's client), QEMU boots it
 /// on the user network (10.0.2.2:PORT is OpenSSH's sshd on this host's loopback) with a keys ISO holding only
-/// ssh/known_hosts and ssh/id_ed25519; /init finds the keys medium before fetching, fetches into RAM, and the menu's
-/// Verify passes. The rescue medium itself carries neither file, and no copy of the key is left behind.
+/// ssh/known_hosts and ssh/id_ed25519; /init finds the keys medium, the backup stays where it is (nothing copied into
+/// RAM), and the menu's Verify streams every volume from the server once and passes. The rescue medium itself carries
+/// neither file, and no copy of the key is left behind.
 /// </summary>
 public sealed class SftpRescueBootTests(ITestOutputHelper output)
 {
@@ -42,11 +43,13 @@ public sealed class SftpRescueBootTests(ITestOutputHelper output)
             var screen = NetbootRescue.WaitForMenu(menu, output);
             var boot = g.Text[..menu.At];
             Assert.Contains("keys medium MKCDREC-KEYS: /dev/sr0 mounted read-only", boot, StringComparison.Ordinal);
-            Assert.Matches($@"Fetched the backup from sftp://root@10\.0\.2\.2:{server.Port}{Regex.Escape(dir)}/store/s3host/20261204T010000Z into /run/mkcdrec/backup", boot);
-            Assert.Contains("Backup:  /run/mkcdrec/backup", screen, StringComparison.Ordinal);
-            Timings.Report($"rescue system for an SFTP backup: boot, keys medium and fetch to the menu {g.Started.Elapsed.TotalSeconds:0.0} s (QEMU TCG)");
+            Assert.Contains($"the backup is at {url}; recover and verify stream it from there with the keys medium's credentials", boot, StringComparison.Ordinal);
+            Assert.Contains("Backup:  " + url, screen, StringComparison.Ordinal);
+            Timings.Report($"rescue system for an SFTP backup: boot and keys medium to the menu {g.Started.Elapsed.TotalSeconds:0.0} s (QEMU TCG)");
 
-            output.WriteLine(menu.VerifyBackup(volumes));
+            var verify = menu.VerifyBackup(volumes, streamed: true);
+            output.WriteLine(verify);
+            Assert.Matches($@"Reading the backup sftp://root@10\.0\.2\.2:{server.Port}{Regex.Escape(dir)}/store/s3host/20261204T010000Z as it streams", verify);
 
             // No copy of the login key outlived the login, ssh recorded nothing, and without the keys medium the same fetch
             // is refused for the unknown host key (never accepted).

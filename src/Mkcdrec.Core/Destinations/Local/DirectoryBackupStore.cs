@@ -74,7 +74,8 @@ public class DirectoryBackupStore(string root, string display) : IBackupStore
         }
     }
 
-    public Stream OpenRead(string name) => new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    public Stream OpenRead(string name, long offset = 0) =>
+        new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16) { Position = offset };
 
     public virtual void Dispose()
     {

@@ -38,7 +38,7 @@ public sealed class S3BackupStore(S3Client client, string credentialsSource) : I
 
     public void Delete(string name) => Client.DeleteObject(Client.Location.Key(name));
 
-    public Stream OpenRead(string name) => Client.GetObject(Client.Location.Key(name));
+    public Stream OpenRead(string name, long offset = 0) => Client.GetObject(Client.Location.Key(name), offset);
 
     public IReadOnlyList<string> AbortAbandonedUploads(string prefix, DateTimeOffset startedBefore)
     {

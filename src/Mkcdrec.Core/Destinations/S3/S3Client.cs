@@ -87,10 +87,16 @@ public sealed partial class S3Client : IDisposable
     public void AbortMultipartUpload(string key, string uploadId) =>
         Send(HttpMethod.Delete, key, [new("uploadId", uploadId)], ReadOnlyMemory<byte>.Empty).Dispose();
 
-    /// <summary>The object's content as a stream read from the network as it is consumed.</summary>
-    public Stream GetObject(string key)
+    /// <summary>The object's content from byte <paramref name="offset"/> on, as a stream read from the network as it is consumed.</summary>
+    public Stream GetObject(string key, long offset = 0)
     {
-        var r = Send(HttpMethod.Get, key, NoQuery, ReadOnlyMemory<byte>.Empty, streamResponse: true);
+        var r = Send(HttpMethod.Get, key, NoQuery, ReadOnlyMemory<byte>.Empty, streamResponse: true, rangeFrom: offset);
+        if (offset > 0 && r.StatusCode != HttpStatusCode.PartialContent)
+        {
+            r.Dispose();
+            throw Unexpected(key, $"asked for the bytes from {offset} on, it answered {(int)r.StatusCode} instead of 206 Partial Content");
+        }
+
         return new ResponseStream(r);
     }
 
@@ -177,7 +183,7 @@ public sealed partial class S3Client : IDisposable
     public void Dispose() => _http.Dispose();
 
     internal HttpResponseMessage Send(HttpMethod method, string? key, IReadOnlyList<KeyValuePair<string, string>> query, ReadOnlyMemory<byte> body,
-        bool streamResponse = false, bool allowNotFound = false, bool allowNotImplemented = false)
+        bool streamResponse = false, bool allowNotFound = false, bool allowNotImplemented = false, long rangeFrom = 0)
     {
         var payloadHash = body.IsEmpty ? SigV4.EmptyPayloadHash : SigV4.Hex(SHA256.HashData(body.Span));
         var (uri, path) = Location.Address(key, query);
@@ -187,6 +193,11 @@ public sealed partial class S3Client : IDisposable
             try
             {
                 using var request = Signed(method, uri, path, query, body, payloadHash);
+                if (rangeFrom > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(rangeFrom, null); // not signed: SigV4 signs only the headers it lists
+                }
+
                 response = _http.Send(request, streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead);
             }
             catch (HttpRequestException e) when (attempt < Attempts)

@@ -67,7 +67,7 @@ public static class S3Errors
             "NoSuchKey" or "NotFound" => new(ExitCode.BadInput, $"There is no object '{key}' in bucket '{where.Bucket}' at {where.Endpoint}.",
                 "Check the backup's name with: mkcdrec backups list s3://" + where.Bucket + "/" + where.Prefix),
             _ when IsFull(e) => new(ExitCode.Environment, $"The S3 store at {where.Endpoint} has no room for '{key}' ({said}).",
-                "Free space in the bucket (mkcdrec backups list shows the backups there; remove old ones with the store's own tools) or raise its quota, then run the backup again; the previous backup is intact."),
+                "Free space in the bucket (mkcdrec backups list shows the backups there; remove old ones with the store's own tools) or raise its quota, then run the backup again."),
             _ => new(ExitCode.CommandFailed, $"The S3 store at {where.Endpoint} refused a request for '{key}' in bucket '{where.Bucket}' ({said}).",
                 "Check the store's log and the destination URL (docs/destinations.md), then try again."),
         };

@@ -50,7 +50,7 @@ public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IB
         }
     }
 
-    public Stream OpenRead(string name) => new SftpReadStream(session, target.PathOf(name));
+    public Stream OpenRead(string name, long offset = 0) => new SftpReadStream(session, target.PathOf(name), offset);
 
     public void Dispose() => session.Dispose();
 

@@ -20,10 +20,12 @@ internal sealed class SftpReadStream : Stream
     private ArraySegment<byte> _data = ArraySegment<byte>.Empty;
     private bool _eof;
 
-    public SftpReadStream(SftpSession session, string path)
+    public SftpReadStream(SftpSession session, string path, long offset = 0)
     {
         _session = session;
         _path = path;
+        _next = (ulong)offset;
+        _position = offset;
         _piece = session.Limits.MaxRead;
         _handle = SftpFiles.Open(session, path, SftpCodes.OpenRead);
     }

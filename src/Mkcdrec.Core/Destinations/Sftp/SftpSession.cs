@@ -152,7 +152,7 @@ public sealed class SftpSession : IDisposable
         SftpCodes.PermissionDenied => new(ExitCode.BadInput, $"{what} {path} on {Display}: permission denied ({message}).",
             "Give the SSH user write access to the directory (or choose another directory in the sftp:// URL)."),
         _ => new(ExitCode.Environment, $"{what} {path} on {Display} failed: {(message.Length > 0 ? message : "failure")} (SFTP status {code}).",
-            "Check the server: a full disk or quota is the usual cause (df on the server). The previous backups are intact."),
+            "Check the server: a full disk or quota is the usual cause (df on the server)."),
     };
 
     /// <summary>One packet: its type and payload (after the type), into <paramref name="buffer"/> when given.</summary>

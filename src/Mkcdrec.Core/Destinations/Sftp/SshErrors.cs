@@ -35,6 +35,6 @@ internal static class SshErrors
         }
 
         return new(ExitCode.Environment, $"The SSH connection to {display} ended unexpectedly{(tail.Length > 0 ? ": " + tail : "")}.",
-            "Check the server (its disk, sshd's log) and the network, then run again; the previous backups are intact.", inner);
+            "Check the server (its disk, sshd's log) and the network, then run again.", inner);
     }
 }
