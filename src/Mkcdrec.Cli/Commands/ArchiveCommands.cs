@@ -170,7 +170,7 @@ internal static class ArchiveCommands
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "verify");
-            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool), p.GetValue(secrets));
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
             var verifier = new ArchiveVerifier(ctx.FileSystem, new CliEvents(ctx));
             var backup = local.Directory;
             if (p.GetValue(compare))

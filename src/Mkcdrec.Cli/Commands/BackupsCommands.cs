@@ -18,7 +18,7 @@ internal static class BackupsCommands
         list.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups list");
-            var credentials = DestinationCredentials.From(p.GetValue(secrets));
+            var credentials = ReadingCredentials.For(p.GetValue(secrets));
             using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
             var backups = BackupCatalog.List(store, p.GetValue(host));
             if (ctx.Json)

@@ -53,7 +53,7 @@ internal static class FetchCommands
             var given = p.GetValue(spool);
             var dir = given ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
                 ?? throw new MkcdrecException(ExitCode.Usage, "'mkcdrec fetch' needs --spool DIR outside the rescue system.", "Give --spool DIR: the directory to download the backup into.");
-            var r = Fetch(ctx, u, dir, replace: given is null, p.GetValue(secrets), p.GetValue(retries));
+            var r = Fetch(ctx, u, dir, replace: given is null, ReadingCredentials.For(p.GetValue(secrets)), p.GetValue(retries));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new FetchOutput(r.Directory, r.Files, r.Bytes, r.Reused, r.Retries, r.Elapsed.TotalSeconds, r.MiBPerSecond), CliJsonContext.Default.FetchOutput);
@@ -66,12 +66,11 @@ internal static class FetchCommands
 
     /// <summary>Downloads the backup at <paramref name="url"/> into <paramref name="spool"/> with progress on the terminal; prints one summary line.</summary>
     /// <param name="replace">The spool is a default one, whose other backup may be replaced (not a directory the user named).</param>
-    /// <param name="secrets">A directory like the keys medium whose ssh/ and s3/ files reach the destination; null: the admin's own.</param>
-    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, string? secrets, int retries = 4)
+    /// <param name="credentials">What reaches the destination (<see cref="ReadingCredentials"/>).</param>
+    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, DestinationCredentials credentials, int retries = 4)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
-        var credentials = DestinationCredentials.From(secrets);
-        if (secrets is not null)
+        if (credentials.Directory is not null)
         {
             ctx.Log.Info($"credentials for {url}: {credentials.Describe()}");
         }
@@ -136,8 +135,8 @@ internal static class FetchCommands
         /// <summary>The URL it was fetched from (redacted); null for a directory.</summary>
         public string? Url { get; }
 
-        /// <param name="secrets">The --secrets directory: its ssh/ and s3/ files reach a remote backup.</param>
-        public static LocalBackup Resolve(CliContext ctx, string location, string? spool, string? secrets)
+        /// <param name="credentials">What reaches a remote backup (<see cref="ReadingCredentials"/>).</param>
+        public static LocalBackup Resolve(CliContext ctx, string location, string? spool, DestinationCredentials credentials)
         {
             if (!FetchSources.IsRemote(location))
             {
@@ -156,14 +155,14 @@ internal static class FetchCommands
 
             if (spool is null && (FetchSources.HasScheme(location, "sftp") || FetchSources.HasScheme(location, "s3")))
             {
-                return Streamed(ctx, location, secrets);
+                return Streamed(ctx, location, credentials);
             }
 
             var (dir, temporary) = spool is not null ? (spool, false) : BackupFetcher.DefaultSpool();
             string shown;
             try
             {
-                shown = Fetch(ctx, location, dir, replace: spool is null, secrets).Source;
+                shown = Fetch(ctx, location, dir, replace: spool is null, credentials).Source;
             }
             catch
             {
@@ -197,9 +196,8 @@ internal static class FetchCommands
         }
 
         // An SFTP or S3 backup streams into the restore: no spool as large as the backup, only its manifest and layout here.
-        private static LocalBackup Streamed(CliContext ctx, string location, string? secrets)
+        private static LocalBackup Streamed(CliContext ctx, string location, DestinationCredentials credentials)
         {
-            var credentials = DestinationCredentials.From(secrets);
             var volumes = StoreVolumes.Open(location, ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
             var dir = System.IO.Directory.CreateTempSubdirectory("mkcdrec-streamed-").FullName;
             try

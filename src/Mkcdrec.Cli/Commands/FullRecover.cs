@@ -53,7 +53,8 @@ internal static class FullRecover
         using var ctx = CliContext.Create(p, "recover");
 
         // A backup URL is fetched into the spool first; the spool's disk is then never a target (like any backup directory's).
-        using var local = FetchCommands.LocalBackup.Resolve(ctx, backups[0], p.GetValue(f.Spool), p.GetValue(c.Secrets));
+        var credentials = ReadingCredentials.For(p.GetValue(c.Secrets), unattended: p.GetValue(c.Unattended));
+        using var local = FetchCommands.LocalBackup.Resolve(ctx, backups[0], p.GetValue(f.Spool), credentials);
         var dir = local.Directory;
         var request = c.Request(p) with
         {

@@ -14,10 +14,34 @@ public sealed class DestinationCredentials
     /// <summary>The admin's own: ~/.ssh, ~/.aws and the environment, as ssh and the AWS CLI find them.</summary>
     public static readonly DestinationCredentials Own = new(null);
 
-    private DestinationCredentials(string? directory) => Directory = directory;
+    private DestinationCredentials(string? directory, ICredentialPrompt? prompt = null)
+    {
+        Directory = directory;
+        Prompt = prompt;
+    }
 
     /// <summary>The secrets directory, or null for <see cref="Own"/>.</summary>
     public string? Directory { get; }
+
+    /// <summary>
+    /// Who is asked for what the files do not give (a recovery at a terminal); null: nobody, a missing credential or an
+    /// unknown host key is refused (a backup run, a service, an unattended recovery).
+    /// </summary>
+    public ICredentialPrompt? Prompt { get; }
+
+    /// <summary>The same credentials, with <paramref name="prompt"/> asked for what they lack.</summary>
+    public DestinationCredentials AskingFor(ICredentialPrompt? prompt) => new(Directory, prompt);
+
+    /// <summary>S3 keys typed at the terminal, when there is one to ask; null otherwise or when nothing was typed.</summary>
+    public (string KeyId, string Secret)? AskForS3(string endpoint)
+    {
+        if (Prompt?.Ask($"No S3 credentials found (keys medium s3/credentials, ~/.aws, the environment). Access key ID for {endpoint}: ", hidden: false) is not { Length: > 0 } id)
+        {
+            return null;
+        }
+
+        return Prompt.Ask("Secret access key (not shown): ", hidden: true) is { Length: > 0 } secret ? (id.Trim(), secret.Trim()) : null;
+    }
 
     public static DestinationCredentials From(string? directory)
     {

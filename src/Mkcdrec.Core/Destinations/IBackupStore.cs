@@ -15,6 +15,9 @@ public interface IBackupStore : IDisposable
     /// <summary>The destination as it may be shown and logged (no secret in it).</summary>
     string Display { get; }
 
+    /// <summary>A file or backup in it as it may be shown: the destination's URL and the name.</summary>
+    string DisplayOf(string name) => $"{Display}/{name}";
+
     /// <summary>A file written as it is produced (a backup volume); visible at <paramref name="name"/> only after Commit.</summary>
     IOutputFile Create(string name);
 

@@ -146,4 +146,46 @@ public sealed class DestinationCredentialsTests : IDisposable
         {
         }
     }
+
+    [Fact]
+    public void At_a_terminal_ssh_may_ask_and_s3_keys_are_asked_for_the_secret_hidden_but_a_backup_run_never_asks()
+    {
+        var prompt = new ScriptedPrompt("AKIDTYPED", "secret typed");
+        var asking = DestinationCredentials.From(_dir).AskingFor(prompt);
+
+        var args = SftpTarget.From(DestinationUrl.Parse("sftp://vault/srv/b"), asking).SshArguments();
+        Assert.Contains("BatchMode=no", args);
+        Assert.Contains("StrictHostKeyChecking=ask", args); // ssh shows the fingerprint and asks; a changed key it refuses all the same
+        var never = SftpTarget.From(DestinationUrl.Parse("sftp://vault/srv/b"), DestinationCredentials.From(_dir)).SshArguments();
+        Assert.Contains("BatchMode=yes", never);
+        Assert.Contains("StrictHostKeyChecking=yes", never);
+
+        // No keys in the files or the environment: asked, the secret hidden; the settings say where they came from.
+        var typed = asking.AskForS3("https://minio.example:9000");
+        var settings = Core.Destinations.S3.AwsConfigFiles.Resolve(_ => null, _dir, ask: () => new(typed!.Value.KeyId, typed.Value.Secret));
+        Assert.Equal("AKIDTYPED", settings.Credentials.AccessKeyId);
+        Assert.Equal("secret typed", settings.Credentials.SecretAccessKey);
+        Assert.Equal("typed at the terminal", settings.CredentialsSource);
+        Assert.Equal([(false, true), (true, false)], prompt.Asked.Select(a => (a.Hidden, a.Question.Contains("https://minio.example:9000", StringComparison.Ordinal))));
+
+        // Nothing typed, or nobody to ask: refused, saying where keys go.
+        var empty = DestinationCredentials.From(_dir).AskingFor(new ScriptedPrompt(""));
+        Assert.Null(empty.AskForS3("x"));
+        Assert.Null(DestinationCredentials.From(_dir).AskForS3("x"));
+        var e = Assert.Throws<MkcdrecException>(() => Core.Destinations.S3.AwsConfigFiles.Resolve(_ => null, _dir, ask: () => null));
+        Assert.Contains("No S3 credentials found", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ScriptedPrompt(params string[] answers) : ICredentialPrompt
+    {
+        private int _next;
+
+        public List<(string Question, bool Hidden)> Asked { get; } = [];
+
+        public string? Ask(string question, bool hidden)
+        {
+            Asked.Add((question, hidden));
+            return _next < answers.Length ? answers[_next++] : null;
+        }
+    }
 }

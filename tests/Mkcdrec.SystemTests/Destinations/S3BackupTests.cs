@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mkcdrec.TestVm;
 using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
@@ -73,6 +74,22 @@ public sealed class S3BackupTests : IDisposable
         Assert.True(withKeys.ExitCode == 0, withKeys.Stdout + withKeys.Stderr);
         Assert.Contains("0 backup(s)", withKeys.Stdout, StringComparison.Ordinal);
         Assert.NotEqual(0, _tree.Mkcdrec("backups", "list", _server.Url("backups")).ExitCode);
+
+        // No credentials anywhere: at a terminal (script(1) gives it one) the keys are asked for, the secret not shown;
+        // without a terminal the same command is refused saying where they go.
+        File.Delete(Path.Combine(_tree.Home, ".aws", "credentials"));
+        var command = $"env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME='{_tree.Home}' '{RepoPaths.MkcdrecBinary}' --log /dev/null backups list '{_server.Url("backups")}'";
+        var typed = HostProcess.Run("sh", ["-c", $"(sleep 3; printf '%s\\n' {S3rver.AccessKey}; sleep 2; printf '%s\\n' {S3rver.Secret}; sleep 5) | script -qec \"{command}\" /dev/null"],
+            TimeSpan.FromMinutes(2));
+        Assert.True(typed.ExitCode == 0 && typed.Stdout.Contains("0 backup(s)", StringComparison.Ordinal), typed.Stdout + typed.Stderr);
+        Assert.Contains("Access key ID for", typed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Secret access key (not shown): ", typed.Stdout, StringComparison.Ordinal);
+        var afterSecret = typed.Stdout[(typed.Stdout.IndexOf("Secret access key (not shown): ", StringComparison.Ordinal) + 31)..];
+        Assert.DoesNotContain(S3rver.Secret, afterSecret, StringComparison.Ordinal); // s3rver's key ID and secret are the same word: only the ID is echoed
+
+        var noTerminal = _tree.Mkcdrec("backups", "list", _server.Url("backups"));
+        Assert.NotEqual(0, noTerminal.ExitCode);
+        Assert.Contains("No S3 credentials found", noTerminal.Stderr, StringComparison.Ordinal);
 
         WriteCredentials(S3rver.AccessKey, S3rver.Secret);
         var missing = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", _server.Url("backups").Replace(S3rver.Bucket, "no-such-bucket", StringComparison.Ordinal));

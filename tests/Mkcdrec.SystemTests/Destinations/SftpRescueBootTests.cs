@@ -13,7 +13,9 @@ namespace Mkcdrec.SystemTests.Destinations;
 /// on the user network (10.0.2.2:PORT is OpenSSH's sshd on this host's loopback) with a keys ISO holding only
 /// ssh/known_hosts and ssh/id_ed25519; /init finds the keys medium, the backup stays where it is (nothing copied into
 /// RAM), and the menu's Verify streams every volume from the server once and passes. The rescue medium itself carries
-/// neither file, and no copy of the key is left behind.
+/// neither file, and no copy of the key is left behind. Without known_hosts, a command with no terminal is refused
+/// for the unknown host key; at the console ssh shows the key's fingerprint and asks, and typing the fingerprint the
+/// server's admin gives (here: ssh-keygen -lf on the host key) lets the listing through.
 /// </summary>
 public sealed class SftpRescueBootTests(ITestOutputHelper output)
 {
@@ -52,16 +54,30 @@ public sealed class SftpRescueBootTests(ITestOutputHelper output)
             Assert.Matches($@"Reading the backup sftp://root@10\.0\.2\.2:{server.Port}{Regex.Escape(dir)}/store/s3host/20261204T010000Z as it streams", verify);
 
             // No copy of the login key outlived the login, ssh recorded nothing, and without the keys medium the same fetch
-            // is refused for the unknown host key (never accepted).
+            // from a script (no terminal to ask) is refused for the unknown host key (never accepted).
             menu.EnterShell();
             var (rc, shell) = menu.Run(
                 $"ls /run/mkcdrec-ssh-key-* 2>/dev/null; [ -z \"$(ls /run/mkcdrec-ssh-key-* 2>/dev/null)\" ] && ! [ -e /root/.ssh/known_hosts ] && echo NO-LEFTOVERS; "
-                + $"mkcdrec fetch {url} --spool /tmp/nokeys; echo FETCH-RC=$?");
+                + $"mkcdrec fetch {url} --spool /tmp/nokeys </dev/null; echo FETCH-RC=$?");
             output.WriteLine(shell);
             Assert.Equal(0, rc);
             Assert.Contains("NO-LEFTOVERS", shell, StringComparison.Ordinal);
             Assert.Matches(@"FETCH-RC=[1-9]", shell);
             Assert.Contains("not in known_hosts", shell, StringComparison.Ordinal);
+
+            // At the console, with the login key but no known_hosts: ssh asks, and the fingerprint typed back is accepted.
+            var fingerprint = Tool.Checked("ssh-keygen", ["-lf", Path.Combine(server.Directory, "host_key.pub")]).StdOut.Split(' ')[1];
+            Assert.Equal(0, menu.Run("mkdir -p /tmp/k/ssh && cp /run/mkcdrec/keys/ssh/id_ed25519 /tmp/k/ssh/").ExitCode);
+            var from = menu.At;
+            g.Send($"mkcdrec backups list sftp://root@10.0.2.2:{server.Port}{dir}/store --secrets /tmp/k; echo LIST-RC=$?\n");
+            menu.Expect(@"Are you sure you want to continue connecting \(yes/no/\[fingerprint\]\)\? ", TimeSpan.FromSeconds(90));
+            Assert.Contains(fingerprint, g.Text[from..menu.At], StringComparison.Ordinal);
+            g.Send(fingerprint + "\n");
+            var listed = menu.Expect(@"LIST-RC=(\d+)", TimeSpan.FromSeconds(90));
+            var list = g.Text[from..menu.At];
+            output.WriteLine(list);
+            Assert.True(listed.Groups[1].Value == "0", list);
+            Assert.Matches(@"s3host/20261204T010000Z +[\d.]+ MiB +\d+ file\(s\) +complete", list);
             menu.LeaveShell();
             menu.PowerOff();
         }

@@ -16,11 +16,16 @@ public static class BackupStores
     public static IBackupStore Open(DestinationUrl url, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes,
         DestinationCredentials? credentials = null) => url.Kind switch
     {
-        DestinationKind.S3 => S3BackupStore.Open(url, (credentials ?? DestinationCredentials.Own).S3Environment(Environment.GetEnvironmentVariable), warn),
+        DestinationKind.S3 => OpenS3(url, warn, credentials ?? DestinationCredentials.Own, Environment.GetEnvironmentVariable),
         DestinationKind.Http => throw new MkcdrecException(ExitCode.Usage, $"'{url}' is read-only: backups are fetched over http(s), not written or listed.",
             "Give a directory, or an sftp://, nfs:// or s3:// destination (docs/destinations.md)."),
         DestinationKind.Sftp => SftpBackupStore.Open(url, processes, credentials),
         DestinationKind.Nfs => NfsBackupStore.Open(url, runner),
         _ => DirectoryBackupStore.Open(url.Path),
     };
+
+    /// <summary>An S3 store with the keys of the credentials' files, else the environment and ~/.aws, else typed if it may ask.</summary>
+    public static S3BackupStore OpenS3(DestinationUrl url, Action<string> warn, DestinationCredentials credentials, Func<string, string?> getenv) =>
+        S3BackupStore.Open(url, credentials.S3Environment(getenv), warn,
+            ask: () => credentials.AskForS3(url.Option("endpoint") ?? "AWS S3") is { } typed ? new AwsCredentials(typed.KeyId, typed.Secret) : null);
 }

@@ -42,7 +42,7 @@ public static class FetchSources
         var url = DestinationUrl.Parse(location);
         if (url.Kind == DestinationKind.S3)
         {
-            return FromS3(url, (credentials ?? DestinationCredentials.Own).S3Environment(getenv), warn);
+            return FromS3(url, credentials ?? DestinationCredentials.Own, getenv, warn);
         }
 
         if (url.Kind is not (DestinationKind.Sftp or DestinationKind.Nfs))
@@ -64,9 +64,9 @@ public static class FetchSources
         }
     }
 
-    private static FetchSource FromS3(DestinationUrl url, Func<string, string?> getenv, Action<string> warn)
+    private static FetchSource FromS3(DestinationUrl url, DestinationCredentials credentials, Func<string, string?> getenv, Action<string> warn)
     {
-        using var store = S3BackupStore.Open(url, getenv, warn);
+        using var store = BackupStores.OpenS3(url, warn, credentials, getenv);
         var loc = store.Client.Location;
         if (loc.Prefix.Split('/') is [.. var dirs, var last] && last == Latest)
         {
@@ -80,7 +80,7 @@ public static class FetchSources
         }
 
         var (uri, _) = loc.Address(loc.Key(""), []);
-        var credentials = store.Client.Credentials;
-        return new FetchSource(uri.AbsoluteUri, $"s3://{loc.Bucket}/{loc.Prefix}", inner => new S3SigningHandler(loc, credentials, inner));
+        var keys = store.Client.Credentials;
+        return new FetchSource(uri.AbsoluteUri, $"s3://{loc.Bucket}/{loc.Prefix}", inner => new S3SigningHandler(loc, keys, inner));
     }
 }

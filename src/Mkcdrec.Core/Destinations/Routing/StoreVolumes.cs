@@ -29,7 +29,7 @@ public sealed class StoreVolumes : IVolumeSource, IDisposable
     public string Name { get; }
 
     /// <summary>Where it is, for messages: the destination (no secret in it) and the backup's name.</summary>
-    public string Display => $"{_store.Display}/{Name}";
+    public string Display => _store.DisplayOf(Name);
 
     /// <summary>The first pause before a broken transfer is taken up again; each next one is twice as long.</summary>
     public TimeSpan RetryPause { get; init; } = TimeSpan.FromMilliseconds(250);

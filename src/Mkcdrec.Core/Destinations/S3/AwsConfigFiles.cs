@@ -9,7 +9,8 @@ namespace Mkcdrec.Core.Destinations.S3;
 /// </summary>
 public static class AwsConfigFiles
 {
-    public static AwsSettings Resolve(Func<string, string?> getenv, string? home, string? profile = null, string? region = null)
+    /// <param name="ask">Asked for the keys when none are found (a recovery at a terminal); null: refused.</param>
+    public static AwsSettings Resolve(Func<string, string?> getenv, string? home, string? profile = null, string? region = null, Func<AwsCredentials?>? ask = null)
     {
         var name = profile ?? NonEmpty(getenv("AWS_PROFILE")) ?? "default";
         var credFile = NonEmpty(getenv("AWS_SHARED_CREDENTIALS_FILE")) ?? (home is null ? null : Path.Combine(home, ".aws", "credentials"));
@@ -35,6 +36,11 @@ public static class AwsConfigFiles
             {
                 return new(new(key, secret, Get(section, "aws_session_token")), region, $"profile '{name}' in {file}");
             }
+        }
+
+        if (ask?.Invoke() is { } typed)
+        {
+            return new(typed, region, "typed at the terminal");
         }
 
         throw new MkcdrecException(ExitCode.BadInput, $"No S3 credentials found (profile '{name}', files {credFile ?? "-"} and {confFile ?? "-"}).",

@@ -13,6 +13,12 @@ public sealed record SftpTarget(string Host, string? User, int? Port, string Dir
     /// <summary>Private keys to offer besides ssh's own (copied to private files by <see cref="SftpSession.Connect"/>).</summary>
     public IReadOnlyList<string> ExtraIdentities { get; init; } = [];
 
+    /// <summary>
+    /// ssh may ask at the terminal (a recovery run by a person): for a password, and to confirm an unknown host key by
+    /// its fingerprint. A changed host key is refused all the same.
+    /// </summary>
+    public bool MayAsk { get; init; }
+
     public static SftpTarget From(DestinationUrl url, DestinationCredentials? credentials = null)
     {
         if (url.Kind != DestinationKind.Sftp || url.Host is null)
@@ -27,16 +33,21 @@ public sealed record SftpTarget(string Host, string? User, int? Port, string Dir
         {
             KnownHostsFile = c.KnownHosts,
             ExtraIdentities = c.SshIdentities,
+            MayAsk = c.Prompt is not null,
         };
     }
 
     public string Display => $"{(User is null ? "" : User + "@")}{Host}{(Port is { } p ? ":" + p : "")}";
 
-    /// <summary>ssh's arguments: the admin's configuration applies, but never an interactive question or an unknown host key.</summary>
+    /// <summary>ssh's arguments: the admin's configuration applies, but no question (unless <see cref="MayAsk"/>) and no unknown host key taken unasked.</summary>
     /// <param name="identityCopies">Private copies of <see cref="ExtraIdentities"/> (ssh refuses a key file others can read).</param>
     public IReadOnlyList<string> SshArguments(IReadOnlyList<string>? identityCopies = null)
     {
-        var a = new List<string> { "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "-x", "-a" };
+        var a = new List<string>
+        {
+            "-o", MayAsk ? "BatchMode=no" : "BatchMode=yes", "-o", MayAsk ? "StrictHostKeyChecking=ask" : "StrictHostKeyChecking=yes",
+            "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "-x", "-a",
+        };
         if (KnownHostsFile is not null)
         {
             // ssh splits this option's value at spaces unless quoted; a known_hosts given here replaces ~/.ssh/known_hosts.

@@ -16,15 +16,16 @@ internal static class SshErrors
         if (said.Contains("Host key verification failed", StringComparison.Ordinal) || said.Contains("No ED25519 host key is known", StringComparison.Ordinal)
             || said.Contains("host key is known", StringComparison.Ordinal))
         {
-            return new(ExitCode.Refused, $"The host key of {display} is not in known_hosts; mkcdrec never accepts an unknown host key.",
-                "Connect once with ssh as the same user and check the fingerprint it shows (or add the key with ssh-keyscan after checking it), then run again.", inner);
+            return new(ExitCode.Refused, $"The host key of {display} is not in known_hosts and was not confirmed; mkcdrec never accepts an unknown host key unasked.",
+                "Connect once with ssh as the same user and check the fingerprint it shows (or add the key with ssh-keyscan after checking it), then run again; "
+                + "in the rescue system put it in ssh/known_hosts on the keys medium, or run the recovery at the console and confirm the fingerprint the server's admin gives you.", inner);
         }
 
         if (said.Contains("Permission denied", StringComparison.Ordinal))
         {
             return new(ExitCode.BadInput, $"The SSH server {display} refused the login ({tail}).",
                 "Check the user in the sftp:// URL and that its key is in the server's authorized_keys (ssh -v shows which keys are tried); "
-                + "keys with a passphrase need ssh-agent, as mkcdrec never asks for one.", inner);
+                + "a backup run never asks (keys with a passphrase need ssh-agent); a recovery at the console lets ssh ask for a password.", inner);
         }
 
         if (said.Contains("Could not resolve", StringComparison.Ordinal) || said.Contains("Connection refused", StringComparison.Ordinal)
