@@ -5,7 +5,9 @@ using Mkcdrec.TestVm.Servers;
 /// <summary>
 /// mkbackuponly into a local directory against the same backup streamed to OpenSSH's sshd over loopback (issue #17:
 /// SFTP at least 0.8x the local directory), and the fetch back from SFTP against OpenSSH's own scp of the same backup;
-/// S3 (s3rver, a node.js emulator: figures only, not a peer). Rounds alternate the commands; the best time counts.
+/// S3 (s3rver, a node.js emulator: figures only, not a peer). Then the restore (archive extract, the recovery's own
+/// restore path): from the local directory, streamed from SFTP and S3 with no spool, and fetched into a spool first.
+/// Rounds alternate the commands; the best time counts.
 /// </summary>
 internal static class DestinationBench
 {
@@ -42,12 +44,14 @@ internal static class DestinationBench
             ("scp -r (OpenSSH, SFTP protocol)", $"scp -q -r -F '{sshd.ConfigFile}' '{Sshd.Alias}:{stored}' '{scp}'", () => Reset(scp)));
         Print(fetch, mib);
 
+        var restore = RestoreFigures(bin, work, local, sshd.Url(sftpDir + "/benchhost/latest"), spool, runs, mib);
         var s3 = S3Figures(bin, backup, work, runs, mib);
         var ratio = best["mkbackuponly --dest DIR"] / best["mkbackuponly --dest sftp:// (loopback)"];
         var fetchRatio = fetch["scp -r (OpenSSH, SFTP protocol)"] / fetch["mkcdrec fetch sftp://…/latest"];
         Console.WriteLine("ratios (higher is better for mkcdrec):");
         Console.WriteLine($"  backup to sftp:// vs to a local directory : {ratio:F2}x   (target >= {SftpTarget:F1}x: {(ratio >= SftpTarget ? "met" : "NOT met")})");
         Console.WriteLine($"  fetch from sftp:// vs OpenSSH scp -r     : {fetchRatio:F2}x");
+        Console.WriteLine(restore);
         Console.WriteLine(s3);
         Console.WriteLine($"  load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
         Shell.Run($"rm -rf '{work}'");
@@ -61,9 +65,29 @@ internal static class DestinationBench
         var spool = Path.Combine(work, "s3-spool");
         var best = Rounds(runs,
             ("mkbackuponly --dest s3:// (s3rver)", $"{env} {backup} --dest '{s3.Url("bench")}' >/dev/null", null),
-            ("mkcdrec fetch s3://…/latest", $"{env} '{bin}' --log /dev/null fetch '{s3.Url("bench/benchhost/latest")}' --spool '{spool}' >/dev/null", () => Reset(spool)));
+            ("mkcdrec fetch s3://…/latest", $"{env} '{bin}' --log /dev/null fetch '{s3.Url("bench/benchhost/latest")}' --spool '{spool}' >/dev/null", () => Reset(spool)),
+            ("extract --from s3://… (streamed)", $"{env} '{bin}' --log /dev/null archive extract --from '{s3.Url("bench/benchhost/latest")}' --to '{spool}-restored' >/dev/null",
+                () => Reset(spool + "-restored")));
         Print(best, mib);
-        return $"  s3rver (node.js emulator, figures only): backup {mib / best["mkbackuponly --dest s3:// (s3rver)"]:F0} MiB/s, fetch {mib / best["mkcdrec fetch s3://…/latest"]:F0} MiB/s";
+        return $"  s3rver (node.js emulator, figures only): backup {mib / best["mkbackuponly --dest s3:// (s3rver)"]:F0} MiB/s, fetch {mib / best["mkcdrec fetch s3://…/latest"]:F0} MiB/s, "
+            + $"restore streamed {mib / best["extract --from s3://… (streamed)"]:F0} MiB/s";
+    }
+
+    /// <summary>archive extract from the local backup, streamed from sftp:// (no spool), and fetch into a spool then extract.</summary>
+    private static string RestoreFigures(string bin, string work, string local, string sftpUrl, string spool, int runs, double mib)
+    {
+        var localBackup = Directory.GetDirectories(Path.Combine(local, "benchhost")).Single();
+        var to = Path.Combine(work, "restored");
+        var extract = $"'{bin}' --log /dev/null archive extract --to '{to}'";
+        var fetch = $"'{bin}' --log /dev/null fetch '{sftpUrl}' --spool '{spool}' >/dev/null";
+        var best = Rounds(runs,
+            ("extract --from DIR (local)", $"{extract} --from '{localBackup}' >/dev/null", () => Reset(to)),
+            ("extract --from sftp://… (streamed)", $"{extract} --from '{sftpUrl}' >/dev/null", () => Reset(to)),
+            ("fetch sftp:// to a spool, then extract", $"{fetch} && {extract} --from '{spool}' >/dev/null", () => { Reset(to); Reset(spool); }));
+        Print(best, mib);
+        var local1 = best["extract --from DIR (local)"];
+        return $"  restore streamed from sftp:// vs from a local directory: {local1 / best["extract --from sftp://… (streamed)"]:F2}x; "
+            + $"fetch-then-restore: {local1 / best["fetch sftp:// to a spool, then extract"]:F2}x (streaming needs no spool the size of the backup)";
     }
 
     private static Dictionary<string, double> Rounds(int runs, params (string Label, string Script, Action? Before)[] commands)

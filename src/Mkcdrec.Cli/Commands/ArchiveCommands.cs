@@ -99,18 +99,25 @@ internal static class ArchiveCommands
 
     private static Command Extract()
     {
-        var from = new Option<string>("--from") { Description = "The backup directory (manifest.json and volumes).", HelpName = "DIR", Required = true };
+        var from = new Option<string>("--from")
+        {
+            Description = "The backup: its directory (manifest.json and volumes), or a URL as verify takes it (sftp:// and s3:// stream into the restore).",
+            HelpName = "DIR|URL", Required = true,
+        };
         var to = new Option<string>("--to") { Description = "Where to restore.", HelpName = "DIR", Required = true };
         var id = IdOption();
         var pass = PassphraseFile();
+        var secrets = SecretsOption();
+        var spool = FetchCommands.Spool();
         var cmd = new Command("extract", "Restore an archive with all its metadata (owners, modes, xattrs, ACLs, devices, links, sparse files, times).")
         {
-            from, to, id, pass,
+            from, to, id, pass, secrets, spool,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "archive-extract");
-            var src = ArchiveSource.Open(p.GetValue(from)!, MediaLocators.For(p.GetValue(from)!, ctx));
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(from)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
+            var src = ArchiveSource.Open(local.Directory, local.Volumes ?? MediaLocators.For(local.Directory, ctx));
             var a = src.Select(p.GetValue(id));
             var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
             var events = new CliEvents(ctx);

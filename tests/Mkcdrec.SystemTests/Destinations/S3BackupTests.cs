@@ -55,6 +55,13 @@ public sealed class S3BackupTests : IDisposable
 
         // Independent of our reader: the volumes in order, zstd -d, GNU tar -x; every file's sha256sum as the source's.
         _tree.AssertTarRestoresEveryFile(spool, minVolumes: 3);
+
+        // The restore streamed from the store (no spool) gives the same files.
+        var restored = Path.Combine(_tree.Dir, "streamed-restore");
+        var extract = _tree.Mkcdrec("archive", "extract", "--from", _server.Url("backups/s3host/latest"), "--to", restored);
+        Assert.True(extract.ExitCode == 0, extract.Stdout + extract.Stderr);
+        Assert.Contains($"Reading the backup s3://mkcdrec-test/backups/{newest} at ", extract.Stdout, StringComparison.Ordinal);
+        _tree.AssertSameFilesAsSource(restored);
     }
 
     [Fact]

@@ -60,9 +60,12 @@ public sealed class SourceTree : IDisposable
         var restored = Path.Combine(Dir, "restored-" + Path.GetFileName(backupDir));
         Directory.CreateDirectory(restored);
         HostProcess.Checked("sh", ["-c", "cat \"$@\" | zstd -dq | tar -x -C " + restored, "sh", .. volumes]);
-        Assert.Equal(Sums(Source), Sums(restored));
+        AssertSameFilesAsSource(restored);
         Assert.Equal("etc/hostname", new FileInfo(Path.Combine(restored, "link")).LinkTarget);
     }
+
+    /// <summary>Every file under <paramref name="restored"/> has the content (sha256sum) of the source's, and no file is missing or extra.</summary>
+    public void AssertSameFilesAsSource(string restored) => Assert.Equal(Sums(Source), Sums(restored));
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 
