@@ -4,9 +4,12 @@
 # $cache_root/base-<firmware>-<hash>/ (hash: this file), so a new case costs minutes, not a debootstrap.
 
 # Packages every reference system has; busybox-static, xorriso and mtools are what `mkcdrec mkbackup` needs inside it;
-# attr, acl and libcap2-bin let mkcdrec-inventory list what the recovered system must keep.
+# attr, acl and libcap2-bin let mkcdrec-inventory list what the recovered system must keep; openssh-client and nfs-common
+# are the clients `mkbackup --dest sftp://…|nfs://…` uses and puts into the rescue system (the drill of a backup on a
+# server). Installed here, not at a job's start: the built image keeps no package cache (system.sh cleans it), and
+# nfs-common's python3 would be byte-compiled under TCG in every such drill.
 base_packages=(linux-image-amd64 initramfs-tools zstd systemd-sysv udev kmod e2fsprogs dosfstools iproute2 ifupdown procps
-    busybox-static xorriso mtools attr acl libcap2-bin)
+    busybox-static xorriso mtools attr acl libcap2-bin openssh-client nfs-common)
 # Downloaded into the base's apt cache; each case installs what its storage needs (EXTRA_PACKAGES).
 stack_packages=(mdadm lvm2 thin-provisioning-tools cryptsetup cryptsetup-initramfs btrfs-progs xfsprogs efibootmgr)
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mkcdrec.TestVm;
+using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
 

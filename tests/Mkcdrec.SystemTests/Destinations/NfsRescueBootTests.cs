@@ -2,6 +2,7 @@ using Mkcdrec.SystemTests.Media;
 using Mkcdrec.SystemTests.Rescue;
 using Mkcdrec.Tests.Shared;
 using Mkcdrec.TestVm;
+using Mkcdrec.TestVm.Servers;
 
 namespace Mkcdrec.SystemTests.Destinations;
 

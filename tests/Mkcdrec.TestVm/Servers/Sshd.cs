@@ -88,8 +88,14 @@ public sealed class Sshd : IDisposable
         return path;
     }
 
-    /// <summary>A known_hosts line for this server's port with the public key in <paramref name="publicKeyFile"/>.</summary>
-    public string KnownHostsLine(string publicKeyFile) => $"[127.0.0.1]:{Port} {string.Join(' ', File.ReadAllText(publicKeyFile).Split(' ')[..2])}\n";
+    /// <summary>A known_hosts line for this server's port with the public key in <paramref name="publicKeyFile"/>, the host
+    /// named <paramref name="host"/> (a guest on QEMU's user network reaches this host's loopback as 10.0.2.2).</summary>
+    public string KnownHostsLine(string publicKeyFile, string host = "127.0.0.1") => $"[{host}]:{Port} {string.Join(' ', File.ReadAllText(publicKeyFile).Split(' ')[..2])}\n";
+
+    /// <summary>The throwaway host key's public half and the user key's private half (the server takes it for root).</summary>
+    public string HostPublicKey => Path.Combine(Directory, "host_key.pub");
+
+    public string UserKey => Path.Combine(Directory, "user_key");
 
     /// <summary>Makes another key pair in the directory (a changed host key, a key the server does not accept).</summary>
     public string Keygen(string name)

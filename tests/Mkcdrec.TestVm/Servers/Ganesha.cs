@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Mkcdrec.TestVm;
 
-namespace Mkcdrec.SystemTests.Destinations;
+namespace Mkcdrec.TestVm.Servers;
 
 /// <summary>
 /// NFS-Ganesha (Debian's userspace NFS server, VFS backend) serving NFSv3 and NFSv4 in a network namespace of the
 /// test's own, with its own rpcbind (NFSv3's portmapper) in a private mount namespace, so nothing of this machine's
-/// network or /run is touched. A guest started in the same namespace (<see cref="Namespace"/>) reaches it as 10.0.2.2.
+/// network or /run is touched. A guest started in the same namespace (<see cref="Namespace"/>) reaches it as 10.0.2.2
+/// (a test VM's <c>NetworkNamespace</c> option; QEMU started from this process: <see cref="NetworkNamespace.Run{T}"/>).
 /// Two exports: <see cref="Export"/>, a directory the test reads from this machine, and <see cref="SmallExport"/>, on
 /// an 8 MiB tmpfs only the server sees (a destination that fills up). Stopped and removed on Dispose.
 /// </summary>
