@@ -186,7 +186,9 @@ internal static class FetchCommands
             {
                 var name = path.Resolve(store);
                 ctx.Log.Info($"Reading the backup {name} in place on {store.Display} (mounted at {store.Root})");
-                return new LocalBackup(store.PathOf(name), $"{store.Display}/{name}", false, store);
+                var display = $"{store.Display}/{name}";
+                (ctx.Json ? Console.Error : Console.Out).WriteLine($"Reading the backup {display} in place on the mounted export (no spool).");
+                return new LocalBackup(store.PathOf(name), display, false, store, new MountedVolumes(display));
             }
             catch
             {

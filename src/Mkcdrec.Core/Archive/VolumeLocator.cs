@@ -47,6 +47,23 @@ public interface IVolumeLocator : IVolumeSource
     string IVolumeSource.Where(string backupDir) => backupDir;
 }
 
+/// <summary>
+/// Volumes are files on a network filesystem mounted where the backup lies (an nfs:// backup read in place): read as
+/// they stream over the network, so each is read once, like a backup at an sftp:// or s3:// destination.
+/// </summary>
+public sealed class MountedVolumes(string display) : IVolumeLocator
+{
+    public string? Find(string backupDir, string file) => DirectoryVolumeLocator.Instance.Find(backupDir, file);
+
+    public string Obtain(string backupDir, string file) => DirectoryVolumeLocator.Instance.Obtain(backupDir, file);
+
+    public bool CanObtainLater(string file) => false;
+
+    bool IVolumeSource.Streams => true;
+
+    string IVolumeSource.Where(string backupDir) => display;
+}
+
 /// <summary>Volumes are files in the backup directory, nowhere else.</summary>
 public sealed class DirectoryVolumeLocator : IVolumeLocator
 {

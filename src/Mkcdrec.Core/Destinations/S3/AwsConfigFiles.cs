@@ -45,7 +45,8 @@ public static class AwsConfigFiles
 
         throw new MkcdrecException(ExitCode.BadInput, $"No S3 credentials found (profile '{name}', files {credFile ?? "-"} and {confFile ?? "-"}).",
             "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put aws_access_key_id and aws_secret_access_key in the "
-            + "profile's section of ~/.aws/credentials (AWS_PROFILE or --s3-profile picks the profile).");
+            + "profile's section of ~/.aws/credentials (AWS_PROFILE or --s3-profile picks the profile); in the rescue system, or with --secrets DIR, "
+            + "in s3/credentials on the keys medium (docs/secrets.md), or run the command at the console to type them.");
     }
 
     /// <summary>The key = value pairs of one [section] of an AWS INI file (comments # and ;), or null.</summary>
