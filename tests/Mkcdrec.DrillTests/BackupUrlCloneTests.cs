@@ -93,10 +93,13 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
             + $"check {cmp.Duration.TotalSeconds:0} s; {diffs.Count} expected differences in / (clone settings, GRUB files, recovery log)");
     }
 
-    /// <summary>What the clone options change (hostname, hosts, machine-id, network, resolver, SSH keys) and the recovery log.</summary>
+    /// <summary>
+    /// What the clone options change (hostname, hosts, machine-id, network, resolver, SSH keys: etc/ssh gets new ones
+    /// now that the reference system has OpenSSH's client) and the recovery log.
+    /// </summary>
     private static bool Expected(string path) =>
         path is "etc" or "etc/hostname" or "etc/hosts" or "etc/machine-id" or "var/lib/dbus/machine-id" or "etc/resolv.conf"
-            or "etc/network" or "etc/network/interfaces" or "etc/network/interfaces.mkcdrec-orig"
+            or "etc/network" or "etc/network/interfaces" or "etc/network/interfaces.mkcdrec-orig" or "etc/ssh"
         || path.StartsWith("etc/ssh/ssh_host_", StringComparison.Ordinal)
         || path.StartsWith("var/log/mkcdrec", StringComparison.Ordinal);
 
