@@ -76,7 +76,7 @@ internal static class DestinationBench
     /// <summary>archive extract from the local backup, streamed from sftp:// (no spool), and fetch into a spool then extract.</summary>
     private static string RestoreFigures(string bin, string work, string local, string sftpUrl, string spool, int runs, double mib)
     {
-        var localBackup = Directory.GetDirectories(Path.Combine(local, "benchhost")).Single();
+        var localBackup = local; // --dest DIR: the backup directory itself (no HOST/TIME below it)
         var to = Path.Combine(work, "restored");
         var extract = $"'{bin}' --log /dev/null archive extract --to '{to}'";
         var fetch = $"'{bin}' --log /dev/null fetch '{sftpUrl}' --spool '{spool}' >/dev/null";
