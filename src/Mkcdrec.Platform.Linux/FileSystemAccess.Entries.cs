@@ -37,6 +37,17 @@ public sealed unsafe partial class FileSystemAccess
         }
     }
 
+    public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        Span<byte> f = stackalloc byte[MaxPath];
+        Terminate(from, f);
+        fixed (byte* fp = f)
+        {
+            var fpp = fp;
+            CallWithPath("rename", to, p => rename(fpp, p));
+        }
+    }
+
     public void Remove(ReadOnlySpan<byte> path)
     {
         Span<byte> p = stackalloc byte[MaxPath];

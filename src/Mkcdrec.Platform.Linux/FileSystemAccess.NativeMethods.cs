@@ -54,6 +54,9 @@ public sealed unsafe partial class FileSystemAccess
     private static partial int lsetxattr(byte* path, byte* name, byte* value, nuint size, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial int lremovexattr(byte* path, byte* name);
+
+    [LibraryImport("libc", SetLastError = true)]
     private static partial int mkdir(byte* path, uint mode);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -73,6 +76,9 @@ public sealed unsafe partial class FileSystemAccess
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int rmdir(byte* path);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int rename(byte* from, byte* to);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int lchown(byte* path, uint uid, uint gid);

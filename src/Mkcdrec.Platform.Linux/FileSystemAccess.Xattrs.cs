@@ -111,4 +111,19 @@ public sealed unsafe partial class FileSystemAccess
             }
         }
     }
+
+    public void RemoveXattr(ReadOnlySpan<byte> path, string name)
+    {
+        Span<byte> p = stackalloc byte[MaxPath];
+        Terminate(path, p);
+        Span<byte> nm = stackalloc byte[512];
+        Terminate(Encoding.UTF8.GetBytes(name), nm);
+        fixed (byte* pp = p, np = nm)
+        {
+            if (lremovexattr(pp, np) != 0 && Errno != FileSystemException.ENODATA)
+            {
+                throw Fail($"removexattr {name}", path, Errno);
+            }
+        }
+    }
 }

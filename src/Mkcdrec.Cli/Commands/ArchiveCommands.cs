@@ -46,9 +46,15 @@ internal static class ArchiveCommands
         var vsize = new Option<string?>("--volume-size") { Description = "Split into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Volumes never exceed 4 GiB (ISO9660).", HelpName = "SIZE" };
         var exclude = new Option<string[]>("--exclude") { Description = "Exclude paths matching PAT (relative to --root; repeatable).", HelpName = "PAT" };
         var noDefaults = new Option<bool>("--no-default-excludes") { Description = "Do not apply the default excludes (proc/*, sys/*, run/*, tmp/*, caches...)." };
+        var parentDir = new Option<string?>("--incremental-from")
+        {
+            Description = "Make an increment: archive only what changed since the backup in DIR (the full one or the previous increment), "
+                          + "listing the rest; GNU tar restores the chain with --listed-incremental=/dev/null (docs/incremental.md).",
+            HelpName = "DIR",
+        };
         var cmd = new Command("create", "Archive a tree (one filesystem) into volumes with a manifest.")
         {
-            root, dest, id, compress, level, threads, encrypt, pass, iter, vsize, exclude, noDefaults,
+            root, dest, id, compress, level, threads, encrypt, pass, iter, vsize, exclude, noDefaults, parentDir,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -60,11 +66,16 @@ internal static class ArchiveCommands
                 throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
             }
 
+            var fsId = p.GetValue(id) ?? "root";
+            var parent = p.GetValue(parentDir) is { } pd ? ParentBackup.FromDirectory(pd) : null;
             var options = new CreateOptions
             {
                 Root = p.GetValue(root)!,
                 Destination = p.GetValue(dest)!,
-                FilesystemId = p.GetValue(id) ?? "root",
+                FilesystemId = fsId,
+                Parent = parent?.Archive(fsId),
+                ParentLink = parent?.Link,
+                ParentLevel = parent?.Manifest.Level ?? 0,
                 Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
                 Level = p.GetValue(level),
                 Threads = p.GetValue(threads),
@@ -88,7 +99,8 @@ internal static class ArchiveCommands
             }
             else
             {
-                Console.WriteLine($"Archived {rec.EntryCount} entries ({Mib(rec.Bytes)} MiB) from {rec.Root} in {secs:F1} s ({Mib(rec.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s): " +
+                var unchanged = rec.Since is null ? "" : $" changed since {rec.Since:u} ({rec.Files.Count(f => f.Unchanged == true)} unchanged listed)";
+                Console.WriteLine($"Archived {rec.EntryCount} entries{unchanged} ({Mib(rec.Bytes)} MiB) from {rec.Root} in {secs:F1} s ({Mib(rec.Bytes) / Math.Max(secs, 1e-3):F0} MiB/s): " +
                     $"{rec.Volumes.Count} volume(s), {Mib(stored)} MiB, in {Path.GetFullPath(options.Destination)}" + (rec.Notes.Count > 0 ? $"; {rec.Notes.Count} problem(s) noted in the manifest." : "."));
             }
 

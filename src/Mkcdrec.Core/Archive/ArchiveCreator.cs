@@ -40,18 +40,52 @@ public sealed class ArchiveCreator
         var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
+        var parent = o.Parent is null ? null : ParentOf(o, patterns);
+        record.Since = parent?.Since;
         var excludes = new Excludes(patterns);
-        var walker = new TreeWalker(_fs, excludes, _events);
+        var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null };
         walker.SkipDirectory(dest);
 
         var staging = NewStagingDirectory(dest, baseName);
         _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
-        WriteVolumes(o, root, walker, staging, baseName, volumeSize, level, mac, record);
+        WriteVolumes(o, root, walker, staging, baseName, volumeSize, level, mac, record, parent);
         record.Excludes = patterns;
 
         record.Finished = DateTimeOffset.UtcNow;
+        if (o.ParentLink is { } link)
+        {
+            manifest.Parent = link;
+            manifest.Level = o.ParentLevel + 1;
+        }
+
         Commit(dest, manifestPath, staging, manifest, record, baseName, volumesElsewhere: o.VolumeSink is not null);
         return record;
+    }
+
+    /// <summary>The parent's tree for an increment; an increment of another filesystem or with other excludes is refused.</summary>
+    private static ParentTree ParentOf(CreateOptions o, List<string> patterns)
+    {
+        var p = o.Parent!;
+        if (p.FilesystemId != o.FilesystemId)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"The parent archive is of '{p.FilesystemId}', not '{o.FilesystemId}'.",
+                "An increment continues the archive of the same filesystem: give that filesystem's id, or make a full backup.");
+        }
+
+        if (p.Incomplete == true)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"The parent archive '{p.FilesystemId}' is marked incomplete (its backup run was interrupted).",
+                "Make a full backup: an increment needs a complete parent.");
+        }
+
+        if (!p.Excludes.SequenceEqual(patterns, StringComparer.Ordinal))
+        {
+            throw new MkcdrecException(ExitCode.BadInput,
+                $"The excludes differ from the parent archive's ({string.Join(" ", p.Excludes)}): files an exclude no longer hides would be missing from the increment.",
+                "Use the same --exclude options as the parent backup, or make a full backup with the new ones.");
+        }
+
+        return new ParentTree(p);
     }
 
     private static ArchiveRecord NewRecord(CreateOptions o, string root, int level, bool encrypted) => new()
@@ -97,7 +131,7 @@ public sealed class ArchiveCreator
     }
 
     /// <summary>Walks the tree into staged volumes and fills the record's volumes, counts and file list; on failure the staging directory goes.</summary>
-    private void WriteVolumes(CreateOptions o, string root, TreeWalker walker, string staging, string baseName, long volumeSize, int level, VolumeMac? mac, ArchiveRecord record)
+    private void WriteVolumes(CreateOptions o, string root, TreeWalker walker, string staging, string baseName, long volumeSize, int level, VolumeMac? mac, ArchiveRecord record, ParentTree? parent)
     {
         var encrypted = mac is not null;
         Stream? comp = null;
@@ -117,7 +151,7 @@ public sealed class ArchiveCreator
                 comp = ArchivePipeline.Compress(output ?? enc ?? volumes, o.Compression, level, o.Threads);
                 behind = new WriteBehindStream(comp);
                 var tar = new PaxTarWriter(behind, leaveOpen: true);
-                var archiver = new TreeArchiver(_fs, tar, _events);
+                var archiver = new TreeArchiver(_fs, tar, _events, parent);
                 walker.Walk(root, archiver);
                 tar.Finish();
                 tar.Dispose();

@@ -37,8 +37,14 @@ public sealed partial class ArchiveExtractor
     public ExtractResult Extract(PaxTarReader reader, string target, List<FileRecord>? expected)
     {
         _reader = reader;
+        _increment = false;
         var result = new ExtractResult();
         var targetBytes = OpenTarget(target);
+        if (expected?.Any(f => f.Unchanged == true) == true)
+        {
+            expected = expected.Where(f => f.Unchanged != true).ToList(); // an increment lists them; an earlier archive holds them
+        }
+
         if (expected is not null)
         {
             _events.Totals(expected.Count, expected.Where(f => f.Type == "f").Sum(f => f.Size));
@@ -176,6 +182,12 @@ public sealed partial class ArchiveExtractor
             }
 
             _fs.LChown(path, e.Uid, e.Gid);
+            if (e.DumpDir is not null)
+            {
+                _increment = true;
+                ApplyDumpDir(e, path, Encoding.UTF8.GetString(rel), target);
+            }
+
             delayed.Add((path, Clone(e)));
             return null;
         }
@@ -286,6 +298,11 @@ public sealed partial class ArchiveExtractor
 
     private void SetXattrs(TarEntry e, byte[] path)
     {
+        if (_increment)
+        {
+            RemoveOtherXattrs(e, path);
+        }
+
         foreach (var (name, value) in e.Xattrs)
         {
             if (name is PosixAcl.AccessXattr or PosixAcl.DefaultXattr)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mkcdrec.Model.Manifest;
 
 namespace Mkcdrec.Core.Archive;
 
@@ -67,6 +68,17 @@ public sealed class CreateOptions
     public bool DefaultExcludes { get; init; } = true;
 
     public long ChunkSize { get; init; } = 16 << 20;
+
+    /// <summary>
+    /// Make an increment on top of this archive of the parent backup (same filesystem id and excludes): only what
+    /// changed since it is archived, the rest listed as unchanged; directories carry GNU dumpdirs (docs/incremental.md).
+    /// </summary>
+    public ArchiveRecord? Parent { get; init; }
+
+    /// <summary>With <see cref="Parent"/>: the parent backup, recorded in the manifest (with <see cref="ParentLevel"/> + 1).</summary>
+    public BackupLink? ParentLink { get; init; }
+
+    public int ParentLevel { get; init; }
 
     /// <summary>The manifest file (in <see cref="Destination"/>) the archive is recorded in; a whole-system backup records into a
     /// staging name and renames it to manifest.json when every archive is done.</summary>

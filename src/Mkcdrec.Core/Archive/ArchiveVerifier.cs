@@ -104,16 +104,17 @@ public sealed class ArchiveVerifier
         var e = new TarEntry();
         var h = new System.IO.Hashing.XxHash128();
         var zeros = new byte[1 << 16];
+        var files = a.Members();
         long n = 0, bytes = 0;
         while (reader.TryReadNext(e))
         {
             var rel = EntryBuilder.RelativeOf(e.Name);
-            if (n >= a.Files.Count)
+            if (n >= files.Count)
             {
-                throw new InvalidDataException($"archive '{a.FilesystemId}', tar byte {reader.EntryOffset}: more entries than the manifest's {a.Files.Count}.");
+                throw new InvalidDataException($"archive '{a.FilesystemId}', tar byte {reader.EntryOffset}: more entries than the manifest's {files.Count}.");
             }
 
-            var want = a.Files[(int)n];
+            var want = files[(int)n];
             var wantName = want.Path is not null ? Encoding.UTF8.GetBytes(want.Path) : Convert.FromBase64String(want.PathBase64 ?? "");
             if (!wantName.AsSpan().SequenceEqual(rel))
             {
@@ -166,9 +167,9 @@ public sealed class ArchiveVerifier
             n++;
         }
 
-        if (n != a.Files.Count || n != a.EntryCount)
+        if (n != files.Count || n != a.EntryCount)
         {
-            throw new InvalidDataException($"archive '{a.FilesystemId}': {n} entries read, the manifest lists {a.Files.Count} (entry count {a.EntryCount}).");
+            throw new InvalidDataException($"archive '{a.FilesystemId}': {n} entries read, the manifest lists {files.Count} (entry count {a.EntryCount}).");
         }
 
         return (n, bytes);
@@ -301,7 +302,7 @@ public sealed class ArchiveVerifier
 
         public List<FileRecord> Records { get; } = [];
 
-        public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus status)
+        public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus status, IReadOnlyList<WalkChild>? children)
         {
             try
             {

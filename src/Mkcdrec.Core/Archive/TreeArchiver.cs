@@ -20,14 +20,18 @@ public sealed class TreeArchiver : IWalkVisitor
     private readonly EntryBuilder _builder;
     private readonly TarEntry _entry = new();
     private readonly XxHash128 _hash = new();
+    private readonly ParentTree? _parent;
     private long _lastProgressBytes;
 
-    public TreeArchiver(IFileSystemAccess fs, PaxTarWriter writer, IArchiveEvents events)
+    /// <param name="parent">For an increment: the parent's tree; unchanged files are listed, not archived, and every
+    /// directory gets its GNU dumpdir (the walker must list children first).</param>
+    public TreeArchiver(IFileSystemAccess fs, PaxTarWriter writer, IArchiveEvents events, ParentTree? parent = null)
     {
         _fs = fs;
         _writer = writer;
         _events = events;
         _builder = new EntryBuilder(fs);
+        _parent = parent;
     }
 
     public List<FileRecord> Records { get; } = [];
@@ -38,8 +42,19 @@ public sealed class TreeArchiver : IWalkVisitor
 
     public long Bytes { get; private set; }
 
-    public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus st)
+    /// <summary>Files of an increment that were listed as unchanged, not archived.</summary>
+    public long Unchanged { get; private set; }
+
+    public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus st, IReadOnlyList<WalkChild>? children)
     {
+        if (_parent?.Unchanged(relative, st) is { } same)
+        {
+            same.Unchanged = true;
+            Records.Add(same);
+            Unchanged++;
+            return true;
+        }
+
         var e = _entry;
         try
         {
@@ -87,6 +102,11 @@ public sealed class TreeArchiver : IWalkVisitor
         }
         else
         {
+            if (_parent is not null && children is not null)
+            {
+                e.DumpDir = DumpDir(relative, children);
+            }
+
             _writer.WriteHeader(e);
             _writer.FinishEntry();
         }
@@ -100,6 +120,37 @@ public sealed class TreeArchiver : IWalkVisitor
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The directory's GNU dumpdir: D for a subdirectory, N for a file unchanged since the parent, Y for one archived
+    /// here. A mount point gets none (children null), so no extraction ever deletes what another filesystem holds.
+    /// </summary>
+    private byte[] DumpDir(ReadOnlySpan<byte> relative, IReadOnlyList<WalkChild> children)
+    {
+        var entries = new List<DumpDirEntry>(children.Count);
+        var path = new byte[relative.Length + 256];
+        relative.CopyTo(path);
+        var at = relative.Length == 0 ? 0 : relative.Length + 1;
+        if (at > 0)
+        {
+            path[relative.Length] = (byte)'/';
+        }
+
+        foreach (var (name, st) in children)
+        {
+            if (path.Length < at + name.Length)
+            {
+                Array.Resize(ref path, at + name.Length);
+            }
+
+            name.CopyTo(path, at);
+            var code = st.Type == FileStatus.Directory ? GnuDumpDir.Directory
+                : _parent!.Unchanged(path.AsSpan(0, at + name.Length), st) is null ? GnuDumpDir.InArchive : GnuDumpDir.Unchanged;
+            entries.Add(new DumpDirEntry(code, name));
+        }
+
+        return GnuDumpDir.Build(entries);
     }
 
     private string CopyPlain(int fd, long size, ReadOnlySpan<byte> relative)

@@ -6,9 +6,16 @@ namespace Mkcdrec.Core.Archive;
 /// <summary>Receives the entries of a walk, parents before children, names in byte order.</summary>
 public interface IWalkVisitor
 {
-    /// <summary><paramref name="relative"/> is empty for the root itself. Return false to not descend into a directory.</summary>
-    bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus status);
+    /// <summary>
+    /// <paramref name="relative"/> is empty for the root itself. <paramref name="children"/>: for a directory the walk
+    /// descends into when the walker lists first (<see cref="TreeWalker.ListChildrenFirst"/>), what it holds and will be
+    /// visited next; null otherwise. Return false to not descend into a directory.
+    /// </summary>
+    bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus status, IReadOnlyList<WalkChild>? children);
 }
+
+/// <summary>A name in a directory that the walk will visit (excludes, sockets and skipped directories already left out), with its lstat.</summary>
+public readonly record struct WalkChild(byte[] Name, FileStatus Status);
 
 /// <summary>
 /// Walks one filesystem: never crosses a mount point (a mount point is visited, its content is not), applies the
@@ -29,6 +36,12 @@ public sealed class TreeWalker
         _excludes = excludes;
         _events = events;
     }
+
+    /// <summary>
+    /// Hand each directory its listing when it is visited (an incremental archive writes a directory's dumpdir before
+    /// its content). The listing is read when the directory is reached either way; this only passes it on.
+    /// </summary>
+    public bool ListChildrenFirst { get; init; }
 
     /// <summary>Skip this directory (by identity), e.g. the backup destination inside the tree.</summary>
     public void SkipDirectory(string path)
@@ -59,15 +72,59 @@ public sealed class TreeWalker
             len = 0; // children become "/name"
         }
 
-        if (visitor.Visit(rootBytes, [], st))
+        var children = ListChildrenFirst ? List(len, len + 1) : null;
+        if (visitor.Visit(rootBytes, [], st, children))
         {
-            WalkDirectory(len, len + 1, st, visitor);
+            WalkDirectory(len, len + 1, st, visitor, children ?? List(len, len + 1));
         }
     }
 
-    private void WalkDirectory(int len, int relStart, in FileStatus rootStatus, IWalkVisitor visitor)
+    /// <summary>Visits the listed children of the directory at _path[..len], descending into directories on the same device.</summary>
+    private void WalkDirectory(int len, int relStart, in FileStatus rootStatus, IWalkVisitor visitor, List<WalkChild> children)
+    {
+        var dev = rootStatus;
+        foreach (var (name, st) in children)
+        {
+            var childLen = SetChild(len, name);
+            var full = _path.AsSpan(0, childLen);
+            var rel = relStart <= childLen ? _path.AsSpan(relStart, childLen - relStart) : [];
+            if (st.Type != FileStatus.Directory)
+            {
+                visitor.Visit(full, rel, st, null);
+                continue;
+            }
+
+            var descend = st.SameDevice(dev); // a mount point is visited, its content is not
+            var listing = descend && ListChildrenFirst ? List(childLen, relStart) : null;
+            if (visitor.Visit(full, rel, st, listing) && descend)
+            {
+                WalkDirectory(childLen, relStart, dev, visitor, listing ?? List(childLen, relStart));
+            }
+        }
+    }
+
+    /// <summary>Puts "/name" after _path[..len]; returns the new length.</summary>
+    private int SetChild(int len, byte[] name)
+    {
+        var childLen = len + 1 + name.Length;
+        if (childLen >= _path.Length)
+        {
+            Array.Resize(ref _path, Math.Max(_path.Length * 2, childLen + 1));
+        }
+
+        _path[len] = (byte)'/';
+        name.CopyTo(_path, len + 1);
+        return childLen;
+    }
+
+    /// <summary>
+    /// The names in the directory at _path[..len] the walk visits, in byte order, with their lstat: excluded names,
+    /// sockets and skipped directories left out, vanished or unreadable ones reported. _path[..len] is unchanged after.
+    /// </summary>
+    private List<WalkChild> List(int len, int relStart)
     {
         var names = new List<byte[]>();
+        var children = new List<WalkChild>();
         try
         {
             _fs.ReadDirectory(_path.AsSpan(0, Math.Max(len, 1)), names);
@@ -75,56 +132,38 @@ public sealed class TreeWalker
         catch (FileSystemException e)
         {
             _events.Problem(Show(len, relStart), e.IsNotFound ? "vanished before it could be read" : e.Message);
-            return;
+            return children;
         }
 
         names.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
-        var dev = rootStatus;
         foreach (var name in names)
         {
-            var childLen = len + 1 + name.Length;
-            if (childLen >= _path.Length)
-            {
-                Array.Resize(ref _path, Math.Max(_path.Length * 2, childLen + 1));
-            }
-
-            _path[len] = (byte)'/';
-            name.CopyTo(_path, len + 1);
-            var full = _path.AsSpan(0, childLen);
+            var childLen = SetChild(len, name);
             var rel = relStart <= childLen ? _path.AsSpan(relStart, childLen - relStart) : [];
             if (_excludes.IsExcluded(rel))
             {
                 continue;
             }
 
-            if (!_fs.TryLStat(full, out var st, out var errno))
+            if (!_fs.TryLStat(_path.AsSpan(0, childLen), out var st, out var errno))
             {
                 _events.Problem(Show(childLen, relStart), errno == FileSystemException.ENOENT ? "vanished during the walk" : $"cannot be read (errno {errno})");
                 continue;
             }
 
-            switch (st.Type)
+            if (st.Type == FileStatus.Socket)
             {
-                case FileStatus.Socket:
-                    _events.Problem(Show(childLen, relStart), "socket skipped (sockets are recreated by their programs)");
-                    continue;
-                case FileStatus.Directory:
-                    if (IsSkipped(st))
-                    {
-                        continue;
-                    }
+                _events.Problem(Show(childLen, relStart), "socket skipped (sockets are recreated by their programs)");
+                continue;
+            }
 
-                    if (visitor.Visit(full, rel, st) && st.SameDevice(dev))
-                    {
-                        WalkDirectory(childLen, relStart, dev, visitor);
-                    }
-
-                    break;
-                default:
-                    visitor.Visit(full, rel, st);
-                    break;
+            if (st.Type != FileStatus.Directory || !IsSkipped(st))
+            {
+                children.Add(new WalkChild(name, st));
             }
         }
+
+        return children;
     }
 
     private bool IsSkipped(in FileStatus st)

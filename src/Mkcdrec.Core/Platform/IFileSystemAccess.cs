@@ -70,6 +70,9 @@ public interface IFileSystemAccess : IDirectorySync
 
     void SetXattr(ReadOnlySpan<byte> path, string name, ReadOnlySpan<byte> value);
 
+    /// <summary>lremovexattr; no error when the attribute is not there.</summary>
+    void RemoveXattr(ReadOnlySpan<byte> path, string name);
+
     /// <summary>Opens a regular file for reading without following symlinks; returns a descriptor.</summary>
     int OpenRead(ReadOnlySpan<byte> path);
 
@@ -117,6 +120,9 @@ public interface IFileSystemAccess : IDirectorySync
     void Symlink(ReadOnlySpan<byte> target, ReadOnlySpan<byte> path);
 
     void Link(ReadOnlySpan<byte> existing, ReadOnlySpan<byte> path);
+
+    /// <summary>rename(2): moves <paramref name="from"/> to <paramref name="to"/>, replacing a file or an empty directory there.</summary>
+    void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to);
 
     /// <summary>Removes a file or an empty directory; no error when it does not exist.</summary>
     void Remove(ReadOnlySpan<byte> path);

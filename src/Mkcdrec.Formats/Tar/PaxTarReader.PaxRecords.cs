@@ -81,6 +81,9 @@ public sealed partial class PaxTarReader
             case "SCHILY.acl.default":
                 e.AclDefault = Encoding.UTF8.GetString(value);
                 return true;
+            case "GNU.dumpdir":
+                e.DumpDir = value;
+                return true;
             case "atime":
             case "ctime":
             case "hdrcharset":

@@ -84,6 +84,11 @@ public sealed partial class PaxTarWriter
         {
             AddRecord("SCHILY.xattr." + x.Key, x.Value);
         }
+
+        if (e.DumpDir is { } dd)
+        {
+            AddRecord("GNU.dumpdir", dd);
+        }
     }
     /// <summary>The GNU sparse 1.0 map: decimal "count\n" then "offset\nlength\n" per segment, padded to a block.</summary>
     private static byte[] BuildSparseMap(List<SparseSegment> segments, long realSize, out long dataBytes)

@@ -65,6 +65,12 @@ public sealed class TarEntry
     /// <summary>Data segments of a sparse file (sorted, not overlapping), or null for a plain file.</summary>
     public List<SparseSegment>? Sparse { get; set; }
 
+    /// <summary>
+    /// A directory's GNU dumpdir (pax record GNU.dumpdir): the names the directory held when an incremental archive was
+    /// made, each with its <see cref="GnuDumpDir"/> code; null for a plain directory.
+    /// </summary>
+    public byte[]? DumpDir { get; set; }
+
     /// <summary>Pax records the engine does not interpret, kept for inspection (key, raw value).</summary>
     public List<KeyValuePair<string, byte[]>> UnknownRecords { get; } = [];
 
@@ -82,6 +88,7 @@ public sealed class TarEntry
         Xattrs.Clear();
         AclAccess = AclDefault = null;
         Sparse = null;
+        DumpDir = null;
         UnknownRecords.Clear();
     }
 }

@@ -23,6 +23,13 @@ public sealed class BackupManifest
     /// <summary>The layout document beside the manifest (file name relative to it), written by mkbackuponly.</summary>
     public string? Layout { get; set; }
 
+    /// <summary>0 for a full backup; an increment is its parent's level + 1.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Level { get; set; }
+
+    /// <summary>An increment's parent backup (the full one or the previous increment): every link of a chain names the one before.</summary>
+    public BackupLink? Parent { get; set; }
+
     public List<ArchiveRecord> Archives { get; set; } = [];
 
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)
@@ -51,6 +58,17 @@ public sealed class BackupManifest
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BackupManifest);
+}
+
+/// <summary>The backup an increment continues: its name at the destination (or directory), time and the SHA-256 of its manifest.json.</summary>
+public sealed class BackupLink
+{
+    public string Name { get; set; } = "";
+
+    public DateTimeOffset Created { get; set; }
+
+    /// <summary>SHA-256 of the parent's manifest.json as stored, hex: a replaced or damaged parent breaks the chain visibly.</summary>
+    public string ManifestSha256 { get; set; } = "";
 }
 
 public sealed class ArchiveRecord
@@ -95,6 +113,16 @@ public sealed class ArchiveRecord
     public List<string> Notes { get; set; } = [];
 
     public List<FileRecord> Files { get; set; } = [];
+
+    /// <summary>The records of the members this archive holds, in order: all of <see cref="Files"/>, less an increment's unchanged ones.</summary>
+    public List<FileRecord> Members() => Since is null ? Files : Files.Where(f => f.Unchanged != true).ToList();
+
+    /// <summary>
+    /// An increment (absent in a full archive): the members are what changed at or after this time (the parent's
+    /// start, less a second for the coarse file-system clock); every directory carries a GNU dumpdir; files listed with
+    /// <see cref="FileRecord.Unchanged"/> are not in this archive but in an earlier one of the chain.
+    /// </summary>
+    public DateTimeOffset? Since { get; set; }
 
     /// <summary>
     /// Set while a backup run swaps this archive's new volumes into place (absent otherwise): a manifest that still
@@ -187,6 +215,14 @@ public sealed class FileRecord
     [JsonPropertyName("x")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? XattrHash { get; set; }
+
+    /// <summary>
+    /// In an increment: true when the file did not change since the parent backup, so it is not in this archive (GNU
+    /// dumpdir code N); its record is the parent's. The list of an increment is the whole tree at its time.
+    /// </summary>
+    [JsonPropertyName("n")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Unchanged { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

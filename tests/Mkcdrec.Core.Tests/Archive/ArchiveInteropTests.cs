@@ -1,7 +1,6 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Formats.Tar;
 using Mkcdrec.Model.Manifest;
-using Mkcdrec.Platform.Linux;
 
 namespace Mkcdrec.Core.Tests.Archive;
 
@@ -10,42 +9,15 @@ namespace Mkcdrec.Core.Tests.Archive;
 /// an independent walker (Python lstat + getfattr + getfacl). Needs root (mknod, chown, trusted.* xattrs, mount).
 /// </summary>
 [Trait("Category", "Root")]
-public sealed class ArchiveInteropTests : IDisposable
+public sealed class ArchiveInteropTests : FixtureTreeTest
 {
     private const string Pass = "correct horse battery staple";
-    private readonly string _dir;
-    private readonly string _src;
-    private readonly FileSystemAccess _fs = new();
-
-    public ArchiveInteropTests()
-    {
-        Assert.SkipUnless(TreeFixture.IsRoot, "needs root (mknod, chown, mount)");
-        _dir = TreeFixture.NewTempDir();
-        _src = Path.Combine(_dir, "src");
-        Directory.CreateDirectory(_src);
-        TreeFixture.Build(_src);
-    }
-
-    public void Dispose()
-    {
-        if (_dir is not null)
-        {
-            TreeFixture.Cleanup(_dir);
-        }
-    }
-
-    private string Sub(string name)
-    {
-        var p = Path.Combine(_dir, name);
-        Directory.CreateDirectory(p);
-        return p;
-    }
 
     private ArchiveRecord Create(Compression c, byte[]? pass = null, long volumeSize = 0, IReadOnlyList<string>? excludes = null, List<string>? problems = null) =>
-        new ArchiveCreator(_fs, new Recorder(problems)).Create(new CreateOptions
+        new ArchiveCreator(Fs, new Recorder(problems)).Create(new CreateOptions
         {
-            Root = _src,
-            Destination = Path.Combine(_dir, "bk"),
+            Root = Src,
+            Destination = Path.Combine(Dir, "bk"),
             Compression = c,
             Passphrase = pass,
             Iterations = 1000,
@@ -69,7 +41,7 @@ public sealed class ArchiveInteropTests : IDisposable
         Assert.Equal(a, b);
     }
 
-    private string VolumesGlob() => Path.Combine(_dir, "bk", "root.tar*");
+    private string VolumesGlob() => Path.Combine(Dir, "bk", "root.tar*");
 
     [Fact]
     public void Gnu_tar_extracts_our_plain_archive_exactly()
@@ -79,7 +51,7 @@ public sealed class ArchiveInteropTests : IDisposable
         Assert.Contains(problems, p => p.StartsWith("sock:", StringComparison.Ordinal) && p.Contains("socket", StringComparison.Ordinal));
         var outDir = Sub("out");
         TreeFixture.Sh($"cat {VolumesGlob()} | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
-        AssertSameTree(_src, outDir);
+        AssertSameTree(Src, outDir);
         Assert.False(File.Exists(Path.Combine(outDir, "mnt", "not-archived")), "the walk crossed into a mounted filesystem");
     }
 
@@ -90,20 +62,20 @@ public sealed class ArchiveInteropTests : IDisposable
         var rec = Create(Compression.Zstd, volumeSize: 1_000_003);
         Assert.True(rec.Volumes.Count > 1, $"expected several volumes, got {rec.Volumes.Count}");
         Assert.All(rec.Volumes.SkipLast(1), v => Assert.Equal(1_000_003, v.Size));
-        Assert.All(rec.Volumes, v => Assert.Equal(v.Size, new FileInfo(Path.Combine(_dir, "bk", v.File)).Length));
+        Assert.All(rec.Volumes, v => Assert.Equal(v.Size, new FileInfo(Path.Combine(Dir, "bk", v.File)).Length));
         var outDir = Sub("out");
         TreeFixture.Sh($"cat {VolumesGlob()} | zstd -dc | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
-        AssertSameTree(_src, outDir);
+        AssertSameTree(Src, outDir);
     }
 
     [Fact]
     public void Openssl_decrypts_our_encrypted_archive()
     {
         Create(Compression.Zstd, System.Text.Encoding.UTF8.GetBytes(Pass), volumeSize: 1 << 20);
-        File.WriteAllText(Path.Combine(_dir, "pass"), Pass + "\n");
+        File.WriteAllText(Path.Combine(Dir, "pass"), Pass + "\n");
         var outDir = Sub("out");
-        TreeFixture.Sh($"cat {VolumesGlob()} | openssl enc -d -aes-256-cbc -pbkdf2 -iter 1000 -pass file:{_dir}/pass | zstd -dc | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
-        AssertSameTree(_src, outDir);
+        TreeFixture.Sh($"cat {VolumesGlob()} | openssl enc -d -aes-256-cbc -pbkdf2 -iter 1000 -pass file:{Dir}/pass | zstd -dc | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
+        AssertSameTree(Src, outDir);
     }
 
     [Fact]
@@ -112,22 +84,22 @@ public sealed class ArchiveInteropTests : IDisposable
         Create(Compression.Gzip);
         var outDir = Sub("out");
         TreeFixture.Sh($"cat {VolumesGlob()} | gzip -dc | tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {outDir}");
-        AssertSameTree(_src, outDir);
+        AssertSameTree(Src, outDir);
     }
 
     [Fact]
     public void We_extract_what_gnu_tar_wrote()
     {
-        var tarFile = Path.Combine(_dir, "gnu.tar");
-        TreeFixture.Sh($"cd {_src} && tar --format=pax --xattrs --xattrs-include='*' --acls --sparse --numeric-owner --one-file-system -cf {tarFile} . 2>/dev/null || test $? = 1");
+        var tarFile = Path.Combine(Dir, "gnu.tar");
+        TreeFixture.Sh($"cd {Src} && tar --format=pax --xattrs --xattrs-include='*' --acls --sparse --numeric-owner --one-file-system -cf {tarFile} . 2>/dev/null || test $? = 1");
         var outDir = Sub("out");
         using (var f = File.OpenRead(tarFile))
         {
-            var result = new ArchiveExtractor(_fs).Extract(new PaxTarReader(f), outDir, expected: null);
+            var result = new ArchiveExtractor(Fs).Extract(new PaxTarReader(f), outDir, expected: null);
             Assert.Empty(result.Problems);
         }
 
-        AssertSameTree(_src, outDir);
+        AssertSameTree(Src, outDir);
     }
 
     [Fact]
@@ -135,28 +107,28 @@ public sealed class ArchiveInteropTests : IDisposable
     {
         var pass = System.Text.Encoding.UTF8.GetBytes(Pass);
         var rec = Create(Compression.Zstd, pass, volumeSize: 2 << 20);
-        var src = ArchiveSource.Open(Path.Combine(_dir, "bk"));
+        var src = ArchiveSource.Open(Path.Combine(Dir, "bk"));
         var outDir = Sub("out");
         using (var tar = src.OpenTar(src.Select(null), pass))
         {
-            var r = new ArchiveExtractor(_fs).Extract(tar.Reader, outDir, rec.Files);
+            var r = new ArchiveExtractor(Fs).Extract(tar.Reader, outDir, rec.Files);
             tar.Drain();
             Assert.Empty(r.Problems);
             Assert.Equal(rec.EntryCount, r.Entries);
         }
 
-        AssertSameTree(_src, outDir);
-        var verifier = new ArchiveVerifier(_fs);
-        var report = verifier.Verify(Path.Combine(_dir, "bk"), pass);
+        AssertSameTree(Src, outDir);
+        var verifier = new ArchiveVerifier(Fs);
+        var report = verifier.Verify(Path.Combine(Dir, "bk"), pass);
         Assert.Contains(report.Checked, c => c.Contains("every content hash matches", StringComparison.Ordinal));
-        Assert.False(verifier.Compare(Path.Combine(_dir, "bk"), outDir, null).HasDifferences);
+        Assert.False(verifier.Compare(Path.Combine(Dir, "bk"), outDir, null).HasDifferences);
 
         // Change, remove and add files: compare must list each.
         File.WriteAllText(Path.Combine(outDir, "f"), "HELLO\n");
         File.Delete(Path.Combine(outDir, "fifo"));
         File.WriteAllText(Path.Combine(outDir, "brand-new"), "x");
         TreeFixture.Sh($"setfattr -x user.text {outDir}/compressible 2>/dev/null; setfattr -n user.added -v 1 {outDir}/compressible");
-        var diff = verifier.Compare(Path.Combine(_dir, "bk"), outDir, null);
+        var diff = verifier.Compare(Path.Combine(Dir, "bk"), outDir, null);
         Assert.Contains(diff.Changed, c => c.StartsWith("f (", StringComparison.Ordinal) && c.Contains("content", StringComparison.Ordinal));
         Assert.Contains(diff.Changed, c => c.StartsWith("compressible (", StringComparison.Ordinal) && c.Contains("xattrs", StringComparison.Ordinal));
         Assert.Contains("fifo", diff.Missing);
@@ -166,10 +138,10 @@ public sealed class ArchiveInteropTests : IDisposable
     [Fact]
     public void Excludes_and_destination_inside_the_tree_are_skipped()
     {
-        var rec = new ArchiveCreator(_fs).Create(new CreateOptions
+        var rec = new ArchiveCreator(Fs).Create(new CreateOptions
         {
-            Root = _src,
-            Destination = Path.Combine(_src, "backup-here"),
+            Root = Src,
+            Destination = Path.Combine(Src, "backup-here"),
             Compression = Compression.None,
             Excludes = ["rnd", "d/sub"],
         });

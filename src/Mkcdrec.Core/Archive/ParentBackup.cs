@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>The backup an increment is made on top of: its manifest and the link the increment records to it.</summary>
+public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
+{
+    /// <summary>The parent from its manifest.json as stored (the link's SHA-256 is over these bytes).</summary>
+    public static ParentBackup FromManifest(byte[] manifestJson, string name, string where)
+    {
+        var m = BackupManifest.Parse(manifestJson, where);
+        return new ParentBackup(m, new BackupLink
+        {
+            Name = name,
+            Created = m.Created,
+            ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(manifestJson)),
+        });
+    }
+
+    /// <summary>The parent in a backup directory (named by that directory).</summary>
+    public static ParentBackup FromDirectory(string directory)
+    {
+        var path = Path.Combine(directory, BackupFiles.Manifest);
+        if (!File.Exists(path))
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"{directory} holds no {BackupFiles.Manifest}: it is not a complete backup.",
+                "Give the directory of the backup the increment continues (its manifest.json is written last).");
+        }
+
+        return FromManifest(File.ReadAllBytes(path), Path.GetFullPath(directory), path);
+    }
+
+    /// <summary>The parent's archive of this filesystem.</summary>
+    public ArchiveRecord Archive(string filesystemId) =>
+        Manifest.Archives.FirstOrDefault(a => a.FilesystemId == filesystemId)
+        ?? throw new MkcdrecException(ExitCode.BadInput,
+            $"The parent backup {Link.Name} has no archive '{filesystemId}' (it has: {string.Join(", ", Manifest.Archives.Select(a => a.FilesystemId))}).",
+            "Give the same --id as the parent's archive, or make a full backup of this filesystem.");
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Model.Manifest;
+
+namespace Mkcdrec.Core.Archive;
+
+/// <summary>
+/// What the parent backup holds of an archive, to tell an increment what changed since: every record of the parent's
+/// list (the whole tree at its time) by path, and the time from which a changed inode counts as changed.
+/// </summary>
+public sealed class ParentTree
+{
+    /// <summary>
+    /// The file-system clock stamps ctime from a coarse clock that can be a tick behind the one the parent's start
+    /// was read from; a second earlier covers it (a file changed in that second is archived again, never missed).
+    /// </summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<string, FileRecord> _byPath = new(StringComparer.Ordinal);
+    private readonly long _sinceSeconds;
+    private readonly uint _sinceNanoseconds;
+
+    public ParentTree(ArchiveRecord parent)
+    {
+        foreach (var r in parent.Files)
+        {
+            _byPath[r.Path ?? "\0" + r.PathBase64] = r;
+        }
+
+        Since = parent.Started - ClockMargin;
+        var ticks = Since.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        _sinceSeconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rest);
+        _sinceNanoseconds = (uint)(rest * 100);
+        FilesystemId = parent.FilesystemId;
+        Excludes = parent.Excludes;
+    }
+
+    public string FilesystemId { get; }
+
+    /// <summary>Entries whose inode changed at or after this time are archived again.</summary>
+    public DateTimeOffset Since { get; }
+
+    /// <summary>The parent's exclude patterns: an increment must apply the same ones.</summary>
+    public IReadOnlyList<string> Excludes { get; }
+
+    /// <summary>
+    /// The parent's record of a non-directory that has not changed since the parent: same path, same type, owner,
+    /// mode, size and mtime, and an inode change time (content, metadata, links, renames all set it) before
+    /// <see cref="Since"/>. Null when it must be archived again.
+    /// </summary>
+    public FileRecord? Unchanged(ReadOnlySpan<byte> relative, in FileStatus st)
+    {
+        if (st.Type == FileStatus.Directory || !_byPath.TryGetValue(Key(relative), out var r))
+        {
+            return null;
+        }
+
+        if (st.CTimeSeconds > _sinceSeconds || (st.CTimeSeconds == _sinceSeconds && st.CTimeNanoseconds >= _sinceNanoseconds))
+        {
+            return null;
+        }
+
+        var sameType = st.Type switch
+        {
+            FileStatus.Regular => r.Type is "f" or "h",
+            FileStatus.Symlink => r.Type == "l",
+            FileStatus.CharDevice => r.Type == "c",
+            FileStatus.BlockDevice => r.Type == "b",
+            FileStatus.Fifo => r.Type == "p",
+            _ => false,
+        };
+        if (!sameType || r.Mode != st.Permissions || r.Uid != st.Uid || r.Gid != st.Gid || (r.Type == "f" && r.Size != st.Size))
+        {
+            return null;
+        }
+
+        return r.MTime == string.Create(CultureInfo.InvariantCulture, $"{st.MTimeSeconds}.{st.MTimeNanoseconds:D9}") ? r : null;
+    }
+
+    private static string Key(ReadOnlySpan<byte> relative) =>
+        Utf8.IsValid(relative) ? Encoding.UTF8.GetString(relative) : "\0" + Convert.ToBase64String(relative);
+}
