@@ -129,17 +129,16 @@ internal static class ArchiveCommands
         {
             using var ctx = CliContext.Create(p, "archive-extract");
             using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(from)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
-            var src = ArchiveSource.Open(local.Directory, local.Volumes ?? MediaLocators.For(local.Directory, ctx));
+            var src = local.Open(MediaLocators.For(local.Directory, ctx));
             var a = src.Select(p.GetValue(id));
+            var chain = BackupChain.Of(src); // an increment is restored with its chain, oldest first
             var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
             var events = new CliEvents(ctx);
             var sw = Stopwatch.StartNew();
             ExtractResult result;
             try
             {
-                using var tar = src.OpenTar(a, passphrase);
-                result = new ArchiveExtractor(ctx.FileSystem, events).Extract(tar.Reader, p.GetValue(to)!, a.Files);
-                tar.Drain();
+                result = chain.Extract(a, p.GetValue(to)!, passphrase, new ArchiveExtractor(ctx.FileSystem, events), ctx.Log.Info);
             }
             catch (InvalidDataException e)
             {
@@ -215,7 +214,7 @@ internal static class ArchiveCommands
                 return r.HasDifferences ? (int)ExitCode.Changed : 0;
             }
 
-            var report = verifier.Verify(backup, VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)), local.Volumes ?? MediaLocators.For(backup, ctx));
+            var report = verifier.VerifyChain(local.Open(MediaLocators.For(backup, ctx)), VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new VerifyOutput(report.Checked, report.Skipped), CliJsonContext.Default.VerifyOutput);
@@ -232,6 +231,7 @@ internal static class ArchiveCommands
     }
 
     private static double Mib(long b) => Math.Round(b / 1048576.0, 1);
+
 
     /// <summary>--secrets DIR, shared by recover and verify: a directory laid out like the keys medium (docs/secrets.md).</summary>
     internal static Option<string?> SecretsOption() => new("--secrets")

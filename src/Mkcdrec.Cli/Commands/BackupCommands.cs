@@ -16,30 +16,9 @@ internal static class BackupCommands
 
     public static Command MkBackupOnly()
     {
-        var dest = new Option<string>("--dest")
-        {
-            Description = $"Where the backup goes: a directory (default {DefaultDestination}), or sftp://[user@]host/path, nfs://host/export/path, "
-                          + "s3://bucket/prefix?endpoint=URL (a new backup HOST/TIME there each run; docs/destinations.md).",
-            HelpName = "DIR|URL",
-            DefaultValueFactory = _ => DefaultDestination,
-        };
-        var layout = new Option<string?>("--layout") { Description = "Back up the filesystems of this layout file instead of capturing the layout now.", HelpName = "FILE" };
-        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
-        var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
-        var threads = new Option<int>("--threads") { Description = "zstd worker threads (default: one per processor).", HelpName = "N" };
-        var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
-        var pass = new Option<string?>("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
-        var vsize = new Option<string?>("--volume-size") { Description = "Split archives into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix).", HelpName = "SIZE" };
-        var exclude = new Option<string[]>("--exclude")
-        {
-            Description = "Exclude PAT (repeatable): '/abs/path' excludes that path of the live system; a pattern without a leading '/' applies inside every filesystem.",
-            HelpName = "PAT",
-        };
-        var noDefaults = new Option<bool>("--no-default-excludes") { Description = "Do not apply the default excludes (tmp/*, var/tmp/*, caches...)." };
-        var cmd = new Command("mkbackuponly", "Back up every mounted filesystem of the layout (one archive each, btrfs: one per subvolume), without a rescue medium.")
-        {
-            dest, layout, compress, level, threads, encrypt, pass, vsize, exclude, noDefaults,
-        };
+        var o = new MkBackupOnlyCommandOptions();
+        var cmd = new Command("mkbackuponly", "Back up every mounted filesystem of the layout (one archive each, btrfs: one per subvolume), without a rescue medium.");
+        o.AddTo(cmd);
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkbackuponly");
@@ -48,33 +27,24 @@ internal static class BackupCommands
                 throw MkcdrecException.NeedsRoot("'mkcdrec mkbackuponly'");
             }
 
-            var wantEncrypt = p.GetValue(encrypt);
-            if (wantEncrypt && p.GetValue(pass) is null)
+            var destination = p.GetValue(o.Dest)!;
+            var remote = destination.Contains("://", StringComparison.Ordinal) && !destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase);
+            var localDir = remote ? null : destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? DestinationUrl.Parse(destination).Path : destination;
+            var options = o.BackupOptions(p, localDir);
+            if (localDir is null || options.Incremental)
             {
-                throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
+                if (localDir is not null)
+                {
+                    Directory.CreateDirectory(localDir);
+                }
+
+                return ToStore(ctx, DestinationUrl.Parse(localDir ?? destination), p.GetValue(o.Layout), options, localDir);
             }
 
-            var options = new BackupOptions
-            {
-                Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
-                Level = p.GetValue(level),
-                Threads = p.GetValue(threads),
-                Passphrase = wantEncrypt ? ArchiveCommands.ReadPassphrase(p.GetValue(pass)!, confirm: true) : null,
-                VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : 0,
-                Excludes = p.GetValue(exclude) ?? [],
-                DefaultExcludes = !p.GetValue(noDefaults),
-            };
-            var destination = p.GetValue(dest)!;
-            if (destination.Contains("://", StringComparison.Ordinal) && !destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
-            {
-                return ToStore(ctx, DestinationUrl.Parse(destination), p.GetValue(layout), options);
-            }
-
-            destination = destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? DestinationUrl.Parse(destination).Path : destination;
-            Directory.CreateDirectory(destination);
-            var doc = LoadOrCapture(ctx, p.GetValue(layout), destination);
+            Directory.CreateDirectory(localDir);
+            var doc = LoadOrCapture(ctx, p.GetValue(o.Layout), localDir);
             var events = new ArchiveCommands.CliEvents(ctx);
-            var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, destination, options);
+            var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, localDir, options);
             events.EndProgress();
             Report(ctx, r);
             return 0;
@@ -83,10 +53,11 @@ internal static class BackupCommands
     }
 
     /// <summary>A backup to a destination off the machine: a new backup named HOST/TIME there, the volumes streamed as they are made.</summary>
-    private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options)
+    /// <param name="localDir">The destination when it is a directory of this machine (its disk is left out of the capture).</param>
+    private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options, string? localDir)
     {
         using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes);
-        var doc = LoadOrCapture(ctx, layoutFile, null);
+        var doc = LoadOrCapture(ctx, layoutFile, localDir);
         var events = new ArchiveCommands.CliEvents(ctx);
         var r = new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, store, options);
         events.EndProgress();

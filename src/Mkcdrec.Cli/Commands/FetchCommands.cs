@@ -5,6 +5,7 @@ using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Destinations;
 using Mkcdrec.Core.Destinations.Routing;
+using Mkcdrec.Model.Manifest;
 
 namespace Mkcdrec.Cli.Commands;
 
@@ -116,6 +117,7 @@ internal static class FetchCommands
     {
         private readonly bool _temporary;
         private readonly IDisposable? _owner;
+        private readonly List<string> _parentDirectories = [];
 
         private LocalBackup(string dir, string? url, bool temporary, IDisposable? owner = null, IVolumeSource? volumes = null)
         {
@@ -134,6 +136,18 @@ internal static class FetchCommands
 
         /// <summary>The URL it was fetched from (redacted); null for a directory.</summary>
         public string? Url { get; }
+
+        /// <summary>How the parent of an increment is opened where this backup lies (null: a directory beside it, the default).</summary>
+        public Func<BackupLink, ArchiveSource>? OpenParent { get; private init; }
+
+        /// <summary>The backup, ready to be read and, for an increment, to open its chain (<see cref="BackupChain"/>).</summary>
+        /// <param name="otherwise">Where the volumes are read when they do not stream from a destination (a multi-medium set).</param>
+        public ArchiveSource Open(IVolumeSource? otherwise = null)
+        {
+            var s = ArchiveSource.Open(Directory, Volumes ?? otherwise);
+            s.OpenParent = OpenParent;
+            return s;
+        }
 
         /// <param name="credentials">What reaches a remote backup (<see cref="ReadingCredentials"/>).</param>
         public static LocalBackup Resolve(CliContext ctx, string location, string? spool, DestinationCredentials credentials)
@@ -188,7 +202,10 @@ internal static class FetchCommands
                 ctx.Log.Info($"Reading the backup {name} in place on {store.Display} (mounted at {store.Root})");
                 var display = $"{store.Display}/{name}";
                 (ctx.Json ? Console.Error : Console.Out).WriteLine($"Reading the backup {display} in place on the mounted export (no spool).");
-                return new LocalBackup(store.PathOf(name), display, false, store, new MountedVolumes(display));
+                return new LocalBackup(store.PathOf(name), display, false, store, new MountedVolumes(display))
+                {
+                    OpenParent = link => ArchiveSource.Open(store.PathOf(link.Name), new MountedVolumes($"{store.Display}/{link.Name}")),
+                };
             }
             catch
             {
@@ -208,7 +225,19 @@ internal static class FetchCommands
                 var line = $"Reading the backup {volumes.Display} as it streams (no spool); its manifest and layout are in {dir}.";
                 ctx.Log.Info(line);
                 (ctx.Json ? Console.Error : Console.Out).WriteLine(line);
-                return new LocalBackup(dir, volumes.Display, temporary: true, volumes, volumes);
+                LocalBackup? backup = null;
+                backup = new LocalBackup(dir, volumes.Display, temporary: true, volumes, volumes)
+                {
+                    OpenParent = link =>
+                    {
+                        var parent = volumes.Sibling(link.Name);
+                        var parentDir = System.IO.Directory.CreateTempSubdirectory("mkcdrec-streamed-").FullName;
+                        backup!._parentDirectories.Add(parentDir);
+                        parent.CopyDescription(parentDir);
+                        return ArchiveSource.Open(parentDir, parent);
+                    },
+                };
+                return backup;
             }
             catch
             {
@@ -225,6 +254,8 @@ internal static class FetchCommands
             {
                 RemoveQuietly(Directory);
             }
+
+            _parentDirectories.ForEach(RemoveQuietly);
         }
 
         private static void RemoveQuietly(string dir)

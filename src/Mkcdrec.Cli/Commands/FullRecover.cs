@@ -62,6 +62,7 @@ internal static class FullRecover
             Backups = [dir, .. backups.Skip(1).Where(b => !BackupFetcher.IsUrl(b))],
             BackupUrl = local.Url,
             BackupVolumes = local.Volumes,
+            OpenParent = local.OpenParent,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),
             PassphraseFile = p.GetValue(f.PassphraseFile),

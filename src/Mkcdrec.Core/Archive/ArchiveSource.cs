@@ -8,12 +8,22 @@ namespace Mkcdrec.Core.Archive;
 /// <summary>A backup directory: its manifest, and the checked, decrypted, decompressed tar stream of one archive.</summary>
 public sealed class ArchiveSource
 {
-    private ArchiveSource(string dir, BackupManifest manifest, IVolumeSource volumes)
+    private ArchiveSource(string dir, BackupManifest manifest, string manifestSha256, IVolumeSource volumes)
     {
         Directory = dir;
         Manifest = manifest;
+        ManifestSha256 = manifestSha256;
         Volumes = volumes;
     }
+
+    /// <summary>SHA-256 of manifest.json as read (hex): what an increment's parent link must name.</summary>
+    public string ManifestSha256 { get; }
+
+    /// <summary>
+    /// Opens the parent an increment names (<see cref="BackupChain"/>). Default: a backup directory beside this one
+    /// at the same destination (DEST/HOST/TIME, the link naming HOST/TIME), or the absolute directory the link names.
+    /// </summary>
+    public Func<BackupLink, ArchiveSource>? OpenParent { get; set; }
 
     /// <summary>Where volumes are read (the directory, the media of a multi-medium set, a destination off the machine).</summary>
     public IVolumeSource Volumes { get; }
@@ -32,7 +42,8 @@ public sealed class ArchiveSource
                 "Give the directory that holds the backup's manifest.json and volumes.");
         }
 
-        return new ArchiveSource(dir, BackupManifest.Parse(File.ReadAllBytes(path), path), volumes ?? DirectoryVolumeLocator.Instance);
+        var bytes = File.ReadAllBytes(path);
+        return new ArchiveSource(dir, BackupManifest.Parse(bytes, path), Convert.ToHexStringLower(SHA256.HashData(bytes)), volumes ?? DirectoryVolumeLocator.Instance);
     }
 
     public ArchiveRecord Select(string? filesystemId)

@@ -38,9 +38,37 @@ public sealed class ArchiveVerifier
 
     /// <summary>Throws (InvalidDataException / MkcdrecException) at the first problem, naming volume and byte offset.</summary>
     /// <param name="volumes">Where the volumes are read; null: files in <paramref name="dir"/>.</param>
-    public VerifyReport Verify(string dir, byte[]? passphrase, IVolumeSource? volumes = null)
+    public VerifyReport Verify(string dir, byte[]? passphrase, IVolumeSource? volumes = null) => Verify(ArchiveSource.Open(dir, volumes), passphrase);
+
+    /// <summary>
+    /// Verifies a backup and, when it is an increment, every backup of its chain (<see cref="BackupChain"/>): the links
+    /// are opened and checked against each other first, then each is verified like a backup of its own, oldest first.
+    /// </summary>
+    public VerifyReport VerifyChain(ArchiveSource tip, byte[]? passphrase)
     {
-        var src = ArchiveSource.Open(dir, volumes);
+        var chain = BackupChain.Of(tip);
+        if (!chain.IsIncremental)
+        {
+            return Verify(tip, passphrase);
+        }
+
+        var report = new VerifyReport();
+        report.Checked.Add($"chain: a full backup and {chain.Links.Count - 1} increment(s); each link's manifest.json is the one its increment was made on");
+        foreach (var link in chain.Links)
+        {
+            var name = $"{BackupChain.Describe(link)} (level {link.Manifest.Level})";
+            _events.Step($"verifying {name}");
+            var r = Verify(link, passphrase);
+            report.Checked.AddRange(r.Checked.Select(c => $"{name}: {c}"));
+            report.Skipped.AddRange(r.Skipped.Select(c => $"{name}: {c}"));
+        }
+
+        return report;
+    }
+
+    public VerifyReport Verify(ArchiveSource src, byte[]? passphrase)
+    {
+        var dir = src.Directory;
         var report = new VerifyReport();
         foreach (var a in src.Manifest.Archives)
         {

@@ -36,16 +36,7 @@ public static class BackupPreCheck
                     "Use the layout saved with this backup (its layout.json), or name the right one with --layout; no disk was touched.");
             }
 
-            using var mac = ArchiveSource.OpenMac(a, passphrase);
-            for (var i = 0; i < a.Volumes.Count; i++)
-            {
-                total += CheckVolume(backup, where, a, i, mac);
-            }
-
-            if (backup.Volumes.Streams)
-            {
-                VolumeSetReader.CheckVolumes(dir, a, mac, backup.Volumes); // chunk counts, and the HMAC over an encrypted archive's chunk list
-            }
+            total += CheckArchive(backup, a, passphrase);
         }
 
         var summary = $"{m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB";
@@ -54,6 +45,54 @@ public static class BackupPreCheck
               "for a check of every chunk before any disk is touched, fetch it first (mkcdrec fetch URL --spool DIR) and recover from the spool."
             : $"Backup verified: {summary}, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
         return m;
+    }
+
+    /// <summary>
+    /// The backup and every earlier link of its chain that the restore reads (<see cref="BackupChain.ArchivesOf"/>):
+    /// the tip as <see cref="Verify"/> checks it, then the volumes of each parent archive the same way.
+    /// </summary>
+    public static BackupManifest VerifyChain(BackupChain chain, LayoutDocument layout, byte[]? passphrase, Action<string>? say = null)
+    {
+        var m = Verify(chain.Tip, layout, passphrase, say);
+        if (!chain.IsIncremental)
+        {
+            return m;
+        }
+
+        var sw = Stopwatch.StartNew();
+        long total = 0;
+        var archives = 0;
+        foreach (var tipArchive in m.Archives)
+        {
+            foreach (var (source, a) in chain.ArchivesOf(tipArchive).SkipLast(1))
+            {
+                total += CheckArchive(source, a, passphrase);
+                archives++;
+            }
+        }
+
+        say?.Invoke($"Backup chain checked: a full backup and {chain.Links.Count - 1} increment(s), each link the one its increment was made on; " +
+                    $"{archives} earlier archive(s), {total / 1048576.0:0.0} MiB ({sw.Elapsed.TotalSeconds:0.0} s).");
+        return m;
+    }
+
+    /// <returns>The bytes of the archive's volumes, each present with its size and (not streamed) every chunk hash matching.</returns>
+    private static long CheckArchive(ArchiveSource backup, ArchiveRecord a, byte[]? passphrase)
+    {
+        long total = 0;
+        var where = backup.Volumes.Where(backup.Directory);
+        using var mac = ArchiveSource.OpenMac(a, passphrase);
+        for (var i = 0; i < a.Volumes.Count; i++)
+        {
+            total += CheckVolume(backup, where, a, i, mac);
+        }
+
+        if (backup.Volumes.Streams)
+        {
+            VolumeSetReader.CheckVolumes(backup.Directory, a, mac, backup.Volumes); // chunk counts, and the HMAC over an encrypted archive's chunk list
+        }
+
+        return total;
     }
 
     /// <returns>The bytes of the intact volume; throws naming what is wrong with it. A streamed volume is checked for presence and size only.</returns>

@@ -59,7 +59,12 @@ public sealed class RecoverWorkflow
 
         var backup = o.Backup ?? ArchiveSource.Open(o.BackupDirectory);
         BackupManifest manifest = null!;
-        Phase("verify backup", () => manifest = BackupPreCheck.Verify(backup, layout, o.Passphrase, report.Say));
+        BackupChain chain = null!;
+        Phase("verify backup", () =>
+        {
+            chain = BackupChain.Of(backup);
+            manifest = BackupPreCheck.VerifyChain(chain, layout, o.Passphrase, report.Say);
+        });
 
         // Refuse before touching a disk when an archive has nowhere to go.
         var targets = RestoreTargets(layout, plan, manifest);
@@ -70,7 +75,7 @@ public sealed class RecoverWorkflow
 
         // The hooks' work after each restore (the drill's comparison) is not the recovery's: it is timed apart.
         var hookTime = TimeSpan.Zero;
-        Phase("restore", () => hookTime = new RestorePhase(_run, _fs, _events, _log, _mounts).Run(plan, targets, backup, o, result, output));
+        Phase("restore", () => hookTime = new RestorePhase(_run, _fs, _events, _log, _mounts).Run(plan, targets, chain, o, result, output));
         if (hookTime > TimeSpan.Zero)
         {
             var (name, elapsed) = result.Phases[^1];

@@ -28,6 +28,9 @@ public sealed record RecoveryRequest
     /// <summary>Where the first backup's volumes are read when not from its directory: a destination they stream from.</summary>
     public IVolumeSource? BackupVolumes { get; init; }
 
+    /// <summary>How the parent of an incremental first backup is opened where it lies (null: a backup directory beside it).</summary>
+    public Func<Model.Manifest.BackupLink, ArchiveSource>? OpenParent { get; init; }
+
     public bool ResizeFixed { get; init; }
 
     /// <summary>Recreate arrays that were degraded at capture degraded (see <see cref="PlanOptions.KeepDegraded"/>).</summary>

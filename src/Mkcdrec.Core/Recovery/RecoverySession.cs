@@ -82,6 +82,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
 
         // Opened once: its manifest decides the passphrase and the request key; the workflow checks and restores from it.
         var backup = ArchiveSource.Open(dir, r.BackupVolumes);
+        backup.OpenParent = r.OpenParent;
         var requestKey = RecoverJournal.RequestKeyOf(File.ReadAllText(layoutPath),
             [.. r.PlanKey, "backup=" + (r.BackupUrl ?? Path.GetFullPath(dir)),
              "manifest=" + backup.Manifest.Created.ToString("O"), .. r.ExcludeDisks.Select(x => "exclude=" + x)]);

@@ -14,7 +14,7 @@ namespace Mkcdrec.Core.Recovery;
 internal sealed class RestorePhase(IProcessRunner run, IFileSystemAccess fs, IArchiveEvents events, ILog log, TargetMounts mounts)
 {
     /// <returns>The time the hooks took after the restores.</returns>
-    public TimeSpan Run(RecoveryPlan plan, List<(ArchiveRecord Archive, RecoverWorkflow.RestoreTarget Target)> targets, ArchiveSource backup,
+    public TimeSpan Run(RecoveryPlan plan, List<(ArchiveRecord Archive, RecoverWorkflow.RestoreTarget Target)> targets, BackupChain backup,
         RecoverOptions o, RecoverResult result, RecoveryOutput output)
     {
         mounts.EnsureMounted(plan, output.Say);
@@ -35,7 +35,7 @@ internal sealed class RestorePhase(IProcessRunner run, IFileSystemAccess fs, IAr
                 MountTopLevel(t, topMounts);
                 var sw = Stopwatch.StartNew();
                 output.Say($"restore {a.FilesystemId} ({a.EntryCount} entries, {a.Bytes / 1048576.0:0.0} MiB) into {t.Directory}");
-                var r = Restore(backup, a, t.Directory, o.Passphrase);
+                var r = Restore(backup, a, t.Directory, o.Passphrase, output);
                 var restoreTime = sw.Elapsed;
                 if (o.Hooks is { } hooks)
                 {
@@ -78,16 +78,11 @@ internal sealed class RestorePhase(IProcessRunner run, IFileSystemAccess fs, IAr
         topMounts.Add(top.Dir);
     }
 
-    private ExtractResult Restore(ArchiveSource backup, ArchiveRecord a, string directory, byte[]? passphrase)
+    /// <summary>Restores the archive, or for an increment its chain: the full archive, then each increment in order.</summary>
+    private ExtractResult Restore(BackupChain backup, ArchiveRecord a, string directory, byte[]? passphrase, RecoveryOutput output)
     {
         Directory.CreateDirectory(directory);
-        ExtractResult r;
-        using (var tar = backup.OpenTar(a, passphrase))
-        {
-            r = new ArchiveExtractor(fs, events).Extract(tar.Reader, directory, a.Files);
-            tar.Drain();
-        }
-
+        var r = backup.Extract(a, directory, passphrase, new ArchiveExtractor(fs, events), output.Say);
         if (r.Problems.Count > 0)
         {
             foreach (var p in r.Problems)

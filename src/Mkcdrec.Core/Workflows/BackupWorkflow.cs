@@ -29,6 +29,15 @@ public sealed class BackupOptions
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
     public bool DefaultExcludes { get; init; } = true;
+
+    /// <summary>
+    /// To a destination of named backups: an increment on this host's newest backup there (a full backup when there is
+    /// none, or when its chain already has <see cref="MaxIncrements"/> increments). docs/incremental.md.
+    /// </summary>
+    public bool Incremental { get; init; }
+
+    /// <summary>With <see cref="Incremental"/>: after this many increments the next run makes a full backup again.</summary>
+    public int MaxIncrements { get; init; } = 6;
 }
 
 /// <summary>One archive of a whole-system backup: which filesystem (and btrfs subvolume) and which live directory.</summary>
@@ -201,7 +210,8 @@ public sealed class BackupWorkflow
 
     /// <param name="volumeSink">Where the volumes go by file name instead of into <paramref name="destination"/> (a destination off
     /// the machine, <see cref="StoreBackupWorkflow"/>); the manifests and layout are still written into the directory.</param>
-    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options, Func<string, IOutputFile>? volumeSink = null)
+    /// <param name="parent">Make an increment on this backup: each filesystem it has an archive of gets an increment, a new one a full archive.</param>
+    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options, Func<string, IOutputFile>? volumeSink = null, ParentBackup? parent = null)
     {
         var sw = Stopwatch.StartNew();
         var dest = Path.GetFullPath(destination);
@@ -226,14 +236,14 @@ public sealed class BackupWorkflow
         File.Delete(manifestPath);
         File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
-        ArchiveAll(sources, dest, options, result, volumeSink);
-        CommitManifest(layout, result, old);
+        ArchiveAll(sources, dest, options, result, volumeSink, parent);
+        CommitManifest(layout, result, old, parent);
         result.Elapsed = sw.Elapsed;
         return result;
     }
 
     /// <summary>One archive per source into the staging manifest, with btrfs top levels mounted for the time it takes.</summary>
-    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink)
+    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink, ParentBackup? parent)
     {
         var mounted = new List<string>();
         try
@@ -252,7 +262,10 @@ public sealed class BackupWorkflow
                 }
 
                 var what = s.MountPoint is null ? $"{s.ArchiveId} (unmounted btrfs subvolume)" : $"{s.MountPoint} ({s.ArchiveId})";
-                _log.Info($"backup: archiving {what} from {s.Directory}");
+                var parentArchive = parent?.Manifest.Archives.FirstOrDefault(a => a.FilesystemId == s.ArchiveId);
+                _log.Info($"backup: archiving {what} from {s.Directory}" + (parent is null ? "" : parentArchive is null
+                    ? $": a full archive (the parent backup {parent.Link.Name} has none of it)"
+                    : $": what changed since {parent.Link.Name}"));
                 var record = new ArchiveCreator(_fs, _events).Create(new CreateOptions
                 {
                     Root = s.Directory,
@@ -268,6 +281,7 @@ public sealed class BackupWorkflow
                     DefaultExcludes = false,
                     ManifestName = BackupFiles.StagingManifest,
                     VolumeSink = volumeSink,
+                    Parent = parentArchive,
                 });
                 result.Archives.Add(record);
                 _log.Info($"backup: {s.ArchiveId}: {record.EntryCount} entries, {record.Bytes} bytes, {record.Volumes.Sum(v => v.Size)} bytes stored in {record.Volumes.Count} volume(s)");
@@ -291,7 +305,7 @@ public sealed class BackupWorkflow
     }
 
     /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
-    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old)
+    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent)
     {
         LayoutWorkflows.WriteLayout(result.LayoutPath, layout);
         var staging = Path.Combine(result.Directory, BackupFiles.StagingManifest);
@@ -299,6 +313,12 @@ public sealed class BackupWorkflow
         manifest.Host = layout.Host.Hostname;
         manifest.Layout = BackupFiles.Layout;
         manifest.Archives = [.. result.Archives.Select(a => manifest.Archives.First(m => m.FilesystemId == a.FilesystemId))];
+        if (parent is not null)
+        {
+            manifest.Parent = parent.Link;
+            manifest.Level = parent.Manifest.Level + 1;
+        }
+
         AtomicFile.WriteAllBytes(result.ManifestPath, manifest.ToJson(), _fs);
         File.Delete(staging);
 

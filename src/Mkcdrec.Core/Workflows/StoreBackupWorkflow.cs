@@ -32,11 +32,12 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
                 "Another backup of this host started in the same second: wait for it (mkcdrec backups list) and run this one again.");
         }
 
-        log.Info($"backup: writing {name} to {store.Display}");
+        var parent = options.Incremental ? ParentFor(store, host, options.MaxIncrements) : null;
+        log.Info($"backup: writing {name} to {store.Display}" + (parent is null ? "" : $", an increment on {parent.Link.Name} (level {parent.Manifest.Level + 1})"));
         var meta = Directory.CreateTempSubdirectory("mkcdrec-backup-meta-").FullName;
         try
         {
-            var result = new BackupWorkflow(run, fs, log, events).Run(layout, meta, options, file => store.Create(name + "/" + file));
+            var result = new BackupWorkflow(run, fs, log, events).Run(layout, meta, options, file => store.Create(name + "/" + file), parent);
             store.Put(name + "/" + BackupFiles.Layout, File.ReadAllBytes(result.LayoutPath));
             store.Put(name + "/" + BackupFiles.Manifest, File.ReadAllBytes(result.ManifestPath)); // last: now it is a backup
             log.Info($"backup: {name} complete at {store.Display}");
@@ -57,6 +58,36 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
         {
             Directory.Delete(meta, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The backup an increment continues: this host's newest complete backup at the store. None (a full backup is made)
+    /// when there is no backup yet or its chain is already <paramref name="maxIncrements"/> increments long.
+    /// </summary>
+    private ParentBackup? ParentFor(IBackupStore store, string host, int maxIncrements)
+    {
+        if (BackupCatalog.Latest(store, host) is not { } latest)
+        {
+            log.Info($"backup: no earlier backup of {host} at {store.Display}: this run makes the full backup an increment needs");
+            return null;
+        }
+
+        byte[] bytes;
+        using (var s = store.OpenRead(latest.Name + "/" + BackupFiles.Manifest))
+        using (var ms = new MemoryStream())
+        {
+            s.CopyTo(ms);
+            bytes = ms.ToArray();
+        }
+
+        var parent = ParentBackup.FromManifest(bytes, latest.Name, store.DisplayOf(latest.Name) + "/" + BackupFiles.Manifest);
+        if (parent.Manifest.Level >= maxIncrements)
+        {
+            log.Info($"backup: {latest.Name} is increment {parent.Manifest.Level} of its chain (at most {maxIncrements}): this run makes a full backup");
+            return null;
+        }
+
+        return parent;
     }
 
     /// <summary>Removes the files of this host's backups that have no manifest and were not written to lately.</summary>

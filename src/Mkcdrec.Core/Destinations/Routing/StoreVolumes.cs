@@ -14,6 +14,7 @@ public sealed class StoreVolumes : IVolumeSource, IDisposable
     private readonly IBackupStore _store;
     private readonly Action<string> _warn;
     private readonly Dictionary<string, long> _sizes; // file name inside the backup → size at the store
+    private readonly bool _ownsStore = true;
     private long _opened;
 
     /// <summary>The backup <paramref name="name"/> (HOST/TIME) in <paramref name="store"/>, which this owns from now on.</summary>
@@ -92,5 +93,17 @@ public sealed class StoreVolumes : IVolumeSource, IDisposable
 
     public string Where(string backupDir) => Display;
 
-    public void Dispose() => _store.Dispose();
+    /// <summary>Another backup at the same store (the parent of an increment), read over the same connection; this one keeps owning the store.</summary>
+    public StoreVolumes Sibling(string name) => new(_store, name, _warn, ownsStore: false) { RetryPause = RetryPause };
+
+    private StoreVolumes(IBackupStore store, string name, Action<string> warn, bool ownsStore)
+        : this(store, name, warn) => _ownsStore = ownsStore;
+
+    public void Dispose()
+    {
+        if (_ownsStore)
+        {
+            _store.Dispose();
+        }
+    }
 }
