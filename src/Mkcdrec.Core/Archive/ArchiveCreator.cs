@@ -40,7 +40,7 @@ public sealed class ArchiveCreator
         var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
-        var parent = o.Parent is null ? null : ParentOf(o, patterns);
+        var parent = o.Parent is null ? null : ParentOf(o);
         record.Since = parent?.Since;
         var excludes = new Excludes(patterns);
         var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null };
@@ -62,8 +62,11 @@ public sealed class ArchiveCreator
         return record;
     }
 
-    /// <summary>The parent's tree for an increment; an increment of another filesystem or with other excludes is refused.</summary>
-    private static ParentTree ParentOf(CreateOptions o, List<string> patterns)
+    /// <summary>
+    /// The parent's tree for an increment; one of another filesystem or an incomplete parent is refused. Other excludes
+    /// are fine: a path the parent does not list is always archived, and one excluded now is left out of the dumpdirs.
+    /// </summary>
+    private static ParentTree ParentOf(CreateOptions o)
     {
         var p = o.Parent!;
         if (p.FilesystemId != o.FilesystemId)
@@ -76,13 +79,6 @@ public sealed class ArchiveCreator
         {
             throw new MkcdrecException(ExitCode.BadInput, $"The parent archive '{p.FilesystemId}' is marked incomplete (its backup run was interrupted).",
                 "Make a full backup: an increment needs a complete parent.");
-        }
-
-        if (!p.Excludes.SequenceEqual(patterns, StringComparer.Ordinal))
-        {
-            throw new MkcdrecException(ExitCode.BadInput,
-                $"The excludes differ from the parent archive's ({string.Join(" ", p.Excludes)}): files an exclude no longer hides would be missing from the increment.",
-                "Use the same --exclude options as the parent backup, or make a full backup with the new ones.");
         }
 
         return new ParentTree(p);

@@ -34,16 +34,12 @@ public sealed class ParentTree
         _sinceSeconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rest);
         _sinceNanoseconds = (uint)(rest * 100);
         FilesystemId = parent.FilesystemId;
-        Excludes = parent.Excludes;
     }
 
     public string FilesystemId { get; }
 
     /// <summary>Entries whose inode changed at or after this time are archived again.</summary>
     public DateTimeOffset Since { get; }
-
-    /// <summary>The parent's exclude patterns: an increment must apply the same ones.</summary>
-    public IReadOnlyList<string> Excludes { get; }
 
     /// <summary>
     /// The parent's record of a non-directory that has not changed since the parent: same path, same type, owner,
