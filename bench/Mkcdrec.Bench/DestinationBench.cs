@@ -90,7 +90,7 @@ internal static class DestinationBench
             + $"fetch-then-restore: {local1 / best["fetch sftp:// to a spool, then extract"]:F2}x (streaming needs no spool the size of the backup)";
     }
 
-    private static Dictionary<string, double> Rounds(int runs, params (string Label, string Script, Action? Before)[] commands)
+    internal static Dictionary<string, double> Rounds(int runs, params (string Label, string Script, Action? Before)[] commands)
     {
         var best = commands.ToDictionary(c => c.Label, _ => double.MaxValue);
         for (var r = 0; r < runs; r++)
@@ -108,7 +108,7 @@ internal static class DestinationBench
         return best;
     }
 
-    private static void Print(Dictionary<string, double> best, double mib)
+    internal static void Print(Dictionary<string, double> best, double mib)
     {
         foreach (var (label, s) in best)
         {
@@ -116,10 +116,10 @@ internal static class DestinationBench
         }
     }
 
-    private static long TreeSize(string tree) =>
+    internal static long TreeSize(string tree) =>
         new DirectoryInfo(tree).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
-    private static void Reset(string path)
+    internal static void Reset(string path)
     {
         Shell.Run($"rm -rf '{path}'");
         Directory.CreateDirectory(path);

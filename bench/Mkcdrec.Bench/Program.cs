@@ -6,6 +6,7 @@ using System.Diagnostics;
 //   dotnet run -c Release --project bench/Mkcdrec.Bench -- [--tree mixed|small|both] [--size 2G] [--files 200000]
 //       [--dir /var/tmp/mkcdrec-bench] [--bin out/linux-x64/mkcdrec] [--runs 2] [--keep]
 //   ... -- --destinations [--size 1G]: backups to a local directory, SFTP (sshd on loopback) and S3 (DestinationBench.cs).
+//   ... -- --incremental [--size 2G]: a full backup, 3 increments of 1 % changed files, the chain's restore (IncrementalBench.cs).
 // Each command runs --runs times (page cache warm), in rounds that alternate mkcdrec and the pipeline; the best time
 // counts. Prints MiB/s of tree content and the ratios against the targets (backup >= 1.5x, restore >= 2.0x).
 const double BackupTarget = 1.5, RestoreTarget = 2.0;
@@ -17,6 +18,7 @@ var bin = Path.GetFullPath("out/linux-x64/mkcdrec");
 var runs = 2;
 var keep = false;
 var destinations = false;
+var incremental = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,6 +31,7 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i]); break;
         case "--keep": keep = true; break;
         case "--destinations": destinations = true; break;
+        case "--incremental": incremental = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -49,6 +52,11 @@ Directory.CreateDirectory(dir);
 if (destinations)
 {
     return DestinationBench.Run(dir, bin, size, runs);
+}
+
+if (incremental)
+{
+    return IncrementalBench.Run(dir, bin, size, runs);
 }
 
 var summary = new List<string>();

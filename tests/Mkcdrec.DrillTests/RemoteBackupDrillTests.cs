@@ -45,13 +45,17 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
             mkdir -p /root/.aws && chmod 700 /root/.aws
             printf '[default]\naws_access_key_id = {S3rver.AccessKey}\naws_secret_access_key = {S3rver.Secret}\n' >/root/.aws/credentials
             chmod 600 /root/.aws/credentials
-            """, $"s3://{S3rver.Bucket}/servers/mkcdrec-ref/latest?endpoint=");
+            """, $"s3://{S3rver.Bucket}/servers/mkcdrec-ref/latest?endpoint=", incrementAfter: true);
         AssertManifestStored(store.Directory);
 
         // The keys medium: s3/credentials only, in the AWS file format.
         var keys = Keys(("s3/credentials", $"[default]\naws_access_key_id = {S3rver.AccessKey}\naws_secret_access_key = {S3rver.Secret}\n"));
         var rescue = Drill("bios-s3", iso, keys, seconds);
         Assert.Matches(Streamed($"s3://{S3rver.Bucket}/servers", $" at http://10.0.2.2:{store.Endpoint.Port}"), rescue);
+
+        // HOST/latest is the increment made after mkbackup: the rescue system checked the chain and applied both links.
+        Assert.Contains("Backup chain checked: a full backup and 1 increment(s)", rescue, StringComparison.Ordinal);
+        Assert.Contains(": the increment of s3://", rescue, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,8 +104,10 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
 
     /// <summary>Runs `layout save` and `mkbackup --dest <paramref name="dest"/>` in the reference system (after
     /// <paramref name="setup"/>, in <paramref name="netns"/> when given), and checks the ISO it wrote is rescue-only with
-    /// boot entries naming <paramref name="rescueUrl"/> (a prefix). Returns the ISO and mkbackup's seconds.</summary>
-    private (string Iso, string MkbackupSeconds) BackupFromInside(string dest, string setup, string rescueUrl, string? netns = null)
+    /// boot entries naming <paramref name="rescueUrl"/> (a prefix). Returns the ISO and mkbackup's seconds.
+    /// <paramref name="incrementAfter"/>: then a file is added and one deleted, and `mkbackuponly --incremental` stores
+    /// the change as an increment on the mkbackup's full backup: HOST/latest, what the medium recovers, is that increment.</summary>
+    private (string Iso, string MkbackupSeconds) BackupFromInside(string dest, string setup, string rescueUrl, string? netns = null, bool incrementAfter = false)
     {
         var reference = ReferenceSystem.Ensure(ReferenceSystem.PlainBios, ReferenceMediumFixture.Log);
         var media = Path.Combine(_work, "media");
@@ -112,8 +118,12 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
             mkcdrec --log /job/mkbackup.log mkbackup --layout /run/layout.json --dest '{{dest}}' --output /job/out; rc=$?
             echo "MKBACKUP-SECONDS=$(echo "$(date +%s.%N) $s" | awk '{ printf "%.1f", $1 - $2 }')"
             ls -l /job/out
-            exit $rc
-            """;
+            [ $rc = 0 ] || exit $rc
+            """ + (incrementAfter ? $$"""
+
+            echo "written after the full backup" >/root/after-the-full-backup.txt && rm -f /etc/issue.net && sleep 1.1
+            mkcdrec --log /job/increment.log mkbackuponly --layout /run/layout.json --dest '{{dest}}' --incremental || exit 1
+            """ : "");
         var options = new ReferenceJobOptions { ReachesHost = true, CopyOut = ["out", "mkbackup.log"], CopyOutTo = media, Timeout = TimeSpan.FromMinutes(20) };
         var work = Path.Combine(_work, "mkbackup");
         var run = netns is null ? reference.RunJob(work, script, options) : NetworkNamespace.Run(netns, () => reference.RunJob(work, script, options));

@@ -16,6 +16,7 @@ namespace Mkcdrec.Cli.Json;
 [JsonSerializable(typeof(MediaOutput))]
 [JsonSerializable(typeof(FetchOutput))]
 [JsonSerializable(typeof(BackupsListOutput))]
+[JsonSerializable(typeof(PruneOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -35,7 +35,12 @@ internal sealed record MediumOutput(string Path, string Label, int Index, int Co
 
 internal sealed record BackupsListOutput(string Destination, List<StoredBackupOutput> Backups);
 
-internal sealed record StoredBackupOutput(string Name, string Host, DateTimeOffset? Time, bool Complete, long Bytes, int Files, DateTimeOffset LastWritten);
+internal sealed record StoredBackupOutput(string Name, string Host, DateTimeOffset? Time, bool Complete, long Bytes, int Files, DateTimeOffset LastWritten,
+    int Level, string? Parent, string? Full, string? Broken);
+
+internal sealed record PruneOutput(string Destination, int KeepFull, bool DryRun, List<string> Kept, List<PrunedBackupOutput> Deleted);
+
+internal sealed record PrunedBackupOutput(string Name, long Bytes, string Why);
 
 internal sealed record FetchOutput(
     string Directory,

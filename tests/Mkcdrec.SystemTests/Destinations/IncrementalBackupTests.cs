@@ -94,6 +94,21 @@ public sealed class IncrementalBackupTests : IDisposable
         Assert.True(next.ExitCode == 0, next.Stdout + next.Stderr);
         var log = File.ReadAllText(Path.Combine(_tree.Dir, "mkcdrec.log"));
         Assert.Contains($"{names[3]} is increment 3 of its chain (at most 3): this run makes a full backup", log, StringComparison.Ordinal);
+
+        // Retention by chains: the dry run names the older chain whole and deletes nothing; the prune then deletes it.
+        var dry = _tree.Mkcdrec("backups", "prune", dest, "--keep-full", "1", "--dry-run");
+        Assert.True(dry.ExitCode == 0, dry.Stdout + dry.Stderr);
+        Assert.All(names, n => Assert.Contains("would delete " + n, dry.Stdout, StringComparison.Ordinal));
+        Assert.Contains($"would delete {names[2]} (", dry.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"an increment of the older full backup {names[0]}", dry.Stdout, StringComparison.Ordinal);
+        Assert.Equal(5, Listed(dest).Count);
+        var prune = _tree.Mkcdrec("backups", "prune", dest, "--keep-full", "1");
+        Assert.True(prune.ExitCode == 0, prune.Stdout + prune.Stderr);
+        Assert.Contains("Deleted 4 backup(s)", prune.Stdout, StringComparison.Ordinal);
+        var left = Assert.Single(Listed(dest));
+        Assert.DoesNotContain(left, names);
+        var list = _tree.Mkcdrec("backups", "list", dest);
+        Assert.Contains("full", list.Stdout, StringComparison.Ordinal);
     }
 
     /// <summary>Four runs of mkbackuponly --incremental with <see cref="Changes"/> between them; returns the backups' names, oldest first.</summary>
@@ -113,11 +128,18 @@ public sealed class IncrementalBackupTests : IDisposable
             names.Add(System.Text.RegularExpressions.Regex.Match(r.Stdout, @"s3host/\d{8}T\d{6}Z").Value);
         }
 
+        Assert.Equal(names, Listed(dest));
+        var levels = JsonDocument.Parse(_tree.Mkcdrec("--json", "backups", "list", dest).Stdout).RootElement.GetProperty("backups").EnumerateArray()
+            .Select(b => (b.GetProperty("level").GetInt32(), b.TryGetProperty("parent", out var parent) && parent.ValueKind == JsonValueKind.String ? parent.GetString() : null)).ToList();
+        Assert.Equal([(0, null), (1, names[0]), (2, names[1]), (3, names[2])], levels);
+        return names;
+    }
+
+    private List<string> Listed(string dest)
+    {
         var list = _tree.Mkcdrec("--json", "backups", "list", dest);
         Assert.True(list.ExitCode == 0, list.Stdout + list.Stderr);
-        var listed = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("backups").EnumerateArray().Select(b => b.GetProperty("name").GetString()!).ToList();
-        Assert.Equal(names, listed);
-        return names;
+        return [.. JsonDocument.Parse(list.Stdout).RootElement.GetProperty("backups").EnumerateArray().Select(b => b.GetProperty("name").GetString()!)];
     }
 
     private string WritePassphrase()
