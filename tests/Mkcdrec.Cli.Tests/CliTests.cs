@@ -71,6 +71,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Incremental_needs_a_destination_of_named_backups_and_a_positive_chain_length()
+    {
+        var output = Path.Combine(_dir, "media");
+        var (code, _, e) = Mkcdrec("mkbackup", "--incremental", "--output", output, "--log", Path.Combine(_dir, "mkbackup.log"));
+        Assert.Equal(2, code);
+        Assert.Contains("--incremental continues the backups kept at a destination", e);
+        Assert.Contains("mkbackuponly --dest DIR --incremental", e);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+
+        (code, _, e) = Mkcdrec("mkbackuponly", "--incremental", "--max-increments", "0", "--dest", Path.Combine(_dir, "b"), "--log", Path.Combine(_dir, "b.log"));
+        Assert.True(code is 2 or 3, $"exit {code}: {e}"); // 3 where the tests do not run as root: refused before the options
+        Assert.Contains(code == 2 ? "--max-increments must be at least 1" : "root", e);
+    }
+
+    [Fact]
     public void Unknown_verb_is_a_usage_error()
     {
         var (code, _, e) = Mkcdrec("frobnicate");

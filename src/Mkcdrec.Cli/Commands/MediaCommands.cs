@@ -127,6 +127,7 @@ internal static class MediaCommands
         var separate = p.GetValue(o.BackupDir);
         var remote = p.GetValue(o.Dest) is { } d ? DestinationUrl.Parse(d) : null;
         CheckBackupPlacement(existing, separate, p.GetValue(o.Medium), remote);
+        IncrementalAt(p, o, remote is not null);
         var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd), remote?.Text);
         var outputDir = separate is not null && p.GetResult(o.Output) is null or { Implicit: true }
             ? Path.GetDirectoryName(Path.GetFullPath(separate))!
@@ -230,6 +231,8 @@ internal static class MediaCommands
             VolumeSize = p.GetValue(o.VolumeSize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
             // never back up the media themselves (older ISOs in the output directory)
             Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
+            Incremental = IncrementalAt(p, o, remote is not null),
+            MaxIncrements = MkBackupOnlyCommandOptions.MaxIncrementsOf(p, o.MaxIncrements),
         };
         var events = new ArchiveCommands.CliEvents(ctx);
         if (remote is { } r)
@@ -246,6 +249,11 @@ internal static class MediaCommands
 
         return (source, staging, events);
     }
+
+    /// <summary>--incremental continues the backups at a --dest; a backup carried on the media or in --backup-dir has no chain.</summary>
+    private static bool IncrementalAt(ParseResult p, MkBackupCommandOptions o, bool toDestination) => !p.GetValue(o.Incremental) || toDestination ? p.GetValue(o.Incremental)
+        : throw new MkcdrecException(ExitCode.Usage, "--incremental continues the backups kept at a destination; with the backup on the media or in --backup-dir there is no chain.",
+            "Add --dest sftp://…, nfs://… or s3://… (the rescue-only medium recovers HOST/latest, the increment and its chain), or use mkbackuponly --dest DIR --incremental.");
 
     /// <param name="backupDestination">mkbackup: where the backup goes (its disk is left out of the layout when it is a disk of its own).</param>
     private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath, string? backupDestination)

@@ -62,12 +62,17 @@ internal sealed class MkBackupCommandOptions
 
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
 
+    /// <summary>With --dest: an increment on HOST/latest there; the rescue-only medium recovers the chain.</summary>
+    public Option<bool> Incremental { get; } = MkBackupOnlyCommandOptions.IncrementalOption();
+
+    public Option<int> MaxIncrements { get; } = MkBackupOnlyCommandOptions.MaxIncrementsOption();
+
     /// <summary>Adds the options in the order the help lists them.</summary>
     public void AddTo(Command c)
     {
         foreach (var o in new Option[]
                  {
-                     Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Kernel, Initrd, Label, Layout, Timeout, Simulate,
+                     Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, Kernel, Initrd, Label, Layout, Timeout, Simulate,
                  })
         {
             c.Add(o);

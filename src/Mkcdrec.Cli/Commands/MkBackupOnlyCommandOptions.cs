@@ -38,18 +38,27 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public Option<bool> NoDefaults { get; } = new("--no-default-excludes") { Description = "Do not apply the default excludes (tmp/*, var/tmp/*, caches...)." };
 
-    public Option<bool> Incremental { get; } = new("--incremental")
+    public Option<bool> Incremental { get; } = IncrementalOption();
+
+    public Option<int> MaxIncrements { get; } = MaxIncrementsOption();
+
+    /// <summary>--incremental, for mkbackuponly and mkbackup --dest.</summary>
+    public static Option<bool> IncrementalOption() => new("--incremental")
     {
         Description = "Store only what changed since this host's newest backup at the destination (a full backup when there is none); "
                       + "a directory destination then keeps named backups HOST/TIME too. GNU tar restores the chain (docs/incremental.md).",
     };
 
-    public Option<int> MaxIncrements { get; } = new("--max-increments")
+    public static Option<int> MaxIncrementsOption() => new("--max-increments")
     {
         Description = "With --incremental: after N increments the next run makes a full backup (default 6: a daily run makes a weekly full).",
         HelpName = "N",
         DefaultValueFactory = _ => 6,
     };
+
+    /// <summary>--max-increments below 1 is refused.</summary>
+    public static int MaxIncrementsOf(ParseResult p, Option<int> option) => p.GetValue(option) >= 1 ? p.GetValue(option)
+        : throw new MkcdrecException(ExitCode.Usage, "--max-increments must be at least 1.", "Give how many increments may follow a full backup, e.g. --max-increments 6.");
 
     public void AddTo(Command cmd)
     {
@@ -68,11 +77,6 @@ internal sealed class MkBackupOnlyCommandOptions
             throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
         }
 
-        if (p.GetValue(MaxIncrements) < 1)
-        {
-            throw new MkcdrecException(ExitCode.Usage, "--max-increments must be at least 1.", "Give how many increments may follow a full backup, e.g. --max-increments 6.");
-        }
-
         var chained = p.GetValue(Incremental);
         return new BackupOptions
         {
@@ -86,7 +90,7 @@ internal sealed class MkBackupOnlyCommandOptions
             Excludes = [.. p.GetValue(Exclude) ?? [], .. chained && localDir is not null ? [Path.GetFullPath(localDir).TrimEnd('/')] : Array.Empty<string>()],
             DefaultExcludes = !p.GetValue(NoDefaults),
             Incremental = chained,
-            MaxIncrements = p.GetValue(MaxIncrements),
+            MaxIncrements = MaxIncrementsOf(p, MaxIncrements),
         };
     }
 }

@@ -161,6 +161,47 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         Assert.Contains("has no archive 'fs:ext4:other'", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_file_changed_while_an_increment_is_made_is_archived_again_by_the_next_one()
+    {
+        var full = Path.Combine(Dir, "full");
+        Thread.Sleep(1100);
+        new ArchiveCreator(Fs).Create(Options(full, null, []));
+        Thread.Sleep(1100);
+
+        // Written when the increment has taken its start time and begins to walk: whichever copy it archived, the file
+        // changed after the start, so the next increment must hold it again (as GNU tar's next level does).
+        var inc1 = Path.Combine(Dir, "inc1");
+        var during = new OnStep(() => File.AppendAllText(Path.Combine(Src, "exact4m"), "changed during the walk"));
+        new ArchiveCreator(Fs, during).Create(Options(inc1, ParentBackup.FromDirectory(full), []));
+        Thread.Sleep(1100);
+        var inc2 = new ArchiveCreator(Fs).Create(Options(Path.Combine(Dir, "inc2"), ParentBackup.FromDirectory(inc1), []));
+        Assert.Equal(["exact4m"], inc2.Members().Where(f => f.Type != "d").Select(f => f.Path));
+
+        var gnu = Sub("gnu-during");
+        foreach (var d in new[] { "full", "inc1", "inc2" })
+        {
+            TreeFixture.Sh($"cat {Dir}/{d}/root.tar* | openssl enc -d -aes-256-cbc -pbkdf2 -iter 1000 -pass file:{Dir}/pass | zstd -dc | " +
+                           $"tar --listed-incremental=/dev/null --xattrs --xattrs-include='*' --acls --numeric-owner -xpf - -C {gnu}");
+        }
+
+        Assert.Equal(TreeFixture.Snapshot(Src), TreeFixture.Snapshot(gnu));
+    }
+
+    private sealed class OnStep(Action action) : IArchiveEvents
+    {
+        private bool _done;
+
+        public void Step(string message)
+        {
+            if (!_done && message.StartsWith("archiving ", StringComparison.Ordinal))
+            {
+                _done = true;
+                action();
+            }
+        }
+    }
+
     private ArchiveRecord Create(string dir, string? parentDir)
     {
         var parent = parentDir is null ? null : ParentBackup.FromDirectory(parentDir);
