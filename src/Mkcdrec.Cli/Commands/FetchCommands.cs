@@ -68,7 +68,8 @@ internal static class FetchCommands
     /// <summary>Downloads the backup at <paramref name="url"/> into <paramref name="spool"/> with progress on the terminal; prints one summary line.</summary>
     /// <param name="replace">The spool is a default one, whose other backup may be replaced (not a directory the user named).</param>
     /// <param name="credentials">What reaches the destination (<see cref="ReadingCredentials"/>).</param>
-    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, DestinationCredentials credentials, int retries = 4)
+    /// <param name="parents">Also fetch an increment's parents (<see cref="FetchParents"/>).</param>
+    public static BackupFetchResult Fetch(CliContext ctx, string url, string spool, bool replace, DestinationCredentials credentials, int retries = 4, bool parents = true)
     {
         var events = new ArchiveCommands.CliEvents(ctx, "volumes done");
         if (credentials.Directory is not null)
@@ -105,7 +106,34 @@ internal static class FetchCommands
             Console.WriteLine(line);
         }
 
+        if (parents)
+        {
+            FetchParents(ctx, url, spool, replace, credentials, retries);
+        }
+
         return r;
+    }
+
+    /// <summary>
+    /// An increment is fetched with its chain: each parent (named HOST/TIME beside it at the same place) into
+    /// SPOOL/parents/HOST/TIME, where recovery and verify look for it (<see cref="BackupChain"/>).
+    /// </summary>
+    private static void FetchParents(CliContext ctx, string url, string spool, bool replace, DestinationCredentials credentials, int retries)
+    {
+        var manifestPath = Path.Combine(spool, BackupFiles.Manifest);
+        for (var links = 0; links < BackupChain.MaxLinks; links++)
+        {
+            var parent = BackupManifest.Parse(File.ReadAllBytes(manifestPath), manifestPath).Parent;
+            if (parent is null)
+            {
+                return;
+            }
+
+            var into = Path.Combine(spool, BackupChain.FetchedParents, parent.Name);
+            url = BackupChain.LocationBeside(url, parent.Name);
+            Fetch(ctx, url, into, replace, credentials, retries, parents: false);
+            manifestPath = Path.Combine(into, BackupFiles.Manifest);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ public sealed class BackupChain
     /// <summary>More links than any schedule makes: a loop in the links (or a hostile manifest) stops here.</summary>
     public const int MaxLinks = 1000;
 
+    /// <summary>Where `fetch` puts an increment's parents in its spool: SPOOL/parents/HOST/TIME.</summary>
+    public const string FetchedParents = "parents";
+
     private BackupChain(List<ArchiveSource> links) => Links = links;
 
     /// <summary>Oldest first; the last is the backup asked for.</summary>
@@ -124,9 +127,38 @@ public sealed class BackupChain
         }
     }
 
-    /// <summary>The default: the parent is a backup directory beside the child's at the same destination (DEST/HOST/TIME).</summary>
+    /// <summary>
+    /// The default: the parent fetched with the child (SPOOL/parents/HOST/TIME), else a backup directory beside the
+    /// child's at the same destination (DEST/HOST/TIME), or the absolute directory the link names.
+    /// </summary>
     private static Func<BackupLink, ArchiveSource> OpenBeside(ArchiveSource child) => link =>
-        ArchiveSource.Open(Path.IsPathRooted(link.Name) ? link.Name : Path.GetFullPath(Path.Combine(child.Directory, "..", "..", link.Name)));
+    {
+        if (Path.IsPathRooted(link.Name))
+        {
+            return ArchiveSource.Open(link.Name);
+        }
+
+        var fetched = Path.Combine(child.Directory, FetchedParents, link.Name);
+        return ArchiveSource.Open(Directory.Exists(fetched) ? fetched : Path.GetFullPath(Path.Combine(child.Directory, "..", "..", link.Name)));
+    };
+
+    /// <summary>
+    /// The location of the backup <paramref name="name"/> (HOST/TIME) at the same place as the backup at
+    /// <paramref name="location"/> (…/HOST/TIME or …/HOST/latest, a URL or a directory; a query string is kept).
+    /// </summary>
+    public static string LocationBeside(string location, string name)
+    {
+        var q = location.IndexOf('?', StringComparison.Ordinal);
+        var (path, query) = q < 0 ? (location, "") : (location[..q], location[q..]);
+        var parts = path.TrimEnd('/').Split('/');
+        if (parts.Length < 3)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"'{location}' is not a backup named HOST/TIME, so its parent {name} cannot be found beside it.",
+                "Fetch or recover the increment from its destination (…/HOST/TIME or …/HOST/latest).");
+        }
+
+        return string.Join('/', parts[..^2]) + "/" + name + query;
+    }
 
     private static MkcdrecException Broken(ArchiveSource tip, ArchiveSource link, string what) => new(ExitCode.BadInput,
         $"The backup chain of {Describe(tip)} is broken at {Describe(link)}: {what}.",

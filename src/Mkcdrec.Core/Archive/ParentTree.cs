@@ -18,7 +18,7 @@ public sealed class ParentTree
     /// </summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, FileRecord> _byPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (FileRecord Record, long MTimeSeconds, uint MTimeNanoseconds)> _byPath = new(StringComparer.Ordinal);
     private readonly long _sinceSeconds;
     private readonly uint _sinceNanoseconds;
 
@@ -26,7 +26,9 @@ public sealed class ParentTree
     {
         foreach (var r in parent.Files)
         {
-            _byPath[r.Path ?? "\0" + r.PathBase64] = r;
+            _byPath[r.Path ?? "\0" + r.PathBase64] = TryParseTime(r.MTime, out var sec, out var ns)
+                ? (r, sec, ns)
+                : (r, long.MinValue, 0); // an unreadable mtime never matches: archived again
         }
 
         Since = parent.Started - ClockMargin;
@@ -48,11 +50,12 @@ public sealed class ParentTree
     /// </summary>
     public FileRecord? Unchanged(ReadOnlySpan<byte> relative, in FileStatus st)
     {
-        if (st.Type == FileStatus.Directory || !_byPath.TryGetValue(Key(relative), out var r))
+        if (st.Type == FileStatus.Directory || !_byPath.TryGetValue(Key(relative), out var known))
         {
             return null;
         }
 
+        var r = known.Record;
         if (st.CTimeSeconds > _sinceSeconds || (st.CTimeSeconds == _sinceSeconds && st.CTimeNanoseconds >= _sinceNanoseconds))
         {
             return null;
@@ -67,12 +70,19 @@ public sealed class ParentTree
             FileStatus.Fifo => r.Type == "p",
             _ => false,
         };
-        if (!sameType || r.Mode != st.Permissions || r.Uid != st.Uid || r.Gid != st.Gid || (r.Type == "f" && r.Size != st.Size))
-        {
-            return null;
-        }
+        var same = sameType && r.Mode == st.Permissions && r.Uid == st.Uid && r.Gid == st.Gid && (r.Type != "f" || r.Size == st.Size)
+                   && known.MTimeSeconds == st.MTimeSeconds && known.MTimeNanoseconds == st.MTimeNanoseconds;
+        return same ? r : null;
+    }
 
-        return r.MTime == string.Create(CultureInfo.InvariantCulture, $"{st.MTimeSeconds}.{st.MTimeNanoseconds:D9}") ? r : null;
+    /// <summary>The manifest's "seconds.nanoseconds" mtime.</summary>
+    private static bool TryParseTime(string text, out long seconds, out uint nanoseconds)
+    {
+        nanoseconds = 0;
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        seconds = 0;
+        return dot > 0 && long.TryParse(text.AsSpan(0, dot), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out seconds)
+                       && uint.TryParse(text.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out nanoseconds);
     }
 
     private static string Key(ReadOnlySpan<byte> relative) =>

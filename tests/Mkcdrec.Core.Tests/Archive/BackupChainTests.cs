@@ -64,6 +64,13 @@ public sealed class BackupChainTests : IDisposable
         Assert.Contains("is at level 0, not 2", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("s3://b/servers/web1/latest?endpoint=http%3A%2F%2F10.0.2.2%3A9000", "s3://b/servers/web1/20261201T000000Z?endpoint=http%3A%2F%2F10.0.2.2%3A9000")]
+    [InlineData("https://files.example/backups/web1/20261203T000000Z/", "https://files.example/backups/web1/20261201T000000Z")]
+    [InlineData("sftp://root@vault:2222/srv/backups/web1/latest", "sftp://root@vault:2222/srv/backups/web1/20261201T000000Z")]
+    public void The_parent_of_a_fetched_increment_is_found_beside_it(string location, string parent) =>
+        Assert.Equal(parent, BackupChain.LocationBeside(location, "web1/20261201T000000Z"));
+
     /// <summary>A full backup and <paramref name="increments"/> increments as HOST/TIME directories; the parent's manifest edited first when asked.</summary>
     private List<string> Chain(int increments, Action<BackupManifest>? parentEdit = null, string prefix = "t")
     {

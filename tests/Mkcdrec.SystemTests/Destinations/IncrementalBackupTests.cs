@@ -88,6 +88,16 @@ public sealed class IncrementalBackupTests : IDisposable
         Assert.True(extract.ExitCode == 0, extract.Stdout + extract.Stderr);
         _tree.AssertSameFilesAsSource(restored);
 
+        // Fetched into a spool, an increment comes with its chain (SPOOL/parents/HOST/TIME), and restores from there.
+        var spool = Path.Combine(_tree.Dir, "spool");
+        var fetch = _tree.Mkcdrec("fetch", server.Url("backups/s3host/latest"), "--spool", spool);
+        Assert.True(fetch.ExitCode == 0, fetch.Stdout + fetch.Stderr);
+        Assert.All(names.SkipLast(1), n => Assert.True(File.Exists(Path.Combine(spool, "parents", n, BackupFiles.Manifest)), n));
+        var fromSpool = Path.Combine(_tree.Dir, "from-spool");
+        var spooled = _tree.Mkcdrec("archive", "extract", "--from", spool, "--to", fromSpool, "--passphrase-file", WritePassphrase());
+        Assert.True(spooled.ExitCode == 0, spooled.Stdout + spooled.Stderr);
+        _tree.AssertSameFilesAsSource(fromSpool);
+
         Thread.Sleep(1100);
         var next = _tree.Mkcdrec("mkbackuponly", "--layout", _tree.Layout, "--dest", dest, "--incremental", "--max-increments", "3",
             "--encrypt", "--passphrase-file", WritePassphrase());
