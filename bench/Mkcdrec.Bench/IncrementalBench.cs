@@ -14,7 +14,8 @@ internal static class IncrementalBench
     public static int Run(string dir, string bin, long size, int runs)
     {
         var tree = Path.Combine(dir, "inc-tree");
-        var content = Directory.Exists(tree) ? DestinationBench.TreeSize(tree) : TreeGenerator.Mixed(tree, size);
+        Shell.Run($"rm -rf '{tree}'");
+        var content = TreeGenerator.Mixed(tree, size);
         var work = Path.Combine(dir, "inc-work");
         DestinationBench.Reset(work);
         var mib = content / 1048576.0;
@@ -65,7 +66,7 @@ internal static class IncrementalBench
         Console.WriteLine($"  slowest increment vs the full backup ({fullTime:F2} s): {incRatio:F3}x   (target <= {IncrementTarget:F1}x: {(incRatio <= IncrementTarget ? "met" : "NOT met")})");
         Console.WriteLine($"  restore of full + 3 increments vs one full  : {chainRatio:F2}x   (target <= {ChainRestoreTarget:F1}x: {(chainRatio <= ChainRestoreTarget ? "met" : "NOT met")})");
         Console.WriteLine($"  load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
-        Shell.Run($"rm -rf '{work}'");
+        Shell.Run($"rm -rf '{work}' '{tree}'"); // the tree was changed three times: the next run makes a fresh one
         return 0;
     }
 

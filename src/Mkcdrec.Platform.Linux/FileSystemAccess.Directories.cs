@@ -4,7 +4,11 @@ namespace Mkcdrec.Platform.Linux;
 
 public sealed unsafe partial class FileSystemAccess
 {
-    public void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names)
+    private const byte DtUnknown = 0, DtDir = 4;
+
+    public void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names) => ReadDirectory(path, names, null);
+
+    public void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names, List<bool?>? isDirectory)
     {
         Span<byte> p = stackalloc byte[MaxPath];
         Terminate(path, p);
@@ -43,6 +47,7 @@ public sealed unsafe partial class FileSystemAccess
                 }
 
                 names.Add(name.ToArray());
+                isDirectory?.Add(ent[18] switch { DtDir => true, DtUnknown => null, _ => false }); // d_type; some filesystems do not fill it
             }
         }
         finally

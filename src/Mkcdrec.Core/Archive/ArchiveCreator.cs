@@ -40,7 +40,7 @@ public sealed class ArchiveCreator
         var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
-        var parent = o.Parent is null ? null : ParentOf(o);
+        var parent = o.Parent is null ? null : ParentOf(o, patterns);
         record.Since = parent?.Since;
         var excludes = new Excludes(patterns);
         var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null };
@@ -66,7 +66,7 @@ public sealed class ArchiveCreator
     /// The parent's tree for an increment; one of another filesystem or an incomplete parent is refused. Other excludes
     /// are fine: a path the parent does not list is always archived, and one excluded now is left out of the dumpdirs.
     /// </summary>
-    private static ParentTree ParentOf(CreateOptions o)
+    private static ParentTree ParentOf(CreateOptions o, List<string> patterns)
     {
         var p = o.Parent!;
         if (p.FilesystemId != o.FilesystemId)
@@ -81,7 +81,7 @@ public sealed class ArchiveCreator
                 "Make a full backup: an increment needs a complete parent.");
         }
 
-        return new ParentTree(p);
+        return new ParentTree(p, sameExcludes: p.Excludes.SequenceEqual(patterns, StringComparer.Ordinal));
     }
 
     private static ArchiveRecord NewRecord(CreateOptions o, string root, int level, bool encrypted) => new()
@@ -202,24 +202,29 @@ public sealed class ArchiveCreator
         var old = manifest.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
         manifest.Archives.RemoveAll(a => a.FilesystemId == record.FilesystemId);
         manifest.Archives.Add(record);
-        record.Incomplete = true;
-        WriteManifest(manifestPath, manifest);
 
         // A caller that collects archives in a staging manifest (a whole-system backup) still has the real manifest.json
         // of the previous run beside the volumes about to be replaced: mark that archive incomplete there too, so an
         // interruption from here on never leaves a manifest.json that looks valid over volumes it does not describe.
         var real = Path.Combine(dest, BackupFiles.Manifest);
-        if (manifestPath != real && File.Exists(real))
+        var previous = manifestPath != real && File.Exists(real) ? BackupManifest.Parse(File.ReadAllBytes(real), real) : null;
+        var listed = previous?.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList() ?? [];
+
+        // Only when a manifest lists volumes of this archive that are about to be replaced; a first archive of its id (a
+        // new backup directory, every increment) has nothing to protect, and its one manifest write comes last.
+        if (old.Count > 0 || listed.Count > 0)
         {
-            var previous = BackupManifest.Parse(File.ReadAllBytes(real), real);
-            var listed = previous.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
-            old.AddRange(listed);
-            if (listed.Count > 0)
-            {
-                listed.ForEach(a => a.Incomplete = true);
-                WriteManifest(real, previous);
-            }
+            record.Incomplete = true;
+            WriteManifest(manifestPath, manifest);
         }
+
+        if (listed.Count > 0)
+        {
+            listed.ForEach(a => a.Incomplete = true);
+            WriteManifest(real, previous!);
+        }
+
+        old.AddRange(listed);
 
         _events.Step($"replacing the volumes of archive '{record.FilesystemId}' in {dest}");
         var keep = record.Volumes.Select(v => v.File).ToHashSet(StringComparer.Ordinal);

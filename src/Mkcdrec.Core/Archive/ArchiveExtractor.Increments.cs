@@ -18,6 +18,8 @@ public sealed partial class ArchiveExtractor
     private bool _increment;
 
     private readonly List<string> _xattrNames = [];
+    private readonly List<byte[]> _names = [];
+    private readonly List<bool?> _kinds = [];
 
     /// <summary>
     /// An increment lands in directories that exist: a directory kept from the previous archive still has the xattrs it
@@ -62,21 +64,27 @@ public sealed partial class ArchiveExtractor
             return;
         }
 
-        var names = new List<byte[]>();
-        _fs.ReadDirectory(path, names);
-        foreach (var name in names)
+        _names.Clear();
+        _kinds.Clear();
+        _fs.ReadDirectory(path, _names, _kinds);
+        for (var i = 0; i < _names.Count; i++)
         {
-            var child = Join(path, name);
-            if (!_fs.TryLStat(child, out var st, out _))
+            var name = _names[i];
+            var isDir = _kinds[i];
+            if (isDir is null)
             {
-                continue;
+                if (!_fs.TryLStat(Join(path, name), out var st, out _))
+                {
+                    continue;
+                }
+
+                isDir = st.Type == FileStatus.Directory;
             }
 
-            var isDir = st.Type == FileStatus.Directory;
             var keep = listed.TryGetValue(Encoding.Latin1.GetString(name), out var code) && (code == GnuDumpDir.Directory) == isDir;
             if (!keep)
             {
-                RemoveTree(child, self);
+                RemoveTree(Join(path, name), self);
             }
         }
     }

@@ -19,11 +19,15 @@ public sealed class ParentTree
     public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, (FileRecord Record, long MTimeSeconds, uint MTimeNanoseconds)> _byPath = new(StringComparer.Ordinal);
+    private readonly bool _directories;
     private readonly long _sinceSeconds;
     private readonly uint _sinceNanoseconds;
 
-    public ParentTree(ArchiveRecord parent)
+    /// <param name="sameExcludes">The increment applies the parent's excludes: then a directory that did not change can be
+    /// left out (with other excludes its dumpdir must be applied, to remove what is excluded now).</param>
+    public ParentTree(ArchiveRecord parent, bool sameExcludes = false)
     {
+        _directories = sameExcludes;
         foreach (var r in parent.Files)
         {
             _byPath[r.Path ?? "\0" + r.PathBase64] = TryParseTime(r.MTime, out var sec, out var ns)
@@ -44,13 +48,14 @@ public sealed class ParentTree
     public DateTimeOffset Since { get; }
 
     /// <summary>
-    /// The parent's record of a non-directory that has not changed since the parent: same path, same type, owner,
-    /// mode, size and mtime, and an inode change time (content, metadata, links, renames all set it) before
-    /// <see cref="Since"/>. Null when it must be archived again.
+    /// The parent's record of an entry that has not changed since the parent: same path, same type, owner, mode, size
+    /// and mtime, and an inode change time (content, metadata, links, renames all set it; for a directory, every name
+    /// added, removed or renamed in it) before <see cref="Since"/>. Null when it must be archived again. Directories
+    /// only with the parent's excludes (<see cref="ParentTree(ArchiveRecord, bool)"/>); the root never.
     /// </summary>
     public FileRecord? Unchanged(ReadOnlySpan<byte> relative, in FileStatus st)
     {
-        if (st.Type == FileStatus.Directory || !_byPath.TryGetValue(Key(relative), out var known))
+        if ((st.Type == FileStatus.Directory && (!_directories || relative.Length == 0)) || !_byPath.TryGetValue(Key(relative), out var known))
         {
             return null;
         }
@@ -63,6 +68,7 @@ public sealed class ParentTree
 
         var sameType = st.Type switch
         {
+            FileStatus.Directory => r.Type == "d",
             FileStatus.Regular => r.Type is "f" or "h",
             FileStatus.Symlink => r.Type == "l",
             FileStatus.CharDevice => r.Type == "c",

@@ -47,7 +47,11 @@ public sealed class TreeArchiver : IWalkVisitor
 
     public bool Visit(ReadOnlySpan<byte> fullPath, ReadOnlySpan<byte> relative, in FileStatus st, IReadOnlyList<WalkChild>? children)
     {
-        if (_parent?.Unchanged(relative, st) is { } same)
+        // An increment: a file unchanged since the parent is listed, not archived; so is a directory that did not change
+        // and holds no file archived here (restoring one into it would change its mtime, which its record then sets back).
+        var anyArchived = false;
+        var dumpDir = _parent is not null && children is not null ? DumpDir(relative, children, out anyArchived) : null;
+        if (!anyArchived && _parent?.Unchanged(relative, st) is { } same)
         {
             same.Unchanged = true;
             Records.Add(same);
@@ -102,10 +106,7 @@ public sealed class TreeArchiver : IWalkVisitor
         }
         else
         {
-            if (_parent is not null && children is not null)
-            {
-                e.DumpDir = DumpDir(relative, children);
-            }
+            e.DumpDir = dumpDir;
 
             _writer.WriteHeader(e);
             _writer.FinishEntry();
@@ -126,8 +127,9 @@ public sealed class TreeArchiver : IWalkVisitor
     /// The directory's GNU dumpdir: D for a subdirectory, N for a file unchanged since the parent, Y for one archived
     /// here. A mount point gets none (children null), so no extraction ever deletes what another filesystem holds.
     /// </summary>
-    private byte[] DumpDir(ReadOnlySpan<byte> relative, IReadOnlyList<WalkChild> children)
+    private byte[] DumpDir(ReadOnlySpan<byte> relative, IReadOnlyList<WalkChild> children, out bool anyArchived)
     {
+        anyArchived = false;
         var entries = new List<DumpDirEntry>(children.Count);
         var path = new byte[relative.Length + 256];
         relative.CopyTo(path);
@@ -148,6 +150,7 @@ public sealed class TreeArchiver : IWalkVisitor
             var code = st.Type == FileStatus.Directory ? GnuDumpDir.Directory
                 : _parent!.Unchanged(path.AsSpan(0, at + name.Length), st) is null ? GnuDumpDir.InArchive : GnuDumpDir.Unchanged;
             entries.Add(new DumpDirEntry(code, name));
+            anyArchived |= code == GnuDumpDir.InArchive;
         }
 
         return GnuDumpDir.Build(entries);

@@ -60,6 +60,14 @@ public interface IFileSystemAccess : IDirectorySync
     /// <summary>Appends the names in a directory (without "." and "..") to <paramref name="names"/>.</summary>
     void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names);
 
+    /// <summary>As <see cref="ReadDirectory(ReadOnlySpan{byte}, List{byte[]})"/>, with whether each name is a directory when
+    /// the directory entry says (d_type), null when it does not (then lstat tells).</summary>
+    void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names, List<bool?> isDirectory)
+    {
+        ReadDirectory(path, names);
+        isDirectory.AddRange(Enumerable.Repeat<bool?>(null, names.Count - isDirectory.Count));
+    }
+
     byte[] ReadLink(ReadOnlySpan<byte> path);
 
     /// <summary>Appends the names of the file's extended attributes (llistxattr: not following symlinks).</summary>

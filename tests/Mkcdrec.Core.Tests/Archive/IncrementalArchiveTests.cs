@@ -105,6 +105,9 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         Assert.Equal("archived", State(2, "f"));           // its other name went: link count and ctime changed
         Assert.Equal("archived", State(3, "rnd-renamed")); // same size and mtime, new content: the ctime tells
         Assert.Equal("listed", State(3, "sparse"));
+        Assert.Equal("listed", State(1, "mnt"));           // a directory that did not change and holds nothing archived
+        Assert.Equal("archived", State(1, "d"));           // a name renamed in it
+        Assert.Equal("archived", State(3, "deep/a/b/c"));  // new
         string Archived(int level) => string.Join(" ", records[level].Members().Where(f => f.Type != "d").Select(f => f.Path ?? "(b64)" + f.PathBase64));
         Assert.Equal("exact4m f hardlink holeyend large large-link newfile rnd-renamed", Archived(1));
         Assert.Equal("abslink d/rellink/x e f fifo sparse", Archived(2));
