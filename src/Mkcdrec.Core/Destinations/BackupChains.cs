@@ -11,12 +11,12 @@ public sealed record ChainedBackup(StoredBackup Backup, int Level, string? Paren
 {
     public string Name => Backup.Name;
 
-    /// <summary>"full", "increment 2 of HOST/TIME", "broken: …" or "INCOMPLETE".</summary>
+    /// <summary>"complete, full backup", "complete, increment 2 on HOST/TIME", "complete, BROKEN chain: …" or "INCOMPLETE (…)".</summary>
     public string Describe() =>
         !Backup.Complete ? "INCOMPLETE (no manifest: an interrupted or running backup)"
-        : Broken is not null ? "BROKEN chain: " + Broken
-        : Level == 0 ? "full"
-        : $"increment {Level} on {Parent}";
+        : Broken is not null ? "complete, BROKEN chain: " + Broken
+        : Level == 0 ? "complete, full backup"
+        : $"complete, increment {Level} on {Parent}";
 }
 
 /// <summary>Reads every backup's manifest at a destination and links the chains (<see cref="ChainedBackup"/>).</summary>

@@ -34,10 +34,10 @@ public sealed class BackupPrunerTests
     {
         var list = BackupChains.Read(Store());
         string Of(string name) => list.Single(b => b.Name == name).Describe();
-        Assert.Equal("full", Of("web1/20261201T000000Z"));
-        Assert.Equal("increment 2 on web1/20261201T010000Z", Of("web1/20261201T020000Z"));
+        Assert.Equal("complete, full backup", Of("web1/20261201T000000Z"));
+        Assert.Equal("complete, increment 2 on web1/20261201T010000Z", Of("web1/20261201T020000Z"));
         Assert.Equal("web1/20261201T000000Z", list.Single(b => b.Name == "web1/20261201T020000Z").Full);
-        Assert.StartsWith("BROKEN chain: web1/20261130T000000Z (of web1/20261202T020000Z) is not a complete backup here", Of("web1/20261202T020000Z"), StringComparison.Ordinal);
+        Assert.StartsWith("complete, BROKEN chain: web1/20261130T000000Z (of web1/20261202T020000Z) is not a complete backup here", Of("web1/20261202T020000Z"), StringComparison.Ordinal);
         Assert.StartsWith("INCOMPLETE", Of("web1/20261203T020000Z"), StringComparison.Ordinal);
     }
 
@@ -61,7 +61,7 @@ public sealed class BackupPrunerTests
         Assert.StartsWith("deleted web1/20261201T000000Z", said[^1], StringComparison.Ordinal);
         Assert.Equal(before - 4 * 2, store.Files.Count);
         Assert.DoesNotContain(store.Files.Keys, k => k.StartsWith("web1/20261201", StringComparison.Ordinal));
-        Assert.Equal(["full", "increment 1 on web1/20261202T000000Z", "full", "increment 1 on web1/20261203T000000Z"],
+        Assert.Equal(["complete, full backup", "complete, increment 1 on web1/20261202T000000Z", "complete, full backup", "complete, increment 1 on web1/20261203T000000Z"],
             BackupChains.Read(store, "web1").Where(b => b.Backup.Complete).Select(b => b.Describe()));
     }
 

@@ -118,7 +118,8 @@ public sealed class IncrementalBackupTests : IDisposable
         var left = Assert.Single(Listed(dest));
         Assert.DoesNotContain(left, names);
         var list = _tree.Mkcdrec("backups", "list", dest);
-        Assert.Contains("full", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{left}", list.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\d+ file\(s\) +complete, full backup", list.Stdout);
     }
 
     /// <summary>Four runs of mkbackuponly --incremental with <see cref="Changes"/> between them; returns the backups' names, oldest first.</summary>
