@@ -71,13 +71,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Incremental_needs_a_destination_of_named_backups_and_a_positive_chain_length()
+    public void Incremental_mkbackup_refuses_a_set_of_media_or_a_finished_backup_and_a_chain_length_below_one()
     {
         var output = Path.Combine(_dir, "media");
-        var (code, _, e) = Mkcdrec("mkbackup", "--incremental", "--output", output, "--log", Path.Combine(_dir, "mkbackup.log"));
+        var (code, _, e) = Mkcdrec("mkbackup", "--incremental", "--medium", "dvd", "--output", output, "--log", Path.Combine(_dir, "mkbackup.log"));
         Assert.Equal(2, code);
-        Assert.Contains("--incremental continues the backups kept at a destination", e);
-        Assert.Contains("mkbackuponly --dest DIR --incremental", e);
+        Assert.Contains("a chain is not carried on a set of media", e);
+        Assert.Contains("--backup-dir DIR", e);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+
+        (code, _, e) = Mkcdrec("mkbackup", "--incremental", "--use-backup", _dir, "--output", output, "--log", Path.Combine(_dir, "mkbackup.log"));
+        Assert.Equal(2, code);
+        Assert.Contains("--use-backup puts a finished backup on the media", e);
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
 
         (code, _, e) = Mkcdrec("mkbackuponly", "--incremental", "--max-increments", "0", "--dest", Path.Combine(_dir, "b"), "--log", Path.Combine(_dir, "b.log"));

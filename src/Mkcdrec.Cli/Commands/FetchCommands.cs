@@ -187,7 +187,7 @@ internal static class FetchCommands
                     throw new MkcdrecException(ExitCode.Usage, "--spool is for a backup given as a URL.", "Drop --spool, or give the backup as http(s)://, sftp://, nfs:// or s3://… .");
                 }
 
-                return new LocalBackup(location, null, false);
+                return new LocalBackup(NamedInDirectory(location), null, false);
             }
 
             if (spool is null && FetchSources.HasScheme(location, "nfs"))
@@ -217,6 +217,20 @@ internal static class FetchCommands
             }
 
             return new LocalBackup(dir, shown, temporary);
+        }
+
+        // DIR/HOST/latest in a directory of named backups (a USB disk): the host's newest complete one, as at any destination.
+        private static string NamedInDirectory(string location)
+        {
+            var full = Path.GetFullPath(location);
+            if (File.Exists(Path.Combine(full, BackupFiles.Manifest)) || Path.GetFileName(full) != StoredBackupPath.Latest)
+            {
+                return location;
+            }
+
+            var path = StoredBackupPath.Parse(DestinationUrl.Parse(full));
+            using var store = Core.Destinations.Local.DirectoryBackupStore.Open(path.Destination.Path);
+            return store.PathOf(path.Resolve(store));
         }
 
         // An NFS backup is read where it lies, on the mounted export: no spool, the volumes stream into the restore.

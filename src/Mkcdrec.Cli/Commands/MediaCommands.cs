@@ -127,7 +127,7 @@ internal static class MediaCommands
         var separate = p.GetValue(o.BackupDir);
         var remote = p.GetValue(o.Dest) is { } d ? DestinationUrl.Parse(d) : null;
         CheckBackupPlacement(existing, separate, p.GetValue(o.Medium), remote);
-        IncrementalAt(p, o, remote is not null);
+        var incremental = IncrementalAt(p, o, existing, p.GetValue(o.Medium));
         var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd), remote?.Text);
         var outputDir = separate is not null && p.GetResult(o.Output) is null or { Implicit: true }
             ? Path.GetDirectoryName(Path.GetFullPath(separate))!
@@ -135,10 +135,13 @@ internal static class MediaCommands
         var capacity = p.GetValue(o.Medium) is { } m ? VolumeSizes.Parse(m) : (long?)null;
 
         // The destination is reached first: wrong credentials or an unknown host key stop the run before the long steps.
-        using var store = remote is null ? null : BackupStores.Open(remote, ctx.Log.Warn, ctx.Runner, ctx.Processes);
+        // --backup-dir with --incremental keeps named backups (DIR/HOST/TIME) there, as mkbackuponly --dest DIR does.
+        var storeUrl = remote ?? (separate is not null && incremental ? DestinationUrl.Parse(Directory.CreateDirectory(separate).FullName) : null);
+        using var store = storeUrl is null ? null : BackupStores.Open(storeUrl, ctx.Log.Warn, ctx.Runner, ctx.Processes);
         var (source, staging, events) = existing is not null
             ? (new ExistingBackup(existing), null, null)
-            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity, store is null ? null : (store, remote!));
+            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity, store is null ? null : (store, storeUrl!));
+        using var disposeSource = source as IDisposable; // the previous ISO a carried chain is read from stays mounted until the new one is written
         if ((separate ?? staging) is { } dest)
         {
             Directory.CreateDirectory(dest);
@@ -230,8 +233,9 @@ internal static class MediaCommands
             Passphrase = p.GetValue(o.Encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(o.PassphraseFile)!, confirm: true) : null,
             VolumeSize = p.GetValue(o.VolumeSize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
             // never back up the media themselves (older ISOs in the output directory)
-            Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*"],
-            Incremental = IncrementalAt(p, o, remote is not null),
+            // never back up the media themselves (older ISOs in the output directory), nor named backups kept in --backup-dir
+            Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*", .. remote?.Url is { Kind: DestinationKind.Directory } dir ? [dir.Path.TrimEnd('/')] : Array.Empty<string>()],
+            Incremental = p.GetValue(o.Incremental),
             MaxIncrements = MkBackupOnlyCommandOptions.MaxIncrementsOf(p, o.MaxIncrements),
         };
         var events = new ArchiveCommands.CliEvents(ctx);
@@ -241,7 +245,9 @@ internal static class MediaCommands
         }
 
         var staging = separate is null ? Path.Combine(outputDir, ".mkbackup-staging") : null;
-        var source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), options);
+        var previousIso = Path.Combine(outputDir, MediaWriter.IsoName(Host(), 1, 1));
+        var source = new SystemBackup(new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events), options,
+            options.Incremental ? () => CarriedChain.Open(ctx.Runner, ctx.Log, previousIso) : null);
         if (staging is not null && Directory.Exists(staging))
         {
             Directory.Delete(staging, recursive: true);
@@ -250,10 +256,26 @@ internal static class MediaCommands
         return (source, staging, events);
     }
 
-    /// <summary>--incremental continues the backups at a --dest; a backup carried on the media or in --backup-dir has no chain.</summary>
-    private static bool IncrementalAt(ParseResult p, MkBackupCommandOptions o, bool toDestination) => !p.GetValue(o.Incremental) || toDestination ? p.GetValue(o.Incremental)
-        : throw new MkcdrecException(ExitCode.Usage, "--incremental continues the backups kept at a destination; with the backup on the media or in --backup-dir there is no chain.",
-            "Add --dest sftp://…, nfs://… or s3://… (the rescue-only medium recovers HOST/latest, the increment and its chain), or use mkbackuponly --dest DIR --incremental.");
+    /// <summary>
+    /// --incremental continues the chain at a --dest, in --backup-dir (DIR/HOST/TIME), or on the ISO (the previous ISO's
+    /// chain, carried again); not with --use-backup (no new backup) nor --medium (a chain is carried on a single ISO).
+    /// </summary>
+    private static bool IncrementalAt(ParseResult p, MkBackupCommandOptions o, string? existing, string? medium)
+    {
+        if (!p.GetValue(o.Incremental))
+        {
+            return false;
+        }
+
+        if (existing is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--incremental makes a new increment; --use-backup puts a finished backup on the media.",
+                "Drop one of the two (an increment made by mkbackuponly --dest DIR --incremental is recovered from DIR/HOST/latest).");
+        }
+
+        return medium is null ? true : throw new MkcdrecException(ExitCode.Usage, "--incremental with the backup on the media needs a single ISO: a chain is not carried on a set of media.",
+            "Drop --medium, or keep the chain in a directory (--backup-dir DIR on a USB disk) or at a destination (--dest URL).");
+    }
 
     /// <param name="backupDestination">mkbackup: where the backup goes (its disk is left out of the layout when it is a disk of its own).</param>
     private static MediaWorkflows Workflows(CliContext ctx, string? layoutPath, string? backupDestination)

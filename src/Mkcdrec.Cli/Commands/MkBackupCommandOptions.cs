@@ -62,8 +62,13 @@ internal sealed class MkBackupCommandOptions
 
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
 
-    /// <summary>With --dest: an increment on HOST/latest there; the rescue-only medium recovers the chain.</summary>
-    public Option<bool> Incremental { get; } = MkBackupOnlyCommandOptions.IncrementalOption();
+    /// <summary>An increment: on the chain the previous ISO carries (the new ISO carries it whole), in --backup-dir, or at --dest.</summary>
+    public Option<bool> Incremental { get; } = new("--incremental")
+    {
+        Description = "Store only what changed since the last backup: with the backup on the ISO, the chain the previous ISO in the output directory "
+                      + "carries (the new ISO carries it whole); with --backup-dir DIR or --dest URL, HOST/latest there (named backups HOST/TIME). "
+                      + "A full backup when there is none (docs/incremental.md).",
+    };
 
     public Option<int> MaxIncrements { get; } = MkBackupOnlyCommandOptions.MaxIncrementsOption();
 

@@ -1,11 +1,18 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Media;
 
 /// <summary>A file put on the ISO from the host: <see cref="IsoPath"/> (absolute, on the ISO) ← <see cref="HostPath"/> (file or directory).</summary>
-public sealed record IsoGraft(string IsoPath, string HostPath);
+public sealed record IsoGraft(string IsoPath, string HostPath)
+{
+    /// <summary>Only these bytes of the host file, from <see cref="Offset"/> (xorriso -cut_out): a file carried out of another image.</summary>
+    public long? Offset { get; init; }
+
+    public long Length { get; init; }
+}
 
 public sealed class IsoRequest
 {
@@ -205,9 +212,20 @@ public sealed class IsoBuilder
             args.Add("/boot/initrd.img=" + Escape(req.InitrdPath!));
         }
 
-        foreach (var g in req.Files)
+        foreach (var g in req.Files.Where(g => g.Offset is null))
         {
             args.Add(Escape("/" + g.IsoPath.TrimStart('/')) + "=" + Escape(g.HostPath));
+        }
+
+        // Byte ranges as native commands after the end of the mkisofs emulation ("--"); no escaping there.
+        var cuts = req.Files.Where(g => g.Offset is not null).ToList();
+        if (cuts.Count > 0)
+        {
+            args.Add("--");
+            foreach (var g in cuts)
+            {
+                args.AddRange(["-cut_out", g.HostPath, g.Offset!.Value.ToString(CultureInfo.InvariantCulture), g.Length.ToString(CultureInfo.InvariantCulture), "/" + g.IsoPath.TrimStart('/')]);
+            }
         }
 
         return args;

@@ -156,6 +156,11 @@ public sealed class MediaWorkflows
         if (c.SeparateBackupDir is { } separate)
         {
             c.BackupLocation = BackupLocation.Find(_run, separate, out var whyNot);
+            if (c.BackupLocation is { } dir && (c.Backup as StoredSystemBackup)?.LatestInDirectory is { } latest)
+            {
+                c.BackupLocation = dir with { PathInFilesystem = dir.PathInFilesystem.TrimEnd('/') + "/" + latest };
+            }
+
             c.BackupLocationProblem = whyNot;
             _log.Info(c.BackupLocation is { } at ? $"the rescue medium finds the backup at {at.KernelArgument}" : $"the rescue medium cannot find the backup by itself: {whyNot}");
         }
@@ -169,6 +174,7 @@ public sealed class MediaWorkflows
             Host = c.Host,
             Label = c.Label,
             BackupDir = c.SeparateBackupDir is null ? c.BackupDir : null,
+            CarriedLinks = (c.Backup as SystemBackup)?.Chain?.Grafts() ?? [],
             MediumCapacity = c.SeparateBackupDir is null && c.BackupDir is not null ? c.MediumCapacity : null,
             TimeoutSeconds = c.TimeoutSeconds,
             MkcdrecVersion = c.MkcdrecVersion,

@@ -27,6 +27,9 @@ public sealed class MediaOptions
     /// <summary>A backup directory (manifest.json + volumes) to carry under /backup; null for a rescue-only medium.</summary>
     public string? BackupDir { get; init; }
 
+    /// <summary>The older links of a chain the backup continues, under /backup/parents (<see cref="CarriedChain"/>; one medium only).</summary>
+    public IReadOnlyList<IsoGraft> CarriedLinks { get; init; } = [];
+
     /// <summary>Bytes per medium; null: one ISO whatever its size.</summary>
     public long? MediumCapacity { get; init; }
 
@@ -229,6 +232,12 @@ public sealed class MediaWriter
             if (count == 1)
             {
                 files.Add(new IsoGraft("/" + BackupFiles.MediumBackupDirectory, Path.GetFullPath(o.BackupDir)));
+                files.AddRange(o.CarriedLinks);
+            }
+            else if (o.CarriedLinks.Count > 0)
+            {
+                throw new MkcdrecException(ExitCode.Usage, "A backup chain is carried on a single ISO only; this one needs a set of media.",
+                    "Make the chain on one ISO (no --medium), or keep it at a destination (--backup-dir DIR or --dest URL with --incremental).");
             }
             else
             {

@@ -4,15 +4,23 @@ using Mkcdrec.Model.Layout;
 namespace Mkcdrec.Core.Media;
 
 /// <summary>A new whole-system backup made by <see cref="BackupWorkflow"/> (the same one mkbackuponly runs).</summary>
-public sealed class SystemBackup(BackupWorkflow workflow, BackupOptions options) : IBackupSource
+/// <param name="openChain">mkbackup --incremental with the backup on the ISO: opens the chain the previous ISO carries,
+/// after the layout is captured (so its loop mount is no part of the layout); disposed with this.</param>
+public sealed class SystemBackup(BackupWorkflow workflow, BackupOptions options, Func<CarriedChain>? openChain = null) : IBackupSource, IDisposable
 {
     public BackupResult? Result { get; private set; }
 
+    /// <summary>The chain the new ISO carries, once <see cref="Make"/> opened it; null without --incremental.</summary>
+    public CarriedChain? Chain { get; private set; }
+
     public string? Make(LayoutDocument layout, string destination)
     {
-        Result = workflow.Run(layout, destination, options);
+        Chain = openChain?.Invoke();
+        Result = workflow.Run(layout, destination, options, parent: Chain?.ParentFor(layout.Host.Hostname, options.MaxIncrements));
         return Result.Directory;
     }
+
+    public void Dispose() => Chain?.Dispose();
 
     /// <summary>
     /// The volume size for a backup that goes onto media of <paramref name="capacity"/> bytes: a quarter of the room

@@ -88,4 +88,17 @@ public sealed class BackupDiskScriptTests : IDisposable
         Assert.Contains("holds no backup in /elsewhere (no manifest.json there)", o);
         Assert.Contains("BACKUP= ", o);
     }
+
+    [Fact]
+    public void Latest_names_the_hosts_newest_complete_backup_among_named_ones()
+    {
+        Manifest("/usb/backups/web1/20261201T020000Z");
+        Manifest("/usb/backups/web1/20261203T020000Z");
+        Directory.CreateDirectory(_dir + "/backup-disk/usb/backups/web1/20261204T020000Z"); // still being written: no manifest
+        var o = FindBackupOn("UUID=u:/usb/backups/web1/latest", 1);
+        Assert.Contains($"rc=0 BACKUP={_dir}/backup-disk/usb/backups/web1/20261203T020000Z looks=1", o);
+
+        var none = FindBackupOn("UUID=u:/usb/backups/web2/latest", 1);
+        Assert.Contains("holds no backup in /usb/backups/web2/latest (no manifest.json there)", none);
+    }
 }
