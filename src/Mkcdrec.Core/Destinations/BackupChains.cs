@@ -38,10 +38,7 @@ public static class BackupChains
     {
         try
         {
-            using var s = store.OpenRead(name + "/" + BackupFiles.Manifest);
-            using var ms = new MemoryStream();
-            s.CopyTo(ms);
-            var m = BackupManifest.Parse(ms.ToArray(), name + "/" + BackupFiles.Manifest);
+            var m = BackupManifest.Parse(store.ReadAll(name + "/" + BackupFiles.Manifest), name + "/" + BackupFiles.Manifest);
             return (m.Level, m.Parent?.Name, null);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or MkcdrecException)

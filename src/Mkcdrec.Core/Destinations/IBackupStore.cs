@@ -32,6 +32,15 @@ public interface IBackupStore : IDisposable
 
     /// <summary>Reads a file front to back from byte <paramref name="offset"/> (a read broken off goes on where it stopped).</summary>
     Stream OpenRead(string name, long offset = 0);
+
+    /// <summary>A small file whole (a manifest, a layout).</summary>
+    byte[] ReadAll(string name)
+    {
+        using var s = OpenRead(name);
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
 }
 
 /// <summary>

@@ -72,15 +72,7 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             return null;
         }
 
-        byte[] bytes;
-        using (var s = store.OpenRead(latest.Name + "/" + BackupFiles.Manifest))
-        using (var ms = new MemoryStream())
-        {
-            s.CopyTo(ms);
-            bytes = ms.ToArray();
-        }
-
-        var parent = ParentBackup.FromManifest(bytes, latest.Name, store.DisplayOf(latest.Name) + "/" + BackupFiles.Manifest);
+        var parent = ParentBackup.FromManifest(store.ReadAll(latest.Name + "/" + BackupFiles.Manifest), latest.Name, store.DisplayOf(latest.Name) + "/" + BackupFiles.Manifest);
         if (parent.Manifest.Level >= maxIncrements)
         {
             log.Info($"backup: {latest.Name} is increment {parent.Manifest.Level} of its chain (at most {maxIncrements}): this run makes a full backup");
