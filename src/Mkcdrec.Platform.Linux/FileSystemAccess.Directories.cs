@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Platform.Linux;
 
@@ -10,36 +11,11 @@ public sealed unsafe partial class FileSystemAccess
 
     public void ReadDirectory(ReadOnlySpan<byte> path, List<byte[]> names, List<bool?>? isDirectory)
     {
-        Span<byte> p = stackalloc byte[MaxPath];
-        Terminate(path, p);
-        nint dir;
-        fixed (byte* pp = p)
-        {
-            dir = opendir(pp);
-        }
-
-        if (dir == 0)
-        {
-            throw Fail("opendir", path, Errno);
-        }
-
+        var dir = OpenDir(path);
         try
         {
-            while (true)
+            for (var ent = NextEntry(dir, path); ent != null; ent = NextEntry(dir, path))
             {
-                Marshal.SetLastPInvokeError(0);
-                var ent = readdir64(dir);
-                if (ent == null)
-                {
-                    var e = Errno;
-                    if (e != 0)
-                    {
-                        throw Fail("readdir", path, e);
-                    }
-
-                    break;
-                }
-
                 var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(ent + 19);
                 if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
                 {
@@ -54,6 +30,65 @@ public sealed unsafe partial class FileSystemAccess
         {
             closedir(dir);
         }
+    }
+
+    public void ReadDirectoryStatus(ReadOnlySpan<byte> path, Func<byte[], bool> include, List<DirectoryEntryStatus> entries)
+    {
+        var dir = OpenDir(path);
+        try
+        {
+            var fd = dirfd(dir);
+            var buf = stackalloc byte[256];
+            for (var ent = NextEntry(dir, path); ent != null; ent = NextEntry(dir, path))
+            {
+                var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(ent + 19);
+                if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8) || name.ToArray() is not { } bytes || !include(bytes))
+                {
+                    continue;
+                }
+
+                // statx relative to the open directory, on the NUL-terminated name in the dirent itself
+                var ok = statx(fd, ent + 19, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) == 0;
+                var status = default(FileStatus);
+                if (ok)
+                {
+                    DecodeStatx(buf, out status);
+                }
+
+                entries.Add(new DirectoryEntryStatus(bytes, status, ok ? 0 : Errno));
+            }
+        }
+        finally
+        {
+            closedir(dir);
+        }
+    }
+
+    /// <summary>opendir; a failure throws.</summary>
+    private static nint OpenDir(ReadOnlySpan<byte> path)
+    {
+        Span<byte> p = stackalloc byte[MaxPath];
+        Terminate(path, p);
+        nint dir;
+        fixed (byte* pp = p)
+        {
+            dir = opendir(pp);
+        }
+
+        return dir != 0 ? dir : throw Fail("opendir", path, Errno);
+    }
+
+    /// <summary>readdir64: the next entry, null at the end; a read error throws.</summary>
+    private static byte* NextEntry(nint dir, ReadOnlySpan<byte> path)
+    {
+        Marshal.SetLastPInvokeError(0);
+        var ent = readdir64(dir);
+        if (ent == null && Errno is var e and not 0)
+        {
+            throw Fail("readdir", path, e);
+        }
+
+        return ent;
     }
 
     public void SyncDirectory(ReadOnlySpan<byte> path)

@@ -42,6 +42,9 @@ public sealed unsafe partial class FileSystemAccess
     private static partial int closedir(nint dir);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial int dirfd(nint dir);
+
+    [LibraryImport("libc", SetLastError = true)]
     private static partial nint readlink(byte* path, byte* buf, nuint size);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -394,9 +394,15 @@ internal static class MediaCommands
             Console.WriteLine($"Wrote {m.Isos.Count} ISO(s), {Mib(m.TotalBytes)} MiB in all, in {m.Elapsed.TotalSeconds:0.0} s; a .sha256 file beside each (check with sha256sum -c).");
             if (c.SeparateBackupDir is not null)
             {
-                Console.WriteLine($"The backup stays in {c.SeparateBackupDir}." + (c.BackupLocation is { } at
+                var named = c.Backup is StoredSystemBackup { Result: { } r } ? $" as {r.Name}" + (r.Backup.Archives.Any(a => a.Since is not null) ? " (an increment)" : "") : "";
+                Console.WriteLine($"The backup stays in {c.SeparateBackupDir}{named}." + (c.BackupLocation is { } at
                     ? $" The rescue medium finds it there by itself (filesystem UUID {at.FilesystemUuid}, {at.PathInFilesystem}) when its disk is attached."
                     : $" The rescue medium cannot find it by itself ({c.BackupLocationProblem}): in the rescue system, mount it and give its directory to Recover."));
+            }
+
+            if (c.Backup is SystemBackup { Chain: { Parent: { } parent } chain })
+            {
+                Console.WriteLine($"The backup is an increment on {parent.Link.Name}; the ISO carries its whole chain ({chain.CarriedLinks} older link(s) under /backup/parents).");
             }
 
             if (c.Backup is StoredSystemBackup { Result: { } stored, RescueUrl: { } url })

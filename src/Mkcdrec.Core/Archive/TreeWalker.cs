@@ -29,6 +29,8 @@ public sealed class TreeWalker
     private readonly IArchiveEvents _events;
     private readonly List<(uint Major, uint Minor, ulong Ino)> _skipDirs = [];
     private byte[] _path = new byte[4096];
+    private DirectoryLister? _lister;
+    private DirectoryPrefetch? _prefetch;
 
     public TreeWalker(IFileSystemAccess fs, Excludes excludes, IArchiveEvents events)
     {
@@ -72,10 +74,20 @@ public sealed class TreeWalker
             len = 0; // children become "/name"
         }
 
-        var children = ListChildrenFirst ? List(len, len + 1) : null;
-        if (visitor.Visit(rootBytes, [], st, children))
+        _lister = new DirectoryLister(_fs, _excludes, [.. _skipDirs]);
+        using var prefetch = new DirectoryPrefetch(new DirectoryLister(_fs, _excludes, [.. _skipDirs]), _path[..len], len + 1, st);
+        _prefetch = prefetch;
+        try
         {
-            WalkDirectory(len, len + 1, st, visitor, children ?? List(len, len + 1));
+            var children = ListChildrenFirst ? List(len, len + 1) : null;
+            if (visitor.Visit(rootBytes, [], st, children))
+            {
+                WalkDirectory(len, len + 1, st, visitor, children ?? List(len, len + 1));
+            }
+        }
+        finally
+        {
+            _prefetch = null;
         }
     }
 
@@ -117,67 +129,17 @@ public sealed class TreeWalker
         return childLen;
     }
 
-    /// <summary>
-    /// The names in the directory at _path[..len] the walk visits, in byte order, with their lstat: excluded names,
-    /// sockets and skipped directories left out, vanished or unreadable ones reported. _path[..len] is unchanged after.
-    /// </summary>
+    /// <summary>The entries of the directory at _path[..len] (from the prefetch when it has them), its problems reported now.</summary>
     private List<WalkChild> List(int len, int relStart)
     {
-        var names = new List<byte[]>();
-        var children = new List<WalkChild>();
-        try
+        var dir = _path.AsSpan(0, len);
+        var listing = _prefetch?.Take(dir) ?? _lister!.List(dir, relStart);
+        foreach (var (where, what) in listing.Problems)
         {
-            _fs.ReadDirectory(_path.AsSpan(0, Math.Max(len, 1)), names);
-        }
-        catch (FileSystemException e)
-        {
-            _events.Problem(Show(len, relStart), e.IsNotFound ? "vanished before it could be read" : e.Message);
-            return children;
+            _events.Problem(where, what);
         }
 
-        names.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
-        foreach (var name in names)
-        {
-            var childLen = SetChild(len, name);
-            var rel = relStart <= childLen ? _path.AsSpan(relStart, childLen - relStart) : [];
-            if (_excludes.IsExcluded(rel))
-            {
-                continue;
-            }
-
-            if (!_fs.TryLStat(_path.AsSpan(0, childLen), out var st, out var errno))
-            {
-                _events.Problem(Show(childLen, relStart), errno == FileSystemException.ENOENT ? "vanished during the walk" : $"cannot be read (errno {errno})");
-                continue;
-            }
-
-            if (st.Type == FileStatus.Socket)
-            {
-                _events.Problem(Show(childLen, relStart), "socket skipped (sockets are recreated by their programs)");
-                continue;
-            }
-
-            if (st.Type != FileStatus.Directory || !IsSkipped(st))
-            {
-                children.Add(new WalkChild(name, st));
-            }
-        }
-
-        return children;
+        return listing.Children;
     }
 
-    private bool IsSkipped(in FileStatus st)
-    {
-        foreach (var (ma, mi, ino) in _skipDirs)
-        {
-            if (st.DevMajor == ma && st.DevMinor == mi && st.Inode == ino)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private string Show(int len, int relStart) => relStart < len ? Encoding.UTF8.GetString(_path, relStart, len - relStart) : ".";
 }

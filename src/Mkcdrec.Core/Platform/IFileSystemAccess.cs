@@ -44,6 +44,9 @@ public sealed class FileSystemException : IOException
     public bool IsNotFound => Errno is ENOENT or ENOTDIR;
 }
 
+/// <summary>A name in a directory with its lstat; <see cref="Errno"/> is 0 when the lstat succeeded.</summary>
+public readonly record struct DirectoryEntryStatus(byte[] Name, FileStatus Status, int Errno);
+
 /// <summary>
 /// The file system calls the archive engine needs, on raw-byte paths (Linux names need not be UTF-8).
 /// Paths are absolute or relative to the current directory and are passed without a terminating NUL.
@@ -66,6 +69,25 @@ public interface IFileSystemAccess : IDirectorySync
     {
         ReadDirectory(path, names);
         isDirectory.AddRange(Enumerable.Repeat<bool?>(null, names.Count - isDirectory.Count));
+    }
+
+    /// <summary>
+    /// The names in a directory (without "." and "..") that <paramref name="include"/> accepts, each with its lstat
+    /// (errno 0) or the errno it failed with. Linux takes each lstat relative to the open directory: no path walk per name.
+    /// </summary>
+    void ReadDirectoryStatus(ReadOnlySpan<byte> path, Func<byte[], bool> include, List<DirectoryEntryStatus> entries)
+    {
+        var names = new List<byte[]>();
+        ReadDirectory(path, names);
+        var child = new byte[path.Length + 1 + names.DefaultIfEmpty([]).Max(n => n.Length)];
+        path.CopyTo(child);
+        child[path.Length] = (byte)'/';
+        foreach (var name in names.Where(include))
+        {
+            name.CopyTo(child, path.Length + 1);
+            var ok = TryLStat(child.AsSpan(0, path.Length + 1 + name.Length), out var st, out var errno);
+            entries.Add(new DirectoryEntryStatus(name, st, ok ? 0 : errno));
+        }
     }
 
     byte[] ReadLink(ReadOnlySpan<byte> path);
