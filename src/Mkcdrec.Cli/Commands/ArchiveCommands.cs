@@ -67,15 +67,13 @@ internal static class ArchiveCommands
             }
 
             var fsId = p.GetValue(id) ?? "root";
-            var parent = p.GetValue(parentDir) is { } pd ? ParentBackup.FromDirectory(pd) : null;
             var options = new CreateOptions
             {
                 Root = p.GetValue(root)!,
                 Destination = p.GetValue(dest)!,
                 FilesystemId = fsId,
-                Parent = parent?.Archive(fsId),
-                ParentLink = parent?.Link,
-                ParentLevel = parent?.Manifest.Level ?? 0,
+                // Read on a thread of its own: the walk lists the tree meanwhile.
+                Parent = p.GetValue(parentDir) is { } pd ? Task.Run(() => ParentBackup.FromDirectory(pd).For(fsId)) : null,
                 Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
                 Level = p.GetValue(level),
                 Threads = p.GetValue(threads),

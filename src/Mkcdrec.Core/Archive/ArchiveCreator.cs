@@ -40,22 +40,22 @@ public sealed class ArchiveCreator
         var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
-        var parent = o.Parent is null ? null : ParentOf(o, patterns);
-        record.Since = parent?.Since;
+        var parent = o.Parent is null ? null : TreeOf(o.Parent, o, patterns);
         var excludes = new Excludes(patterns);
-        var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null };
+        var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null, ReadAhead = parent is null ? 64 : 1024 };
         walker.SkipDirectory(dest);
 
         var staging = NewStagingDirectory(dest, baseName);
         _events.Step($"archiving {root} into {dest}/{baseName}.NNN ({record.Compression}{(o.Compression == Compression.Zstd ? " with " + ArchivePipeline.ZstdImplementation : "")}{(encrypted ? ", encrypted" : "")})");
         WriteVolumes(o, root, walker, staging, baseName, volumeSize, level, mac, record, parent);
         record.Excludes = patterns;
+        record.Since = parent?.Result.Since; // the walk waited for it at the root
 
         record.Finished = DateTimeOffset.UtcNow;
-        if (o.ParentLink is { } link)
+        if (o.Parent?.Result.Link is { } link)
         {
             manifest.Parent = link;
-            manifest.Level = o.ParentLevel + 1;
+            manifest.Level = o.Parent.Result.Level + 1;
         }
 
         Commit(dest, manifestPath, staging, manifest, record, baseName, volumesElsewhere: o.VolumeSink is not null);
@@ -66,9 +66,9 @@ public sealed class ArchiveCreator
     /// The parent's tree for an increment; one of another filesystem or an incomplete parent is refused. Other excludes
     /// are fine: a path the parent does not list is always archived, and one excluded now is left out of the dumpdirs.
     /// </summary>
-    private static ParentTree ParentOf(CreateOptions o, List<string> patterns)
+    private static async Task<ParentTree> TreeOf(Task<ParentArchive> parent, CreateOptions o, List<string> patterns)
     {
-        var p = o.Parent!;
+        var p = (await parent.ConfigureAwait(false)).Archive;
         if (p.FilesystemId != o.FilesystemId)
         {
             throw new MkcdrecException(ExitCode.BadInput, $"The parent archive is of '{p.FilesystemId}', not '{o.FilesystemId}'.",
@@ -127,7 +127,7 @@ public sealed class ArchiveCreator
     }
 
     /// <summary>Walks the tree into staged volumes and fills the record's volumes, counts and file list; on failure the staging directory goes.</summary>
-    private void WriteVolumes(CreateOptions o, string root, TreeWalker walker, string staging, string baseName, long volumeSize, int level, VolumeMac? mac, ArchiveRecord record, ParentTree? parent)
+    private void WriteVolumes(CreateOptions o, string root, TreeWalker walker, string staging, string baseName, long volumeSize, int level, VolumeMac? mac, ArchiveRecord record, Task<ParentTree>? parent)
     {
         var encrypted = mac is not null;
         Stream? comp = null;
@@ -254,7 +254,7 @@ public sealed class ArchiveCreator
         WriteManifest(manifestPath, manifest);
     }
 
-    private void WriteManifest(string path, BackupManifest manifest) => AtomicFile.WriteAllBytes(path, manifest.ToJson(), _fs);
+    private void WriteManifest(string path, BackupManifest manifest) => AtomicFile.Write(path, manifest.WriteTo, _fs);
 
     private static void TryDelete(string dir)
     {

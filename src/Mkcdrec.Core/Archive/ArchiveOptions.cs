@@ -72,13 +72,9 @@ public sealed class CreateOptions
     /// <summary>
     /// Make an increment on top of this archive of the parent backup (same filesystem id and excludes): only what
     /// changed since it is archived, the rest listed as unchanged; directories carry GNU dumpdirs (docs/incremental.md).
+    /// A task: the parent's manifest may still be read while the walk starts listing the tree (waited for at the root).
     /// </summary>
-    public ArchiveRecord? Parent { get; init; }
-
-    /// <summary>With <see cref="Parent"/>: the parent backup, recorded in the manifest (with <see cref="ParentLevel"/> + 1).</summary>
-    public BackupLink? ParentLink { get; init; }
-
-    public int ParentLevel { get; init; }
+    public Task<ParentArchive>? Parent { get; init; }
 
     /// <summary>The manifest file (in <see cref="Destination"/>) the archive is recorded in; a whole-system backup records into a
     /// staging name and renames it to manifest.json when every archive is done.</summary>

@@ -20,10 +20,16 @@ internal sealed class DirectoryLister(IFileSystemAccess fs, Excludes excludes, I
     {
         var listing = new DirectoryListing(dir.ToArray(), [], []);
         var dirLen = dir.Length;
+        if (dirLen >= _child.Length)
+        {
+            _child = new byte[dirLen * 2];
+        }
+
+        dir.CopyTo(_child); // each name is put after it to match the excludes
         var entries = new List<DirectoryEntryStatus>();
         try
         {
-            fs.ReadDirectoryStatus(dirLen == 0 ? "/"u8 : dir, name => !excludes.IsExcluded(ChildRelative(SetChild(listing.Path, name), relStart)), entries);
+            fs.ReadDirectoryStatus(dirLen == 0 ? "/"u8 : dir, name => !excludes.IsExcluded(ChildRelative(AppendChild(ref _child, dirLen, name), relStart)), entries);
         }
         catch (FileSystemException e)
         {
@@ -56,28 +62,26 @@ internal sealed class DirectoryLister(IFileSystemAccess fs, Excludes excludes, I
     {
         var path = new byte[dir.Length + 1 + name.Length];
         dir.CopyTo(path, 0);
-        path[dir.Length] = (byte)'/';
-        name.CopyTo(path, dir.Length + 1);
+        AppendChild(ref path, dir.Length, name);
         return path;
+    }
+
+    /// <summary>Puts "/name" after buffer[..dirLen], growing the buffer (its first dirLen bytes kept); returns the child's length.</summary>
+    public static int AppendChild(ref byte[] buffer, int dirLen, byte[] name)
+    {
+        var len = dirLen + 1 + name.Length;
+        if (len > buffer.Length)
+        {
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, len));
+        }
+
+        buffer[dirLen] = (byte)'/';
+        name.CopyTo(buffer, dirLen + 1);
+        return len;
     }
 
     /// <summary>The walk's "." for its root, else the path relative to it.</summary>
     public static string Show(ReadOnlySpan<byte> path, int relStart) => relStart < path.Length ? Encoding.UTF8.GetString(path[relStart..]) : ".";
-
-    /// <summary>dir + "/" + name into the scratch buffer; returns its length.</summary>
-    private int SetChild(byte[] dir, byte[] name)
-    {
-        var len = dir.Length + 1 + name.Length;
-        if (len > _child.Length)
-        {
-            _child = new byte[Math.Max(_child.Length * 2, len)];
-        }
-
-        dir.CopyTo(_child, 0);
-        _child[dir.Length] = (byte)'/';
-        name.CopyTo(_child, dir.Length + 1);
-        return len;
-    }
 
     private ReadOnlySpan<byte> ChildRelative(int len, int relStart) => relStart <= len ? _child.AsSpan(relStart, len - relStart) : [];
 

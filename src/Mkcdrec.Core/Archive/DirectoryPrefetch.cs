@@ -12,16 +12,16 @@ namespace Mkcdrec.Core.Archive;
 /// </summary>
 internal sealed class DirectoryPrefetch : IDisposable
 {
-    /// <summary>Listings read ahead at most: the lead of a stat over its visit stays short (a file changed in between is noted as such).</summary>
-    private const int Ahead = 64;
-
-    private readonly BlockingCollection<DirectoryListing> _ready = new(Ahead);
+    private readonly BlockingCollection<DirectoryListing> _ready;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
 
     /// <param name="root">The walk's root directory (empty for "/"); <paramref name="rootStatus"/> its lstat (its device bounds the walk).</param>
-    public DirectoryPrefetch(DirectoryLister lister, byte[] root, int relStart, FileStatus rootStatus)
+    /// <param name="ahead">Listings read ahead at most: it bounds the memory, and how long before its visit an entry is
+    /// stat'ed (a file changed in between is archived as it is then, and a change after the stat is noted).</param>
+    public DirectoryPrefetch(DirectoryLister lister, byte[] root, int relStart, FileStatus rootStatus, int ahead)
     {
+        _ready = new BlockingCollection<DirectoryListing>(ahead);
         _thread = new Thread(() => Run(lister, root, relStart, rootStatus)) { IsBackground = true, Name = "mkcdrec walk" };
         _thread.Start();
     }

@@ -3,6 +3,10 @@ using Mkcdrec.Model.Manifest;
 
 namespace Mkcdrec.Core.Archive;
 
+/// <summary>An increment's parent archive; with its <paramref name="Link"/> recorded in the manifest as the parent (level
+/// <paramref name="Level"/> + 1), or none when the caller records the link itself (a whole-system backup).</summary>
+public sealed record ParentArchive(ArchiveRecord Archive, BackupLink? Link, int Level);
+
 /// <summary>The backup an increment is made on top of: its manifest and the link the increment records to it.</summary>
 public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
 {
@@ -30,6 +34,9 @@ public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
 
         return FromManifest(File.ReadAllBytes(path), Path.GetFullPath(directory), path);
     }
+
+    /// <summary>What an increment of this filesystem continues: the parent's archive of it, the link and the level.</summary>
+    public ParentArchive For(string filesystemId) => new(Archive(filesystemId), Link, Manifest.Level);
 
     /// <summary>The parent's archive of this filesystem.</summary>
     public ArchiveRecord Archive(string filesystemId) =>

@@ -20,18 +20,19 @@ public sealed class TreeArchiver : IWalkVisitor
     private readonly EntryBuilder _builder;
     private readonly TarEntry _entry = new();
     private readonly XxHash128 _hash = new();
-    private readonly ParentTree? _parent;
+    private readonly Task<ParentTree>? _parentTask;
+    private ParentTree? _parent;
     private long _lastProgressBytes;
 
-    /// <param name="parent">For an increment: the parent's tree; unchanged files are listed, not archived, and every
-    /// directory gets its GNU dumpdir (the walker must list children first).</param>
-    public TreeArchiver(IFileSystemAccess fs, PaxTarWriter writer, IArchiveEvents events, ParentTree? parent = null)
+    /// <param name="parent">For an increment: the parent's tree (waited for at the first entry); unchanged files are
+    /// listed, not archived, and every directory gets its GNU dumpdir (the walker must list children first).</param>
+    public TreeArchiver(IFileSystemAccess fs, PaxTarWriter writer, IArchiveEvents events, Task<ParentTree>? parent = null)
     {
         _fs = fs;
         _writer = writer;
         _events = events;
         _builder = new EntryBuilder(fs);
-        _parent = parent;
+        _parentTask = parent;
     }
 
     public List<FileRecord> Records { get; } = [];
@@ -50,6 +51,7 @@ public sealed class TreeArchiver : IWalkVisitor
         // An increment: a file unchanged since the parent is listed, not archived; so is a directory that did not change
         // and holds no file archived here (restoring one into it would change its mtime, which its record then sets back).
         var anyArchived = false;
+        _parent ??= _parentTask?.GetAwaiter().GetResult();
         var dumpDir = _parent is not null && children is not null ? DumpDir(relative, children, out anyArchived) : null;
         if (!anyArchived && _parent?.Unchanged(relative, st) is { } same)
         {

@@ -45,6 +45,12 @@ public sealed class TreeWalker
     /// </summary>
     public bool ListChildrenFirst { get; init; }
 
+    /// <summary>
+    /// Directories listed ahead of the walk at most (<see cref="DirectoryPrefetch"/>). A full backup needs only a few; an
+    /// increment, whose walk waits at the root for the parent's tree and then does little per file, lets it run far ahead.
+    /// </summary>
+    public int ReadAhead { get; init; } = 64;
+
     /// <summary>Skip this directory (by identity), e.g. the backup destination inside the tree.</summary>
     public void SkipDirectory(string path)
     {
@@ -74,8 +80,9 @@ public sealed class TreeWalker
             len = 0; // children become "/name"
         }
 
+        // Two listers: each keeps a scratch path buffer, and the prefetch's runs on a thread of its own.
         _lister = new DirectoryLister(_fs, _excludes, [.. _skipDirs]);
-        using var prefetch = new DirectoryPrefetch(new DirectoryLister(_fs, _excludes, [.. _skipDirs]), _path[..len], len + 1, st);
+        using var prefetch = new DirectoryPrefetch(new DirectoryLister(_fs, _excludes, [.. _skipDirs]), _path[..len], len + 1, st, ReadAhead);
         _prefetch = prefetch;
         try
         {
@@ -97,7 +104,7 @@ public sealed class TreeWalker
         var dev = rootStatus;
         foreach (var (name, st) in children)
         {
-            var childLen = SetChild(len, name);
+            var childLen = DirectoryLister.AppendChild(ref _path, len, name);
             var full = _path.AsSpan(0, childLen);
             var rel = relStart <= childLen ? _path.AsSpan(relStart, childLen - relStart) : [];
             if (st.Type != FileStatus.Directory)
@@ -113,20 +120,6 @@ public sealed class TreeWalker
                 WalkDirectory(childLen, relStart, dev, visitor, listing ?? List(childLen, relStart));
             }
         }
-    }
-
-    /// <summary>Puts "/name" after _path[..len]; returns the new length.</summary>
-    private int SetChild(int len, byte[] name)
-    {
-        var childLen = len + 1 + name.Length;
-        if (childLen >= _path.Length)
-        {
-            Array.Resize(ref _path, Math.Max(_path.Length * 2, childLen + 1));
-        }
-
-        _path[len] = (byte)'/';
-        name.CopyTo(_path, len + 1);
-        return childLen;
     }
 
     /// <summary>The entries of the directory at _path[..len] (from the prefetch when it has them), its problems reported now.</summary>

@@ -75,20 +75,7 @@ public interface IFileSystemAccess : IDirectorySync
     /// The names in a directory (without "." and "..") that <paramref name="include"/> accepts, each with its lstat
     /// (errno 0) or the errno it failed with. Linux takes each lstat relative to the open directory: no path walk per name.
     /// </summary>
-    void ReadDirectoryStatus(ReadOnlySpan<byte> path, Func<byte[], bool> include, List<DirectoryEntryStatus> entries)
-    {
-        var names = new List<byte[]>();
-        ReadDirectory(path, names);
-        var child = new byte[path.Length + 1 + names.DefaultIfEmpty([]).Max(n => n.Length)];
-        path.CopyTo(child);
-        child[path.Length] = (byte)'/';
-        foreach (var name in names.Where(include))
-        {
-            name.CopyTo(child, path.Length + 1);
-            var ok = TryLStat(child.AsSpan(0, path.Length + 1 + name.Length), out var st, out var errno);
-            entries.Add(new DirectoryEntryStatus(name, st, ok ? 0 : errno));
-        }
-    }
+    void ReadDirectoryStatus(ReadOnlySpan<byte> path, Func<byte[], bool> include, List<DirectoryEntryStatus> entries);
 
     byte[] ReadLink(ReadOnlySpan<byte> path);
 

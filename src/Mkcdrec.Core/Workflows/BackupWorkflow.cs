@@ -281,7 +281,7 @@ public sealed class BackupWorkflow
                     DefaultExcludes = false,
                     ManifestName = BackupFiles.StagingManifest,
                     VolumeSink = volumeSink,
-                    Parent = parentArchive,
+                    Parent = parentArchive is null ? null : Task.FromResult(new ParentArchive(parentArchive, null, 0)),
                 });
                 result.Archives.Add(record);
                 _log.Info($"backup: {s.ArchiveId}: {record.EntryCount} entries, {record.Bytes} bytes, {record.Volumes.Sum(v => v.Size)} bytes stored in {record.Volumes.Count} volume(s)");
@@ -319,7 +319,7 @@ public sealed class BackupWorkflow
             manifest.Level = parent.Manifest.Level + 1;
         }
 
-        AtomicFile.WriteAllBytes(result.ManifestPath, manifest.ToJson(), _fs);
+        AtomicFile.Write(result.ManifestPath, manifest.WriteTo, _fs);
         File.Delete(staging);
 
         // Volumes the previous backup here listed and this one does not are stale now.

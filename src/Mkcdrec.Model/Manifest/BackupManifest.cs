@@ -58,6 +58,9 @@ public sealed class BackupManifest
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BackupManifest);
+
+    /// <summary>Writes the JSON of <see cref="ToJson"/> to a stream as it is made: a whole tree's list is megabytes, never held twice.</summary>
+    public void WriteTo(Stream stream) => JsonSerializer.Serialize(stream, this, ManifestJsonContext.Default.BackupManifest);
 }
 
 /// <summary>The backup an increment continues: its name at the destination (or directory), time and the SHA-256 of its manifest.json.</summary>
@@ -163,7 +166,8 @@ public sealed class VolumeRecord
     public string? Hmac { get; set; }
 }
 
-/// <summary>One archive member. Names that are not valid UTF-8 are in the *B64 fields instead.</summary>
+/// <summary>One archive member. Names that are not valid UTF-8 are in the *B64 fields instead. Read and written by
+/// <see cref="FileRecordJsonConverter"/> in a manifest: a property added here must be added there.</summary>
 public sealed class FileRecord
 {
     [JsonPropertyName("p")]
@@ -225,7 +229,8 @@ public sealed class FileRecord
     public bool? Unchanged { get; set; }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(FileRecordJsonConverter)])]
 [JsonSerializable(typeof(BackupManifest))]
 public sealed partial class ManifestJsonContext : JsonSerializerContext
 {

@@ -84,9 +84,8 @@ public sealed class BackupChainTests : IDisposable
                 Root = _tree,
                 Destination = Link(name),
                 Compression = Compression.None,
-                Parent = parent?.Archive("root"),
-                ParentLink = parent is null ? null : new BackupLink { Name = names[^1], Created = parent.Link.Created, ManifestSha256 = parent.Link.ManifestSha256 },
-                ParentLevel = parent?.Manifest.Level ?? 0,
+                Parent = parent is null ? null : Task.FromResult(new ParentArchive(parent.Archive("root"),
+                    new BackupLink { Name = names[^1], Created = parent.Link.Created, ManifestSha256 = parent.Link.ManifestSha256 }, parent.Manifest.Level)),
             });
             Edit(name, m => m.Host = "web1");
             if (i == 0 && parentEdit is not null)

@@ -229,9 +229,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         VolumeSize = 2 << 20,
         ChunkSize = 1 << 20,
         Excludes = excludes,
-        Parent = parent?.Archive("root"),
-        ParentLink = parent?.Link,
-        ParentLevel = parent?.Manifest.Level ?? 0,
+        Parent = parent is null ? null : Task.FromResult(parent.For("root")),
     };
 
     private void Apply(string dir, string target)
