@@ -11,7 +11,7 @@ internal static class IncrementalBench
 {
     private const double IncrementTarget = 0.1, ChainRestoreTarget = 1.2;
 
-    public static int Run(string dir, string bin, long size, int runs)
+    public static int Run(string dir, string bin, long size, int runs, bool keep)
     {
         var tree = Path.Combine(dir, "inc-tree");
         Shell.Run($"rm -rf '{tree}'");
@@ -66,6 +66,12 @@ internal static class IncrementalBench
         Console.WriteLine($"  slowest increment vs the full backup ({fullTime:F2} s): {incRatio:F3}x   (target <= {IncrementTarget:F1}x: {(incRatio <= IncrementTarget ? "met" : "NOT met")})");
         Console.WriteLine($"  restore of full + 3 increments vs one full  : {chainRatio:F2}x   (target <= {ChainRestoreTarget:F1}x: {(chainRatio <= ChainRestoreTarget ? "met" : "NOT met")})");
         Console.WriteLine($"  load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        if (keep)
+        {
+            Console.WriteLine($"  kept (--keep): the backups in {work}, the changed tree in {tree}");
+            return 0;
+        }
+
         Shell.Run($"rm -rf '{work}' '{tree}'"); // the tree was changed three times: the next run makes a fresh one
         return 0;
     }

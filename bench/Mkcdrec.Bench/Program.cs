@@ -56,7 +56,7 @@ if (destinations)
 
 if (incremental)
 {
-    return IncrementalBench.Run(dir, bin, size, runs);
+    return IncrementalBench.Run(dir, bin, size, runs, keep);
 }
 
 var summary = new List<string>();

@@ -60,8 +60,53 @@ public class FileRecordJsonConverterTests
     public void A_value_of_the_wrong_kind_is_a_manifest_error_naming_it(string files)
     {
         var json = $$"""{"formatVersion":1,"archives":[{"files":{{files}}}]}""";
+        var archive = BackupManifest.Parse(Encoding.UTF8.GetBytes(json), "m.json").Archives[0]; // the list is read on first use
+        var e = Assert.Throws<InvalidDataException>(() => archive.Files);
+        Assert.StartsWith("m.json: not a valid manifest", e.Message);
+        Assert.Throws<InvalidDataException>(() => archive.Members());
+    }
+
+    [Theory]
+    [InlineData("""[{"p":"a"},""")]
+    [InlineData("""{"p":"a"}""")]
+    [InlineData("""[{"p":"a" "t":"f"}]""")]
+    public void A_list_that_is_not_a_json_array_is_refused_with_the_manifest(string files)
+    {
+        var json = $$"""{"formatVersion":1,"archives":[{"files":{{files}}}]}""";
         var e = Assert.Throws<InvalidDataException>(() => BackupManifest.Parse(Encoding.UTF8.GetBytes(json), "m.json"));
         Assert.StartsWith("m.json: not a valid manifest", e.Message);
+    }
+
+    [Fact]
+    public void Members_of_an_increment_leave_out_the_unchanged_however_they_are_written_and_files_keep_them()
+    {
+        var json = """
+            {"formatVersion":1,"archives":[
+              {"filesystemId":"full","files":[{"p":"a","t":"f","m":420,"u":0,"g":0,"mt":"1.0","n":true},{"p":"b","t":"f","m":420,"u":0,"g":0,"mt":"1.0"}]},
+              {"filesystemId":"inc","since":"2026-12-04T10:00:00+00:00","files":[
+                {"p":"","t":"d","m":493,"u":0,"g":0,"mt":"1.0"},
+                {"p":"same","t":"f","m":420,"u":0,"g":0,"mt":"1.0","n":true},
+                {"p":"spaced","t":"f","m":420,"u":0,"g":0,"mt":"1.0", "n" : true},
+                {"p":"quoted \"n\":true","t":"f","m":420,"u":0,"g":0,"mt":"2.0","n":false},
+                {"p":"new","t":"f","m":420,"u":0,"g":0,"s":3,"mt":"2.0","h":"00"}]}]}
+            """;
+        var m = BackupManifest.Parse(Encoding.UTF8.GetBytes(json), "m.json");
+        Assert.Equal(["", "quoted \"n\":true", "new"], m.Archives[1].Members().Select(f => f.Path));
+        Assert.Equal(["a", "b"], m.Archives[0].Members().Select(f => f.Path)); // a full archive's members are its whole list
+        Assert.Equal(5, m.Archives[1].Files.Count);
+        Assert.Equal(["", "quoted \"n\":true", "new"], m.Archives[1].Members().Select(f => f.Path)); // and from the list once read
+    }
+
+    [Fact]
+    public void A_manifest_read_and_written_again_is_the_same_bytes()
+    {
+        var manifest = new BackupManifest { Archives = [new ArchiveRecord { FilesystemId = "a", Files = Samples() }, new ArchiveRecord { FilesystemId = "b" }] };
+        var json = manifest.ToJson();
+        var back = BackupManifest.Parse(json, "m.json");
+        Assert.Equal(json, back.ToJson()); // the deferred lists are read for writing
+        using var stream = new MemoryStream();
+        BackupManifest.Parse(json, "m.json").WriteTo(stream);
+        Assert.Equal(json, stream.ToArray());
     }
 
     private static string Describe(FileRecord r) =>

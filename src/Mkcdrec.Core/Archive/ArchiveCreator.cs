@@ -40,7 +40,7 @@ public sealed class ArchiveCreator
         var mac = encrypted ? NewVolumeMac(o, record) : null;
 
         var patterns = (o.DefaultExcludes ? Excludes.Defaults : []).Concat(o.Excludes).ToList();
-        var parent = o.Parent is null ? null : TreeOf(o.Parent, o, patterns);
+        var parent = o.Parent is null ? null : IncrementParent.TreeOf(o.Parent, o, patterns);
         var excludes = new Excludes(patterns);
         var walker = new TreeWalker(_fs, excludes, _events) { ListChildrenFirst = parent is not null, ReadAhead = parent is null ? 64 : 1024 };
         walker.SkipDirectory(dest);
@@ -60,28 +60,6 @@ public sealed class ArchiveCreator
 
         Commit(dest, manifestPath, staging, manifest, record, baseName, volumesElsewhere: o.VolumeSink is not null);
         return record;
-    }
-
-    /// <summary>
-    /// The parent's tree for an increment; one of another filesystem or an incomplete parent is refused. Other excludes
-    /// are fine: a path the parent does not list is always archived, and one excluded now is left out of the dumpdirs.
-    /// </summary>
-    private static async Task<ParentTree> TreeOf(Task<ParentArchive> parent, CreateOptions o, List<string> patterns)
-    {
-        var p = (await parent.ConfigureAwait(false)).Archive;
-        if (p.FilesystemId != o.FilesystemId)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"The parent archive is of '{p.FilesystemId}', not '{o.FilesystemId}'.",
-                "An increment continues the archive of the same filesystem: give that filesystem's id, or make a full backup.");
-        }
-
-        if (p.Incomplete == true)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"The parent archive '{p.FilesystemId}' is marked incomplete (its backup run was interrupted).",
-                "Make a full backup: an increment needs a complete parent.");
-        }
-
-        return new ParentTree(p, sameExcludes: p.Excludes.SequenceEqual(patterns, StringComparer.Ordinal));
     }
 
     private static ArchiveRecord NewRecord(CreateOptions o, string root, int level, bool encrypted) => new()

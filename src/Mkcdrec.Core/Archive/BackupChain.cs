@@ -98,7 +98,7 @@ public sealed class BackupChain
             }
 
             using var tar = source.OpenTar(archive, passphrase);
-            var r = extractor.Extract(tar.Reader, target, archive.Files);
+            var r = extractor.Extract(tar.Reader, target, archive.Members()); // read now, one link at a time
             tar.Drain();
             result.Entries += r.Entries;
             result.Bytes += r.Bytes;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace Mkcdrec.Core.Archive;
@@ -5,6 +6,7 @@ namespace Mkcdrec.Core.Archive;
 /// <summary>
 /// Reads its source on a background thread into a few large buffers, so the source's work (decompression,
 /// decryption, chunk checks) runs in parallel with the consumer's (creating files), like the two ends of a pipe.
+/// The buffers come from the shared pool and go back to it: a chain restore opens one such stream per link.
 /// </summary>
 public sealed class ReadAheadStream : Stream
 {
@@ -34,7 +36,7 @@ public sealed class ReadAheadStream : Stream
         {
             while (!_cancel.IsCancellationRequested)
             {
-                var buf = _free.TryTake(out var b) ? b : new byte[_bufferSize];
+                var buf = _free.TryTake(out var b) ? b : ArrayPool<byte>.Shared.Rent(_bufferSize);
                 var len = 0;
                 while (len < buf.Length)
                 {
@@ -124,9 +126,32 @@ public sealed class ReadAheadStream : Stream
             _cancel.Cancel();
             _thread.Join();
             _cancel.Dispose();
+            ReturnBuffers();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Once the reading thread has ended: every buffer it filled or the reader freed goes back to the pool.</summary>
+    private void ReturnBuffers()
+    {
+        var buffers = _free.ToList();
+        while (_queue.TryTake(out var queued))
+        {
+            buffers.Add(queued.Buf);
+        }
+
+        if (_cur is not null)
+        {
+            buffers.Add(_cur);
+            _cur = null;
+        }
+
+        _free.Clear();
+        foreach (var buf in buffers.Where(b => b.Length > 0).Distinct())
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
     }
 
     public override bool CanRead => true;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Mkcdrec.Formats.Crypto;
 using Mkcdrec.Model.Manifest;
@@ -148,7 +149,12 @@ public sealed class VolumeSetReader : Stream
             var buf = Interlocked.Exchange(ref _spare, null);
             if (buf is null || buf.Length < len)
             {
-                buf = new byte[Math.Max(len, 1)];
+                if (buf is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buf);
+                }
+
+                buf = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1)); // a chain restore reads one volume set per link: reused
             }
 
             var got = 0; // the volume is read front to back: a stream from afar cannot seek
@@ -230,15 +236,23 @@ public sealed class VolumeSetReader : Stream
     {
         if (disposing)
         {
+            byte[]? loaded = null;
             try
             {
-                _next?.Wait();
+                loaded = _next?.GetAwaiter().GetResult().Buf;
             }
-            catch (AggregateException)
+            catch (Exception)
             {
+                // the read that failed was reported to the reader, or nobody is reading any more
             }
 
             _file?.Dispose();
+            foreach (var buf in new[] { loaded, _cur, Interlocked.Exchange(ref _spare, null) }.Where(b => b is { Length: > 0 }).Distinct())
+            {
+                ArrayPool<byte>.Shared.Return(buf!);
+            }
+
+            _cur = [];
         }
 
         base.Dispose(disposing);

@@ -32,7 +32,13 @@ public sealed class BackupManifest
 
     public List<ArchiveRecord> Archives { get; set; } = [];
 
-    public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)
+    public static BackupManifest Parse(ReadOnlySpan<byte> json, string where) => Parse(json, where, null);
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, string)"/>, keeping the array itself (not a copy) for the file lists
+    /// read later: the caller must not change it.</summary>
+    public static BackupManifest Parse(byte[] json, string where) => Parse(json, where, json);
+
+    private static BackupManifest Parse(ReadOnlySpan<byte> json, string where, byte[]? array)
     {
         BackupManifest? m;
         try
@@ -52,6 +58,12 @@ public sealed class BackupManifest
         if (m.FormatVersion != CurrentVersion)
         {
             throw new InvalidDataException($"{where}: manifest format version {m.FormatVersion}, this mkcdrec reads version {CurrentVersion}.");
+        }
+
+        var kept = array;
+        foreach (var a in m.Archives.Where(a => a.HasDeferredFiles))
+        {
+            a.KeepManifest(kept ??= json.ToArray(), where);
         }
 
         return m;
@@ -115,10 +127,49 @@ public sealed class ArchiveRecord
     /// <summary>Problems met while archiving (vanished or changed files, skipped sockets).</summary>
     public List<string> Notes { get; set; } = [];
 
-    public List<FileRecord> Files { get; set; } = [];
+    /// <summary>Every entry (an increment's: the whole tree at its time); read from the manifest on first use.</summary>
+    public List<FileRecord> Files
+    {
+        get
+        {
+            lock (_filesLock)
+            {
+                if (_files is DeferredFileList d)
+                {
+                    _files = FileListJsonConverter.ReadList(Deferred(d), _manifestWhere, membersOnly: false);
+                }
 
-    /// <summary>The records of the members this archive holds, in order: all of <see cref="Files"/>, less an increment's unchanged ones.</summary>
-    public List<FileRecord> Members() => Since is null ? Files : Files.Where(f => f.Unchanged != true).ToList();
+                return _files;
+            }
+        }
+
+        set => _files = value;
+    }
+
+    /// <summary>
+    /// The records of the members this archive holds, in order: all of <see cref="Files"/>, less an increment's unchanged
+    /// ones. When the list was not read yet, only the members are read, and not kept: call it once.
+    /// </summary>
+    public List<FileRecord> Members()
+    {
+        lock (_filesLock)
+        {
+            if (_files is DeferredFileList d)
+            {
+                return FileListJsonConverter.ReadList(Deferred(d), _manifestWhere, membersOnly: Since is not null);
+            }
+        }
+
+        return Since is null ? Files : Files.Where(f => f.Unchanged != true).ToList();
+    }
+
+    /// <summary>Where the file list was deferred by <see cref="BackupManifest.Parse"/>: the manifest's bytes and name.</summary>
+    internal void KeepManifest(byte[] json, string where) => (_manifestJson, _manifestWhere) = (json, where);
+
+    internal bool HasDeferredFiles => _files is DeferredFileList;
+
+    private ReadOnlySpan<byte> Deferred(DeferredFileList d) =>
+        (_manifestJson ?? throw new InvalidOperationException("a deferred file list without its manifest")).AsSpan(d.Start, d.Length);
 
     /// <summary>
     /// An increment (absent in a full archive): the members are what changed at or after this time (the parent's
@@ -132,6 +183,11 @@ public sealed class ArchiveRecord
     /// says so after the run belongs to an interrupted backup, and verify/extract refuse the archive.
     /// </summary>
     public bool? Incomplete { get; set; }
+
+    private readonly Lock _filesLock = new();
+    private List<FileRecord> _files = [];
+    private byte[]? _manifestJson;
+    private string _manifestWhere = "";
 }
 
 public sealed class EncryptionRecord
@@ -230,7 +286,7 @@ public sealed class FileRecord
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(FileRecordJsonConverter)])]
+    Converters = [typeof(FileRecordJsonConverter), typeof(FileListJsonConverter)])]
 [JsonSerializable(typeof(BackupManifest))]
 public sealed partial class ManifestJsonContext : JsonSerializerContext
 {

@@ -165,6 +165,28 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
     }
 
     [Fact]
+    public void An_increment_encrypted_otherwise_than_its_parent_is_refused_before_anything_is_written()
+    {
+        var full = Sub("full");
+        Create(full, null);
+        var parent = ParentBackup.FromDirectory(full);
+        foreach (var (plain, says) in new[] { (false, "The passphrase is not the one"), (true, "is encrypted: an increment of it must be too") })
+        {
+            var inc = Sub("inc");
+            var e = Assert.Throws<MkcdrecException>(() => new ArchiveCreator(Fs).Create(Options(inc, parent, [], "another passphrase"u8.ToArray(), plain)));
+            Assert.Equal(ExitCode.BadInput, e.Code);
+            Assert.Contains(says, e.Message);
+            Assert.Contains(full, e.Message); // names the parent
+            Assert.Empty(Directory.EnumerateFileSystemEntries(inc)); // no manifest, no volume, no staging directory
+        }
+
+        var plainFull = Sub("plain");
+        new ArchiveCreator(Fs).Create(Options(plainFull, null, [], plain: true));
+        var onPlain = Assert.Throws<MkcdrecException>(() => new ArchiveCreator(Fs).Create(Options(Sub("inc2"), ParentBackup.FromDirectory(plainFull), [])));
+        Assert.Contains("is not encrypted: an increment of it cannot be", onPlain.Message);
+    }
+
+    [Fact]
     public void A_file_changed_while_an_increment_is_made_is_archived_again_by_the_next_one()
     {
         var full = Path.Combine(Dir, "full");
@@ -219,12 +241,13 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         return rec;
     }
 
-    private CreateOptions Options(string dir, ParentBackup? parent, IReadOnlyList<string> excludes) => new()
+    /// <param name="passphrase">The test's passphrase unless given; <paramref name="plain"/>: none.</param>
+    private CreateOptions Options(string dir, ParentBackup? parent, IReadOnlyList<string> excludes, byte[]? passphrase = null, bool plain = false) => new()
     {
         Root = Src,
         Destination = dir,
         Compression = Compression.Zstd,
-        Passphrase = PassBytes,
+        Passphrase = plain ? null : passphrase ?? PassBytes,
         Iterations = 1000,
         VolumeSize = 2 << 20,
         ChunkSize = 1 << 20,
