@@ -8,7 +8,8 @@ using Mkcdrec.Model.Manifest;
 namespace Mkcdrec.Core.Recovery;
 
 /// <summary>
-/// Checks the backup before any disk is touched: the manifest parses, every volume exists with its size and chunk
+/// Checks the backup before any disk is touched: the manifest parses (with the file lists the restore checks entries
+/// against, which are otherwise read only when the restore reaches them), every volume exists with its size and chunk
 /// hashes (<see cref="VolumeChecker"/>), an encrypted archive's passphrase is right, and every archive belongs to a
 /// filesystem of the layout.
 /// </summary>
@@ -81,6 +82,7 @@ public static class BackupPreCheck
     {
         long total = 0;
         var where = backup.Volumes.Where(backup.Directory);
+        _ = a.Members(); // a list that does not read stops the recovery here, not halfway through the restore
         using var mac = ArchiveSource.OpenMac(a, passphrase);
         for (var i = 0; i < a.Volumes.Count; i++)
         {

@@ -149,4 +149,21 @@ public sealed class StoreVolumesTests : IDisposable
         Assert.Contains($"Volume {first.File} has 10 bytes", e.Message, StringComparison.Ordinal);
         Assert.Contains("no disk was touched", e.Hint, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_recovery_pre_check_reads_the_file_lists_a_damaged_one_stops_it_before_any_disk()
+    {
+        var store = StoreWithBackup();
+        using var volumes = new StoreVolumes(store, Name, _warnings.Add);
+        var dir = Description(volumes);
+        var manifest = Path.Combine(dir, BackupFiles.Manifest);
+        var json = File.ReadAllText(manifest);
+        File.WriteAllText(manifest, System.Text.RegularExpressions.Regex.Replace(json, "\"m\":[0-9]+", "\"m\":\"rw\"", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(5)));
+        var layout = new Model.Layout.LayoutDocument();
+        layout.Filesystems.Add(new Model.Layout.Filesystem { Id = "fs:ext4:R", Type = "ext4", Uuid = "R" });
+
+        var source = ArchiveSource.Open(dir, volumes); // the manifest parses: its lists are JSON arrays
+        var e = Assert.IsType<InvalidDataException>(Record.Exception(() => BackupPreCheck.Verify(source, layout, null)));
+        Assert.Contains("not a valid manifest", e.Message, StringComparison.Ordinal);
+    }
 }
