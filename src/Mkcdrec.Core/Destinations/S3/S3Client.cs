@@ -28,12 +28,16 @@ public sealed partial class S3Client : IDisposable
     private readonly AwsCredentials _credentials;
     private readonly Action<string> _warn;
     private readonly Func<DateTime> _clock;
+    private readonly TimeSpan _readTimeout;
     private TimeSpan _clockOffset;
 
     /// <param name="warn">Told of each retry (a line for the log).</param>
     /// <param name="clock">This machine's UTC time (tests: a rescue system's wrong clock).</param>
-    public S3Client(S3Location location, AwsCredentials credentials, Action<string>? warn = null, HttpMessageHandler? handler = null, Func<DateTime>? clock = null)
+    /// <param name="readTimeout">How long a streamed GET may send nothing before it is given up (default a minute).</param>
+    public S3Client(S3Location location, AwsCredentials credentials, Action<string>? warn = null, HttpMessageHandler? handler = null, Func<DateTime>? clock = null,
+        TimeSpan? readTimeout = null)
     {
+        _readTimeout = readTimeout ?? TimeSpan.FromMinutes(1);
         _clock = clock ?? (() => DateTime.UtcNow);
         Location = location;
         _credentials = credentials;
@@ -97,7 +101,7 @@ public sealed partial class S3Client : IDisposable
             throw Unexpected(key, $"asked for the bytes from {offset} on, it answered {(int)r.StatusCode} instead of 206 Partial Content");
         }
 
-        return new ResponseStream(r);
+        return new S3ResponseStream(r, _readTimeout, $"'{key}' from {Location.Endpoint}");
     }
 
     /// <summary>The object's size, or null when there is no such object.</summary>
@@ -272,45 +276,4 @@ public sealed partial class S3Client : IDisposable
     private MkcdrecException Unexpected(string key, string what) =>
         new(ExitCode.CommandFailed, $"The S3 store at {Location.Endpoint} gave an unexpected answer for '{key}': {what}.",
             "Check that the endpoint is an S3-compatible object store (docs/destinations.md) and try again.");
-
-    /// <summary>The body of a streamed GET; disposing it releases the response.</summary>
-    private sealed class ResponseStream(HttpResponseMessage response) : Stream
-    {
-        private readonly Stream _inner = response.Content.ReadAsStream();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => response.Content.Headers.ContentLength ?? throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-                response.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
 }
