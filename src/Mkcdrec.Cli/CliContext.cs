@@ -27,6 +27,10 @@ internal sealed class CliContext : IDisposable
 
     public bool Json { get; }
 
+    /// <summary>Where lines for the person at the terminal go: standard output, or standard error with --json (whose
+    /// standard output holds only the JSON lines).</summary>
+    public TextWriter Human => Json ? Console.Error : Console.Out;
+
     public bool Verbose { get; }
 
     public ILog Log { get; }

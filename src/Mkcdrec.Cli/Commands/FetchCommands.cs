@@ -97,15 +97,7 @@ internal static class FetchCommands
 
         line += ".";
         ctx.Log.Info(line);
-        if (ctx.Json)
-        {
-            Console.Error.WriteLine(line);
-        }
-        else
-        {
-            Console.WriteLine(line);
-        }
-
+        ctx.Human.WriteLine(line);
         if (parents)
         {
             FetchParents(ctx, url, spool, replace, credentials, retries);
@@ -243,7 +235,7 @@ internal static class FetchCommands
                 var name = path.Resolve(store);
                 ctx.Log.Info($"Reading the backup {name} in place on {store.Display} (mounted at {store.Root})");
                 var display = $"{store.Display}/{name}";
-                (ctx.Json ? Console.Error : Console.Out).WriteLine($"Reading the backup {display} in place on the mounted export (no spool).");
+                ctx.Human.WriteLine($"Reading the backup {display} in place on the mounted export (no spool).");
                 return new LocalBackup(store.PathOf(name), display, false, store, new MountedVolumes(display))
                 {
                     OpenParent = link => ArchiveSource.Open(store.PathOf(link.Name), new MountedVolumes($"{store.Display}/{link.Name}")),
@@ -266,7 +258,7 @@ internal static class FetchCommands
                 volumes.CopyDescription(dir);
                 var line = $"Reading the backup {volumes.Display} as it streams (no spool); its manifest and layout are in {dir}.";
                 ctx.Log.Info(line);
-                (ctx.Json ? Console.Error : Console.Out).WriteLine(line);
+                ctx.Human.WriteLine(line);
                 LocalBackup? backup = null;
                 backup = new LocalBackup(dir, volumes.Display, temporary: true, volumes, volumes)
                 {
