@@ -223,7 +223,8 @@ public sealed class VolumeRecord
 }
 
 /// <summary>One archive member. Names that are not valid UTF-8 are in the *B64 fields instead. Read and written by
-/// <see cref="FileRecordJsonConverter"/> in a manifest: a property added here must be added there.</summary>
+/// <see cref="FileRecordJsonConverter"/> (through <see cref="FileListJsonConverter"/>) in a manifest: a property added here
+/// must be added there.</summary>
 public sealed class FileRecord
 {
     [JsonPropertyName("p")]
@@ -286,7 +287,7 @@ public sealed class FileRecord
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(FileRecordJsonConverter), typeof(FileListJsonConverter)])]
+    Converters = [typeof(FileListJsonConverter)])] // file records are read and written by the list's FileRecordJsonConverter
 [JsonSerializable(typeof(BackupManifest))]
 public sealed partial class ManifestJsonContext : JsonSerializerContext
 {
