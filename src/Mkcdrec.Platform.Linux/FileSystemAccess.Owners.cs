@@ -10,6 +10,23 @@ public sealed partial class FileSystemAccess
 
     public uint? GroupId(string name) => LookupId(ref _groups, "/etc/group", name);
 
+    /// <summary>Read from /proc (the umask call would change it for a moment, under every thread's feet).</summary>
+    public uint Umask
+    {
+        get
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                {
+                    return Convert.ToUInt32(line["Umask:".Length..].Trim(), 8);
+                }
+            }
+
+            return 0x1FF;
+        }
+    }
+
     private static Dictionary<uint, string?> LoadIdNames(string file)
     {
         var d = new Dictionary<uint, string?>();

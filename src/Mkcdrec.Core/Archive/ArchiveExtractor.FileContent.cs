@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Formats.Tar;
@@ -9,10 +10,19 @@ public sealed partial class ArchiveExtractor
 {
     private static readonly byte[] Zeros = new byte[1 << 20];
 
+    /// <summary>Files up to this size are read whole and handed to the file writers (when there are any).</summary>
+    private const long PooledMaximum = 1 << 20;
+
     private string WriteFile(TarEntry e, byte[] path)
     {
+        if (_pool is not null && e.Sparse is null && e.Size <= PooledMaximum)
+        {
+            return QueueFile(e, path);
+        }
+
         var fd = -1;
-        Create(path, p => fd = _fs.CreateFile(p, 0x180));
+        var mode = CreationMode(e);
+        Create(path, p => fd = _fs.CreateFile(p, mode));
         _hash.Reset();
         try
         {
@@ -40,15 +50,7 @@ public sealed partial class ArchiveExtractor
                 WriteSparse(fd, e.Sparse, e.Size);
             }
 
-            // Owner first (it clears setuid/setgid and capabilities), then mode, xattrs and ACLs, times last.
-            _fs.FChown(fd, e.Uid, e.Gid);
-            _fs.FChmod(fd, e.Mode);
-            if (e.Xattrs.Count > 0 || e.AclAccess is not null)
-            {
-                SetXattrs(e, path);
-            }
-
-            _fs.FSetTimes(fd, e.MTimeSeconds, e.MTimeNanoseconds);
+            SetFileMetadata(fd, e, path, mode);
         }
         finally
         {
@@ -56,6 +58,89 @@ public sealed partial class ArchiveExtractor
         }
 
         return EntryBuilder.Hex(_hash);
+    }
+
+    /// <summary>Reads a small file's content (hashing it here, in archive order) and queues it for a file writer.</summary>
+    private string QueueFile(TarEntry e, byte[] path)
+    {
+        _hash.Reset();
+        var data = e.Size > 0 ? ArrayPool<byte>.Shared.Rent((int)e.Size) : null;
+        var n = 0;
+        try
+        {
+            while (true)
+            {
+                var d = Reader.ReadData();
+                if (d.Length == 0)
+                {
+                    break;
+                }
+
+                _hash.Append(d);
+                d.CopyTo(data.AsSpan(n));
+                n += d.Length;
+                Advance(d.Length);
+            }
+        }
+        catch
+        {
+            if (data is not null)
+            {
+                ArrayPool<byte>.Shared.Return(data);
+            }
+
+            throw;
+        }
+
+        _pool!.Add(new PendingFile(path, Clone(e), data, n));
+        return EntryBuilder.Hex(_hash);
+    }
+
+    /// <summary>A queued file, written by a file writer thread.</summary>
+    private void WritePending(PendingFile f)
+    {
+        var fd = -1;
+        var mode = CreationMode(f.Entry);
+        Create(f.Path, p => fd = _fs.CreateFile(p, mode));
+        try
+        {
+            if (f.Length > 0)
+            {
+                _fs.WriteAll(fd, f.Data.AsSpan(0, f.Length));
+            }
+
+            SetFileMetadata(fd, f.Entry, f.Path, mode);
+        }
+        finally
+        {
+            _fs.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The mode a file is created with: its own when the umask leaves it whole and it has no setuid, setgid or sticky
+    /// bit (the owner's change would clear them), so no chmod is needed after (as GNU tar does); otherwise 0600. Not
+    /// where a directory may hold a default ACL (an increment's, or a target that has one): that ACL, not the umask,
+    /// would shape the mode.
+    /// </summary>
+    private uint CreationMode(TarEntry e) =>
+        !_increment && !_targetHasDefaultAcl && (e.Mode & 0xE00) == 0 && (e.Mode & _umask) == 0 ? e.Mode & 0x1FF : 0x180;
+
+    /// <summary>Owner first (it clears setuid/setgid and capabilities), then mode, xattrs and ACLs, times last.</summary>
+    private void SetFileMetadata(int fd, TarEntry e, byte[] path, uint createdWith)
+    {
+        _fs.FChown(fd, e.Uid, e.Gid);
+        if (createdWith != (e.Mode & 0xFFF))
+        {
+            _fs.FChmod(fd, e.Mode);
+        }
+
+        if (e.Xattrs.Count > 0 || e.AclAccess is not null)
+        {
+            SetXattrs(e, path);
+        }
+
+        _fs.FSetTimes(fd, e.MTimeSeconds, e.MTimeNanoseconds);
     }
 
     /// <summary>Files from this size on are written around the page cache (O_DIRECT) where the file system allows it.</summary>

@@ -17,7 +17,6 @@ public sealed partial class ArchiveExtractor
     /// <summary>The archive is an increment (its root came with a dumpdir): entries land among what earlier archives restored.</summary>
     private bool _increment;
 
-    private readonly List<string> _xattrNames = [];
     private readonly List<byte[]> _names = [];
     private readonly List<bool?> _kinds = [];
 
@@ -28,9 +27,9 @@ public sealed partial class ArchiveExtractor
     /// </summary>
     private void RemoveOtherXattrs(TarEntry e, byte[] path)
     {
-        _xattrNames.Clear();
-        _fs.ListXattrs(path, _xattrNames);
-        foreach (var name in _xattrNames)
+        var names = new List<string>(); // not shared: file writers call this too
+        _fs.ListXattrs(path, names);
+        foreach (var name in names)
         {
             var kept = name switch
             {

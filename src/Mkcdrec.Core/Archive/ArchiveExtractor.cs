@@ -27,23 +27,32 @@ public sealed partial class ArchiveExtractor
     private readonly IArchiveEvents _events;
     private readonly XxHash128 _hash = new();
 
-    public ArchiveExtractor(IFileSystemAccess fs, IArchiveEvents? events = null)
+    /// <param name="writers">Threads that write small files (<see cref="FileWriterPool"/>); 1 writes everything on the reading thread.</param>
+    public ArchiveExtractor(IFileSystemAccess fs, IArchiveEvents? events = null, int writers = 0)
     {
         _fs = fs;
         _events = events ?? NullArchiveEvents.Instance;
+        _writers = writers > 0 ? writers : FileWriterPool.DefaultThreads;
+        _umask = fs.Umask & 0x1FF;
     }
 
-    /// <summary>Extracts every entry. With <paramref name="expected"/> the entries must match the manifest's list (count, names, content hashes).</summary>
+    private readonly int _writers;
+    private readonly uint _umask;
+    private bool _targetHasDefaultAcl;
+
+    /// <summary>Writes small files beside the reading thread; only for an archive whose member list is known (no name twice).</summary>
+    private FileWriterPool? _pool;
+
+    /// <summary>
+    /// Extracts every entry. With <paramref name="expected"/> (the archive's <see cref="ArchiveRecord.Members"/>: an
+    /// increment's unchanged records are not members) the entries must match it: count, names, content hashes.
+    /// </summary>
     public ExtractResult Extract(PaxTarReader reader, string target, List<FileRecord>? expected)
     {
         _reader = reader;
         _increment = false;
         var result = new ExtractResult();
         var targetBytes = OpenTarget(target);
-        if (expected?.Any(f => f.Unchanged == true) == true)
-        {
-            expected = expected.Where(f => f.Unchanged != true).ToList(); // an increment lists them; an earlier archive holds them
-        }
 
         if (expected is not null)
         {
@@ -51,6 +60,23 @@ public sealed partial class ArchiveExtractor
         }
 
         _result = result;
+        _pool = expected is not null && _writers > 1 ? new FileWriterPool(_writers, WritePending, (f, ex) => AddProblem(DisplayOf(f.Entry), ex.Message)) : null;
+        try
+        {
+            ExtractEntries(reader, targetBytes, expected, result);
+        }
+        finally
+        {
+            _pool?.Dispose();
+            _pool = null;
+        }
+
+        _events.Progress(result.Entries, result.Bytes, "");
+        return result;
+    }
+
+    private void ExtractEntries(PaxTarReader reader, byte[] targetBytes, List<FileRecord>? expected, ExtractResult result)
+    {
         var e = new TarEntry();
         var delayed = new List<(byte[] Path, TarEntry Dir)>();
         var index = 0;
@@ -66,9 +92,9 @@ public sealed partial class ArchiveExtractor
             var path = Join(targetBytes, rel);
             var want = expected is null ? null : ExpectedEntry(expected, index, rel, display);
             index++;
-            RestoreEntry(e, path, rel, display, targetBytes, delayed, want, result);
-            result.Entries++;
             _current = display;
+            RestoreEntry(e, path, rel, display, targetBytes, delayed, want);
+            result.Entries++;
             if ((result.Entries & 1023) == 0)
             {
                 Progress();
@@ -80,9 +106,8 @@ public sealed partial class ArchiveExtractor
             throw new InvalidDataException($"the archive ends after {index} entries (tar byte {reader.Position}) but the manifest lists {expected.Count}: the archive is incomplete.");
         }
 
-        RestoreDirectories(delayed, result);
-        _events.Progress(result.Entries, result.Bytes, "");
-        return result;
+        _pool?.Drain(); // every file is there before its directory gets its times
+        RestoreDirectories(delayed);
     }
 
     /// <summary>The target directory as a path in bytes, made when missing; anything else than a directory is refused.</summary>
@@ -102,6 +127,10 @@ public sealed partial class ArchiveExtractor
         {
             throw new MkcdrecException(ExitCode.BadInput, $"'{target}' is not a directory.", "Give a directory to restore into.");
         }
+
+        var names = new List<string>();
+        _fs.ListXattrs(targetBytes, names);
+        _targetHasDefaultAcl = names.Contains(PosixAcl.DefaultXattr);
 
         return targetBytes;
     }
@@ -125,11 +154,11 @@ public sealed partial class ArchiveExtractor
     }
 
     /// <summary>Restores one entry and checks its content hash; a file-system error is a problem of that entry only, its data is skipped.</summary>
-    private void RestoreEntry(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, string display, byte[] target, List<(byte[], TarEntry)> delayed, FileRecord? want, ExtractResult result)
+    private void RestoreEntry(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, string display, byte[] target, List<(byte[], TarEntry)> delayed, FileRecord? want)
     {
         try
         {
-            var hash = Apply(e, path, rel, target, delayed, result);
+            var hash = Apply(e, path, rel, target, delayed);
             if (want is not null && want.Hash != hash && (hash is not null || want.Hash is not null))
             {
                 throw new InvalidDataException($"archive member '{display}' (byte {Reader.EntryOffset}): content hash {hash} does not match the manifest's {want.Hash}.");
@@ -137,8 +166,7 @@ public sealed partial class ArchiveExtractor
         }
         catch (FileSystemException ex)
         {
-            result.Problems.Add($"{display}: {ex.Message}");
-            _events.Problem(display, ex.Message);
+            AddProblem(display, ex.Message);
             while (Reader.ReadData().Length > 0)
             {
             }
@@ -146,7 +174,7 @@ public sealed partial class ArchiveExtractor
     }
 
     /// <summary>Directories last, deepest first: mode, xattrs, ACLs (default ACLs only now, so restored files do not inherit them), times.</summary>
-    private void RestoreDirectories(List<(byte[] Path, TarEntry Dir)> delayed, ExtractResult result)
+    private void RestoreDirectories(List<(byte[] Path, TarEntry Dir)> delayed)
     {
         for (var i = delayed.Count - 1; i >= 0; i--)
         {
@@ -157,14 +185,24 @@ public sealed partial class ArchiveExtractor
             }
             catch (FileSystemException ex)
             {
-                var display = Encoding.UTF8.GetString(EntryBuilder.RelativeOf(d.Name));
-                result.Problems.Add($"{display}: {ex.Message}");
-                _events.Problem(display, ex.Message);
+                AddProblem(DisplayOf(d), ex.Message);
             }
         }
     }
 
-    private string? Apply(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, byte[] target, List<(byte[], TarEntry)> delayed, ExtractResult result)
+    /// <summary>A file-system error of one entry: recorded and reported (from the reading thread or a file writer).</summary>
+    private void AddProblem(string display, string message)
+    {
+        lock (_result!.Problems)
+        {
+            _result.Problems.Add($"{display}: {message}");
+            _events.Problem(display, message);
+        }
+    }
+
+    private static string DisplayOf(TarEntry e) => Encoding.UTF8.GetString(EntryBuilder.RelativeOf(e.Name));
+
+    private string? Apply(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, byte[] target, List<(byte[], TarEntry)> delayed)
     {
         var isRoot = rel.SequenceEqual("."u8);
         if (e.Type == TarEntryType.Directory)
@@ -184,6 +222,7 @@ public sealed partial class ArchiveExtractor
             _fs.LChown(path, e.Uid, e.Gid);
             if (e.DumpDir is not null)
             {
+                _pool?.Drain(); // the deletions below must not race the writing of what this archive restored so far
                 _increment = true;
                 ApplyDumpDir(e, path, Encoding.UTF8.GetString(rel), target);
             }
@@ -196,7 +235,6 @@ public sealed partial class ArchiveExtractor
         {
             case TarEntryType.Regular:
             case TarEntryType.Contiguous:
-                _current = Encoding.UTF8.GetString(rel);
                 return WriteFile(e, path);
             case TarEntryType.HardLink:
                 var linkRel = EntryBuilder.RelativeOf(e.LinkName ?? []);
@@ -206,6 +244,7 @@ public sealed partial class ArchiveExtractor
                 }
 
                 var existing = Join(target, linkRel);
+                _pool?.Drain(); // the file it links to may still be on its way
                 Create(path, p => _fs.Link(existing, p));
                 return null; // shares the target's inode and metadata
             case TarEntryType.Symlink:
@@ -347,7 +386,14 @@ public sealed partial class ArchiveExtractor
         }
 
         EnsureParent(parent.ToArray());
-        _fs.MakeDirectory(parent, 0x1ED);
+        try
+        {
+            _fs.MakeDirectory(parent, 0x1ED);
+        }
+        catch (FileSystemException ex) when (ex.Errno == FileSystemException.EEXIST)
+        {
+            // another file writer made it first
+        }
     }
 
     private static bool IsSafe(ReadOnlySpan<byte> rel)

@@ -175,4 +175,7 @@ public interface IFileSystemAccess : IDirectorySync
     uint? UserId(string name);
 
     uint? GroupId(string name);
+
+    /// <summary>The process's umask: the permission bits a create call leaves out (unknown: all of them).</summary>
+    uint Umask => 0x1FF;
 }

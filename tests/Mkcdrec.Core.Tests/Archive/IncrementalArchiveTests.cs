@@ -260,7 +260,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         var src = ArchiveSource.Open(dir);
         var a = src.Select(null);
         using var tar = src.OpenTar(a, PassBytes);
-        var r = new ArchiveExtractor(Fs).Extract(tar.Reader, target, a.Files);
+        var r = new ArchiveExtractor(Fs).Extract(tar.Reader, target, a.Members());
         tar.Drain();
         Assert.Empty(r.Problems);
     }
