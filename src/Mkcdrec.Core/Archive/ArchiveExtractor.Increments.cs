@@ -48,7 +48,24 @@ public sealed partial class ArchiveExtractor
     private void ApplyDumpDir(TarEntry dir, byte[] path, string display, byte[] target)
     {
         var entries = GnuDumpDir.Parse(dir.DumpDir, $"archive member '{display}' (byte {Reader.EntryOffset})");
-        ApplyRenames(entries, target);
+        var removedBefore = Removed;
+        var renamed = ApplyRenames(entries, target);
+        try
+        {
+            Purge(entries, path);
+        }
+        finally
+        {
+            if (renamed || Removed != removedBefore)
+            {
+                _guard!.Forget(); // a checked directory may be gone, or another thing now
+            }
+        }
+    }
+
+    /// <summary>Removes from the directory every name the dumpdir does not list, or lists as another kind.</summary>
+    private void Purge(List<DumpDirEntry> entries, byte[] path)
+    {
         var listed = new Dictionary<string, byte>(StringComparer.Ordinal);
         foreach (var e in entries)
         {
@@ -89,8 +106,9 @@ public sealed partial class ArchiveExtractor
     }
 
     /// <summary>GNU tar's R/T pairs (a renamed directory): paths from the archive's root, moved before the purge.</summary>
-    private void ApplyRenames(List<DumpDirEntry> entries, byte[] target)
+    private bool ApplyRenames(List<DumpDirEntry> entries, byte[] target)
     {
+        var any = false;
         for (var i = 0; i + 1 < entries.Count; i++)
         {
             if (entries[i].Code != GnuDumpDir.RenameFrom || entries[i + 1].Code != GnuDumpDir.RenameTo)
@@ -105,6 +123,12 @@ public sealed partial class ArchiveExtractor
                 throw new InvalidDataException($"a GNU dumpdir renames '{Encoding.UTF8.GetString(from)}' outside the target directory; refusing it.");
             }
 
+            _guard!.CheckParents(from);
+            if (to.Length > 0)
+            {
+                _guard.CheckParents(to);
+            }
+
             var fromPath = Join(target, from);
             if (to.Length == 0)
             {
@@ -113,8 +137,11 @@ public sealed partial class ArchiveExtractor
             else if (_fs.TryLStat(fromPath, out _, out _))
             {
                 _fs.Rename(fromPath, Join(target, to));
+                any = true;
             }
         }
+
+        return any;
     }
 
     /// <summary>Removes a file, or a directory with everything in it, never crossing into another mounted filesystem.</summary>

@@ -43,6 +43,9 @@ public sealed partial class ArchiveExtractor
     /// <summary>Writes small files beside the reading thread; only for an archive whose member list is known (no name twice).</summary>
     private FileWriterPool? _pool;
 
+    /// <summary>Refuses writes through a symbolic link below the target (made by the archive or found there).</summary>
+    private TargetPathGuard? _guard;
+
     /// <summary>
     /// Extracts every entry. With <paramref name="expected"/> (the archive's <see cref="ArchiveRecord.Members"/>: an
     /// increment's unchanged records are not members) the entries must match it: count, names, content hashes.
@@ -60,6 +63,7 @@ public sealed partial class ArchiveExtractor
         }
 
         _result = result;
+        _guard = new TargetPathGuard(_fs, targetBytes);
         _pool = expected is not null && _writers > 1 ? new FileWriterPool(_writers, WritePending, (f, ex) => AddProblem(DisplayOf(f.Entry), ex.Message)) : null;
         try
         {
@@ -205,6 +209,7 @@ public sealed partial class ArchiveExtractor
     private string? Apply(TarEntry e, byte[] path, ReadOnlySpan<byte> rel, byte[] target, List<(byte[], TarEntry)> delayed)
     {
         var isRoot = rel.SequenceEqual("."u8);
+        _guard!.CheckParents(rel);
         if (e.Type == TarEntryType.Directory)
         {
             if (!isRoot)
@@ -243,6 +248,7 @@ public sealed partial class ArchiveExtractor
                     throw new InvalidDataException($"hard link '{Encoding.UTF8.GetString(rel)}' points outside the target directory.");
                 }
 
+                _guard!.CheckParents(linkRel); // a link to "x/shadow" where x leads to /etc would share /etc/shadow's inode
                 var existing = Join(target, linkRel);
                 _pool?.Drain(); // the file it links to may still be on its way
                 Create(path, p => _fs.Link(existing, p));
