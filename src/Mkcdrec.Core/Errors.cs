@@ -18,6 +18,8 @@ public enum ExitCode
     CommandFailed = 6,
     /// <summary>A safety check refused to go on (plan cannot fit, ambiguous disk mapping, not confirmed).</summary>
     Refused = 7,
+    /// <summary>The command did only part of what was asked and says what it left out (verify of an encrypted backup without its passphrase).</summary>
+    Incomplete = 8,
     /// <summary>A bug in mkcdrec. Please report it with the log.</summary>
     Internal = 70,
 }

@@ -56,6 +56,13 @@ public sealed class ArchiveCommandTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("every content hash matches", r.Out);
 
+        // Without the passphrase only the volumes' hashes are checked: said plainly, and not a success.
+        r = Mkcdrec("verify", bk);
+        Assert.Equal(8, r.Code);
+        Assert.Contains("skipped archive 'root': encrypted", r.Out);
+        Assert.Contains("NOT fully verified", r.Err);
+        Assert.DoesNotContain("every content hash matches", r.Out);
+
         r = Mkcdrec("archive", "extract", "--from", bk, "--to", Path.Combine(_dir, "out"), "--passphrase-file", Path.Combine(_dir, "wrong"));
         Assert.Equal(4, r.Code);
         Assert.Contains("Wrong passphrase", r.Err);

@@ -223,6 +223,13 @@ internal static class ArchiveCommands
                 report.Skipped.ForEach(x => Console.WriteLine("skipped " + x));
             }
 
+            if (report.Skipped.Count > 0)
+            {
+                // Volume hashes alone say the files are as written, not that they decrypt and hold the tree: not a pass.
+                Console.Error.WriteLine($"NOT fully verified: {report.Skipped.Count} archive(s) encrypted and not test-read; give --passphrase-file or --secrets to check their contents (exit code 8).");
+                return (int)ExitCode.Incomplete;
+            }
+
             return 0;
         });
         return cmd;
