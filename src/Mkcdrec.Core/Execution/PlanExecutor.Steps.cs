@@ -58,6 +58,7 @@ public sealed partial class PlanExecutor
         LogOutput("stdout", result.StandardOutput);
         LogOutput("stderr", result.StandardError);
         result = RetryBusyReread(argv, request, result);
+        result = ToleratedSettle(argv, request, result);
         if (result.ExitCode != 0)
         {
             throw CommandFailed(step, request, result, journal, options);
@@ -91,6 +92,32 @@ public sealed partial class PlanExecutor
 
         return result;
     }
+
+    /// <summary>
+    /// `udevadm settle` only waits for udev; when udev does not answer (a drill saw its daemon break the connection,
+    /// "Failed to wait for daemon to reply: Broken pipe", and fail the whole recovery), it is asked once more, then the
+    /// step goes on with a warning: the partition nodes, and what each later command needs, are checked on their own.
+    /// </summary>
+    private ProcessResult ToleratedSettle(List<string> argv, ProcessRequest request, ProcessResult result)
+    {
+        if (result.ExitCode == 0 || argv.Count < 2 || Path.GetFileName(argv[0]) != "udevadm" || argv[1] != "settle")
+        {
+            return result;
+        }
+
+        Thread.Sleep(SettleRetryPause);
+        var again = _runner.Run(request);
+        _log.Info($"  retry: exit {again.ExitCode}");
+        if (again.ExitCode != 0)
+        {
+            var why = (again.StandardError + again.StandardOutput).Trim().Split('\n')[0];
+            _log.Info($"  warning: udev did not settle ({why}); going on, the devices the next commands need are checked by them");
+        }
+
+        return again with { ExitCode = 0 };
+    }
+
+    private static readonly TimeSpan SettleRetryPause = TimeSpan.FromSeconds(1);
 
     private static bool IsBusyReread(List<string> argv, ProcessResult r) =>
         argv.Count >= 3 && Path.GetFileName(argv[0]) == "blockdev" && argv.Contains("--rereadpt")

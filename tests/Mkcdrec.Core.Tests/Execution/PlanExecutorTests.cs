@@ -136,6 +136,26 @@ public sealed class PlanExecutorTests : IDisposable
     }
 
     [Fact]
+    public void A_udev_that_does_not_answer_settle_is_asked_again_then_the_recovery_goes_on_with_a_warning()
+    {
+        var (plan, runner, _, log, ex) = Setup("gpt", _dir);
+        runner.FailWhen = r => r.FileName == "udevadm";
+        var settles = plan.Steps.Where(s => s.Phase == StepPhases.Layout).SelectMany(s => s.Commands).Count(c => c.Argv is ["udevadm", "settle", ..]);
+        Assert.True(settles > 0, "the fixture's plan has no udevadm settle");
+
+        var r = ex.Execute(plan, Options());
+
+        Assert.Equal(plan.Steps.Count(s => s.Phase == StepPhases.Layout), r.Ran);
+        Assert.Equal(2 * settles, runner.Calls.Count(c => c.FileName == "udevadm"));
+        Assert.Equal(settles, log.Lines.Count(l => l.Contains("warning: udev did not settle", StringComparison.Ordinal)));
+
+        // Any other failing command still stops the step.
+        File.Delete(JournalPath);
+        runner.FailWhen = c => c.FileName == "wipefs";
+        Assert.Equal(ExitCode.CommandFailed, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options())).Code);
+    }
+
+    [Fact]
     public void A_reread_busy_while_udev_holds_the_disk_is_retried_then_done_with_partx()
     {
         var (plan, runner, _, log, ex) = Setup("gpt", _dir);
