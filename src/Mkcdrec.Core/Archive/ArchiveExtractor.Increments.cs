@@ -48,6 +48,13 @@ public sealed partial class ArchiveExtractor
     private void ApplyDumpDir(TarEntry dir, byte[] path, string display, byte[] target)
     {
         var entries = GnuDumpDir.Parse(dir.DumpDir, $"archive member '{display}' (byte {Reader.EntryOffset})");
+        if (entries.Exists(x => x.Code == GnuDumpDir.RenameFrom))
+        {
+            // A rename moves a directory named from the root, which may hold files still queued. The purge needs no wait:
+            // it removes names in this directory only, and no queued file is in it (its members come after it).
+            _pool?.Drain();
+        }
+
         var removedBefore = Removed;
         var renamed = ApplyRenames(entries, target);
         try

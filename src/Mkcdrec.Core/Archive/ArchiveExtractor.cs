@@ -227,7 +227,6 @@ public sealed partial class ArchiveExtractor
             _fs.LChown(path, e.Uid, e.Gid);
             if (e.DumpDir is not null)
             {
-                _pool?.Drain(); // the deletions below must not race the writing of what this archive restored so far
                 _increment = true;
                 ApplyDumpDir(e, path, Encoding.UTF8.GetString(rel), target);
             }
