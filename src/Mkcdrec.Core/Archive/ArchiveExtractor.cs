@@ -274,7 +274,7 @@ public sealed partial class ArchiveExtractor
         return null;
     }
 
-    /// <summary>Runs a create call; a missing parent is made, an existing non-directory is replaced.</summary>
+    /// <summary>Runs a create call; an existing non-directory is replaced. Missing parents were made by the guard.</summary>
     private void Create(byte[] path, Action<byte[]> create, bool keepDirectory = false)
     {
         for (var attempt = 0; ; attempt++)
@@ -283,10 +283,6 @@ public sealed partial class ArchiveExtractor
             {
                 create(path);
                 return;
-            }
-            catch (FileSystemException ex) when (attempt < 2 && ex.Errno == FileSystemException.ENOENT)
-            {
-                EnsureParent(path);
             }
             catch (FileSystemException ex) when (attempt < 2 && ex.Errno == FileSystemException.EEXIST)
             {
@@ -371,36 +367,6 @@ public sealed partial class ArchiveExtractor
         }
     }
 
-    private void EnsureParent(byte[] path)
-    {
-        var slash = path.AsSpan().LastIndexOf((byte)'/');
-        if (slash <= 0)
-        {
-            return;
-        }
-
-        var parent = path.AsSpan(0, slash);
-        if (_fs.TryLStat(parent, out var st, out _))
-        {
-            if (st.Type != FileStatus.Directory)
-            {
-                throw new FileSystemException($"'{Encoding.UTF8.GetString(parent)}' is not a directory", FileSystemException.ENOTDIR);
-            }
-
-            return;
-        }
-
-        EnsureParent(parent.ToArray());
-        try
-        {
-            _fs.MakeDirectory(parent, 0x1ED);
-        }
-        catch (FileSystemException ex) when (ex.Errno == FileSystemException.EEXIST)
-        {
-            // another file writer made it first
-        }
-    }
-
     private static bool IsSafe(ReadOnlySpan<byte> rel)
     {
         if (rel.Length > 0 && rel[0] == (byte)'/')
@@ -419,7 +385,8 @@ public sealed partial class ArchiveExtractor
         return true;
     }
 
-    private static byte[] Join(byte[] target, ReadOnlySpan<byte> rel)
+    /// <summary>target/rel as bytes; "." is the target itself. Shared with the guard so both name a path alike.</summary>
+    internal static byte[] Join(byte[] target, ReadOnlySpan<byte> rel)
     {
         if (rel.SequenceEqual("."u8))
         {

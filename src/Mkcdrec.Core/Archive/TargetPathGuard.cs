@@ -60,10 +60,7 @@ internal sealed class TargetPathGuard(IFileSystemAccess fs, byte[] target)
 
     private void Check(ReadOnlySpan<byte> prefix)
     {
-        var full = new byte[target.Length + 1 + prefix.Length];
-        target.CopyTo(full, 0);
-        full[target.Length] = (byte)'/';
-        prefix.CopyTo(full.AsSpan(target.Length + 1));
+        var full = ArchiveExtractor.Join(target, prefix);
         if (!fs.TryLStat(full, out var st, out _))
         {
             fs.MakeDirectory(full, 0x1ED);
