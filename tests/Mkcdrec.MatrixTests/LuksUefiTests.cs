@@ -1,24 +1,29 @@
 namespace Mkcdrec.MatrixTests;
 
-/// <summary>The passphrase is the case file's (testvm/reference/cases/luks-uefi.sh): a test system's, not a secret.</summary>
-public sealed class LuksUefi() : MatrixCase("luks-uefi", LuksPassphrase)
+/// <summary>The passphrases are the case file's (testvm/reference/cases/luks-uefi.sh) and the test's: a test system's, not secrets.</summary>
+public sealed class LuksUefi() : MatrixCase("luks-uefi", LuksPassphrase, backupPassphrase: BackupPassphrase)
 {
     public const string LuksPassphrase = "correct horse battery staple";
+
+    public const string BackupPassphrase = "luks-uefi backup passphrase";
 }
 
 /// <summary>
-/// Matrix case 2: UEFI, LVM inside LUKS2 on a partition, /boot beside it. The drill gets the passphrase from a keys medium
-/// (never from the rescue medium); the recovered container keeps its UUID, cipher, key size and PBKDF, and the recovered
-/// system's own initramfs unlocks it at boot with the same passphrase as before.
+/// Matrix case 2: UEFI, LVM inside LUKS2 on a partition, /boot beside it, the backup encrypted. The drill gets the
+/// passphrases from a keys medium (never from the rescue medium); the container comes back from the header the encrypted
+/// backup kept: luksDump the same byte for byte, its second keyslot (a key file) opens it, and the recovered system's own
+/// initramfs unlocks it at boot with the same passphrase as before.
 /// </summary>
 [Trait("case", "luks-uefi")]
 public sealed class LuksUefiTests(LuksUefi source) : IClassFixture<LuksUefi>
 {
-    // luksDump of the container without its keyslot digests and salts (new at every format).
+    // luksDump of the container: its parameters, and a hash of all of it (salts and digests too: the kept header, not a new format).
     private const string ContainerReport = """
         #!/bin/sh
         dev=$(blkid -t TYPE=crypto_LUKS -o device | head -1)
         echo "LUKS-DEV: $dev"
+        echo "DUMP-SHA: $(cryptsetup luksDump "$dev" | sha256sum | cut -c1-64)"
+        cryptsetup open --test-passphrase --key-file /etc/keys/second.key "$dev"; echo "SECOND-KEY: $?"
         cryptsetup luksDump "$dev" | grep -E '^(Version|UUID|Label):|^\s+(Cipher|Cipher key|PBKDF|Memory|Threads|Time cost|Hash|Sector size):|^\s+[0-9]+: luks2' | sed 's/^\s*/DUMP /'
         echo "ROOT: $(findmnt -n -o SOURCE /)"
         echo "CRYPT: $(dmsetup table --target crypt | cut -d' ' -f1,4,5 | cut -c1-60)"
@@ -43,10 +48,12 @@ public sealed class LuksUefiTests(LuksUefi source) : IClassFixture<LuksUefi>
         Assert.Matches(@"DUMP Memory:\s+65536\b", c);
         Assert.Matches(@"DUMP Threads:\s+1\b", c);
         Assert.Contains("ROOT: /dev/mapper/refvg-root", c, StringComparison.Ordinal);
+        Assert.Contains("DUMP-SHA: " + source.Reference.Facts["LUKS_DUMP_SHA"], c, StringComparison.Ordinal);
+        Assert.Contains("SECOND-KEY: 0", c, StringComparison.Ordinal);
 
         // The recovery's log and everything it wrote stay free of the passphrase it was given (the log is copied into
         // the recovered system; secrets go to cryptsetup as files in /run, which the recovered system never sees).
-        var leak = r.RunJob("no-secret-left", $"#!/bin/sh\ngrep -rlF '{LuksUefi.LuksPassphrase}' /var/log /etc /root /var/lib/mkcdrec 2>/dev/null | sed 's/^/LEAK /'\nexit 0\n");
+        var leak = r.RunJob("no-secret-left", $"#!/bin/sh\ngrep -rlF -e '{LuksUefi.LuksPassphrase}' -e '{LuksUefi.BackupPassphrase}' /var/log /etc /root /var/lib/mkcdrec 2>/dev/null | sed 's/^/LEAK /'\nexit 0\n");
         Assert.Equal(0, leak.ExitCode);
         Assert.DoesNotContain("LEAK ", leak.Console, StringComparison.Ordinal);
     }

@@ -45,7 +45,9 @@ public abstract partial class MatrixCase : IDisposable
     /// boot): given to the drill as luks/UUID.key on the keys medium, byte for byte.</param>
     /// <param name="backupOnUsbDisk">mkbackup keeps the backup on a disk of its own as large as the first system disk
     /// (<see cref="BackupDisk"/>), which every drill attaches beside the blank disks.</param>
-    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false, string? luksKeyFact = null)
+    /// <param name="backupPassphrase">mkbackup --encrypt with this passphrase (a test system's), given to the drill as
+    /// backup.passphrase on the keys medium.</param>
+    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false, string? luksKeyFact = null, string? backupPassphrase = null)
     {
         Name = caseName;
         Reference = ReferenceSystem.Ensure(caseName, Log);
@@ -64,9 +66,22 @@ public abstract partial class MatrixCase : IDisposable
             File.WriteAllText(Path.Combine(KeysDirectory, "luks", Reference.Facts["LUKS_UUID"] + ".key"), Reference.Facts[luksKeyFact]);
         }
 
+        if (backupPassphrase is not null)
+        {
+            KeysDirectory ??= Directory.CreateDirectory(Path.Combine(Work, "keys")).FullName;
+            File.WriteAllText(Path.Combine(KeysDirectory, "backup.passphrase"), backupPassphrase + "\n");
+        }
+
         var media = Path.Combine(Work, "media");
         BackupDisk = backupOnUsbDisk ? Path.Combine(Work, "usb-backup-disk.img") : null;
-        var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), backupOnUsbDisk ? MkbackupToUsbDiskJob : MkbackupJob, new ReferenceJobOptions
+        var job = backupOnUsbDisk ? MkbackupToUsbDiskJob : MkbackupJob;
+        if (backupPassphrase is not null)
+        {
+            job = job.Replace(" mkbackup ", " mkbackup --encrypt --passphrase-file /job/backup.pass ", StringComparison.Ordinal)
+                .Replace("#!/bin/sh\n", $"#!/bin/sh\nprintf '%s\\n' '{backupPassphrase}' > /job/backup.pass\n", StringComparison.Ordinal);
+        }
+
+        var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), job, new ReferenceJobOptions
         {
             JobDiskBytes = backupOnUsbDisk ? Reference.DiskSizes[0] : Size.GiB(4),
             KeepJobDiskAs = BackupDisk,

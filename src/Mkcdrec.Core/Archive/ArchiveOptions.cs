@@ -39,7 +39,7 @@ public sealed class NullArchiveEvents : IArchiveEvents
     public static readonly NullArchiveEvents Instance = new();
 }
 
-public sealed class CreateOptions
+public sealed record CreateOptions
 {
     public required string Root { get; init; }
 

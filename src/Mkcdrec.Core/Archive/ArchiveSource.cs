@@ -55,9 +55,11 @@ public sealed class ArchiveSource
                     $"Choose one of: {string.Join(", ", Manifest.Archives.Select(a => a.FilesystemId))}.");
         }
 
-        return Manifest.Archives.Count switch
+        // Without --id the one filesystem archive is meant; the LUKS headers beside it are not a choice to make.
+        var filesystems = Manifest.Archives.Where(a => ArchiveId.IsFilesystem(a.FilesystemId)).ToList();
+        return filesystems.Count switch
         {
-            1 => Manifest.Archives[0],
+            1 => filesystems[0],
             0 => throw new MkcdrecException(ExitCode.BadInput, "The manifest lists no archives.", "Check that the backup finished."),
             _ => throw new MkcdrecException(ExitCode.Usage, "The backup holds several archives.",
                 $"Choose one with --id: {string.Join(", ", Manifest.Archives.Select(a => a.FilesystemId))}."),

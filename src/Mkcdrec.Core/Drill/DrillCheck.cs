@@ -38,7 +38,7 @@ public sealed class DrillCheck
         var mounted = new List<string>();
         try
         {
-            foreach (var a in src.Manifest.Archives)
+            foreach (var a in src.Manifest.Archives.Where(a => ArchiveId.IsFilesystem(a.FilesystemId)))
             {
                 MountTopLevel(systemRoot, a.Root, mounted);
                 var root = Under(systemRoot, a.Root);

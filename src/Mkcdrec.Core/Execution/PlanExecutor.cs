@@ -9,7 +9,7 @@ namespace Mkcdrec.Core.Execution;
 /// command line, its output and its timing; asks before destroying anything; stops at the first failure naming the
 /// step, the command and its error; keeps a journal so a rerun of the same plan resumes after the last completed step.
 /// </summary>
-/// <remarks>Parts by job in PlanExecutor.*.cs: Journal, Preflight, KeyFiles, Steps, PartitionTables.</remarks>
+/// <remarks>Parts by job in PlanExecutor.*.cs: Journal, Preflight, Identifiers, KeyFiles, Steps, PartitionTables.</remarks>
 public sealed partial class PlanExecutor
 {
     private readonly IProcessRunner _runner;
@@ -29,6 +29,7 @@ public sealed partial class PlanExecutor
     public ExecutionResult Execute(RecoveryPlan plan, ExecutorOptions options)
     {
         var watch = Stopwatch.StartNew();
+        RefuseIdentifierConflicts(plan);
         var journal = OpenJournal(plan, options);
         var done = new HashSet<string>(journal.CompletedSteps, StringComparer.Ordinal);
         var toRun = plan.Steps.Where(s => RunsNow(s, done, options)).ToList();

@@ -16,7 +16,23 @@ public static class PlanRenderer
         AppendDisks(sb, plan);
         AppendSteps(sb, plan);
         AppendNotes(sb, plan);
+        AppendRefusal(sb, plan);
         return sb.ToString();
+    }
+
+    /// <summary>Last, where the eye ends: why the executor will refuse this plan (identifiers already on the machine).</summary>
+    private static void AppendRefusal(StringBuilder sb, RecoveryPlan plan)
+    {
+        if (plan.IdentifierConflicts.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("\nRefused: devices this plan does not overwrite already have identifiers it would create (docs/recovery.md); it will not run:\n");
+        foreach (var c in plan.IdentifierConflicts)
+        {
+            sb.Append("  x ").Append(c).Append('\n');
+        }
     }
 
     /// <summary>The mapping table, columns padded to their widest cell, then the disks that are never touched.</summary>

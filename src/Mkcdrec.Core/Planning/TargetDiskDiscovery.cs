@@ -132,7 +132,7 @@ public static class TargetDiskDiscovery
         long.TryParse(Read(f, path), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     /// <summary>/dev/disk/by-id/x → vdb (following links); /dev/vdb1 → vdb1.</summary>
-    private static string KernelName(ISystemFiles files, string path)
+    internal static string KernelName(ISystemFiles files, string path)
     {
         var current = path;
         for (var i = 0; i < 16; i++)
@@ -194,7 +194,7 @@ public static class TargetDiskDiscovery
     }
 
     /// <summary>The whole disks under a block device: itself, its parent disk (partition), or the disks under its slaves (md, dm).</summary>
-    private static IEnumerable<string> WholeDisksUnder(ISystemFiles files, string name, int depth)
+    internal static IEnumerable<string> WholeDisksUnder(ISystemFiles files, string name, int depth = 0)
     {
         if (depth > 16)
         {

@@ -44,6 +44,34 @@ public static class PrivateFile
         }
     }
 
+    /// <summary>Makes a new directory only its owner can enter (0700) for private files; the caller deletes it with <see cref="DeleteDirectory"/>.</summary>
+    public static string CreateDirectory(string prefix, string? directory = null)
+    {
+        var path = Path.Combine(directory ?? DefaultDirectory(), $"{prefix}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
+
+    /// <summary>Deletes a private directory and what it holds; what cannot be deleted is left to the tmpfs it lives on.</summary>
+    public static void DeleteDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     private static string DefaultDirectory() => Directory.Exists("/run") && IsWritable("/run") ? "/run" : Path.GetTempPath();
 
     private static bool IsWritable(string dir)

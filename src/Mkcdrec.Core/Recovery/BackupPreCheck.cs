@@ -30,7 +30,7 @@ public static class BackupPreCheck
         foreach (var a in m.Archives)
         {
             var (fsId, _) = ArchiveId.Parse(a.FilesystemId);
-            if (layout.Filesystems.All(f => f.Id != fsId))
+            if (ArchiveId.IsFilesystem(a.FilesystemId) && layout.Filesystems.All(f => f.Id != fsId))
             {
                 throw new MkcdrecException(ExitCode.BadInput,
                     $"The backup's archive '{a.FilesystemId}' belongs to no filesystem of the layout; the layout and the backup do not match.",

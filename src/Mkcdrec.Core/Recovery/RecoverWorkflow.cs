@@ -139,7 +139,7 @@ public sealed class RecoverWorkflow
     {
         var list = new List<(ArchiveRecord, RestoreTarget)>();
         var root = plan.TargetRoot.TrimEnd('/');
-        foreach (var a in manifest.Archives)
+        foreach (var a in manifest.Archives.Where(a => ArchiveId.IsFilesystem(a.FilesystemId)))
         {
             var (fsId, sub) = ArchiveId.Parse(a.FilesystemId);
             var f = layout.Filesystems.First(x => x.Id == fsId);

@@ -69,7 +69,14 @@ public sealed record RecoveryRequest
     /// <summary>The log file of this run, copied into the recovered system.</summary>
     public string? LogFile { get; init; }
 
-    internal PlanOptions PlanOptions => new() { Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed, KeepDegraded = KeepDegraded };
+    internal PlanOptions PlanOptions => PlanOptionsWith(null);
+
+    /// <summary>The plan options, with the UUIDs of the LUKS containers whose header the backup kept.</summary>
+    internal PlanOptions PlanOptionsWith(IReadOnlySet<string>? luksHeaders) => new()
+    {
+        Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed, KeepDegraded = KeepDegraded,
+        LuksHeaders = luksHeaders ?? new HashSet<string>(),
+    };
 
     /// <summary>What of the request changes the plan, for the journal's request key.</summary>
     internal IEnumerable<string> PlanKey => [.. Maps.Select(m => "map=" + m), "root=" + TargetRoot, "fixed=" + ResizeFixed, .. KeepDegraded ? ["keep-degraded"] : Array.Empty<string>()];

@@ -53,7 +53,10 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
     /// <summary>The plan for the request's layout on this machine's disks (or the listed ones); changes nothing.</summary>
     public RecoveryPlan Plan(RecoveryRequest r)
     {
-        var plan = PlanFor(r, LayoutWorkflows.Load(r.LayoutPath!));
+        // With a local backup the plan shown is the one its recovery runs: its kept LUKS headers restored, not formatted.
+        var headers = r.Backups.FirstOrDefault(b => !BackupFetcher.IsUrl(b) && File.Exists(Path.Combine(b, BackupFiles.Manifest))) is { } dir
+            ? LuksHeaderArchive.UuidsIn(ArchiveSource.Open(dir).Manifest) : null;
+        var plan = PlanFor(r, LayoutWorkflows.Load(r.LayoutPath!), headers);
         services.Log.Info($"plan: {plan.Steps.Count} steps for {plan.Mappings.Count(m => m.TargetPath is not null)} disk(s)");
         return plan;
     }
@@ -67,6 +70,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         var plan = Resume(r.JournalPath, requestKey, layoutOnly: true) ?? Plan(r);
         RefuseUnlessRoot();
         Warn(plan);
+        PlanExecutor.RefuseIdentifierConflicts(plan); // before any secret is asked for
         var current = TargetDiskDiscovery.Discover(services.Files, [], []);
         using var secrets = ResolveSecrets(r, plan, backupEncrypted: false);
         return new PlanExecutor(services.Runner, services.Blocks, services.Log).Execute(plan, ExecutorOptionsFor(r, requestKey, r.Yes, current, secrets));
@@ -89,14 +93,16 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         var plan = Resume(r.JournalPath, requestKey, layoutOnly: false);
         if (plan is null)
         {
-            plan = PlanFor(r, layout);
+            plan = PlanFor(r, layout, LuksHeaderArchive.UuidsIn(backup.Manifest));
             user.ShowPlan(plan);
         }
 
         Warn(plan);
+        PlanExecutor.RefuseIdentifierConflicts(plan); // before the secrets are asked for and the backup is checked
 
         // Every secret is found now, before the backup check and the first disk write; the temporary key files go at the end.
         using var secrets = ResolveSecrets(r, plan, backup.Manifest.Archives.Any(a => a.Encryption is not null));
+        ExtractLuksHeaders(r, plan, backup, secrets);
         var workflow = new RecoverWorkflow(services.Runner, services.Blocks, services.FileSystem, services.Files, services.Log, services.Events);
         return workflow.Run(layout, plan, new RecoverOptions
         {
@@ -126,11 +132,19 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         return saved;
     }
 
-    private RecoveryPlan PlanFor(RecoveryRequest r, LayoutDocument layout)
+    private RecoveryPlan PlanFor(RecoveryRequest r, LayoutDocument layout, IReadOnlySet<string>? luksHeaders = null)
     {
         var disks = r.TargetDisksFile is { } file ? ListedDisks(file, r.ExcludeDisks)
             : TargetDiskDiscovery.Discover(services.Files, r.ExcludeDisks, [.. r.Backups.Where(b => !BackupFetcher.IsUrl(b))]);
-        return Planner.Plan(layout, disks, r.PlanOptions);
+        var plan = Planner.Plan(layout, disks, r.PlanOptionsWith(luksHeaders));
+        // A --target-disks plan is for another machine: the identifiers on this one are irrelevant to it.
+        if (r.TargetDisksFile is null)
+        {
+            var present = PresentIdentifierDiscovery.Discover(services.Runner, services.Files, [.. disks.Select(d => d.Path)], plan.Warnings);
+            plan.IdentifierConflicts = IdentifierConflicts.Find(plan, layout, present);
+        }
+
+        return plan;
     }
 
     /// <summary>The disks of a `--target-disks` file, the excluded ones marked as never a target.</summary>
@@ -174,6 +188,47 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         services.Log.Info($"secrets: {(backupEncrypted ? "the backup's passphrase and " : "")}{luks.Count} LUKS key(s) found before any disk is touched"
             + (r.SecretsDirectory is { } d ? $" (secrets directory {d})" : ""));
         return secrets;
+    }
+
+    /// <summary>
+    /// The LUKS headers the plan restores, taken from the backup (decrypted with its passphrase) into a private directory
+    /// before any disk is touched; they go with the key files once the layout is made.
+    /// </summary>
+    private void ExtractLuksHeaders(RecoveryRequest r, RecoveryPlan plan, ArchiveSource backup, ResolvedSecrets secrets)
+    {
+        var tokens = PlanExecutor.PendingHeaderFileTokens(plan, r.JournalPath);
+        if (tokens.Count == 0)
+        {
+            return;
+        }
+
+        var archive = new LuksHeaderArchive(services.Runner, services.FileSystem, services.Log);
+        var (dir, headers) = archive.Extract(backup, secrets.BackupPassphrase, secrets.TemporaryDirectory);
+        if (dir is null)
+        {
+            return; // the executor refuses, naming the headers it lacks
+        }
+
+        // Tokens are {luksheader:luks:UUID}; the layout's LUKS id is "luks:" + UUID.
+        var found = new List<(string Token, string LuksId, string Uuid, string Header)>();
+        foreach (var token in tokens)
+        {
+            var luksId = token.Trim('{', '}')["luksheader:".Length..];
+            var uuid = luksId["luks:".Length..];
+            if (headers.TryGetValue(uuid, out var header))
+            {
+                found.Add((token, luksId, uuid, header));
+            }
+        }
+
+        secrets.UseHeaderFiles(dir, found.Select(f => KeyValuePair.Create(f.Token, f.Header)));
+        foreach (var f in found)
+        {
+            if (secrets.KeyFiles.TryGetValue(PlanPlaceholders.KeyFile(f.LuksId), out var key))
+            {
+                archive.RequireKeyOpens(f.Header, key, f.Uuid);
+            }
+        }
     }
 
     /// <summary>Who may be asked for a missing secret: the person who started it; unattended, the console only with --secret-timeout.</summary>

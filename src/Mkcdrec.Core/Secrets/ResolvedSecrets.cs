@@ -6,12 +6,14 @@ namespace Mkcdrec.Core.Secrets;
 /// <summary>
 /// The secrets of one run, found before any disk is touched: the backup's passphrase and a key file per {keyfile:…}
 /// token. A passphrase becomes a private temporary file (0600, in /run when writable) so cryptsetup reads it byte for
-/// byte and no command line ever holds it; <see cref="Dispose"/> deletes those files and clears the passphrase.
+/// byte and no command line ever holds it; <see cref="Dispose"/> deletes those files (and the LUKS headers taken from
+/// the backup, which hold keyslots) and clears the passphrase.
 /// </summary>
 public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDisposable
 {
     private readonly Dictionary<string, string> _keyFiles = new(StringComparer.Ordinal);
     private readonly List<string> _tempFiles = [];
+    private readonly List<string> _tempDirectories = [];
 
     /// <summary>The encrypted backup's passphrase; null when the backup is not encrypted.</summary>
     public byte[]? BackupPassphrase { get; internal set; }
@@ -19,10 +21,23 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
     /// <summary>{keyfile:…} token → the file cryptsetup reads with --key-file.</summary>
     public IReadOnlyDictionary<string, string> KeyFiles => _keyFiles;
 
+    /// <summary>Where private temporary files go; null: /run when writable.</summary>
+    public string? TemporaryDirectory => temporaryDirectory;
+
     /// <summary>The temporary files holding passphrases (deleted by <see cref="Dispose"/>).</summary>
     public IReadOnlyList<string> TemporaryFiles => _tempFiles;
 
     internal void UseKeyFile(string token, string path) => _keyFiles[token] = path;
+
+    /// <summary>The LUKS headers extracted from the backup into <paramref name="directory"/> (deleted with the key files): token → file.</summary>
+    public void UseHeaderFiles(string directory, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        _tempDirectories.Add(directory);
+        foreach (var (token, path) in headers)
+        {
+            _keyFiles[token] = path;
+        }
+    }
 
     /// <summary>Writes the passphrase (no newline) to a new file only its owner can read, and uses it for the token.</summary>
     internal void UsePassphrase(string token, byte[] passphrase)
@@ -52,5 +67,11 @@ public sealed class ResolvedSecrets(string? temporaryDirectory = null) : IDispos
         }
 
         _tempFiles.Clear();
+        foreach (var d in _tempDirectories)
+        {
+            PrivateFile.DeleteDirectory(d);
+        }
+
+        _tempDirectories.Clear();
     }
 }

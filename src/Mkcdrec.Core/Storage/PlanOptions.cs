@@ -22,6 +22,9 @@ public sealed class PlanOptions
 
     public long ShrinkMarginBytes { get; init; } = 256L << 20;
 
+    /// <summary>UUIDs of the LUKS containers whose header the backup kept: restored (every keyslot) instead of formatted anew.</summary>
+    public IReadOnlySet<string> LuksHeaders { get; init; } = new HashSet<string>();
+
     /// <summary>Partition alignment when sizes change.</summary>
     public long AlignmentBytes { get; init; } = 1L << 20;
 }

@@ -38,6 +38,9 @@ public sealed class BackupOptions
 
     /// <summary>With <see cref="Incremental"/>: after this many increments the next run makes a full backup again.</summary>
     public int MaxIncrements { get; init; } = 6;
+
+    /// <summary>Where the LUKS headers wait to be archived (a private directory is made in it); null: /run.</summary>
+    public string? LuksHeaderDirectory { get; init; }
 }
 
 /// <summary>One archive of a whole-system backup: which filesystem (and btrfs subvolume) and which live directory.</summary>
@@ -237,6 +240,7 @@ public sealed class BackupWorkflow
         File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
         ArchiveAll(sources, dest, options, result, volumeSink, parent);
+        ArchiveLuksHeaders(layout, dest, options, result, volumeSink);
         CommitManifest(layout, result, old, parent);
         result.Elapsed = sw.Elapsed;
         return result;
@@ -266,21 +270,9 @@ public sealed class BackupWorkflow
                 _log.Info($"backup: archiving {what} from {s.Directory}" + (parent is null ? "" : parentArchive is null
                     ? $": a full archive (the parent backup {parent.Link.Name} has none of it)"
                     : $": what changed since {parent.Link.Name}"));
-                var record = new ArchiveCreator(_fs, _events).Create(new CreateOptions
+                var record = new ArchiveCreator(_fs, _events).Create(CreateOptionsFor(s.Directory, s.ArchiveId, dest, options, volumeSink) with
                 {
-                    Root = s.Directory,
-                    Destination = dest,
-                    FilesystemId = s.ArchiveId,
-                    Compression = options.Compression,
-                    Level = options.Level,
-                    Threads = options.Threads,
-                    Passphrase = options.Passphrase,
-                    Iterations = options.Iterations,
-                    VolumeSize = options.VolumeSize,
                     Excludes = ExcludesFor(s, options.DefaultExcludes ? [.. SystemDefaults, .. options.Excludes] : options.Excludes),
-                    DefaultExcludes = false,
-                    ManifestName = BackupFiles.StagingManifest,
-                    VolumeSink = volumeSink,
                     Parent = parentArchive is null ? null : Task.FromResult(new ParentArchive(parentArchive, null, 0)),
                 });
                 result.Archives.Add(record);
@@ -303,6 +295,54 @@ public sealed class BackupWorkflow
             }
         }
     }
+
+    /// <summary>
+    /// An encrypted backup keeps every LUKS container's header (all keyslots and tokens) as one more archive, always whole;
+    /// a plain one keeps none, as a header in clear would let anyone who reads the backup attack the keyslots (docs/secrets.md).
+    /// </summary>
+    private void ArchiveLuksHeaders(LayoutDocument layout, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink)
+    {
+        if (layout.Luks.Count == 0)
+        {
+            return;
+        }
+
+        if (options.Passphrase is null)
+        {
+            result.NotBackedUp.Add("LUKS headers: not kept, as the backup is not encrypted; recovery makes new containers with the same UUIDs and only the key it is given (encrypt the backup to keep every keyslot).");
+            _log.Warn(result.NotBackedUp[^1]);
+            return;
+        }
+
+        var dir = new LuksHeaderArchive(_run, _fs, _log).Save(layout, options.LuksHeaderDirectory)!;
+        try
+        {
+            var record = new ArchiveCreator(_fs, _events).Create(CreateOptionsFor(dir, ArchiveId.LuksHeaders, dest, options, volumeSink));
+            result.Archives.Add(record);
+            _log.Info($"backup: {layout.Luks.Count} LUKS header(s) in archive '{ArchiveId.LuksHeaders}', {record.Volumes.Sum(v => v.Size)} bytes stored");
+        }
+        finally
+        {
+            PrivateFile.DeleteDirectory(dir);
+        }
+    }
+
+    /// <summary>The archive engine's options every archive of a backup shares.</summary>
+    private static CreateOptions CreateOptionsFor(string root, string archiveId, string dest, BackupOptions options, Func<string, IOutputFile>? volumeSink) => new()
+    {
+        Root = root,
+        Destination = dest,
+        FilesystemId = archiveId,
+        Compression = options.Compression,
+        Level = options.Level,
+        Threads = options.Threads,
+        Passphrase = options.Passphrase,
+        Iterations = options.Iterations,
+        VolumeSize = options.VolumeSize,
+        DefaultExcludes = false,
+        ManifestName = BackupFiles.StagingManifest,
+        VolumeSink = volumeSink,
+    };
 
     /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
     private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent)

@@ -8,6 +8,12 @@ public static class ArchiveId
 {
     public const char SubvolumeSeparator = '#';
 
+    /// <summary>The archive of an encrypted backup that holds each LUKS container's header (docs/secrets.md): no filesystem's.</summary>
+    public const string LuksHeaders = "luks-headers";
+
+    /// <summary>Whether the archive is a filesystem's (or a subvolume's), restored into it; false for <see cref="LuksHeaders"/>.</summary>
+    public static bool IsFilesystem(string archiveId) => archiveId != LuksHeaders;
+
     /// <summary>The archive id of a btrfs subvolume.</summary>
     public static string ForSubvolume(string filesystemId, string subvolume) => filesystemId + SubvolumeSeparator + subvolume.Trim('/');
 

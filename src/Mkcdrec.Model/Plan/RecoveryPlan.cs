@@ -34,6 +34,9 @@ public sealed class RecoveryPlan
 
     /// <summary>Things a human should read before running the plan.</summary>
     public List<string> Warnings { get; set; } = [];
+
+    /// <summary>Identifiers the plan would create that a device it does not overwrite already has: the executor refuses the plan while there are any.</summary>
+    public List<IdentifierConflict> IdentifierConflicts { get; set; } = [];
 }
 
 /// <summary>A disk the rescue system found: a possible target.</summary>
@@ -120,6 +123,9 @@ public static class StepKinds
     public const string Partition = "partition";
     public const string MdCreate = "md-create";
     public const string LuksFormat = "luks-format";
+
+    /// <summary>Writes the container's header kept by an encrypted backup (all its keyslots) instead of formatting it anew.</summary>
+    public const string LuksHeaderRestore = "luks-header-restore";
     public const string LuksOpen = "luks-open";
     public const string PvCreate = "pv-create";
     public const string VgCreate = "vg-create";
@@ -278,6 +284,9 @@ public static class PlanPlaceholders
 {
     /// <summary>The key file token for a LUKS device: a file holding its passphrase, prompted for or given with --key-file.</summary>
     public static string KeyFile(string luksId) => "{keyfile:" + luksId + "}";
+
+    /// <summary>The header file token for a LUKS device: its header as the backup kept it, extracted at recovery.</summary>
+    public static string HeaderFile(string luksId) => "{luksheader:" + luksId + "}";
 }
 
 [JsonSourceGenerationOptions(

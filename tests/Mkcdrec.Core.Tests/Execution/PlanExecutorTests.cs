@@ -450,6 +450,32 @@ public sealed class PlanExecutorTests : IDisposable
     }
 
     [Fact]
+    public void A_header_restore_gets_the_extracted_file_and_without_it_nothing_runs()
+    {
+        var (layout, _) = PlannerStepsTests.Make("raid");
+        var plan = Planner.Plan(layout, [PlanFixtures.Target("vda", 20 * PlanFixtures.GiB, "SA"), PlanFixtures.Target("vdb", 20 * PlanFixtures.GiB, "SB")],
+            new PlanOptions { LuksHeaders = new HashSet<string> { layout.Luks[0].Uuid } });
+        var runner = new FakeRunner();
+        var blocks = new FakeBlocks(_dir, plan.TargetDisks.ToDictionary(d => d.Path, d => d.SizeBytes));
+        var ex = new PlanExecutor(runner, blocks, new ListLog());
+        var token = PlanPlaceholders.HeaderFile(layout.Luks[0].Id);
+        Assert.Equal([token], PlanExecutor.PendingHeaderFileTokens(plan, JournalPath));
+        var keys = PlanExecutor.KeyFileTokens(plan.Steps).ToDictionary(t => t, _ => Path.Combine(_dir, "key"));
+
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options(keyFiles: keys)));
+        Assert.Equal(ExitCode.Refused, e.Code);
+        Assert.Contains("LUKS header of luks:" + layout.Luks[0].Uuid, e.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+        Assert.Empty(blocks.Written);
+
+        keys[token] = Path.Combine(_dir, "hdr");
+        ex.Execute(plan, Options(keyFiles: keys));
+        var restore = Assert.Single(runner.Calls, c => c.Arguments.Contains("luksHeaderRestore"));
+        Assert.Equal(Path.Combine(_dir, "hdr"), restore.Arguments[^1]);
+        Assert.DoesNotContain(runner.Calls, c => c.Arguments.Contains("luksFormat"));
+    }
+
+    [Fact]
     public void No_mount_skips_the_mount_steps()
     {
         var (plan, runner, _, _, ex) = Setup("gpt", _dir);

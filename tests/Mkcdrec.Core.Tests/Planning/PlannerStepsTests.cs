@@ -212,6 +212,25 @@ public sealed class PlannerStepsTests
     }
 
     [Fact]
+    public void A_header_the_backup_kept_is_restored_instead_of_formatting_anew()
+    {
+        var l = RaidLuksLvmThin();
+        var luks = l.Luks[0];
+        var plan = Planner.Plan(l, [Target("vda", 20 * GiB, "SA"), Target("vdb", 20 * GiB, "SB")],
+            new PlanOptions { LuksHeaders = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { luks.Uuid.ToUpperInvariant() } });
+
+        Assert.Empty(Planner.CheckOrder(plan));
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKinds.LuksFormat);
+        var header = PlanPlaceholders.HeaderFile(luks.Id);
+        Assert.Equal(["cryptsetup", "luksHeaderRestore", "--batch-mode", "/dev/md/pv", "--header-backup-file", header], Argv(plan, "luks-header-restore:" + luks.Id));
+        var restore = plan.Steps.Single(s => s.Kind == StepKinds.LuksHeaderRestore);
+        Assert.True(restore.Destructive);
+        Assert.True(plan.Steps.IndexOf(restore) < plan.Steps.FindIndex(s => s.Kind == StepKinds.LuksOpen));
+        Assert.Equal(["cryptsetup", "open", "/dev/md/pv", "cryptpv", "--key-file", PlanPlaceholders.KeyFile(luks.Id)], Argv(plan, "luks-open:" + luks.Id));
+        Assert.Contains(plan.Placeholders, p => p.Token == header && p.LuksUuid == luks.Uuid);
+    }
+
+    [Fact]
     public void Swap_vfat_md_luks_and_lvm_arguments()
     {
         var (l, plan) = Make("raid");

@@ -2,6 +2,7 @@ using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Recovery;
+using Mkcdrec.Core.Tests.Execution;
 using Mkcdrec.Core.Tests.Planning;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Plan;
@@ -15,32 +16,6 @@ public sealed class RecoverySecretsOrderTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("mkcdrec-session-secrets-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    /// <summary>Fails the test at the first command or block device write: nothing may run.</summary>
-    private sealed class NothingMayRun : IProcessRunner, IBlockDevices
-    {
-        public List<string> Touched { get; } = [];
-
-        public ProcessResult Run(ProcessRequest request)
-        {
-            Touched.Add(request.CommandLine);
-            throw new InvalidOperationException("ran " + request.CommandLine);
-        }
-
-        public bool CanRun(string program) => true;
-
-        public (long SizeBytes, int LogicalSectorSize) Probe(string device) => (10L << 30, 512);
-
-        public Stream OpenForWrite(string device)
-        {
-            Touched.Add("write " + device);
-            throw new InvalidOperationException("wrote " + device);
-        }
-
-        public bool RereadPartitions(string device) => true;
-
-        public bool WaitForDevices(IReadOnlyList<string> paths, TimeSpan timeout) => true;
-    }
 
     private sealed class Unattended(Func<string, TimeSpan?, string?> ask) : IRecoveryUser
     {

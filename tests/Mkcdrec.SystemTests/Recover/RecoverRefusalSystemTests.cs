@@ -156,6 +156,25 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
     }
 
     [Fact]
+    public void A_clone_onto_a_second_disk_while_the_source_is_attached_is_refused()
+    {
+        EnsureSourcesAndMarkers();
+
+        // The source is $SCRATCH1 as the markers left it (GPT, ext4 "marker"): captured, then cloned onto $SCRATCH0 while
+        // it is still attached. Its filesystem UUID, PARTUUID and disk GUID would exist twice.
+        var source = _vm.ScratchDisks[1];
+        _vm.RunChecked("mkcdrec layout save --disk $SCRATCH1 -o /tmp/src-attached.json >/dev/null", Long);
+        var plan = _vm.RunChecked("mkcdrec recover --layout /tmp/src-attached.json --plan --map $SCRATCH1=$SCRATCH0", Long).Stdout;
+        Assert.Contains("\nRefused:", plan, StringComparison.Ordinal);
+        Assert.Contains($"{source}1 (on {source}): UUID ", plan, StringComparison.Ordinal);
+
+        var r = RefusesAndChangesNothing("clone while the source is attached",
+            "mkcdrec recover --layout /tmp/src-attached.json --layout-only --yes --map $SCRATCH1=$SCRATCH0 --journal /tmp/j-attached.json",
+            7, $"{source}1 (on {source}): UUID ", "PARTUUID", $"{source}: PTUUID", $"Disconnect {source}", "--exclude-disk does not help");
+        Assert.DoesNotContain("ALL DATA", r.Stdout + r.Stderr, StringComparison.Ordinal); // refused before the confirmation
+    }
+
+    [Fact]
     public void A_resume_on_other_disks_than_the_journal_records_is_refused()
     {
         RecreateSystemTests.EnsureCaptured(fixture, "mbr");

@@ -2,7 +2,9 @@
 # (ext4, outside the container so GRUB needs no cryptodisk), p3 LUKS2 holding the volume group refvg (root, swap).
 # The recovered system's own initramfs unlocks the container at boot: the test answers the passphrase prompt on the
 # serial console. Argon2id with a small memory cost keeps an unlock under TCG in seconds, and proves the PBKDF
-# parameters come back as they were (a recovery that let cryptsetup benchmark would choose others).
+# parameters come back as they were (a recovery that let cryptsetup benchmark would choose others). A second keyslot
+# (a key file the system keeps in /etc/keys) is only kept by an encrypted backup's LUKS headers: the test backs up
+# with --encrypt and checks both keys, and that luksDump is the same byte for byte.
 FIRMWARE=uefi
 DISK_MB=(2560)
 EXTRA_PACKAGES=(cryptsetup cryptsetup-initramfs lvm2)
@@ -11,6 +13,7 @@ LUKS_PASSPHRASE='correct horse battery staple'   # a test system's passphrase; t
 case_ids() {
     preset LUKS_UUID "$(new_uuid)"; preset BOOT_UUID "$(new_uuid)"; preset ROOT_UUID "$(new_uuid)"
     preset SWAP_UUID "$(new_uuid)"; preset ESP_ID "$(new_fat_id)"; preset GRUB_ROOT /dev/mapper/refvg-root
+    preset SECOND_KEY "$(new_uuid)"
     FSTAB="/dev/mapper/refvg-root / ext4 errors=remount-ro 0 1
 UUID=$BOOT_UUID /boot ext4 defaults 0 2
 UUID=${ESP_ID:0:4}-${ESP_ID:4:4} /boot/efi vfat umask=0077 0 1
@@ -24,6 +27,9 @@ UUID=${ESP_ID:0:4}-${ESP_ID:4:4} /boot/efi vfat umask=0077 0 1
 case_configure() {
     printf 'refcrypt UUID=%s none luks,discard,initramfs\n' "$LUKS_UUID" >"$root/etc/crypttab"
     chmod 600 "$root/etc/crypttab"
+    mkdir -p "$root/etc/keys"
+    printf '%s' "$SECOND_KEY" >"$root/etc/keys/second.key"
+    chmod 400 "$root/etc/keys/second.key"
 }
 
 case_disks() {
@@ -36,8 +42,12 @@ case_disks() {
     cryptsetup luksFormat -q --type luks2 --uuid "$LUKS_UUID" --label refcrypt --cipher aes-xts-plain64 --key-size 512 \
         --hash sha256 --pbkdf argon2id --pbkdf-memory 65536 --pbkdf-force-iterations 4 --pbkdf-parallel 1 \
         --key-file "$key" "$(part "$d" 3)"
+    printf '%s' "$SECOND_KEY" >/run/mkcdrec-ref-second.key
+    cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$key" "$(part "$d" 3)" /run/mkcdrec-ref-second.key
+    rm -f /run/mkcdrec-ref-second.key
     cryptsetup open --key-file "$key" "$(part "$d" 3)" refcrypt
     rm -f "$key"
+    fact LUKS_DUMP_SHA "$(cryptsetup luksDump "$(part "$d" 3)" | sha256sum | cut -c1-64)"
     lvm pvcreate -q /dev/mapper/refcrypt
     lvm vgcreate -q refvg /dev/mapper/refcrypt
     lvm lvcreate -q -y -L 1500M -n root refvg

@@ -8,7 +8,7 @@ public sealed partial class LuksTechnology
 {
     public IReadOnlyList<string> MemberSignatures => ["crypto_LUKS"];
 
-    public IReadOnlyList<string> StepKindOrder => [StepKinds.LuksFormat, StepKinds.LuksOpen];
+    public IReadOnlyList<string> StepKindOrder => [StepKinds.LuksFormat, StepKinds.LuksHeaderRestore, StepKinds.LuksOpen];
 
     public IEnumerable<StackedDevice> DescribeDevices(LayoutDocument layout) => layout.Luks.Select(x => new StackedDevice(x.Id)
     {

@@ -10,7 +10,7 @@ public sealed partial class LuksTechnology
     {
         foreach (var l in context.Layout.Luks)
         {
-            if (context.MadeBy(StepKinds.LuksFormat, l.Id) is not { } device)
+            if ((context.MadeBy(StepKinds.LuksFormat, l.Id) ?? context.MadeBy(StepKinds.LuksHeaderRestore, l.Id)) is not { } device)
             {
                 continue;
             }

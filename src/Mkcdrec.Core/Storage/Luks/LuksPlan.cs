@@ -41,12 +41,36 @@ public sealed partial class LuksTechnology
             LuksUuid = luks.Uuid,
             WasOn = wasOn,
         });
-        var format = FormatArguments(luks);
-        format.AddRange(["--key-file", key, device]);
-        context.AddStep(StepKinds.LuksFormat, luks.Id, $"Format LUKS{luks.Version} on {device} with the original UUID and cipher (passphrase: {key})", true,
-            [device], [luks.DeviceId], ["luks-header:" + luks.Id], format);
+        if (context.Options.LuksHeaders.Contains(luks.Uuid))
+        {
+            AddHeaderRestore(context, luks, device, wasOn);
+        }
+        else
+        {
+            var format = FormatArguments(luks);
+            format.AddRange(["--key-file", key, device]);
+            context.AddStep(StepKinds.LuksFormat, luks.Id, $"Format LUKS{luks.Version} on {device} with the original UUID and cipher (passphrase: {key})", true,
+                [device], [luks.DeviceId], ["luks-header:" + luks.Id], format);
+        }
+
         context.AddStep(StepKinds.LuksOpen, luks.Id, $"Open {device} as {context.Paths[luks.Id]}", false, [device, context.Paths[luks.Id]], ["luks-header:" + luks.Id], [luks.Id],
             ["cryptsetup", "open", device, MappingName(luks), "--key-file", key]);
+    }
+
+    /// <summary>The header the encrypted backup kept, written back: the same UUID, volume key, every keyslot and token.</summary>
+    private static void AddHeaderRestore(PlanContext context, LuksDevice luks, string device, string wasOn)
+    {
+        var header = PlanPlaceholders.HeaderFile(luks.Id);
+        context.Plan.Placeholders.Add(new PlanPlaceholder
+        {
+            Token = header,
+            Meaning = $"the header of LUKS {luks.Uuid} (was on {wasOn}) as the encrypted backup kept it, extracted at recovery",
+            LuksUuid = luks.Uuid,
+            WasOn = wasOn,
+        });
+        context.AddStep(StepKinds.LuksHeaderRestore, luks.Id, $"Write the original LUKS{luks.Version} header (every keyslot) of {luks.Uuid} to {device}", true,
+            [device], [luks.DeviceId], ["luks-header:" + luks.Id],
+            ["cryptsetup", "luksHeaderRestore", "--batch-mode", device, "--header-backup-file", header]);
     }
 
     /// <summary>luksFormat with the original version, UUID, label, cipher, key size, hash, PBKDF cost and sector size.</summary>
