@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mkcdrec.Core;
+using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Recovery;
 using Mkcdrec.Model.Plan;
@@ -39,6 +40,8 @@ internal static class RecoverCommands
         {
             var plan = session.Plan(request);
             Console.Write(ctx.Json ? PlanSerializer.Serialize(plan) + "\n" : PlanRenderer.Render(plan));
+            // A plan recovery would refuse is shown whole, then its refusal's reason and remedy, with the refusal's exit code.
+            PlanExecutor.RefuseIdentifierConflicts(plan);
             return 0;
         }
 

@@ -245,6 +245,21 @@ public sealed class LayoutCaptureSystemTests(GuestFixture guest)
         Assert.Contains(doc.Mounts, m => m.Target == "/mnt/t" && m.FilesystemId == thin.UsedBy);
     }
 
+    /// <summary>Every subvolume `btrfs subvolume list -p` printed (section LIST), with its parent and path, and the default (DEFAULT).</summary>
+    private static void AssertSubvolumesMatchBtrfs(BtrfsParameters b, Dictionary<string, string> peers)
+    {
+        var listed = peers["LIST"].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(listed.Length, b.Subvolumes.Count);
+        foreach (var line in listed)
+        {
+            var f = line.Split(' ');
+            var sv = Assert.Single(b.Subvolumes, s => s.Id == long.Parse(f[1]));
+            Assert.Equal((long.Parse(f[5]), f[^1]), (sv.ParentId, sv.Path));
+        }
+
+        Assert.Equal(long.Parse(peers["DEFAULT"].Split(' ')[1]), b.DefaultSubvolumeId);
+    }
+
     [Fact]
     public void Btrfs_raid1_over_two_devices_with_nested_subvolumes()
     {
@@ -270,21 +285,43 @@ public sealed class LayoutCaptureSystemTests(GuestFixture guest)
         var probes = ParseBlkid(peers["BLKID"]);
         Assert.All(probes.Values, p => Assert.Equal(p["UUID"], fs.Uuid));
         Assert.Equal(probes.Values.Select(p => p["UUID_SUB"]).Order(), b.Devices.Select(d => d.SubUuid!).Order());
-        var listed = peers["LIST"].Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(listed.Length, b.Subvolumes.Count);
-        foreach (var line in listed)
-        {
-            var f = line.Split(' ');
-            var sv = Assert.Single(b.Subvolumes, s => s.Id == long.Parse(f[1]));
-            Assert.Equal(long.Parse(f[5]), sv.ParentId);
-            Assert.Equal(f[^1], sv.Path);
-        }
-
-        Assert.Equal(long.Parse(peers["DEFAULT"].Split(' ')[1]), b.DefaultSubvolumeId);
+        AssertSubvolumesMatchBtrfs(b, peers);
         Assert.Equal("@", b.Subvolumes.Single(s => s.Id == b.DefaultSubvolumeId).Path);
         Assert.True(b.Subvolumes.Single(s => s.Path == "@home-snap").ReadOnly);
         Assert.Contains(doc.Mounts, m => m.Target == "/mnt/h" && m.Subvolume == "/@home");
         Assert.All(doc.Disks, d => Assert.Equal(fs.Id, d.UsedBy));
+    }
+
+    [Fact]
+    public void Btrfs_that_nobody_mounted_is_read_through_a_private_read_only_mount_and_left_unchanged()
+    {
+        // Issue 16: the subvolumes of an unmounted btrfs come from a mount no other process sees; the superblocks'
+        // generation proves nothing was committed (a log replay or any write would raise it).
+        var (doc, peers) = Build("""
+            modprobe btrfs
+            mkfs.btrfs -q -f -L cold -d raid1 -m raid1 $SCRATCH0 $SCRATCH1
+            udevadm settle; btrfs device scan >/dev/null
+            mkdir -p /mnt/c; mount $SCRATCH0 /mnt/c
+            btrfs -q subvolume create /mnt/c/@; btrfs -q subvolume create /mnt/c/@data; btrfs -q subvolume create /mnt/c/@data/inner
+            btrfs -q subvolume snapshot -r /mnt/c/@data /mnt/c/@data-ro
+            btrfs subvolume set-default "$(btrfs subvolume show /mnt/c/@ | awk '/Subvolume ID/ {print $3}')" /mnt/c
+            btrfs subvolume list -p /mnt/c > /tmp/cold-list; btrfs subvolume get-default /mnt/c > /tmp/cold-default
+            umount /mnt/c
+            for d in $SCRATCH0 $SCRATCH1; do btrfs inspect-internal dump-super -a $d; done > /tmp/cold-super-before
+            """, "--disk $SCRATCH0 --disk $SCRATCH1",
+            Section("LIST", "cat /tmp/cold-list") + Section("DEFAULT", "cat /tmp/cold-default") +
+            Section("SUPER", "for d in $SCRATCH0 $SCRATCH1; do btrfs inspect-internal dump-super -a $d; done | cmp - /tmp/cold-super-before && echo unchanged") +
+            Section("MOUNTED", "grep -c -e \" $SCRATCH0 \" -e \" $SCRATCH1 \" /proc/self/mountinfo || true") +
+            Section("LEFT", "ls -d /tmp/mkcdrec-btrfs.* 2>/dev/null | wc -l"));
+        var b = Assert.Single(doc.Filesystems).Btrfs!;
+        Assert.DoesNotContain(doc.Warnings, w => w.Contains("not mounted", StringComparison.Ordinal));
+        Assert.Equal(("raid1", "raid1"), (b.DataProfile, b.MetadataProfile));
+        AssertSubvolumesMatchBtrfs(b, peers);
+        Assert.True(b.Subvolumes.Single(s => s.Path == "@data-ro").ReadOnly);
+        Assert.False(b.Subvolumes.Single(s => s.Path == "@data/inner").ReadOnly);
+        Assert.Equal("unchanged", peers["SUPER"].Trim());
+        Assert.Equal("0", peers["MOUNTED"].Trim());
+        Assert.Equal("0", peers["LEFT"].Trim());
     }
 
     [Fact]

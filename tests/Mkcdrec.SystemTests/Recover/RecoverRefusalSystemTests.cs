@@ -164,7 +164,10 @@ public sealed class RecoverRefusalSystemTests(RecreateGuestFixture fixture)
         // it is still attached. Its filesystem UUID, PARTUUID and disk GUID would exist twice.
         var source = _vm.ScratchDisks[1];
         _vm.RunChecked("mkcdrec layout save --disk $SCRATCH1 -o /tmp/src-attached.json >/dev/null", Long);
-        var plan = _vm.RunChecked("mkcdrec recover --layout /tmp/src-attached.json --plan --map $SCRATCH1=$SCRATCH0", Long).Stdout;
+        var planned = _vm.Run("mkcdrec recover --layout /tmp/src-attached.json --plan --map $SCRATCH1=$SCRATCH0", Long);
+        Assert.Equal(7, planned.ExitCode); // the plan is shown whole, and its exit code says recovery would refuse it
+        Assert.Contains($"Disconnect {source}", planned.Stderr, StringComparison.Ordinal);
+        var plan = planned.Stdout;
         Assert.Contains("\nRefused:", plan, StringComparison.Ordinal);
         Assert.Contains($"{source}1 (on {source}): UUID ", plan, StringComparison.Ordinal);
 

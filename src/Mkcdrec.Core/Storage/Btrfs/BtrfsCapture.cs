@@ -33,7 +33,7 @@ public sealed partial class BtrfsTechnology : IFilesystemFamily
         }
         else
         {
-            context.Note(found.DevicePath, "btrfs filesystem is not mounted: its subvolumes and profiles are not captured (mount it and capture again).");
+            ReadUnmounted(context, b, found);
         }
 
         found.Filesystem.Btrfs = b;
