@@ -39,9 +39,14 @@ internal static class DrillCommands
         {
             Description = "Recover a RAID array that was degraded at backup degraded again, as `recover --keep-degraded` does (default: a copy of a member's disk on a spare blank disk completes it).",
         };
+        var powerCuts = new Option<string[]>("--power-cut")
+        {
+            Description = "Kill the rescue machine SECONDS after the recovery enters PHASE (verify, layout, restore, finalize), boot the medium again and let the recovery start over (repeatable, in order): proves a power cut loses nothing.",
+            HelpName = "PHASE[+SECONDS]",
+        };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded, powerCuts,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -63,6 +68,7 @@ internal static class DrillCommands
                 KeysDirectory = p.GetValue(keys),
                 AttachDisks = p.GetValue(attach) ?? [],
                 KeepDegraded = p.GetValue(keepDegraded),
+                PowerCuts = [.. (p.GetValue(powerCuts) ?? []).Select(PowerCut.Parse)],
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
             if (ctx.Json)
@@ -107,6 +113,11 @@ internal static class DrillCommands
     {
         Console.WriteLine($"drill: {(r.Passed ? "PASS" : "FAIL")}  medium {r.Medium}  firmware {r.Firmware}  disks {string.Join(", ", r.DiskSizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
         Console.WriteLine($"  medium {r.MediumBytes / 1048576.0:0.0} MiB; rescue kernel {r.KernelBytes / 1048576.0:0.0} MiB, initramfs {r.InitramfsBytes / 1048576.0:0.0} MiB");
+        foreach (var cut in r.PowerCuts)
+        {
+            Console.WriteLine("  power cut " + cut);
+        }
+
         foreach (var ph in r.Phases)
         {
             Console.WriteLine($"  {ph.Name,-32} {ph.Seconds,8:0.0} s");

@@ -28,6 +28,9 @@ public static partial class DrillProtocol
     /// initramfs): a JSON list of paths as the system names them.</summary>
     public const string FinalizeWrote = "finalize-wrote";
 
+    /// <summary>A phase of the recovery starts (its name follows): where `drill --power-cut` cuts.</summary>
+    public const string PhaseStarted = "phase-started";
+
     /// <summary>The recovery finished: the machine reboots next.</summary>
     public const string Recovered = "recovered";
 
@@ -167,6 +170,9 @@ public sealed class DrillReport
     public string EfiBootEntry { get; set; } = "";
 
     public List<DrillPhase> Phases { get; set; } = [];
+
+    /// <summary>The power cuts made (drill --power-cut), each with where the recovery was when the machine was killed.</summary>
+    public List<string> PowerCuts { get; set; } = [];
 
     /// <summary>The phases inside the recovery, as the rescue system timed them (verify backup, layout, restore, finalize …).</summary>
     public List<DrillPhase> RecoveryPhases { get; set; } = [];

@@ -16,6 +16,8 @@ public sealed class DrillRecoveryHooks(IFileSystemAccess fs, string backupDirect
 
     public string AfterRestorePhase => ComparePhase;
 
+    public void PhaseStarted(string phase, RecoveryOutput output) => output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.PhaseStarted, phase));
+
     public void AfterRestore(ArchiveRecord archive, string directory, RecoveryOutput output)
     {
         var compared = new DrillCheck(fs).CompareOne(backupDirectory, archive, directory);

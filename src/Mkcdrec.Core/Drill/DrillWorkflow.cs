@@ -44,6 +44,9 @@ public sealed record DrillOptions
     public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromMinutes(40);
 
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Power cuts during the recovery, in order: each kills the rescue machine once, then the medium boots again.</summary>
+    public IReadOnlyList<PowerCut> PowerCuts { get; init; } = [];
 }
 
 /// <summary>
@@ -51,7 +54,7 @@ public sealed record DrillOptions
 /// unattended, boots the recovered disks, and reads both comparisons (restored tree before the boot, booted system
 /// after) from the serial console. It only ever writes files in its work directory: never a real disk.
 /// </summary>
-public sealed class DrillWorkflow
+public sealed partial class DrillWorkflow
 {
     private readonly IProcessRunner _run;
     private readonly IVirtualMachineHost _vms;
@@ -229,10 +232,10 @@ public sealed class DrillWorkflow
         SerialLog = Path.Combine(c.WorkDir, log),
     };
 
-    private VmSpec RescueSpec(Context c)
+    private VmSpec RescueSpec(Context c, string log = "rescue-console.log")
     {
         var m = c.Medium!;
-        return BaseSpec(c, "rescue-console.log") with
+        return BaseSpec(c, log) with
         {
             Kernel = m.Kernel,
             Initrd = m.Initrd,
@@ -247,7 +250,7 @@ public sealed class DrillWorkflow
         };
     }
 
-    private void Recover(Context c)
+    private void RecoverToTheEnd(Context c)
     {
         var sw = Stopwatch.StartNew();
         using var vm = _vms.Start(RescueSpec(c));

@@ -11,6 +11,11 @@ public interface IRecoveryHooks
     /// <summary>The phase name the time spent in <see cref="AfterRestore"/> is reported under.</summary>
     string AfterRestorePhase { get; }
 
+    /// <summary>A phase of the recovery (RecoverWorkflow's names: "verify backup", "layout", "restore"…) starts.</summary>
+    void PhaseStarted(string phase, RecoveryOutput output)
+    {
+    }
+
     /// <summary>One archive was restored into <paramref name="directory"/> and every content hash matched.</summary>
     void AfterRestore(ArchiveRecord archive, string directory, RecoveryOutput output);
 

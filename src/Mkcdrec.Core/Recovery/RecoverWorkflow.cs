@@ -51,6 +51,7 @@ public sealed class RecoverWorkflow
         var output = new RecoveryOutput(report.Say, o.Executor.Report);
         void Phase(string name, Action a)
         {
+            o.Hooks?.PhaseStarted(name, output);
             var sw = Stopwatch.StartNew();
             a();
             result.Phases.Add((name, sw.Elapsed));

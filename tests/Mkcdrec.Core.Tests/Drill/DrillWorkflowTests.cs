@@ -73,6 +73,9 @@ public sealed partial class DrillWorkflowTests : IDisposable
     {
         public List<VmSpec> Specs { get; } = [];
 
+        /// <summary>How many machines were killed (drill --power-cut).</summary>
+        public int Kills { get; private set; }
+
         /// <summary>Runs as a machine starts (what the machine does to its disks).</summary>
         public Action<VmSpec>? OnStart { get; init; }
 
@@ -86,10 +89,10 @@ public sealed partial class DrillWorkflowTests : IDisposable
         {
             Specs.Add(spec);
             OnStart?.Invoke(spec);
-            return new Vm(consoles[Specs.Count - 1]);
+            return new Vm(consoles[Specs.Count - 1], () => Kills++);
         }
 
-        private sealed class Vm(string[] lines) : IVirtualMachine
+        private sealed class Vm(string[] lines, Action onKill) : IVirtualMachine
         {
             public IReadOnlyList<string> Lines => lines;
 
@@ -114,9 +117,7 @@ public sealed partial class DrillWorkflowTests : IDisposable
             {
             }
 
-            public void Kill()
-            {
-            }
+            public void Kill() => onKill();
 
             public void Dispose()
             {
