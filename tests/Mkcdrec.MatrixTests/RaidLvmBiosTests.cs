@@ -45,12 +45,20 @@ public sealed class RaidLvmBiosTests(RaidLvmBios source) : IClassFixture<RaidLvm
         }
     }
 
+    /// <summary>
+    /// Also issue 16's power cuts: the rescue machine is killed while the layout is made (md, LVM), in the middle of the
+    /// restore and during finalize; each next boot starts over on what the cut left (a half-built array and volume group
+    /// that udev may assemble and activate), and the last one must recover a system equal to the source.
+    /// </summary>
     [Fact]
-    public void Comes_back_on_larger_disks()
+    public void Comes_back_on_larger_disks_after_power_cuts_during_the_recovery()
     {
         var sizes = source.Reference.DiskSizes.Select(s => s / 2 * 3 / Size.MiB(1) * Size.MiB(1)).ToList();
-        var r = source.Recover("1.5x", sizes);
+        var r = source.Recover("1.5x", sizes, drillOptions: ["--power-cut", "layout+1.5", "--power-cut", "restore+8", "--power-cut", "finalize+3"]);
         Assert.Equal(sizes, r.DiskSizes);
+        var cuts = r.Drill.Report.GetProperty("powerCuts").EnumerateArray().Select(c => c.GetString()!).ToList();
+        MatrixCase.Log("[raid-lvm-bios/1.5x] " + string.Join(" | ", cuts));
+        Assert.Equal(["layout", "restore", "finalize"], cuts.Select(c => c[..c.IndexOf('+', StringComparison.Ordinal)]));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class PlannerDegradedRaidTests
         return plan;
     }
 
-    private static List<string> MdArgv(RecoveryPlan plan) => plan.Steps.Single(s => s.Kind == StepKinds.MdCreate).Commands.Single().Argv;
+    private static List<string> MdArgv(RecoveryPlan plan) => plan.Steps.Single(s => s.Kind == StepKinds.MdCreate).Commands[0].Argv;
 
     private static PartitionTableSpec TableOn(RecoveryPlan plan, string device) =>
         plan.Steps.Single(s => s.Kind == StepKinds.Partition && s.PartitionTable!.Device == device).PartitionTable!;
@@ -117,7 +117,7 @@ public sealed class PlannerDegradedRaidTests
         layout.Mounts.RemoveAll(m => m.Target == "/boot/efi");
         layout.MdArrays.Add(boot);
         var plan = Plan(layout, false, Target("vda", 20 * GiB), Target("vdb", 20 * GiB));
-        var creates = plan.Steps.Where(s => s.Kind == StepKinds.MdCreate).Select(s => s.Commands.Single().Argv).ToList();
+        var creates = plan.Steps.Where(s => s.Kind == StepKinds.MdCreate).Select(s => s.Commands[0].Argv).ToList();
         Assert.Equal(2, creates.Count);
         Assert.All(creates, a => Assert.DoesNotContain("missing", a));
         Assert.Contains(creates, a => a.TakeLast(2).SequenceEqual(["/dev/vda2", "/dev/vdb2"]));

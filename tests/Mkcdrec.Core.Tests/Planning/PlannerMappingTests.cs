@@ -135,7 +135,7 @@ public sealed class PlannerMappingTests
         var plan = Plan(RaidLuksLvmThin(), Target("vda", 20 * GiB));
         var missing = plan.Mappings.Single(m => m.TargetPath is null);
         Assert.True(missing.Missing);
-        var md = plan.Steps.Single(s => s.Kind == StepKinds.MdCreate).Commands.Single().Argv;
+        var md = plan.Steps.Single(s => s.Kind == StepKinds.MdCreate).Commands[0].Argv;
         Assert.Contains("missing", md);
         Assert.Equal("--raid-devices=2", md.Single(a => a.StartsWith("--raid-devices=", StringComparison.Ordinal)));
         Assert.Contains(plan.Warnings, w => w.Contains("degraded"));

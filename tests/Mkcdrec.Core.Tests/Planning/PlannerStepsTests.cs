@@ -94,7 +94,8 @@ public sealed class PlannerStepsTests
         }
     }
 
-    private static List<string> Argv(RecoveryPlan plan, string id) => plan.Steps.Single(s => s.Id == id).Commands.Single().Argv;
+    /// <summary>The step's first command (the one that makes the thing; a wipe of what it made may follow).</summary>
+    private static List<string> Argv(RecoveryPlan plan, string id) => plan.Steps.Single(s => s.Id == id).Commands[0].Argv;
 
     [Fact]
     public void Ext4_is_made_with_its_uuid_label_and_exact_feature_set()
@@ -247,6 +248,12 @@ public sealed class PlannerStepsTests
             "--key-size", "512", "--hash", "sha256", "--pbkdf", "argon2id", "--sector-size", "512", "--key-file", key, "/dev/md/pv"], fmt);
         Assert.Equal(["cryptsetup", "open", "/dev/md/pv", "cryptpv", "--key-file", key], Argv(plan, "luks-open:" + luks.Id));
         Assert.Contains(plan.Placeholders, p => p.Token == key);
+
+        // What the new array and the opened container show of the old ones (a PV pvcreate refuses) is cleared first.
+        Assert.Equal(["wipefs", "--all", "--force", "/dev/md/pv"], plan.Steps.Single(s => s.Id == "md-create:md:aaaa:bbbb:cccc:dddd").Commands[1].Argv);
+        var open = plan.Steps.Single(s => s.Id == "luks-open:" + luks.Id);
+        Assert.Equal(["wipefs", "--all", "--force", "/dev/mapper/cryptpv"], open.Commands[1].Argv);
+        Assert.True(open.Destructive);
 
         Assert.Equal(["pvcreate", "--yes", "--uuid", "PVUUID-1", "--norestorefile", "/dev/mapper/cryptpv"], Argv(plan, "pv-create:pv:PVUUID-1"));
         Assert.Equal(["vgcreate", "--physicalextentsize", "4194304b", "vg0", "/dev/mapper/cryptpv"], Argv(plan, "vg-create:vg:vg0"));

@@ -53,8 +53,10 @@ public sealed partial class LuksTechnology
                 [device], [luks.DeviceId], ["luks-header:" + luks.Id], format);
         }
 
-        context.AddStep(StepKinds.LuksOpen, luks.Id, $"Open {device} as {context.Paths[luks.Id]}", false, [device, context.Paths[luks.Id]], ["luks-header:" + luks.Id], [luks.Id],
-            ["cryptsetup", "open", device, MappingName(luks), "--key-file", key]);
+        // Behind a kept header (the same volume key) the old plaintext is back, e.g. a PV pvcreate would refuse: cleared.
+        var mapping = context.Paths[luks.Id];
+        context.AddStep(StepKinds.LuksOpen, luks.Id, $"Open {device} as {mapping}, then clear old signatures in it", true, [device, mapping], ["luks-header:" + luks.Id], [luks.Id],
+            ["cryptsetup", "open", device, MappingName(luks), "--key-file", key], ["wipefs", "--all", "--force", mapping]);
     }
 
     /// <summary>The header the encrypted backup kept, written back: the same UUID, volume key, every keyslot and token.</summary>

@@ -52,9 +52,11 @@ public sealed partial class MdTechnology
         args.AddRange(slots.Select(s => s is null ? "missing" : context.Paths[s]));
         args.AddRange(spares.Select(x => context.Paths[x.DeviceId]));
         var present = slots.OfType<string>().Concat(spares.Select(x => x.DeviceId)).ToList();
+        // A new array over the old one's offsets shows its old contents (an LVM PV that pvcreate refuses to overwrite,
+        // found after a power cut and on the machine's own disks): they are cleared before anything is made on it.
         context.AddStep(StepKinds.MdCreate, array.Id,
-            $"Create RAID {array.Level} {path} (was {array.Path})" + (missing > 0 ? $", degraded: {missing} member(s) missing" : ""),
-            true, present.Select(x => context.Paths[x]).Append(path), present, [array.Id], args);
+            $"Create RAID {array.Level} {path} (was {array.Path})" + (missing > 0 ? $", degraded: {missing} member(s) missing" : "") + ", then clear old signatures in it",
+            true, present.Select(x => context.Paths[x]).Append(path), present, [array.Id], args, ["wipefs", "--all", "--force", path]);
         ReportCompletion(context, array, path, slots.Length, missing);
     }
 
