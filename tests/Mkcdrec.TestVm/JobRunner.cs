@@ -20,7 +20,7 @@ public static partial class JobRunner
     public static ReferenceJobRun Run(IReadOnlyList<VmDisk> systemDisks, bool uefi, string? uefiVars, string workDir, string jobScript, ReferenceJobOptions? options = null)
     {
         options ??= new ReferenceJobOptions();
-        var jobImg = MakeJobDisk(workDir, jobScript, options.JobDiskBytes);
+        var jobImg = options.ReuseJobDisk is { } reuse ? PutJobOn(reuse, workDir, jobScript) : MakeJobDisk(workDir, jobScript, options.JobDiskBytes);
         var sw = Stopwatch.StartNew();
         TimeSpan? booted = null;
         using var vm = new QemuHost(NullLog.Instance).Start(new VmSpec
@@ -44,7 +44,19 @@ public static partial class JobRunner
         }
 
         var left = deadline - DateTime.UtcNow;
-        var rcLine = prompts.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal), Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        var cut = options.PowerCutOn is { } pattern ? new Regex(pattern) : null;
+        var rcLine = prompts.WaitForLine(l => l.Contains("MKCDREC-JOB-RC=", StringComparison.Ordinal) || cut?.IsMatch(l) == true, Math.Max(0, at), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        if (rcLine >= 0 && cut?.IsMatch(vm.Lines[rcLine]) == true)
+        {
+            vm.Kill();
+            var cutAfter = sw.Elapsed;
+            vm.WaitForExit(TimeSpan.FromSeconds(30));
+            var cutConsole = string.Join('\n', vm.Lines);
+            vm.Dispose();
+            KeepOrDelete(jobImg, workDir, options);
+            return new ReferenceJobRun(-1, cutConsole, cutAfter, booted, cutAfter, false) { PowerCut = true };
+        }
+
         if (rcLine < 0)
         {
             throw new TestVmException((booted is null ? "The system did not boot" : "The system's job did not finish")
@@ -60,7 +72,18 @@ public static partial class JobRunner
         var console = string.Join('\n', vm.Lines);
         vm.Dispose(); // QEMU is gone; the job disk is copied from below
         var elapsed = sw.Elapsed;
+        KeepOrDelete(jobImg, workDir, options);
+        return new ReferenceJobRun(exitCode, console, elapsed, booted, done, poweredOff);
+    }
+
+    private static void KeepOrDelete(string jobImg, string workDir, ReferenceJobOptions options)
+    {
         CopyOut(jobImg, workDir, options);
+        if (options.ReuseJobDisk is not null)
+        {
+            return;
+        }
+
         if (options.KeepJobDiskAs is { } keep)
         {
             File.Move(jobImg, keep, overwrite: true);
@@ -69,8 +92,27 @@ public static partial class JobRunner
         {
             File.Delete(jobImg);
         }
+    }
 
-        return new ReferenceJobRun(exitCode, console, elapsed, booted, done, poweredOff);
+    /// <summary>Writes this job's script and binary onto a kept job disk (loop-mounted here), leaving the rest as it is.</summary>
+    private static string PutJobOn(string jobImg, string workDir, string jobScript)
+    {
+        Directory.CreateDirectory(workDir);
+        var mnt = Path.Combine(workDir, "job-mnt");
+        Directory.CreateDirectory(mnt);
+        HostProcess.Checked("mount", "-o", "loop", jobImg, mnt);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(mnt, "bin"));
+            InstallJob(mnt, jobScript);
+        }
+        finally
+        {
+            HostProcess.Run("umount", [mnt]);
+            Directory.Delete(mnt);
+        }
+
+        return jobImg;
     }
 
     private static string MakeJobDisk(string workDir, string jobScript, long bytes)
@@ -84,13 +126,7 @@ public static partial class JobRunner
             throw new TestVmException($"The mkcdrec binary {binary} is missing: run ./build.sh first.");
         }
 
-        File.Copy(binary, Path.Combine(job, "bin", "mkcdrec"), overwrite: true);
-        File.WriteAllText(Path.Combine(job, "job.sh"), jobScript.Replace("\r", "", StringComparison.Ordinal));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(job, "job.sh"), (UnixFileMode)0b111_101_101);
-            File.SetUnixFileMode(Path.Combine(job, "bin", "mkcdrec"), (UnixFileMode)0b111_101_101);
-        }
+        InstallJob(job, jobScript);
         var jobImg = Path.Combine(workDir, "job.img");
         using (var fs = new FileStream(jobImg, FileMode.Create, FileAccess.Write))
         {
@@ -100,6 +136,18 @@ public static partial class JobRunner
         HostProcess.Checked("mkfs.ext4", "-q", "-L", "MKJOB", "-d", job, jobImg);
         Directory.Delete(job, recursive: true);
         return jobImg;
+    }
+
+    /// <summary>The script (job.sh) and the mkcdrec binary (bin/mkcdrec), executable, in the job disk's root <paramref name="root"/>.</summary>
+    private static void InstallJob(string root, string jobScript)
+    {
+        File.Copy(RepoPaths.MkcdrecBinary, Path.Combine(root, "bin", "mkcdrec"), overwrite: true);
+        File.WriteAllText(Path.Combine(root, "job.sh"), jobScript.Replace("\r", "", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(root, "job.sh"), (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(Path.Combine(root, "bin", "mkcdrec"), (UnixFileMode)0b111_101_101);
+        }
     }
 
     private static void CopyOut(string jobImg, string workDir, ReferenceJobOptions options)

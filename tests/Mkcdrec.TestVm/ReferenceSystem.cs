@@ -132,6 +132,14 @@ public sealed record ReferenceJobOptions
     /// <summary>Keeps the job disk's image at this path after the job (a USB disk the job wrote a backup to); default: deleted.</summary>
     public string? KeepJobDiskAs { get; init; }
 
+    /// <summary>The job disk an earlier job kept (<see cref="KeepJobDiskAs"/>): this job's script and binary are put on
+    /// it and it is used again, with what the earlier jobs left on it; it stays where it is afterwards.</summary>
+    public string? ReuseJobDisk { get; init; }
+
+    /// <summary>A console line matching this regex cuts the power: QEMU is killed at once (what the guest had not
+    /// written to its disks is lost) and the run ends with <see cref="ReferenceJobRun.PowerCut"/> set.</summary>
+    public string? PowerCutOn { get; init; }
+
     /// <summary>
     /// Serial console prompts to answer: each time <c>Pattern</c> (a regex) appears, in a complete line or a prompt
     /// waiting for input, <c>Text</c> is typed (add "\n" for Enter), e.g. ("Please unlock disk \S+:", "passphrase\n")
@@ -148,6 +156,9 @@ public sealed record ReferenceJobOptions
 /// the times from QEMU's start to the boot marker, to the job's end, and to the end of QEMU.</summary>
 public sealed record ReferenceJobRun(int ExitCode, string Console, TimeSpan Elapsed, TimeSpan? BootedAfter, TimeSpan? JobDoneAfter, bool PoweredOff)
 {
+    /// <summary>The job's console asked for the power cut (<see cref="ReferenceJobOptions.PowerCutOn"/>) and QEMU was killed.</summary>
+    public bool PowerCut { get; init; }
+
     /// <summary>From the boot marker to the job's end (the job itself, plus the hook's mount and sync).</summary>
     public TimeSpan? JobTime => BootedAfter is { } b && JobDoneAfter is { } d ? d - b : null;
 }

@@ -139,6 +139,11 @@ public sealed class IsoBuilder
         WriteGenerated(stage, req.Generated);
         var temp = AtomicOutput.TempPathFor(req.OutputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(req.OutputPath))!);
+        foreach (var abandoned in AtomicFile.RemoveAbandonedTemps(req.OutputPath))
+        {
+            _log.Warn($"removed {abandoned}: the unfinished ISO of a run that was cut off (power cut or kill) before it completed");
+        }
+
         args.AddRange(["-o", temp, "-graft-points", "/=" + Escape(stage)]);
         args.AddRange(GraftArguments(req));
         return RunXorriso(req, args, temp, sw);

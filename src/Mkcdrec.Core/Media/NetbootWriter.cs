@@ -29,6 +29,7 @@ public sealed class NetbootWriter
         {
             var final = Path.Combine(outputDir, name);
             var temp = AtomicOutput.TempPathFor(final);
+            AtomicFile.RemoveAbandonedTemps(final);
             try
             {
                 File.Copy(src, temp, overwrite: true);

@@ -39,6 +39,36 @@ public sealed class AtomicFile : IDisposable
         return System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
     }
 
+    /// <summary>
+    /// Deletes the temporary files of <paramref name="path"/> that a run which no longer exists left (a power cut or a
+    /// kill before its commit): ".NAME.tmp-PID" whose PID is no running process. A medium's can be as large as the
+    /// medium, and nothing else would ever remove it. Returns the names deleted.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveAbandonedTemps(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        var prefix = $".{System.IO.Path.GetFileName(full)}.tmp-";
+        var removed = new List<string>();
+        if (!Directory.Exists(dir))
+        {
+            return removed;
+        }
+
+        foreach (var temp in Directory.EnumerateFiles(dir, prefix + "*"))
+        {
+            var pid = System.IO.Path.GetFileName(temp)[prefix.Length..];
+            if (int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                && n != Environment.ProcessId && !Directory.Exists($"/proc/{n}"))
+            {
+                File.Delete(temp);
+                removed.Add(temp);
+            }
+        }
+
+        return removed;
+    }
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, IDirectorySync? directorySync = null)
     {
         using var file = Create(path, directorySync);

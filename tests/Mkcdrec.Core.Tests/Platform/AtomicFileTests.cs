@@ -126,4 +126,23 @@ public sealed class AtomicFileTests : IDisposable
         IDirectorySync sync = new Mkcdrec.Platform.Linux.FileSystemAccess();
         sync.SyncDirectory(_dir);
     }
+
+    [Fact]
+    public void Temporary_files_of_runs_that_no_longer_exist_are_removed_and_no_others()
+    {
+        var iso = Path.Combine(_dir, "mkcdrec-host.iso");
+        string Temp(string suffix) => Path.Combine(_dir, ".mkcdrec-host.iso.tmp-" + suffix);
+        string[] kept = [Temp(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)), Temp("1"), Temp("x1"),
+            Path.Combine(_dir, ".other.iso.tmp-999999999"), iso];
+        foreach (var f in kept.Append(Temp("999999999")))
+        {
+            File.WriteAllText(f, "x");
+        }
+
+        // 999999999 is above any pid_max (4194304 at most): no such process; pid 1 always runs; our own run is running.
+        Assert.Equal([Temp("999999999")], AtomicFile.RemoveAbandonedTemps(iso));
+        Assert.All(kept, f => Assert.True(File.Exists(f), f));
+        Assert.False(File.Exists(Temp("999999999")));
+        Assert.Empty(AtomicFile.RemoveAbandonedTemps(Path.Combine(_dir, "no-such-dir", "x.iso")));
+    }
 }
