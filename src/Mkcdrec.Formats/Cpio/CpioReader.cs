@@ -9,8 +9,11 @@ namespace Mkcdrec.Formats.Cpio;
 /// </summary>
 public sealed class CpioReader : IDisposable
 {
-    /// <summary>Entries larger than this are refused (the reader keeps data in memory).</summary>
-    public const long MaxEntrySize = 1L << 31;
+    /// <summary>Entries larger than this are refused (the reader keeps data in memory; the largest .NET byte array).</summary>
+    public const long MaxEntrySize = 0x7FFFFFC7;
+
+    /// <summary>Data up to this size is read into a buffer of c_filesize at once; above it the buffer grows as data arrives.</summary>
+    private const int TrustedDataSize = 1 << 20;
 
     private const int MaxNameSize = 4096 * 4;
 
@@ -90,9 +93,7 @@ public sealed class CpioReader : IDisposable
             throw new InvalidDataException($"cpio: entry '{name}' at byte offset {start} is {size} bytes, more than this reader holds in memory ({MaxEntrySize}).");
         }
 
-        var dataOffset = _position;
-        var data = new byte[size];
-        ReadExactly(data, dataOffset, $"data of '{name}'");
+        var data = ReadData((int)size, $"data of '{name}'");
         Skip(CpioFormat.Pad(size), "data padding");
 
         // The crc format checksums regular files only (GNU cpio writes 0 for symlinks; the kernel checks files only).
@@ -206,6 +207,35 @@ public sealed class CpioReader : IDisposable
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Reads <paramref name="size"/> data bytes. c_filesize is not trusted with memory: above 1 MiB the buffer grows with
+    /// the bytes that actually arrive, so a header that claims 2 GiB in a short archive fails as truncated, not out of memory.
+    /// </summary>
+    private byte[] ReadData(int size, string what)
+    {
+        var offset = _position;
+        var data = new byte[Math.Min(size, TrustedDataSize)];
+        var got = 0;
+        while (got < size)
+        {
+            if (got == data.Length)
+            {
+                Array.Resize(ref data, (int)Math.Min(size, 2L * data.Length));
+            }
+
+            var n = _input.Read(data, got, data.Length - got);
+            if (n == 0)
+            {
+                throw new InvalidDataException($"cpio: truncated archive: the {what} at byte offset {offset} needs {size} bytes, only {got} remain (no TRAILER!!! seen).");
+            }
+
+            got += n;
+            _position += n;
+        }
+
+        return data;
     }
 
     private void ReadExactly(byte[] buffer, long offset, string what)

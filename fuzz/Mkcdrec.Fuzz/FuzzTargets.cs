@@ -1,0 +1,162 @@
+using Mkcdrec.Formats.Cpio;
+using Mkcdrec.Formats.Elf;
+using Mkcdrec.Formats.Kernel;
+using Mkcdrec.Formats.Luks;
+using Mkcdrec.Formats.Partitioning;
+using Mkcdrec.Formats.Tar;
+
+namespace Mkcdrec.Fuzz;
+
+/// <summary>A parser took more memory than its input can justify: it allocated from a size field without checking it.</summary>
+public sealed class AllocationBudgetException(string message) : Exception(message);
+
+/// <summary>
+/// One fuzz target per parser of outside input: the bytes go to the parser's public read entry point and everything
+/// it returns is consumed. Accepting or refusing with <see cref="InvalidDataException"/> (the documented error of every
+/// Formats reader) is clean; any other exception is a bug. Shared by the AFL harness and Mkcdrec.Formats.Tests.
+/// </summary>
+public static class FuzzTargets
+{
+    /// <summary>Memory a parse may take beyond a multiple of its input (fixed buffers: the tar reader's 64 KiB, a GPT of 128 entries…).</summary>
+    public const long AllocationAllowance = 4 << 20;
+
+    /// <summary>Bytes a parse may allocate per input byte (sector reads, copies into arrays and strings, JSON documents).</summary>
+    public const long AllocationPerInputByte = 32;
+
+    public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
+    {
+        ["gpt"] = Gpt,
+        ["mbr"] = Mbr,
+        ["luks"] = Luks,
+        ["tar"] = Tar,
+        ["cpio"] = Cpio,
+        ["elf"] = Elf,
+        ["bzimage"] = BzImageTarget,
+    };
+
+    /// <summary>Runs <paramref name="target"/> on <paramref name="data"/>: null when the parser accepted it, else its clean refusal's message.</summary>
+    /// <exception cref="AllocationBudgetException">The parse allocated more than the budget for this input size.</exception>
+    public static string? Run(string target, byte[] data)
+    {
+        var action = All[target];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string? refusal = null;
+        try
+        {
+            action(data);
+        }
+        catch (InvalidDataException e)
+        {
+            refusal = e.Message;
+        }
+
+        long used = GC.GetAllocatedBytesForCurrentThread() - before;
+        long budget = AllocationAllowance + (AllocationPerInputByte * data.Length);
+        if (used > budget)
+        {
+            throw new AllocationBudgetException($"{target}: parsing {data.Length} bytes allocated {used} bytes (budget {budget})");
+        }
+
+        return refusal;
+    }
+
+    // GPT and MBR go through the same reader (it detects the table); the targets differ by their seeds.
+    private static void Gpt(byte[] data)
+    {
+        if (data.Length >= 1024)
+        {
+            try
+            {
+                GptHeader.Read(data.AsSpan(512, 512), 1);
+            }
+            catch (InvalidDataException)
+            {
+                // The header alone may be refused; the whole reader may still fall back to the backup.
+            }
+        }
+
+        // Both sector sizes: the reader refuses a table made for the other one, so the input is refused only if both do.
+        try
+        {
+            ReadTable(data, 512);
+        }
+        catch (InvalidDataException)
+        {
+            ReadTable(data, 4096);
+        }
+    }
+
+    private static void Mbr(byte[] data) => ReadTable(data, 512);
+
+    private static void ReadTable(byte[] data, int sectorSize)
+    {
+        using var device = new MemoryStream(data, writable: false);
+        var result = PartitionTableReader.Read(device, sectorSize, data.Length);
+        foreach (var p in result.Gpt?.Partitions ?? [])
+        {
+            _ = p.Name.Length + p.FirstLba;
+        }
+
+        foreach (var p in result.Mbr?.Partitions ?? [])
+        {
+            _ = p.LastLba;
+        }
+    }
+
+    private static void Luks(byte[] data)
+    {
+        _ = LuksHeader.RequiredLength(data.AsSpan(0, Math.Min(data.Length, 4096)));
+        var h = LuksHeader.Read(data);
+        _ = h.Cipher.Length + h.Uuid.Length;
+    }
+
+    private static void Tar(byte[] data)
+    {
+        using var input = new MemoryStream(data, writable: false);
+        var reader = new PaxTarReader(input, bufferSize: 64 * 1024);
+        var e = new TarEntry();
+        while (reader.TryReadNext(e))
+        {
+            while (reader.ReadData(4096).Length > 0)
+            {
+            }
+
+            // Restore turns these records into xattrs and deletions: they are outside input too.
+            if (e.AclAccess is { } acl)
+            {
+                PosixAcl.FromText(acl);
+            }
+
+            if (e.AclDefault is { } dacl)
+            {
+                PosixAcl.FromText(dacl);
+            }
+
+            if (e.DumpDir is { } dumpdir)
+            {
+                GnuDumpDir.Parse(dumpdir, "fuzz");
+            }
+        }
+    }
+
+    private static void Cpio(byte[] data)
+    {
+        foreach (var e in CpioReader.ReadAll(data))
+        {
+            _ = e.Name.Length + e.Data.Length;
+        }
+    }
+
+    private static void Elf(byte[] data)
+    {
+        var elf = ElfFile.Read(data);
+        _ = elf.Needed.Count + (elf.Interpreter?.Length ?? 0);
+    }
+
+    private static void BzImageTarget(byte[] data)
+    {
+        _ = BzImage.Read(data).Release;
+        using var image = new MemoryStream(data, writable: false);
+        _ = BzImage.Read(image).Version;
+    }
+}
