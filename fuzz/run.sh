@@ -7,7 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-15}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gpt mbr luks tar cpio elf bzimage)
+# Every target has a seed folder (FuzzRegressionTests checks that the folders and the harness's targets agree).
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd "$root/fuzz/corpus" && ls -d -- */ | tr -d /)
 work=${MKCDREC_FUZZ_DIR:-$root/out/fuzz}
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz is not installed (apt-get install afl++; .ci/install-deps does)" >&2; exit 1; }
 
@@ -19,7 +20,7 @@ fi
 
 # A fresh build each time; sharpfuzz rewrites Mkcdrec.Formats.dll in place in bin/. The instrumented code needs AFL's
 # shared memory, so inputs are replayed with the plain copy in plain/.
-rm -rf "$work/bin" "$work/plain"
+rm -rf "$work/bin" "$work/plain" "$work/crashers"
 dotnet build "$root/fuzz/Mkcdrec.Fuzz/Mkcdrec.Fuzz.csproj" -c Release -o "$work/plain" -nologo -v q -clp:ErrorsOnly >/dev/null
 cp -r "$work/plain" "$work/bin"
 "$tools/sharpfuzz" "$work/bin/Mkcdrec.Formats.dll"

@@ -60,7 +60,8 @@ public static class FuzzTargets
         return refusal;
     }
 
-    // GPT and MBR go through the same reader (it detects the table); the targets differ by their seeds.
+    // GPT and MBR go through the same reader (it detects the table); the targets differ by their seeds. GPT is read with
+    // both sector sizes (the reader refuses a table made for the other one) and with its CRCs fixed up.
     private static void Gpt(byte[] data)
     {
         if (data.Length >= 1024)
@@ -75,15 +76,11 @@ public static class FuzzTargets
             }
         }
 
-        // Both sector sizes: the reader refuses a table made for the other one, so the input is refused only if both do.
-        try
-        {
-            ReadTable(data, 512);
-        }
-        catch (InvalidDataException)
-        {
-            ReadTable(data, 4096);
-        }
+        AcceptedByAny(
+            () => ReadTable(data, 512),
+            () => ReadTable(data, 4096),
+            () => ReadTable(ChecksumFixups.Gpt(data, 512), 512),
+            () => ReadTable(ChecksumFixups.Gpt(data, 4096), 4096));
     }
 
     private static void Mbr(byte[] data) => ReadTable(data, 512);
@@ -110,7 +107,9 @@ public static class FuzzTargets
         _ = h.Cipher.Length + h.Uuid.Length;
     }
 
-    private static void Tar(byte[] data)
+    private static void Tar(byte[] data) => AcceptedByAny(() => ReadTar(data), () => ReadTar(ChecksumFixups.Tar(data)));
+
+    private static void ReadTar(byte[] data)
     {
         using var input = new MemoryStream(data, writable: false);
         var reader = new PaxTarReader(input, bufferSize: 64 * 1024);
@@ -136,6 +135,30 @@ public static class FuzzTargets
             {
                 GnuDumpDir.Parse(dumpdir, "fuzz");
             }
+        }
+    }
+
+    /// <summary>Runs every parse; the input is refused (the last refusal is thrown) only when every one refuses it.</summary>
+    private static void AcceptedByAny(params Action[] parses)
+    {
+        InvalidDataException? refusal = null;
+        var accepted = false;
+        foreach (var parse in parses)
+        {
+            try
+            {
+                parse();
+                accepted = true;
+            }
+            catch (InvalidDataException e)
+            {
+                refusal = e;
+            }
+        }
+
+        if (!accepted)
+        {
+            throw refusal!;
         }
     }
 
