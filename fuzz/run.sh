@@ -18,12 +18,14 @@ if [ ! -x "$tools/sharpfuzz" ]; then
     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null
 fi
 
-# A fresh build each time; sharpfuzz rewrites Mkcdrec.Formats.dll in place in bin/. The instrumented code needs AFL's
+# A fresh build each time; sharpfuzz rewrites our assemblies in place in bin/. The instrumented code needs AFL's
 # shared memory, so inputs are replayed with the plain copy in plain/.
 rm -rf "$work/bin" "$work/plain" "$work/crashers"
 dotnet build "$root/fuzz/Mkcdrec.Fuzz/Mkcdrec.Fuzz.csproj" -c Release -o "$work/plain" -nologo -v q -clp:ErrorsOnly >/dev/null
 cp -r "$work/plain" "$work/bin"
-"$tools/sharpfuzz" "$work/bin/Mkcdrec.Formats.dll"
+for dll in Mkcdrec.Formats Mkcdrec.Model Mkcdrec.Core; do
+    "$tools/sharpfuzz" "$work/bin/$dll.dll"
+done
 
 # dotnet is not an AFL-compiled binary (SharpFuzz speaks the fork-server protocol); CI machines have no CPU governor to
 # check, and the other jobs of the machine may hold every core, so no core binding.

@@ -1,3 +1,4 @@
+using Mkcdrec.Core;
 using Mkcdrec.Formats.Cpio;
 using Mkcdrec.Formats.Elf;
 using Mkcdrec.Formats.Kernel;
@@ -23,7 +24,8 @@ public static class FuzzTargets
     /// <summary>Bytes a parse may allocate per input byte (sector reads, copies into arrays and strings, JSON documents).</summary>
     public const long AllocationPerInputByte = 32;
 
-    public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
+    /// <summary>Every target: the binary formats here and the documents of <see cref="DocumentTargets"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>(DocumentTargets.All)
     {
         ["gpt"] = Gpt,
         ["mbr"] = Mbr,
@@ -47,6 +49,11 @@ public static class FuzzTargets
         }
         catch (InvalidDataException e)
         {
+            refusal = e.Message;
+        }
+        catch (MkcdrecException e)
+        {
+            // The planner's refusals (a layout it cannot recreate) are our error type, with a reason and a remedy.
             refusal = e.Message;
         }
 
@@ -139,7 +146,7 @@ public static class FuzzTargets
     }
 
     /// <summary>Runs every parse; the input is refused (the last refusal is thrown) only when every one refuses it.</summary>
-    private static void AcceptedByAny(params Action[] parses)
+    public static void AcceptedByAny(params Action[] parses)
     {
         InvalidDataException? refusal = null;
         var accepted = false;

@@ -205,8 +205,10 @@ public sealed class RecreateSystemTests(RecreateGuestFixture fixture)
         var recoverTime = sw.Elapsed;
         if (Environment.GetEnvironmentVariable("MKCDREC_RECREATE_LOGS") is { Length: > 0 } logDir)
         {
-            // Keep the recover log (every command with its timing) on the host, for diagnosis.
+            // Keep the recover log (every command with its timing) on the host, for diagnosis, and the captured source
+            // layout (the fuzz corpus's stack layouts come from here: fuzz/corpus/make-corpus.sh).
             _vm.CopyOut(log, Path.Combine(logDir, Path.GetFileName(log)));
+            _vm.CopyOut(src, Path.Combine(logDir, Path.GetFileName(src)));
         }
 
         var s = Split(r.Stdout);

@@ -131,15 +131,13 @@ public sealed partial class S3Client : IDisposable
                 doc = ReadXml(r, prefix);
             }
 
-            foreach (var c in doc.Root!.Elements().Where(e => e.Name.LocalName == "Contents"))
+            var (objects, next) = Page(prefix, () => S3Listing.ObjectsPage(doc));
+            foreach (var o in objects)
             {
-                yield return new S3Object(
-                    Element(c, "Key") ?? "",
-                    long.Parse(Element(c, "Size") ?? "0", CultureInfo.InvariantCulture),
-                    DateTimeOffset.TryParse(Element(c, "LastModified"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : default);
+                yield return o;
             }
 
-            token = Element(doc.Root!, "IsTruncated") == "true" ? Element(doc.Root!, "NextContinuationToken") : null;
+            token = next;
         }
         while (token is not null);
     }
@@ -169,17 +167,13 @@ public sealed partial class S3Client : IDisposable
                 doc = ReadXml(r, prefix);
             }
 
-            foreach (var u in doc.Root!.Elements().Where(e => e.Name.LocalName == "Upload"))
+            var (uploads, next) = Page(prefix, () => S3Listing.UploadsPage(doc));
+            foreach (var u in uploads)
             {
-                yield return new S3Upload(
-                    Element(u, "Key") ?? "",
-                    Element(u, "UploadId") ?? "",
-                    DateTimeOffset.TryParse(Element(u, "Initiated"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : default);
+                yield return u;
             }
 
-            marker = Element(doc.Root!, "IsTruncated") == "true" && Element(doc.Root!, "NextKeyMarker") is { } k
-                ? (k, Element(doc.Root!, "NextUploadIdMarker") ?? "")
-                : null;
+            marker = next;
         }
         while (marker is not null);
     }
@@ -262,16 +256,28 @@ public sealed partial class S3Client : IDisposable
         var text = r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
         try
         {
-            return XDocument.Parse(text);
+            return S3Listing.ParseXml(text);
         }
-        catch (System.Xml.XmlException e)
+        catch (InvalidDataException e)
         {
             throw Unexpected(key, "the answer is not XML: " + e.Message);
         }
     }
 
-    internal static string? Element(XContainer parent, string localName) =>
-        parent.Elements().FirstOrDefault(e => e.Name.LocalName == localName)?.Value;
+    internal static string? Element(XContainer parent, string localName) => S3Listing.Element(parent, localName);
+
+    /// <summary>Reads one listing page; an answer that is XML but not the listing the API documents is an unexpected answer.</summary>
+    private T Page<T>(string prefix, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw Unexpected(prefix, "the listing is not what the S3 API documents: " + e.Message);
+        }
+    }
 
     private MkcdrecException Unexpected(string key, string what) =>
         new(ExitCode.CommandFailed, $"The S3 store at {Location.Endpoint} gave an unexpected answer for '{key}': {what}.",

@@ -17,7 +17,7 @@ public static class S3Errors
             var text = r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
             if (text.TrimStart().StartsWith('<'))
             {
-                var root = XDocument.Parse(text).Root;
+                var root = S3Listing.ParseXml(text).Root;
                 if (root is not null)
                 {
                     code = S3Client.Element(root, "Code");
@@ -25,7 +25,7 @@ public static class S3Errors
                 }
             }
         }
-        catch (Exception e) when (e is System.Xml.XmlException or HttpRequestException or IOException)
+        catch (Exception e) when (e is InvalidDataException or HttpRequestException or IOException)
         {
             message = "unreadable error answer: " + e.Message;
         }
