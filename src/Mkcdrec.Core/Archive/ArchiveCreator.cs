@@ -22,15 +22,18 @@ public sealed class ArchiveCreator
         _events = events ?? NullArchiveEvents.Instance;
     }
 
-    public ArchiveRecord Create(CreateOptions o)
+    public ArchiveRecord Create(CreateOptions o) => Commit(Stage(o));
+
+    /// <summary>
+    /// Writes the archive's volumes into a staging directory beside the destination's volumes and returns it uncommitted:
+    /// the destination's manifest and volumes are untouched until <see cref="Commit"/>. A whole-system backup stages every
+    /// archive first, so a run that fails (a full disk) leaves the previous backup as it was.
+    /// </summary>
+    public StagedArchive Stage(CreateOptions o)
     {
         var root = Path.GetFullPath(o.Root);
         var dest = Path.GetFullPath(o.Destination);
         Directory.CreateDirectory(dest);
-        var manifestPath = Path.Combine(dest, o.ManifestName);
-        var manifest = File.Exists(manifestPath)
-            ? BackupManifest.Parse(File.ReadAllBytes(manifestPath), manifestPath)
-            : new BackupManifest { Created = DateTimeOffset.UtcNow };
 
         var level = o.Level ?? ArchivePipeline.DefaultLevel(o.Compression);
         var encrypted = o.Passphrase is not null;
@@ -50,16 +53,24 @@ public sealed class ArchiveCreator
         WriteVolumes(o, root, walker, staging, baseName, volumeSize, level, mac, record, parent);
         record.Excludes = patterns;
         record.Since = parent?.Result.Since; // the walk waited for it at the root
-
         record.Finished = DateTimeOffset.UtcNow;
-        if (o.Parent?.Result.Link is { } link)
+        return new StagedArchive(record, dest, Path.Combine(dest, o.ManifestName), staging, baseName, o.VolumeSink is not null, o.Parent?.Result);
+    }
+
+    /// <summary>Swaps a staged archive's volumes in and records it in the manifest (read now: other archives may have been committed since it was staged).</summary>
+    public ArchiveRecord Commit(StagedArchive staged)
+    {
+        var manifest = File.Exists(staged.ManifestPath)
+            ? BackupManifest.Parse(File.ReadAllBytes(staged.ManifestPath), staged.ManifestPath)
+            : new BackupManifest { Created = DateTimeOffset.UtcNow };
+        if (staged.Parent?.Link is { } link)
         {
             manifest.Parent = link;
-            manifest.Level = o.Parent.Result.Level + 1;
+            manifest.Level = staged.Parent.Level + 1;
         }
 
-        Commit(dest, manifestPath, staging, manifest, record, baseName, volumesElsewhere: o.VolumeSink is not null);
-        return record;
+        Commit(staged.Destination, staged.ManifestPath, staged.StagingDirectory, manifest, staged.Record, staged.BaseName, staged.VolumesElsewhere);
+        return staged.Record;
     }
 
     private static ArchiveRecord NewRecord(CreateOptions o, string root, int level, bool encrypted) => new()

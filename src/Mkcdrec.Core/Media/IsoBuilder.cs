@@ -254,6 +254,11 @@ public sealed class IsoBuilder
             _log.Info($"ISO {req.OutputPath}: label {req.Label}, {bytes} bytes, SHA-256 {sha}, {sw.Elapsed.TotalSeconds:0.00} s");
             return new IsoResult(Path.GetFullPath(req.OutputPath), bytes, sha, sw.Elapsed);
         }
+        catch (MkcdrecException e) when (IsoOutputFull.From(e, req.OutputPath) is { } full)
+        {
+            AtomicOutput.Discard(temp);
+            throw full;
+        }
         catch
         {
             AtomicOutput.Discard(temp);

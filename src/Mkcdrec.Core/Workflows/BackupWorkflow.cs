@@ -214,7 +214,10 @@ public sealed class BackupWorkflow
     /// <param name="volumeSink">Where the volumes go by file name instead of into <paramref name="destination"/> (a destination off
     /// the machine, <see cref="StoreBackupWorkflow"/>); the manifests and layout are still written into the directory.</param>
     /// <param name="parent">Make an increment on this backup: each filesystem it has an archive of gets an increment, a new one a full archive.</param>
-    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options, Func<string, IOutputFile>? volumeSink = null, ParentBackup? parent = null)
+    /// <param name="room">Where the backup's room is, for the error should it run out (default: the destination directory;
+    /// with a <paramref name="volumeSink"/>: none, the store says it).</param>
+    public BackupResult Run(LayoutDocument layout, string destination, BackupOptions options, Func<string, IOutputFile>? volumeSink = null, ParentBackup? parent = null,
+        DestinationFull.Room? room = null)
     {
         var sw = Stopwatch.StartNew();
         var dest = Path.GetFullPath(destination);
@@ -233,21 +236,50 @@ public sealed class BackupWorkflow
             _log.Warn(n);
         }
 
-        // A previous backup in the same directory stops being one now: its manifest goes first, so an interrupted
-        // run never leaves a manifest describing volumes this run has half overwritten.
+        // A previous backup in the same directory stays whole until every archive of this run is staged beside it;
+        // the swap then marks each archive incomplete in it while its volumes are replaced (ArchiveCreator.Commit).
         var old = File.Exists(manifestPath) ? TryParse(manifestPath) : null;
-        File.Delete(manifestPath);
         File.Delete(Path.Combine(dest, BackupFiles.StagingManifest));
 
-        ArchiveAll(sources, dest, options, result, volumeSink, parent);
-        ArchiveLuksHeaders(layout, dest, options, result, volumeSink);
+        var staged = new List<StagedArchive>();
+        room ??= volumeSink is null ? new DestinationFull.Room(dest, dest, InPlace: true) : null;
+        var freeAtStart = room?.Directory is { } roomDir ? DestinationFull.FreeBytes(roomDir) : -1;
+        // A filesystem's use, once (btrfs subvolumes are archives of one filesystem): for the estimate should the disk fill.
+        var usedByFilesystem = sources.GroupBy(s => s.FilesystemId).ToDictionary(g => g.Key,
+            g => g.FirstOrDefault(s => s.MountPoint is not null) is { MountPoint: { } mp } ? DestinationFull.UsedBytes(mp) : -1);
+        try
+        {
+            ArchiveAll(sources, dest, options, result, volumeSink, parent, staged);
+            ArchiveLuksHeaders(layout, dest, options, result, volumeSink, staged);
+        }
+        catch (Exception e)
+        {
+            staged.ForEach(a => a.Discard());
+            if (room is not null && DestinationFull.IsNoRoom(e))
+            {
+                var done = staged.Select(a => a.Record.FilesystemId).ToHashSet(StringComparer.Ordinal);
+                var left = sources.Where(s => !done.Contains(s.ArchiveId)).Select(s => s.FilesystemId).Distinct().Select(f => usedByFilesystem[f]).ToList();
+                var pending = left.Any(u => u < 0) ? -1 : left.Sum();
+                throw DestinationFull.Error(room, freeAtStart, staged, pending, old, e);
+            }
+
+            throw;
+        }
+
+        var creator = new ArchiveCreator(_fs, _events);
+        foreach (var a in staged)
+        {
+            result.Archives.Add(creator.Commit(a));
+        }
+
         CommitManifest(layout, result, old, parent);
         result.Elapsed = sw.Elapsed;
         return result;
     }
 
-    /// <summary>One archive per source into the staging manifest, with btrfs top levels mounted for the time it takes.</summary>
-    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink, ParentBackup? parent)
+    /// <summary>One staged archive per source (committed once all are), with btrfs top levels mounted for the time it takes.</summary>
+    private void ArchiveAll(List<BackupSource> sources, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink, ParentBackup? parent,
+        List<StagedArchive> staged)
     {
         var mounted = new List<string>();
         try
@@ -270,12 +302,13 @@ public sealed class BackupWorkflow
                 _log.Info($"backup: archiving {what} from {s.Directory}" + (parent is null ? "" : parentArchive is null
                     ? $": a full archive (the parent backup {parent.Link.Name} has none of it)"
                     : $": what changed since {parent.Link.Name}"));
-                var record = new ArchiveCreator(_fs, _events).Create(CreateOptionsFor(s.Directory, s.ArchiveId, dest, options, volumeSink) with
+                var archive = new ArchiveCreator(_fs, _events).Stage(CreateOptionsFor(s.Directory, s.ArchiveId, dest, options, volumeSink) with
                 {
                     Excludes = ExcludesFor(s, options.DefaultExcludes ? [.. SystemDefaults, .. options.Excludes] : options.Excludes),
                     Parent = parentArchive is null ? null : Task.FromResult(new ParentArchive(parentArchive, null, 0)),
                 });
-                result.Archives.Add(record);
+                staged.Add(archive);
+                var record = archive.Record;
                 _log.Info($"backup: {s.ArchiveId}: {record.EntryCount} entries, {record.Bytes} bytes, {record.Volumes.Sum(v => v.Size)} bytes stored in {record.Volumes.Count} volume(s)");
             }
         }
@@ -300,7 +333,7 @@ public sealed class BackupWorkflow
     /// An encrypted backup keeps every LUKS container's header (all keyslots and tokens) as one more archive, always whole;
     /// a plain one keeps none, as a header in clear would let anyone who reads the backup attack the keyslots (docs/secrets.md).
     /// </summary>
-    private void ArchiveLuksHeaders(LayoutDocument layout, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink)
+    private void ArchiveLuksHeaders(LayoutDocument layout, string dest, BackupOptions options, BackupResult result, Func<string, IOutputFile>? volumeSink, List<StagedArchive> staged)
     {
         if (layout.Luks.Count == 0)
         {
@@ -317,9 +350,9 @@ public sealed class BackupWorkflow
         var dir = new LuksHeaderArchive(_run, _fs, _log).Save(layout, options.LuksHeaderDirectory)!;
         try
         {
-            var record = new ArchiveCreator(_fs, _events).Create(CreateOptionsFor(dir, ArchiveId.LuksHeaders, dest, options, volumeSink));
-            result.Archives.Add(record);
-            _log.Info($"backup: {layout.Luks.Count} LUKS header(s) in archive '{ArchiveId.LuksHeaders}', {record.Volumes.Sum(v => v.Size)} bytes stored");
+            var archive = new ArchiveCreator(_fs, _events).Stage(CreateOptionsFor(dir, ArchiveId.LuksHeaders, dest, options, volumeSink));
+            staged.Add(archive);
+            _log.Info($"backup: {layout.Luks.Count} LUKS header(s) in archive '{ArchiveId.LuksHeaders}', {archive.StoredBytes} bytes stored");
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Destinations;
+using Mkcdrec.Core.Destinations.Local;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Manifest;
@@ -37,7 +38,9 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
         var meta = Directory.CreateTempSubdirectory("mkcdrec-backup-meta-").FullName;
         try
         {
-            var result = new BackupWorkflow(run, fs, log, events).Run(layout, meta, options, file => store.Create(name + "/" + file), parent);
+            // A directory store (a local disk, an NFS export) runs out of room as a local directory does; SFTP and S3 say it themselves.
+            var room = store is DirectoryBackupStore d ? new DestinationFull.Room(store.Display, d.Root, InPlace: false) : null;
+            var result = new BackupWorkflow(run, fs, log, events).Run(layout, meta, options, file => store.Create(name + "/" + file), parent, room);
             store.Put(name + "/" + BackupFiles.Layout, File.ReadAllBytes(result.LayoutPath));
             store.Put(name + "/" + BackupFiles.Manifest, File.ReadAllBytes(result.ManifestPath)); // last: now it is a backup
             log.Info($"backup: {name} complete at {store.Display}");
@@ -123,6 +126,12 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             foreach (var f in store.List(name + "/"))
             {
                 store.Delete(f.Name);
+            }
+
+            // A run that failed before its first volume was complete listed nothing: its directory is still there, empty.
+            if (store is DirectoryBackupStore d && Directory.Exists(Path.Combine(d.Root, name)) && !Directory.EnumerateFileSystemEntries(Path.Combine(d.Root, name)).Any())
+            {
+                Directory.Delete(Path.Combine(d.Root, name));
             }
         }
         catch (Exception e) when (e is MkcdrecException or IOException or HttpRequestException)

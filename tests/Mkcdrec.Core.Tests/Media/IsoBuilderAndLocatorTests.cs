@@ -121,8 +121,9 @@ public sealed class IsoBuilderAndLocatorTests : IDisposable
             },
         };
         var e = Assert.Throws<MkcdrecException>(() => Builder(run).Build(Request()));
-        Assert.Equal(ExitCode.CommandFailed, e.Code);
-        Assert.Contains("No space left", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.Environment, e.Code); // said as a full output directory (IsoOutputFull), not as a failed command
+        Assert.Contains("has no room for rescue.iso: writing the ISO failed with 'No space left on device'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("The previous rescue.iso there is intact.", e.Message, StringComparison.Ordinal);
         Assert.Equal("the last good medium", File.ReadAllText(iso));
         Assert.Equal("old-sum  rescue.iso\n", File.ReadAllText(iso + ".sha256"));
         Assert.Equal(["rescue.iso", "rescue.iso.sha256"], Directory.GetFiles(Path.Combine(_dir, "out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));

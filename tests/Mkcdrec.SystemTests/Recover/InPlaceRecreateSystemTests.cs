@@ -7,12 +7,17 @@ namespace Mkcdrec.SystemTests.Recover;
 /// are fine) and what a recovery meets after a power cut. A new md array over the old one's offsets shows the old
 /// array's contents, here an LVM physical volume of a volume group, which pvcreate refuses to overwrite: the plan clears
 /// what a new array shows before it makes anything on it. The guest runs without LVM's udev autoactivation rule, as the
-/// rescue system does (it does not carry 69-dm-lvm.rules): with it, a full system starts the stale volume group the
+/// rescue system does (it does not carry 69-lvm.rules): with it, a full system starts the stale volume group the
 /// moment the array appears, and that race is not handled (docs/recovery.md).
 /// </summary>
 [Collection("recreate")]
 public sealed class InPlaceRecreateSystemTests(RecreateGuestFixture fixture)
 {
+    // LVM's autoactivation rule under each name it has had: Debian 12's lvm2 ships 69-lvm.rules (upstream 69-dm-lvm.rules;
+    // before 2.03.14 69-dm-lvm-metad.rules, Debian's 69-lvm-metad.rules). Masking only the upstream name left Debian's rule
+    // on, and the test raced it (it failed once in ~10 runs: the stale volume group held the new array).
+    private const string AutoactivationRules = "69-lvm.rules 69-dm-lvm.rules 69-dm-lvm-metad.rules 69-lvm-metad.rules";
+
     private const string Build = """
         set -e
         for D in $SCRATCH0 $SCRATCH1; do sgdisk -n1:1M:+600M -t1:fd00 -c1:mdpv $D >/dev/null; done
@@ -33,7 +38,7 @@ public sealed class InPlaceRecreateSystemTests(RecreateGuestFixture fixture)
         var vm = fixture.Vm;
         fixture.WipeDisks();
         vm.RunChecked(Build, TimeSpan.FromMinutes(8));
-        vm.RunChecked("for r in 69-dm-lvm.rules 69-lvm-metad.rules; do ln -sf /dev/null /etc/udev/rules.d/$r; done; udevadm control --reload");
+        vm.RunChecked($"for r in {AutoactivationRules}; do ln -sf /dev/null /etc/udev/rules.d/$r; done; udevadm control --reload");
         GuestResult r;
         try
         {
@@ -48,7 +53,7 @@ public sealed class InPlaceRecreateSystemTests(RecreateGuestFixture fixture)
         }
         finally
         {
-            vm.Run("rm -f /etc/udev/rules.d/69-dm-lvm.rules /etc/udev/rules.d/69-lvm-metad.rules; udevadm control --reload");
+            vm.Run($"for r in {AutoactivationRules}; do rm -f /etc/udev/rules.d/$r; done; udevadm control --reload");
             fixture.WipeDisks();
         }
 
