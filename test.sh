@@ -3,9 +3,10 @@
 #   ./test.sh                 every tier: unit, system, drill
 #   ./test.sh unit            unit tests only (no root, seconds)
 #   ./test.sh system drill    the root tiers (QEMU guests; the guest image is built once and cached)
-#   ./test.sh matrix          the storage drill matrix, every case (long: run it before resolving storage work)
-#   ./test.sh matrix-slice    the main test of one matrix case, chosen from the commit (consecutive commits cover every
-#                             case; CI runs this); MKCDREC_MATRIX_CASE=NAME picks the case
+#   ./test.sh matrix          the storage drill matrix, every case, and the long drills (trait tier=long: power cuts)
+#                             (long: run it before resolving storage or fault work)
+#   ./test.sh matrix-slice    the main test of one matrix case, or the long drills, chosen from the commit (consecutive
+#                             commits cover every case; CI runs this); MKCDREC_MATRIX_CASE=NAME picks the case
 # Extra xunit arguments after --, e.g. ./test.sh unit -- -method '*Gpt*'
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -30,28 +31,40 @@ fi
 
 results=TestResults; rm -rf "$results"; mkdir -p "$results"
 status=0
-run_assembly() { # name
-    local name=$1 exe="tests/$1/bin/Release/net10.0/$1"
-    echo "=== $name"
-    "$exe" -noColor -noLogo -result-xml "$results/$name.xml" ${xargs_[@]+"${xargs_[@]}"} || status=1
+run_assembly() { # name [result-name [xunit arguments...]]
+    local name=$1 exe="tests/$1/bin/Release/net10.0/$1" result=${2:-$1}
+    shift; shift || true
+    echo "=== $result"
+    "$exe" -noColor -noLogo -result-xml "$results/$result.xml" "$@" ${xargs_[@]+"${xargs_[@]}"} || status=1
+}
+# Drill tests too slow for every run (trait tier=long: the power-cut drills) run with the matrix, and as one of its slices.
+run_long_drills() {
+    run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests.long -trait tier=long
 }
 for tier in "${tiers[@]}"; do
     case $tier in
         unit)
             for p in tests/*.Tests; do run_assembly "$(basename "$p")"; done ;;
         system|drill|matrix)
-            proj=Mkcdrec.SystemTests; [ $tier = drill ] && proj=Mkcdrec.DrillTests; [ $tier = matrix ] && proj=Mkcdrec.MatrixTests
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the $tier tier needs root (QEMU guests, loop devices)"; status=1; continue; fi
-            run_assembly $proj ;;
+            case $tier in
+                system) run_assembly Mkcdrec.SystemTests ;;
+                drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests -trait- tier=long ;;
+                matrix) run_assembly Mkcdrec.MatrixTests; run_long_drills ;;
+            esac ;;
         matrix-slice)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
-            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort))
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) long-drills)
             n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
             c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
             echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"
+            if [ "$c" = long-drills ]; then
+                run_long_drills
+                grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.long.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=long"; status=1; }
+                continue
+            fi
             # The case's main test (trait slice=CASE): its other sizes run in the whole matrix.
-            xargs_=(-trait "slice=$c" ${xargs_[@]+"${xargs_[@]}"})
-            run_assembly Mkcdrec.MatrixTests
+            run_assembly Mkcdrec.MatrixTests Mkcdrec.MatrixTests -trait "slice=$c"
             grep -q 'total="[1-9]' "$results/Mkcdrec.MatrixTests.xml" 2>/dev/null || { echo "test.sh: no matrix test has the trait slice=$c"; status=1; } ;;
     esac
 done

@@ -39,9 +39,20 @@ for t in "${targets[@]}"; do
     rm -rf "$out"
     mkdir -p "$out"
     echo "=== fuzz $t: ${secs}s"
+    # Documents (JSON, XML): a dictionary of their seeds' keys and tags and of JSON's odd values, so mutations make
+    # documents that parse and reach the code behind the parser, not only broken syntax.
+    dict=()
+    if head -c 64 -q "$root/fuzz/corpus/$t"/* | grep -q '^[[:space:]]*[{<]'; then
+        {
+            grep -ohE '"[A-Za-z0-9_]+":|<[A-Za-z]+>' "$root/fuzz/corpus/$t"/* | sort -u | sed 's/"/\\"/g; s/.*/"&"/'
+            printf '%s\n' '"null"' '"true"' '"false"' '"-1"' '"0"' '"[]"' '"{}"' '"9223372036854775807"' '"-9223372036854775808"' \
+                '"4294967296"' '"1e400"' '"\\u0000"' '"<!DOCTYPE a [<!ENTITY e \"x\">]>"'
+        } > "$out/dictionary"
+        dict=(-x "$out/dictionary")
+    fi
     rc=0
     # -V stops after the time; timeout is the backstop should afl-fuzz itself stall. 5 s per input is a hang.
-    timeout -k 10 $((secs + 120)) afl-fuzz -V "$secs" -t 5000 -m none -i "$root/fuzz/corpus/$t" -o "$out" \
+    timeout -k 10 $((secs + 120)) afl-fuzz -V "$secs" -t 5000 -m none ${dict[@]+"${dict[@]}"} -i "$root/fuzz/corpus/$t" -o "$out" \
         -- dotnet "$work/bin/Mkcdrec.Fuzz.dll" "$t" >"$out/afl.log" 2>&1 || rc=$?
     stats=$out/default/fuzzer_stats
     execs=$(stat execs_done "$stats"); queue=$(stat corpus_count "$stats")

@@ -9,6 +9,7 @@ namespace Mkcdrec.DrillTests;
 /// succeed and leave nothing of the cut-off run behind.
 /// </summary>
 [Collection(BiosReference.Name)]
+[Trait("tier", "long")] // with the matrix (./test.sh matrix) and as its slice long-drills: too slow for every CI run
 public sealed class MkbackupPowerCutTests : IDisposable
 {
     // The cut comes 4 s into "write rescue media" (about 10 s on this kind of machine): xorriso is writing the new ISO.

@@ -8,6 +8,7 @@ namespace Mkcdrec.DrillTests;
 /// and compares equal, as after an uninterrupted recovery.
 /// </summary>
 [Collection(BiosReference.Name)]
+[Trait("tier", "long")] // with the matrix (./test.sh matrix) and as its slice long-drills: too slow for every CI run
 public sealed class PowerCutDrillTests(BiosReferenceMedium medium)
 {
     [Fact]

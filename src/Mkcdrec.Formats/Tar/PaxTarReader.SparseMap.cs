@@ -45,7 +45,8 @@ public sealed partial class PaxTarReader
             throw new InvalidDataException($"tar member at byte {blockOffset}: sparse map of {count} segments is implausible.");
         }
 
-        var list = new List<SparseSegment>((int)count);
+        // Grown as segments are read: the count is the archive's word, and 2^24 of them would be 256 MiB up front.
+        var list = new List<SparseSegment>((int)Math.Min(count, 1024));
         long sum = 0, prevEnd = 0;
         for (var i = 0; i < count; i++)
         {

@@ -46,6 +46,11 @@ public sealed class LayoutDocument
     /// <summary>Everything capture noticed that a human should read.</summary>
     public List<string> Warnings { get; set; } = [];
 
+    /// <summary>The id of every device (disk, partition, md, bcache, luks, lv): each must be unique (LayoutChecks).</summary>
+    public IEnumerable<string> DeviceIds() =>
+        Disks.Select(d => d.Id).Concat(Disks.SelectMany(d => d.Partitions).Select(p => p.Id)).Concat(MdArrays.Select(m => m.Id))
+            .Concat(Bcache.Select(b => b.Id)).Concat(Luks.Select(l => l.Id)).Concat(Lvm.LogicalVolumes.Select(l => l.Id));
+
     /// <summary>Finds any device (disk, partition, md, bcache, luks, lv) by id.</summary>
     public string? DescribeDevice(string id)
     {

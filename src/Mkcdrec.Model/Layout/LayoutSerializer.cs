@@ -1,9 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Mkcdrec.Model.Layout;
 
 public static class LayoutSerializer
 {
+    private static readonly JsonTypeInfo<LayoutDocument> Strict = StrictJson.For<LayoutDocument>(LayoutJsonContext.Default);
+
     public static string Serialize(LayoutDocument doc) => JsonSerializer.Serialize(doc, LayoutJsonContext.Default.LayoutDocument);
 
     /// <summary>Parses a layout document; a bad or unknown-version document throws <see cref="InvalidDataException"/> saying why.</summary>
@@ -12,7 +15,7 @@ public static class LayoutSerializer
         LayoutDocument? doc;
         try
         {
-            doc = JsonSerializer.Deserialize(json, LayoutJsonContext.Default.LayoutDocument);
+            doc = JsonSerializer.Deserialize(json, Strict);
         }
         catch (JsonException e)
         {
@@ -29,6 +32,7 @@ public static class LayoutSerializer
             throw new InvalidDataException($"{source} has layout format version {doc.FormatVersion}; this mkcdrec reads versions 1 to {LayoutDocument.CurrentFormatVersion}.");
         }
 
+        LayoutChecks.Check(doc, source);
         return doc;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Mkcdrec.Model.Manifest;
 
@@ -10,6 +11,8 @@ namespace Mkcdrec.Model.Manifest;
 public sealed class BackupManifest
 {
     public const int CurrentVersion = 1;
+
+    private static readonly JsonTypeInfo<BackupManifest> StrictManifest = StrictJson.For<BackupManifest>(ManifestJsonContext.Default);
 
     public int FormatVersion { get; set; } = CurrentVersion;
 
@@ -43,7 +46,7 @@ public sealed class BackupManifest
         BackupManifest? m;
         try
         {
-            m = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.BackupManifest);
+            m = JsonSerializer.Deserialize(json, StrictManifest);
         }
         catch (JsonException e)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Mkcdrec.Model.Media;
 
@@ -10,6 +11,8 @@ namespace Mkcdrec.Model.Media;
 public sealed class MediumDocument
 {
     public const int CurrentVersion = 1;
+
+    private static readonly JsonTypeInfo<MediumDocument> Strict = StrictJson.For<MediumDocument>(MediumJsonContext.Default);
 
     public int FormatVersion { get; set; } = CurrentVersion;
 
@@ -42,7 +45,7 @@ public sealed class MediumDocument
         MediumDocument? d;
         try
         {
-            d = JsonSerializer.Deserialize(json, MediumJsonContext.Default.MediumDocument);
+            d = JsonSerializer.Deserialize(json, Strict);
         }
         catch (JsonException e)
         {

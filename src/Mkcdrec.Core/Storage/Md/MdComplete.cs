@@ -43,8 +43,17 @@ public sealed partial class MdTechnology
             return [];
         }
 
+        // Each missing member costs a copy of a disk: beyond a few, the capture is not of a degraded array that ran (a fuzzed
+        // layout made one of 1,000 devices take minutes and gigabytes); such an array is recreated as it was, degraded.
+        if (missing > MaxCompletedMembers)
+        {
+            return [];
+        }
+
         return [.. Enumerable.Range(0, int.MaxValue).Where(s => !active.Any(x => x.Slot == s)).Take(missing)];
     }
+
+    private const int MaxCompletedMembers = 16;
 
     /// <summary>
     /// The partition that fills one missing slot: on a copy made so far of a surviving member's disk that has no member of
