@@ -6,6 +6,7 @@ using Mkcdrec.Core.Layout;
 using Mkcdrec.Core.Planning;
 using Mkcdrec.Core.Storage;
 using Mkcdrec.Model.Layout;
+using Mkcdrec.Core.Archive;
 using Mkcdrec.Model.Manifest;
 using Mkcdrec.Model.Media;
 using Mkcdrec.Model.Plan;
@@ -48,10 +49,17 @@ public static class DocumentTargets
         _ = PlanRenderer.Render(plan).Length;
     }
 
+    private static readonly byte[] FuzzPassphrase = "fuzzpass"u8.ToArray();
+
     private static void Manifest(byte[] data)
     {
         var m = BackupManifest.Parse(data, "fuzz");
-        foreach (var a in m.Archives)
+        if (m.Sealed is { Encryption.Iterations: <= 100_000 })
+        {
+            m = ManifestSeal.Open(m, "fuzz", FuzzPassphrase); // the seeds' passphrase: mutations reach the sealed part's parser
+        }
+
+        foreach (var a in m.Archives.Where(a => !a.IsSealed))
         {
             _ = a.Members().Count;
             foreach (var f in a.Files)

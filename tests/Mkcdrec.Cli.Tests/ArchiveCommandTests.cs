@@ -51,6 +51,7 @@ public sealed class ArchiveCommandTests : IDisposable
         Assert.Contains("Archived 4 entries", r.Out);
         Assert.DoesNotContain("pw one", File.ReadAllText(Path.Combine(bk, "manifest.json")));
         Assert.DoesNotContain("pw one", File.ReadAllText(Path.Combine(_dir, "log.txt")));
+        Assert.DoesNotContain("a.txt", File.ReadAllText(Path.Combine(bk, "manifest.json"))); // the file list is sealed
 
         r = Mkcdrec("verify", bk, "--passphrase-file", Path.Combine(_dir, "pass"));
         Assert.True(r.Code == 0, r.Err);
@@ -71,10 +72,14 @@ public sealed class ArchiveCommandTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal(File.ReadAllText(Path.Combine(src, "a.txt")), File.ReadAllText(Path.Combine(_dir, "out", "a.txt")));
 
+        // The list to compare with is in the sealed part of the manifest: no comparison without the passphrase.
         r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("give the passphrase", r.Err, StringComparison.OrdinalIgnoreCase);
+        r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"), "--passphrase-file", Path.Combine(_dir, "pass"));
         Assert.True(r.Code == 0, r.Out + r.Err);
         File.WriteAllText(Path.Combine(_dir, "out", "extra"), "x");
-        r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"));
+        r = Mkcdrec("verify", bk, "--compare", "--root", Path.Combine(_dir, "out"), "--passphrase-file", Path.Combine(_dir, "pass"));
         Assert.Equal(1, r.Code);
         Assert.Contains("new     extra", r.Out);
 

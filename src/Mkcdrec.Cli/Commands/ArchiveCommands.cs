@@ -66,18 +66,24 @@ internal static class ArchiveCommands
                 throw new MkcdrecException(ExitCode.Usage, "--encrypt needs --passphrase-file.", "Give --passphrase-file FILE, or '-' to type the passphrase.");
             }
 
+            if (p.GetValue(iter) is <= 0 or > ArchiveSource.MaxIterations)
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"--iterations {p.GetValue(iter)} is out of range.", $"Give 1 to {ArchiveSource.MaxIterations} (default {Mkcdrec.Formats.Crypto.OpenSslEnc.DefaultIterations}).");
+            }
+
             var fsId = p.GetValue(id) ?? "root";
+            var passphrase = wantEncrypt ? ReadPassphrase(passFile!, confirm: true) : null;
             var options = new CreateOptions
             {
                 Root = p.GetValue(root)!,
                 Destination = p.GetValue(dest)!,
                 FilesystemId = fsId,
                 // Read on a thread of its own: the walk lists the tree meanwhile.
-                Parent = p.GetValue(parentDir) is { } pd ? Task.Run(() => ParentBackup.FromDirectory(pd).For(fsId)) : null,
+                Parent = p.GetValue(parentDir) is { } pd ? Task.Run(() => ParentBackup.FromDirectory(pd, passphrase).For(fsId)) : null,
                 Compression = ArchivePipeline.Parse(p.GetValue(compress)!),
                 Level = p.GetValue(level),
                 Threads = p.GetValue(threads),
-                Passphrase = wantEncrypt ? ReadPassphrase(passFile!, confirm: true) : null,
+                Passphrase = passphrase,
                 Iterations = p.GetValue(iter),
                 VolumeSize = p.GetValue(vsize) is { } vs ? VolumeSizes.Parse(vs) : 0,
                 Excludes = p.GetValue(exclude) ?? [],
@@ -128,9 +134,10 @@ internal static class ArchiveCommands
             using var ctx = CliContext.Create(p, "archive-extract");
             using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(from)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
             var src = local.Open(MediaLocators.For(local.Directory, ctx));
-            var a = src.Select(p.GetValue(id));
+            var encrypted = src.IsSealed || src.Manifest.Archives.Any(x => x.Encryption is not null);
+            var passphrase = encrypted ? VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)) : null;
+            var a = src.Unseal(passphrase).Select(p.GetValue(id));
             var chain = BackupChain.Of(src); // an increment is restored with its chain, oldest first
-            var passphrase = a.Encryption is not null && p.GetValue(pass) is { } pf ? ReadPassphrase(pf, confirm: false) : null;
             var events = new CliEvents(ctx);
             var sw = Stopwatch.StartNew();
             ExtractResult result;
@@ -192,9 +199,10 @@ internal static class ArchiveCommands
             if (p.GetValue(compare))
             {
                 var src = ArchiveSource.Open(backup);
+                src.Unseal(src.IsSealed ? VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)) : null);
                 var a = src.Select(p.GetValue(id));
-                var liveRoot = p.GetValue(root) ?? a.Root;
-                var r = verifier.Compare(backup, liveRoot, a.FilesystemId);
+                var liveRoot = p.GetValue(root) ?? (src.IsSealed ? "" : a.Root);
+                var r = verifier.Compare(src, liveRoot, a.FilesystemId);
                 if (ctx.Json)
                 {
                     CliJson.WriteLine(new CompareOutput(r.Changed, r.Missing, r.New), CliJsonContext.Default.CompareOutput);

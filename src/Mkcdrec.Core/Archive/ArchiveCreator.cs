@@ -22,7 +22,19 @@ public sealed class ArchiveCreator
         _events = events ?? NullArchiveEvents.Instance;
     }
 
-    public ArchiveRecord Create(CreateOptions o) => Commit(Stage(o));
+    public ArchiveRecord Create(CreateOptions o)
+    {
+        var staged = Stage(o);
+        try
+        {
+            return Commit(staged);
+        }
+        catch (MkcdrecException)
+        {
+            staged.Discard(); // refused before anything was swapped in
+            throw;
+        }
+    }
 
     /// <summary>
     /// Writes the archive's volumes into a staging directory beside the destination's volumes and returns it uncommitted:
@@ -54,22 +66,28 @@ public sealed class ArchiveCreator
         record.Excludes = patterns;
         record.Since = parent?.Result.Since; // the walk waited for it at the root
         record.Finished = DateTimeOffset.UtcNow;
-        return new StagedArchive(record, dest, Path.Combine(dest, o.ManifestName), staging, baseName, o.VolumeSink is not null, o.Parent?.Result);
+        return new StagedArchive(record, dest, Path.Combine(dest, o.ManifestName), staging, baseName, o.VolumeSink is not null, o.Parent?.Result, o.Passphrase);
     }
 
     /// <summary>Swaps a staged archive's volumes in and records it in the manifest (read now: other archives may have been committed since it was staged).</summary>
     public ArchiveRecord Commit(StagedArchive staged)
     {
         var manifest = File.Exists(staged.ManifestPath)
-            ? BackupManifest.Parse(File.ReadAllBytes(staged.ManifestPath), staged.ManifestPath)
+            ? ManifestSeal.Read(File.ReadAllBytes(staged.ManifestPath), staged.ManifestPath, staged.Passphrase)
             : new BackupManifest { Created = DateTimeOffset.UtcNow };
+        if (manifest.Sealed is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"{staged.ManifestPath} belongs to an encrypted backup: this archive cannot be added to it without its passphrase.",
+                "Encrypt with the same passphrase (--encrypt --passphrase-file FILE), or write into another directory.");
+        }
+
         if (staged.Parent?.Link is { } link)
         {
             manifest.Parent = link;
             manifest.Level = staged.Parent.Level + 1;
         }
 
-        Commit(staged.Destination, staged.ManifestPath, staged.StagingDirectory, manifest, staged.Record, staged.BaseName, staged.VolumesElsewhere);
+        Commit(staged, manifest);
         return staged.Record;
     }
 
@@ -185,8 +203,9 @@ public sealed class ArchiveCreator
     /// volumes are replaced, then the manifest is written without the mark. Each manifest write is atomic (rename).
     /// </summary>
     /// <param name="volumesElsewhere">The volumes went to a destination off the machine (already complete there): nothing to move.</param>
-    private void Commit(string dest, string manifestPath, string staging, BackupManifest manifest, ArchiveRecord record, string baseName, bool volumesElsewhere)
+    private void Commit(StagedArchive staged, BackupManifest manifest)
     {
+        var (dest, manifestPath, staging, record, baseName) = (staged.Destination, staged.ManifestPath, staged.StagingDirectory, staged.Record, staged.BaseName);
         _fs.SyncDirectory(Encoding.UTF8.GetBytes(staging));
         var old = manifest.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList();
         manifest.Archives.RemoveAll(a => a.FilesystemId == record.FilesystemId);
@@ -196,7 +215,7 @@ public sealed class ArchiveCreator
         // of the previous run beside the volumes about to be replaced: mark that archive incomplete there too, so an
         // interruption from here on never leaves a manifest.json that looks valid over volumes it does not describe.
         var real = Path.Combine(dest, BackupFiles.Manifest);
-        var previous = manifestPath != real && File.Exists(real) ? BackupManifest.Parse(File.ReadAllBytes(real), real) : null;
+        var previous = manifestPath != real && File.Exists(real) ? PreviousManifest(real, record.FilesystemId, staged.Passphrase) : null;
         var listed = previous?.Archives.Where(a => a.FilesystemId == record.FilesystemId).ToList() ?? [];
 
         // Only when a manifest lists volumes of this archive that are about to be replaced; a first archive of its id (a
@@ -204,13 +223,13 @@ public sealed class ArchiveCreator
         if (old.Count > 0 || listed.Count > 0)
         {
             record.Incomplete = true;
-            WriteManifest(manifestPath, manifest);
+            WriteManifest(manifestPath, manifest, staged.Passphrase);
         }
 
         if (listed.Count > 0)
         {
             listed.ForEach(a => a.Incomplete = true);
-            WriteManifest(real, previous!);
+            WriteManifest(real, previous!, staged.Passphrase);
         }
 
         old.AddRange(listed);
@@ -231,7 +250,7 @@ public sealed class ArchiveCreator
             File.Delete(Path.Combine(dest, BackupFiles.VolumeName(baseName, i)));
         }
 
-        foreach (var v in record.Volumes.Where(_ => !volumesElsewhere))
+        foreach (var v in record.Volumes.Where(_ => !staged.VolumesElsewhere))
         {
             File.Move(Path.Combine(staging, v.File), Path.Combine(dest, v.File), overwrite: true);
         }
@@ -240,10 +259,40 @@ public sealed class ArchiveCreator
         _fs.SyncDirectory(Encoding.UTF8.GetBytes(dest));
 
         record.Incomplete = null;
-        WriteManifest(manifestPath, manifest);
+        WriteManifest(manifestPath, manifest, staged.Passphrase);
     }
 
-    private void WriteManifest(string path, BackupManifest manifest) => AtomicFile.Write(path, manifest.WriteTo, _fs);
+    private void WriteManifest(string path, BackupManifest manifest, byte[]? passphrase) =>
+        AtomicFile.Write(path, s => ManifestSeal.Write(s, manifest, passphrase), _fs);
+
+    /// <summary>
+    /// The manifest.json of the previous run, whole, to mark the archive being replaced. One this run cannot open (sealed
+    /// with another passphrase, or none given) is removed instead: its volumes are about to go, it must not outlive them.
+    /// </summary>
+    private BackupManifest? PreviousManifest(string path, string archiveId, byte[]? passphrase)
+    {
+        var m = BackupManifest.Parse(File.ReadAllBytes(path), path);
+        if (m.Sealed is null)
+        {
+            return m;
+        }
+
+        try
+        {
+            return ManifestSeal.Open(m, path, passphrase ?? throw new MkcdrecException(ExitCode.Usage, "no passphrase", ""));
+        }
+        catch (MkcdrecException) when (m.Archives.Any(a => a.FilesystemId == archiveId))
+        {
+            _events.Step($"removing {path}: the backup it describes is encrypted with another passphrase and its volumes are being replaced");
+            File.Delete(path);
+            _fs.SyncDirectory(Encoding.UTF8.GetBytes(Path.GetDirectoryName(path)!));
+            return null;
+        }
+        catch (MkcdrecException)
+        {
+            return null; // this run replaces none of its volumes
+        }
+    }
 
     private static void TryDelete(string dir)
     {

@@ -30,10 +30,30 @@ public sealed class ArchiveSource
 
     public string Directory { get; }
 
-    public BackupManifest Manifest { get; }
+    /// <summary>The manifest as stored; of an encrypted backup, only its public part until <see cref="Unseal"/>.</summary>
+    public BackupManifest Manifest { get; private set; }
+
+    /// <summary>The passphrase that opened a sealed manifest: the links of its chain are opened with it too.</summary>
+    public byte[]? Passphrase { get; private set; }
+
+    /// <summary>True while the manifest's file lists are still encrypted (an encrypted backup opened without its passphrase).</summary>
+    public bool IsSealed => Manifest.Sealed is not null;
+
+    /// <summary>Opens an encrypted backup's whole manifest with <paramref name="passphrase"/> (nothing to do for a plain one, or without a passphrase).</summary>
+    public ArchiveSource Unseal(byte[]? passphrase)
+    {
+        if (IsSealed && passphrase is not null)
+        {
+            Manifest = ManifestSeal.Open(Manifest, Path.Combine(Directory, BackupFiles.Manifest), passphrase);
+            Passphrase = passphrase;
+        }
+
+        return this;
+    }
 
     /// <param name="dir">The directory of the backup's manifest.json (and, unless <paramref name="volumes"/> says otherwise, its volumes).</param>
-    public static ArchiveSource Open(string dir, IVolumeSource? volumes = null)
+    /// <param name="passphrase">An encrypted backup's passphrase: its whole manifest is opened (<see cref="Unseal"/>).</param>
+    public static ArchiveSource Open(string dir, IVolumeSource? volumes = null, byte[]? passphrase = null)
     {
         var path = Path.Combine(dir, BackupFiles.Manifest);
         if (!File.Exists(path))
@@ -43,7 +63,8 @@ public sealed class ArchiveSource
         }
 
         var bytes = File.ReadAllBytes(path);
-        return new ArchiveSource(dir, BackupManifest.Parse(bytes, path), Convert.ToHexStringLower(SHA256.HashData(bytes)), volumes ?? DirectoryVolumeLocator.Instance);
+        return new ArchiveSource(dir, BackupManifest.Parse(bytes, path), Convert.ToHexStringLower(SHA256.HashData(bytes)), volumes ?? DirectoryVolumeLocator.Instance)
+            .Unseal(passphrase);
     }
 
     public ArchiveRecord Select(string? filesystemId)
@@ -66,6 +87,9 @@ public sealed class ArchiveSource
         };
     }
 
+    /// <summary>More PBKDF2 iterations than any backup needs: a manifest asking for them would only stall the reader (minutes per try).</summary>
+    public const int MaxIterations = 10_000_000;
+
     /// <summary>The MAC of an encrypted archive, after checking the passphrase; null for plain archives.</summary>
     public static VolumeMac? OpenMac(ArchiveRecord a, byte[]? passphrase)
     {
@@ -79,7 +103,7 @@ public sealed class ArchiveSource
             throw new MkcdrecException(ExitCode.Usage, $"Archive '{a.FilesystemId}' is encrypted.", "Give the passphrase with --passphrase-file FILE (or '-' to type it).");
         }
 
-        if (enc.Cipher != "aes-256-cbc" || enc.Kdf != "pbkdf2-sha256" || enc.Iterations <= 0)
+        if (enc.Cipher != "aes-256-cbc" || enc.Kdf != "pbkdf2-sha256" || enc.Iterations is <= 0 or > MaxIterations)
         {
             throw new InvalidDataException($"manifest: archive '{a.FilesystemId}' uses encryption {enc.Cipher}/{enc.Kdf}/{enc.Iterations}, which this mkcdrec does not know.");
         }
@@ -98,6 +122,12 @@ public sealed class ArchiveSource
     /// <summary>The tar stream of an archive, every volume chunk checked before use. Dispose the returned owner.</summary>
     public TarStream OpenTar(ArchiveRecord a, byte[]? passphrase)
     {
+        if (a.IsSealed)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"Archive '{a.FilesystemId}' is encrypted, and so is the backup's list of its files.",
+                "Give the passphrase with --passphrase-file FILE (or '-' to type it).");
+        }
+
         var mac = OpenMac(a, passphrase);
         var volumes = new VolumeSetReader(Directory, a, mac, Volumes);
         var dec = a.Encryption is { } enc ? OpenSslEnc.Decrypt(volumes, passphrase, enc.Iterations, leaveOpen: true) : null;

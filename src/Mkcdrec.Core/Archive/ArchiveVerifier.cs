@@ -46,6 +46,7 @@ public sealed class ArchiveVerifier
     /// </summary>
     public VerifyReport VerifyChain(ArchiveSource tip, byte[]? passphrase)
     {
+        tip.Unseal(passphrase);
         var chain = BackupChain.Of(tip);
         if (!chain.IsIncremental)
         {
@@ -68,6 +69,7 @@ public sealed class ArchiveVerifier
 
     public VerifyReport Verify(ArchiveSource src, byte[]? passphrase)
     {
+        src.Unseal(passphrase);
         var dir = src.Directory;
         var report = new VerifyReport();
         foreach (var a in src.Manifest.Archives)
@@ -204,10 +206,21 @@ public sealed class ArchiveVerifier
     }
 
     /// <summary>Walks the live tree like the backup did and lists changed, missing and new entries.</summary>
-    public CompareReport Compare(string dir, string root, string? filesystemId)
+    public CompareReport Compare(ArchiveSource src, string root, string? filesystemId)
     {
-        var src = ArchiveSource.Open(dir);
-        var a = src.Select(filesystemId);
+        if (src.IsSealed)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "The backup is encrypted, and so is its list of files to compare with.",
+                "Give the passphrase with --passphrase-file FILE or --secrets DIR.");
+        }
+
+        return Compare(src.Select(filesystemId), root, src.Directory);
+    }
+
+    /// <summary>One archive (of an opened manifest) compared with the live tree at <paramref name="root"/>; <paramref name="backupDir"/> is left out of the walk.</summary>
+    public CompareReport Compare(ArchiveRecord a, string root, string backupDir)
+    {
+        var dir = backupDir;
         var recorder = new RecordingVisitor(_fs);
         var walker = new TreeWalker(_fs, new Excludes(a.Excludes), _events);
         walker.SkipDirectory(dir);

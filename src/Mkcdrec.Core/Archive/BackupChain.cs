@@ -115,7 +115,7 @@ public sealed class BackupChain
     {
         try
         {
-            return (child.OpenParent ?? OpenBeside(child))(link);
+            return (child.OpenParent ?? OpenBeside(child))(link).Unseal(tip.Passphrase);
         }
         catch (MkcdrecException e)
         {

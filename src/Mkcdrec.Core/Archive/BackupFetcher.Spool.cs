@@ -93,7 +93,7 @@ public sealed partial class BackupFetcher
     /// <summary>Refuses a spool without room for <paramref name="need"/> bytes and the spare; returns its free bytes (-1 when unknown).</summary>
     private static long CheckRoom(string shown, string spool, int missingCount, long need, BackupFetchOptions o)
     {
-        var free = FreeBytes(spool);
+        var free = DiskSpace.FreeBytes(spool);
         if (free >= 0 && need + o.SpareBytes > free)
         {
             throw new MkcdrecException(ExitCode.Environment,

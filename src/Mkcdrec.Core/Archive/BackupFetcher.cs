@@ -151,19 +151,6 @@ public sealed partial class BackupFetcher
         }
     }
 
-    /// <summary>Free bytes for an unprivileged writer in the filesystem of <paramref name="dir"/> (statvfs); -1 when unknown.</summary>
-    public static long FreeBytes(string dir)
-    {
-        try
-        {
-            return new DriveInfo(dir).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return -1;
-        }
-    }
-
     /// <summary>The hidden temporary name a file is downloaded under (same directory, so the rename is atomic).</summary>
     public static string TempPathFor(string path) => Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + TempSuffix);
 

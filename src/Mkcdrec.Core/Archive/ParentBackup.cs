@@ -10,10 +10,21 @@ public sealed record ParentArchive(ArchiveRecord Archive, BackupLink? Link, int 
 /// <summary>The backup an increment is made on top of: its manifest and the link the increment records to it.</summary>
 public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
 {
-    /// <summary>The parent from its manifest.json as stored (the link's SHA-256 is over these bytes).</summary>
-    public static ParentBackup FromManifest(byte[] manifestJson, string name, string where)
+    /// <summary>The parent from its manifest.json as stored (the link's SHA-256 is over these bytes); an encrypted one is
+    /// opened with <paramref name="passphrase"/> (the increment's: a chain has one), without it only its public part.</summary>
+    public static ParentBackup FromManifest(byte[] manifestJson, string name, string where, byte[]? passphrase)
     {
         var m = BackupManifest.Parse(manifestJson, where);
+        try
+        {
+            m = ManifestSeal.Open(m, where, passphrase);
+        }
+        catch (MkcdrecException)
+        {
+            // Another passphrase: the public part still names the chain; the increment refuses it with its own reason
+            // (IncrementParent), before anything is written.
+        }
+
         return new ParentBackup(m, new BackupLink
         {
             Name = name,
@@ -23,7 +34,7 @@ public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
     }
 
     /// <summary>The parent in a backup directory (named by that directory).</summary>
-    public static ParentBackup FromDirectory(string directory)
+    public static ParentBackup FromDirectory(string directory, byte[]? passphrase)
     {
         var path = Path.Combine(directory, BackupFiles.Manifest);
         if (!File.Exists(path))
@@ -32,7 +43,7 @@ public sealed record ParentBackup(BackupManifest Manifest, BackupLink Link)
                 "Give the directory of the backup the increment continues (its manifest.json is written last).");
         }
 
-        return FromManifest(File.ReadAllBytes(path), Path.GetFullPath(directory), path);
+        return FromManifest(File.ReadAllBytes(path), Path.GetFullPath(directory), path, passphrase);
     }
 
     /// <summary>What an increment of this filesystem continues: the parent's archive of it, the link and the level.</summary>

@@ -42,7 +42,7 @@ public sealed class DrillCheck
             {
                 MountTopLevel(systemRoot, a.Root, mounted);
                 var root = Under(systemRoot, a.Root);
-                var r = verifier.Compare(backupDir, root, a.FilesystemId);
+                var r = verifier.Compare(a, root, backupDir);
                 result.Add(new CompareSummary
                 {
                     Root = a.Root,
@@ -88,7 +88,7 @@ public sealed class DrillCheck
     /// <summary>One archive compared with the directory it was restored into.</summary>
     public CompareSummary CompareOne(string backupDir, ArchiveRecord archive, string directory)
     {
-        var r = new ArchiveVerifier(_fs).Compare(backupDir, directory, archive.FilesystemId);
+        var r = new ArchiveVerifier(_fs).Compare(archive, directory, backupDir);
         return new CompareSummary { Root = archive.Root, Files = archive.Files.Count, Changed = r.Changed, Missing = r.Missing, New = r.New };
     }
 
@@ -104,7 +104,9 @@ public sealed class DrillCheck
     /// volumes), this binary, a script and a systemd unit enabled for multi-user.target. Only for drills: the disks are
     /// scratch images that are thrown away.
     /// </summary>
-    public static void InstallFirstBootCheck(string targetRoot, string backupDir, string binary, IFileSystemAccess? fs = null)
+    /// <param name="restored">The archives restored (whole records): what the check compares with when the stored manifest
+    /// is sealed (an encrypted backup; the restored disk holds these very files in the clear, so their list is no more secret).</param>
+    public static void InstallFirstBootCheck(string targetRoot, string backupDir, string binary, IFileSystemAccess? fs = null, IReadOnlyList<ArchiveRecord>? restored = null)
     {
         // The directories this adds entries to keep their mtime (to the nanosecond), so the comparison after the first
         // boot sees only the check's own files (which it tolerates), not a changed /etc/systemd/system or /var/lib.
@@ -121,7 +123,17 @@ public sealed class DrillCheck
         var dir = Under(targetRoot, "/" + CheckDirectory);
         var backupCopy = Path.Combine(dir, "backup");
         Directory.CreateDirectory(backupCopy);
-        File.Copy(Path.Combine(backupDir, BackupFiles.Manifest), Path.Combine(backupCopy, BackupFiles.Manifest), overwrite: true);
+        var stored = Path.Combine(backupDir, BackupFiles.Manifest);
+        if (BackupManifest.Parse(File.ReadAllBytes(stored), stored).Sealed is null || restored is null)
+        {
+            File.Copy(stored, Path.Combine(backupCopy, BackupFiles.Manifest), overwrite: true);
+        }
+        else
+        {
+            using var copy = File.Create(Path.Combine(backupCopy, BackupFiles.Manifest));
+            new BackupManifest { Created = DateTimeOffset.UtcNow, Archives = [.. restored] }.WriteTo(copy);
+        }
+
         File.Copy(binary, Path.Combine(dir, "mkcdrec"), overwrite: true);
         MakeExecutable(Path.Combine(dir, "mkcdrec"));
 

@@ -18,8 +18,11 @@ public sealed class DrillRecoveryHooks(IFileSystemAccess fs, string backupDirect
 
     public void PhaseStarted(string phase, RecoveryOutput output) => output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.PhaseStarted, phase));
 
+    private readonly List<ArchiveRecord> _restored = [];
+
     public void AfterRestore(ArchiveRecord archive, string directory, RecoveryOutput output)
     {
+        _restored.Add(archive);
         var compared = new DrillCheck(fs).CompareOne(backupDirectory, archive, directory);
         output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.RestoreCompare, compared.ToJson()));
     }
@@ -29,7 +32,7 @@ public sealed class DrillRecoveryHooks(IFileSystemAccess fs, string backupDirect
         // The host's judgement expects these changed after the boot: written by the recovery, not lost by the backup.
         output.Show?.Invoke(DrillProtocol.Line(DrillProtocol.FinalizeWrote, DrillProtocol.PathsToJson([.. written])));
         DrillCheck.InstallFirstBootCheck(targetRoot, backupDirectory, binary ?? Environment.ProcessPath
-            ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."), fs);
+            ?? throw new MkcdrecException(ExitCode.Internal, "The path of the mkcdrec binary is unknown.", "Run mkcdrec from a file, not a pipe."), fs, _restored);
         output.Say("drill: first-boot check installed (" + DrillCheck.UnitName + ")");
     }
 

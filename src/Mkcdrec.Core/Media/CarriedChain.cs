@@ -63,7 +63,7 @@ public sealed class CarriedChain : IDisposable
     /// The backup a new increment of <paramref name="host"/> continues: the previous ISO's newest link, unless it is of
     /// another host or its chain already has <paramref name="maxIncrements"/> increments (then null: a full backup).
     /// </summary>
-    public ParentBackup? ParentFor(string host, int maxIncrements)
+    public ParentBackup? ParentFor(string host, int maxIncrements, byte[]? passphrase)
     {
         if (_tip is null)
         {
@@ -86,7 +86,7 @@ public sealed class CarriedChain : IDisposable
             return Full($"two links of the chain on {_iso} would both be named {name}");
         }
 
-        Parent = ParentBackup.FromManifest(_tipManifest!, name, $"{_iso}:{Backup}/{BackupFiles.Manifest}");
+        Parent = ParentBackup.FromManifest(_tipManifest!, name, $"{_iso}:{Backup}/{BackupFiles.Manifest}", passphrase);
         _links.Add((name, Backup));
         _log.Info($"backup: an increment on {name} (level {_tip.Manifest.Level + 1}), the newest backup {_iso} carries; the new ISO carries its {_links.Count} link(s) too");
         return Parent;

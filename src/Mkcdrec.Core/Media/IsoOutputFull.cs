@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Mkcdrec.Core.Workflows;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Media;
 
@@ -17,13 +17,13 @@ public static partial class IsoOutputFull
     {
         var text = e.Message;
         var sizes = ExceedsFree().Match(text);
-        if (!sizes.Success && !DestinationFull.IsNoRoom(e))
+        if (!sizes.Success && !DiskSpace.IsNoRoom(e))
         {
             return null;
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
-        var free = DestinationFull.FreeBytes(dir);
+        var free = DiskSpace.FreeBytes(dir);
         var need = sizes.Success ? long.Parse(sizes.Groups["image"].Value, CultureInfo.InvariantCulture) * Sector : -1;
         var room = sizes.Success ? long.Parse(sizes.Groups["free"].Value, CultureInfo.InvariantCulture) * Sector : free;
         var kept = File.Exists(outputPath)

@@ -16,7 +16,7 @@ public sealed class SystemBackup(BackupWorkflow workflow, BackupOptions options,
     public string? Make(LayoutDocument layout, string destination)
     {
         Chain = openChain?.Invoke();
-        Result = workflow.Run(layout, destination, options, parent: Chain?.ParentFor(layout.Host.Hostname, options.MaxIncrements));
+        Result = workflow.Run(layout, destination, options, parent: Chain?.ParentFor(layout.Host.Hostname, options.MaxIncrements, options.Passphrase));
         return Result.Directory;
     }
 

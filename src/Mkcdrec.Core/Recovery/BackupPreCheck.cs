@@ -18,6 +18,12 @@ public static class BackupPreCheck
     public static BackupManifest Verify(ArchiveSource backup, LayoutDocument layout, byte[]? passphrase, Action<string>? say = null)
     {
         var dir = backup.Directory;
+        if (backup.Unseal(passphrase).IsSealed)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"The backup in {dir} is encrypted, and so is the list of what it holds.",
+                "Give its passphrase (--passphrase-file FILE, or backup.passphrase in the --secrets directory); no disk was touched.");
+        }
+
         var m = backup.Manifest;
         if (m.Archives.Count == 0)
         {

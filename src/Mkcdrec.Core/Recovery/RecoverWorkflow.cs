@@ -41,7 +41,7 @@ public sealed class RecoverWorkflow
 
     /// <summary>Checks the backup in <paramref name="dir"/> before any disk is touched (<see cref="BackupPreCheck"/>).</summary>
     public static BackupManifest VerifyBackup(string dir, LayoutDocument layout, byte[]? passphrase, Action<string>? say = null) =>
-        BackupPreCheck.Verify(ArchiveSource.Open(dir), layout, passphrase, say);
+        BackupPreCheck.Verify(ArchiveSource.Open(dir, passphrase: passphrase), layout, passphrase, say);
 
     public RecoverResult Run(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o)
     {
@@ -63,7 +63,7 @@ public sealed class RecoverWorkflow
         BackupChain chain = null!;
         Phase("verify backup", () =>
         {
-            chain = BackupChain.Of(backup);
+            chain = BackupChain.Of(backup.Unseal(o.Passphrase));
             manifest = BackupPreCheck.VerifyChain(chain, layout, o.Passphrase, report.Say);
         });
 

@@ -243,10 +243,10 @@ public sealed class BackupWorkflow
 
         var staged = new List<StagedArchive>();
         room ??= volumeSink is null ? new DestinationFull.Room(dest, dest, InPlace: true) : null;
-        var freeAtStart = room?.Directory is { } roomDir ? DestinationFull.FreeBytes(roomDir) : -1;
+        var freeAtStart = room?.Directory is { } roomDir ? DiskSpace.FreeBytes(roomDir) : -1;
         // A filesystem's use, once (btrfs subvolumes are archives of one filesystem): for the estimate should the disk fill.
         var usedByFilesystem = sources.GroupBy(s => s.FilesystemId).ToDictionary(g => g.Key,
-            g => g.FirstOrDefault(s => s.MountPoint is not null) is { MountPoint: { } mp } ? DestinationFull.UsedBytes(mp) : -1);
+            g => g.FirstOrDefault(s => s.MountPoint is not null) is { MountPoint: { } mp } ? DiskSpace.UsedBytes(mp) : -1);
         try
         {
             ArchiveAll(sources, dest, options, result, volumeSink, parent, staged);
@@ -255,7 +255,7 @@ public sealed class BackupWorkflow
         catch (Exception e)
         {
             staged.ForEach(a => a.Discard());
-            if (room is not null && DestinationFull.IsNoRoom(e))
+            if (room is not null && DiskSpace.IsNoRoom(e))
             {
                 var done = staged.Select(a => a.Record.FilesystemId).ToHashSet(StringComparer.Ordinal);
                 var left = sources.Where(s => !done.Contains(s.ArchiveId)).Select(s => s.FilesystemId).Distinct().Select(f => usedByFilesystem[f]).ToList();
@@ -272,7 +272,7 @@ public sealed class BackupWorkflow
             result.Archives.Add(creator.Commit(a));
         }
 
-        CommitManifest(layout, result, old, parent);
+        CommitManifest(layout, result, old, parent, options.Passphrase);
         result.Elapsed = sw.Elapsed;
         return result;
     }
@@ -378,11 +378,11 @@ public sealed class BackupWorkflow
     };
 
     /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
-    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent)
+    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent, byte[]? passphrase)
     {
         LayoutWorkflows.WriteLayout(result.LayoutPath, layout);
         var staging = Path.Combine(result.Directory, BackupFiles.StagingManifest);
-        var manifest = BackupManifest.Parse(File.ReadAllBytes(staging), staging);
+        var manifest = ManifestSeal.Read(File.ReadAllBytes(staging), staging, passphrase);
         manifest.Host = layout.Host.Hostname;
         manifest.Layout = BackupFiles.Layout;
         manifest.Archives = [.. result.Archives.Select(a => manifest.Archives.First(m => m.FilesystemId == a.FilesystemId))];
@@ -392,7 +392,7 @@ public sealed class BackupWorkflow
             manifest.Level = parent.Manifest.Level + 1;
         }
 
-        AtomicFile.Write(result.ManifestPath, manifest.WriteTo, _fs);
+        AtomicFile.Write(result.ManifestPath, s => ManifestSeal.Write(s, manifest, passphrase), _fs);
         File.Delete(staging);
 
         // Volumes the previous backup here listed and this one does not are stale now.

@@ -18,41 +18,6 @@ public static class DestinationFull
     /// </summary>
     public sealed record Room(string Display, string? Directory, bool InPlace);
 
-    private const int ENOSPC = 28, EDQUOT = 122;
-
-    /// <summary>Whether <paramref name="e"/> or an exception inside it is a write that found no room.</summary>
-    public static bool IsNoRoom(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-        {
-            if (x is FileSystemException { Errno: ENOSPC or EDQUOT } || (x is IOException io && io.HResult is ENOSPC or EDQUOT)
-                || x.Message.Contains("No space left on device", StringComparison.Ordinal) || x.Message.Contains("Disk quota exceeded", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Bytes in use on the filesystem mounted at <paramref name="mountPoint"/> (statvfs); -1 when that is not a mount point or cannot be read.</summary>
-    public static long UsedBytes(string mountPoint)
-    {
-        try
-        {
-            var full = Path.GetFullPath(mountPoint).TrimEnd('/');
-            var d = DriveInfo.GetDrives().LastOrDefault(d => d.Name.TrimEnd('/') == full);
-            return d is null ? -1 : Math.Max(0, d.TotalSize - d.TotalFreeSpace);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return -1;
-        }
-    }
-
-    /// <summary>Free bytes for the writer in the filesystem of <paramref name="dir"/>; -1 when unknown.</summary>
-    public static long FreeBytes(string dir) => BackupFetcher.FreeBytes(dir);
-
     /// <param name="freeAtStart">Free bytes at the destination when the run started (-1: unknown).</param>
     /// <param name="staged">The archives the run had finished (their volumes are gone again).</param>
     /// <param name="pendingUsedBytes">Bytes in use on the filesystems not yet archived, the failed one included (-1: unknown).</param>

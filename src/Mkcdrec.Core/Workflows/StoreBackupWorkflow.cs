@@ -33,7 +33,7 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
                 "Another backup of this host started in the same second: wait for it (mkcdrec backups list) and run this one again.");
         }
 
-        var parent = options.Incremental ? ParentFor(store, host, options.MaxIncrements) : null;
+        var parent = options.Incremental ? ParentFor(store, host, options.MaxIncrements, options.Passphrase) : null;
         log.Info($"backup: writing {name} to {store.Display}" + (parent is null ? "" : $", an increment on {parent.Link.Name} (level {parent.Manifest.Level + 1})"));
         var meta = Directory.CreateTempSubdirectory("mkcdrec-backup-meta-").FullName;
         try
@@ -67,7 +67,7 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
     /// The backup an increment continues: this host's newest complete backup at the store. None (a full backup is made)
     /// when there is no backup yet or its chain is already <paramref name="maxIncrements"/> increments long.
     /// </summary>
-    private ParentBackup? ParentFor(IBackupStore store, string host, int maxIncrements)
+    private ParentBackup? ParentFor(IBackupStore store, string host, int maxIncrements, byte[]? passphrase)
     {
         if (BackupCatalog.Latest(store, host) is not { } latest)
         {
@@ -75,7 +75,7 @@ public sealed class StoreBackupWorkflow(IProcessRunner run, IFileSystemAccess fs
             return null;
         }
 
-        var parent = ParentBackup.FromManifest(store.ReadAll(latest.Name + "/" + BackupFiles.Manifest), latest.Name, store.DisplayOf(latest.Name) + "/" + BackupFiles.Manifest);
+        var parent = ParentBackup.FromManifest(store.ReadAll(latest.Name + "/" + BackupFiles.Manifest), latest.Name, store.DisplayOf(latest.Name) + "/" + BackupFiles.Manifest, passphrase);
         if (parent.Manifest.Level >= maxIncrements)
         {
             log.Info($"backup: {latest.Name} is increment {parent.Manifest.Level} of its chain (at most {maxIncrements}): this run makes a full backup");

@@ -54,5 +54,14 @@ public sealed class VolumeMac : IDisposable
         return h.GetHashAndReset();
     }
 
+    /// <summary>HMAC-SHA256(key, label || data): authenticates a whole small object (the sealed manifest).</summary>
+    public byte[] Tag(ReadOnlySpan<byte> label, ReadOnlySpan<byte> data)
+    {
+        using var h = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+        h.AppendData(label);
+        h.AppendData(data);
+        return h.GetHashAndReset();
+    }
+
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

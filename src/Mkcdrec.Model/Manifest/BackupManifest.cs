@@ -35,6 +35,13 @@ public sealed class BackupManifest
 
     public List<ArchiveRecord> Archives { get; set; } = [];
 
+    /// <summary>
+    /// Set in the readable manifest.json of an encrypted backup (docs/secrets.md): the whole manifest, encrypted with the
+    /// backup's passphrase; the archives beside it keep only what checking volumes needs. Null in a plain backup and in
+    /// the whole manifest once opened.
+    /// </summary>
+    public SealedManifest? Sealed { get; set; }
+
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string where) => Parse(json, where, null);
 
     /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, string)"/>, keeping the array itself (not a copy) for the file lists
@@ -63,6 +70,11 @@ public sealed class BackupManifest
             throw new InvalidDataException($"{where}: manifest format version {m.FormatVersion}, this mkcdrec reads version {CurrentVersion}.");
         }
 
+        foreach (var a in m.Archives.Where(a => m.Sealed is not null && ArchiveId.IsFilesystem(a.FilesystemId)))
+        {
+            a.Seal();
+        }
+
         var kept = array;
         foreach (var a in m.Archives.Where(a => a.HasDeferredFiles))
         {
@@ -71,6 +83,24 @@ public sealed class BackupManifest
 
         return m;
     }
+
+    /// <summary>
+    /// What stays readable of an encrypted backup's manifest without the passphrase: format, time, host, the chain link, and
+    /// per archive its id, encryption parameters and volumes (names, sizes, SHA-256, keyed chunk MACs). Roots, counts,
+    /// excludes, notes and the filesystems' file lists are only in <paramref name="sealed"/>.
+    /// </summary>
+    public BackupManifest PublicPart(SealedManifest @sealed) => new()
+    {
+        FormatVersion = FormatVersion,
+        Tool = Tool,
+        Created = Created,
+        Host = Host,
+        Layout = Layout,
+        Level = Level,
+        Parent = Parent,
+        Sealed = @sealed,
+        Archives = [.. Archives.Select(a => a.PublicPart())],
+    };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BackupManifest);
 
@@ -137,6 +167,7 @@ public sealed class ArchiveRecord
         {
             lock (_filesLock)
             {
+                ThrowIfSealed();
                 if (_files is DeferredFileList d)
                 {
                     _files = FileListJsonConverter.ReadList(Deferred(d), _manifestWhere, membersOnly: false);
@@ -157,6 +188,7 @@ public sealed class ArchiveRecord
     {
         lock (_filesLock)
         {
+            ThrowIfSealed();
             if (_files is DeferredFileList d)
             {
                 return FileListJsonConverter.ReadList(Deferred(d), _manifestWhere, membersOnly: Since is not null);
@@ -170,6 +202,39 @@ public sealed class ArchiveRecord
     internal void KeepManifest(byte[] json, string where) => (_manifestJson, _manifestWhere) = (json, where);
 
     internal bool HasDeferredFiles => _files is DeferredFileList;
+
+    /// <summary>True for an archive of the readable part of an encrypted backup's manifest: its file list is sealed.</summary>
+    [JsonIgnore]
+    public bool IsSealed { get; private set; }
+
+    internal void Seal() => IsSealed = true;
+
+    /// <summary>A filesystem archive reduced to its volumes; the LUKS headers' archive whole (its names are the containers'
+    /// UUIDs, in the layout too: a recovery plans with them before it asks for the passphrase).</summary>
+    internal ArchiveRecord PublicPart() => !ArchiveId.IsFilesystem(FilesystemId) ? this : new()
+    {
+        FilesystemId = FilesystemId,
+        Compression = Compression,
+        Level = Level,
+        Encryption = Encryption,
+        ChunkSize = ChunkSize,
+        ChunkHash = ChunkHash,
+        Volumes = Volumes,
+        Incomplete = Incomplete,
+        Root = "",
+        Excludes = [],
+        Notes = [],
+        Files = [],
+    };
+
+    // A caller that reads a file list of a sealed manifest forgot to open it with the passphrase: never an empty list.
+    private void ThrowIfSealed()
+    {
+        if (IsSealed)
+        {
+            throw new InvalidOperationException($"archive '{FilesystemId}': the file list is in the encrypted part of the manifest; open it with the passphrase first.");
+        }
+    }
 
     private ReadOnlySpan<byte> Deferred(DeferredFileList d) =>
         (_manifestJson ?? throw new InvalidOperationException("a deferred file list without its manifest")).AsSpan(d.Start, d.Length);
@@ -207,6 +272,21 @@ public sealed class EncryptionRecord
 
     /// <summary>HMAC proving the passphrase is right, hex.</summary>
     public string KeyCheck { get; set; } = "";
+}
+
+/// <summary>
+/// The encrypted whole manifest inside an encrypted backup's manifest.json: <see cref="Data"/> is base64 (one line) of
+/// <c>openssl enc -aes-256-cbc -pbkdf2 -iter N</c> of the gzipped manifest JSON, so stock tools read it too; the MAC key
+/// (<see cref="Encryption"/>'s salt and key check, as an archive's) authenticates it before it is decrypted.
+/// </summary>
+public sealed class SealedManifest
+{
+    public EncryptionRecord Encryption { get; set; } = new();
+
+    /// <summary>HMAC-SHA256 of the encrypted bytes (after base64 decoding), hex.</summary>
+    public string Hmac { get; set; } = "";
+
+    public string Data { get; set; } = "";
 }
 
 public sealed class VolumeRecord

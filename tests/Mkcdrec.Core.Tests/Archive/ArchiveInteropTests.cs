@@ -107,7 +107,7 @@ public sealed class ArchiveInteropTests : FixtureTreeTest
     {
         var pass = System.Text.Encoding.UTF8.GetBytes(Pass);
         var rec = Create(Compression.Zstd, pass, volumeSize: 2 << 20);
-        var src = ArchiveSource.Open(Path.Combine(Dir, "bk"));
+        var src = ArchiveSource.Open(Path.Combine(Dir, "bk"), passphrase: pass);
         var outDir = Sub("out");
         using (var tar = src.OpenTar(src.Select(null), pass))
         {
@@ -121,14 +121,14 @@ public sealed class ArchiveInteropTests : FixtureTreeTest
         var verifier = new ArchiveVerifier(Fs);
         var report = verifier.Verify(Path.Combine(Dir, "bk"), pass);
         Assert.Contains(report.Checked, c => c.Contains("every content hash matches", StringComparison.Ordinal));
-        Assert.False(verifier.Compare(Path.Combine(Dir, "bk"), outDir, null).HasDifferences);
+        Assert.False(verifier.Compare(ArchiveSource.Open(Path.Combine(Dir, "bk"), passphrase: pass), outDir, null).HasDifferences);
 
         // Change, remove and add files: compare must list each.
         File.WriteAllText(Path.Combine(outDir, "f"), "HELLO\n");
         File.Delete(Path.Combine(outDir, "fifo"));
         File.WriteAllText(Path.Combine(outDir, "brand-new"), "x");
         TreeFixture.Sh($"setfattr -x user.text {outDir}/compressible 2>/dev/null; setfattr -n user.added -v 1 {outDir}/compressible");
-        var diff = verifier.Compare(Path.Combine(Dir, "bk"), outDir, null);
+        var diff = verifier.Compare(ArchiveSource.Open(Path.Combine(Dir, "bk"), passphrase: pass), outDir, null);
         Assert.Contains(diff.Changed, c => c.StartsWith("f (", StringComparison.Ordinal) && c.Contains("content", StringComparison.Ordinal));
         Assert.Contains(diff.Changed, c => c.StartsWith("compressible (", StringComparison.Ordinal) && c.Contains("xattrs", StringComparison.Ordinal));
         Assert.Contains("fifo", diff.Missing);

@@ -78,7 +78,7 @@ public sealed class BackupChainTests : IDisposable
         for (var i = 0; i <= increments; i++)
         {
             var name = $"web1/{prefix}{i}";
-            var parent = i == 0 ? null : ParentBackup.FromDirectory(Link(names[^1]));
+            var parent = i == 0 ? null : ParentBackup.FromDirectory(Link(names[^1]), null);
             new ArchiveCreator(_fs).Create(new CreateOptions
             {
                 Root = _tree,

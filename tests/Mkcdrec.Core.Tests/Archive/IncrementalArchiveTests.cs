@@ -80,7 +80,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
 
             var verifier = new ArchiveVerifier(Fs);
             Assert.Contains(verifier.Verify(dir, PassBytes).Checked, c => c.Contains("every content hash matches", StringComparison.Ordinal));
-            Assert.False(verifier.Compare(dir, ours, null).HasDifferences); // the increment's list is the whole tree
+            Assert.False(verifier.Compare(ArchiveSource.Open(dir, passphrase: PassBytes), ours, null).HasDifferences); // the increment's list is the whole tree
         }
 
         AssertOnlyChangesArchived(records);
@@ -146,7 +146,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         new ArchiveCreator(Fs).Create(Options(full, null, ["rnd", "d/sub"]));
         Thread.Sleep(1100);
         var inc = Path.Combine(Dir, "inc");
-        var rec = new ArchiveCreator(Fs).Create(Options(inc, ParentBackup.FromDirectory(full), ["f", "hardlink"]));
+        var rec = new ArchiveCreator(Fs).Create(Options(inc, ParentBackup.FromDirectory(full, PassBytes), ["f", "hardlink"]));
         string? State(string path) => rec.Files.SingleOrDefault(f => f.Path == path) is { } r ? (r.Unchanged == true ? "listed" : "archived") : null;
         Assert.Equal("archived", State("rnd"));      // unchanged for the filesystem, new to the chain
         Assert.Equal("archived", State("d/sub"));
@@ -160,7 +160,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         Assert.False(File.Exists(Path.Combine(ours, "f")));
         Assert.Equal(TreeFixture.Sh("sha256sum rnd", Src), TreeFixture.Sh("sha256sum rnd", ours));
 
-        var e = Assert.Throws<MkcdrecException>(() => ParentBackup.FromDirectory(full).Archive("fs:ext4:other"));
+        var e = Assert.Throws<MkcdrecException>(() => ParentBackup.FromDirectory(full, PassBytes).Archive("fs:ext4:other"));
         Assert.Contains("has no archive 'fs:ext4:other'", e.Message, StringComparison.Ordinal);
     }
 
@@ -169,7 +169,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
     {
         var full = Sub("full");
         Create(full, null);
-        var parent = ParentBackup.FromDirectory(full);
+        var parent = ParentBackup.FromDirectory(full, PassBytes);
         foreach (var (plain, says) in new[] { (false, "The passphrase is not the one"), (true, "is encrypted: an increment of it must be too") })
         {
             var inc = Sub("inc");
@@ -182,7 +182,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
 
         var plainFull = Sub("plain");
         new ArchiveCreator(Fs).Create(Options(plainFull, null, [], plain: true));
-        var onPlain = Assert.Throws<MkcdrecException>(() => new ArchiveCreator(Fs).Create(Options(Sub("inc2"), ParentBackup.FromDirectory(plainFull), [])));
+        var onPlain = Assert.Throws<MkcdrecException>(() => new ArchiveCreator(Fs).Create(Options(Sub("inc2"), ParentBackup.FromDirectory(plainFull, PassBytes), [])));
         Assert.Contains("is not encrypted: an increment of it cannot be", onPlain.Message);
     }
 
@@ -198,9 +198,9 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
         // changed after the start, so the next increment must hold it again (as GNU tar's next level does).
         var inc1 = Path.Combine(Dir, "inc1");
         var during = new OnStep(() => File.AppendAllText(Path.Combine(Src, "exact4m"), "changed during the walk"));
-        new ArchiveCreator(Fs, during).Create(Options(inc1, ParentBackup.FromDirectory(full), []));
+        new ArchiveCreator(Fs, during).Create(Options(inc1, ParentBackup.FromDirectory(full, PassBytes), []));
         Thread.Sleep(1100);
-        var inc2 = new ArchiveCreator(Fs).Create(Options(Path.Combine(Dir, "inc2"), ParentBackup.FromDirectory(inc1), []));
+        var inc2 = new ArchiveCreator(Fs).Create(Options(Path.Combine(Dir, "inc2"), ParentBackup.FromDirectory(inc1, PassBytes), []));
         Assert.Equal(["exact4m"], inc2.Members().Where(f => f.Type != "d").Select(f => f.Path));
 
         var gnu = Sub("gnu-during");
@@ -229,7 +229,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
 
     private ArchiveRecord Create(string dir, string? parentDir)
     {
-        var parent = parentDir is null ? null : ParentBackup.FromDirectory(parentDir);
+        var parent = parentDir is null ? null : ParentBackup.FromDirectory(parentDir, PassBytes);
         var rec = new ArchiveCreator(Fs).Create(Options(dir, parent, []));
         if (parent is not null)
         {
@@ -257,7 +257,7 @@ public sealed class IncrementalArchiveTests : FixtureTreeTest
 
     private void Apply(string dir, string target)
     {
-        var src = ArchiveSource.Open(dir);
+        var src = ArchiveSource.Open(dir, passphrase: PassBytes);
         var a = src.Select(null);
         using var tar = src.OpenTar(a, PassBytes);
         var r = new ArchiveExtractor(Fs).Extract(tar.Reader, target, a.Members());
