@@ -48,6 +48,14 @@ public sealed partial class BlockDevices : IBlockDevices
         }
     }
 
+    public (long StartBytes, long SizeBytes)? KernelExtent(string partition)
+    {
+        var sys = $"/sys/class/block/{KernelName(partition)}";
+        return long.TryParse(ReadSys(sys + "/start"), out var start) && long.TryParse(ReadSys(sys + "/size"), out var size)
+            ? (start * 512, size * 512) // sysfs counts 512-byte units whatever the sector size
+            : null;
+    }
+
     private static string KernelName(string device)
     {
         var real = new FileInfo(device).LinkTarget is not null ? Path.GetFullPath(new FileInfo(device).ResolveLinkTarget(true)!.FullName) : device;

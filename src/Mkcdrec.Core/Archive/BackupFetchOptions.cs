@@ -29,6 +29,9 @@ public sealed class BackupFetchOptions
     /// </summary>
     public bool ReplaceOtherBackup { get; init; }
 
+    /// <summary>The most a file of no known size (manifest.json, layout.json) may have: a rescue system's spool is RAM.</summary>
+    public long MaxDocumentBytes { get; init; } = 2L << 30;
+
     /// <summary>Room left free in the spool beyond the backup itself.</summary>
     public long SpareBytes { get; init; } = 4L << 20;
 

@@ -200,6 +200,11 @@ public sealed partial class BackupFetcher
                 {
                     throw new AttemptFailed($"the server sends more than the {max} bytes the manifest gives", transient: false);
                 }
+
+                if (size is null && got > o.MaxDocumentBytes)
+                {
+                    throw new AttemptFailed($"the server sends more than {o.MaxDocumentBytes} bytes for a file the manifest does not size: not a backup's", transient: false);
+                }
             }
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)

@@ -158,7 +158,9 @@ public sealed partial class BackupFetcher
     {
         ConnectTimeout = o.RequestTimeout,
         AutomaticDecompression = DecompressionMethods.None, // volumes are already compressed; sizes must be the file's
-        AllowAutoRedirect = true,
+        AllowAutoRedirect = true, // never from https to http (the handler refuses that downgrade)
+        MaxAutomaticRedirections = 5,
+        MaxResponseHeadersLength = 64, // KiB: a server's headers are small; more is not a backup server
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
     };
 

@@ -15,4 +15,7 @@ public interface IBlockDevices
 
     /// <summary>Waits until every path exists as a device node; false at the timeout.</summary>
     bool WaitForDevices(IReadOnlyList<string> paths, TimeSpan timeout);
+
+    /// <summary>Where the kernel has a partition (start and size in bytes, as it uses them); null when it cannot say.</summary>
+    (long StartBytes, long SizeBytes)? KernelExtent(string partition) => null;
 }

@@ -9,28 +9,78 @@ namespace Mkcdrec.Core.Execution;
 
 public sealed partial class PlanExecutor
 {
-    /// <summary>Waits for the partition nodes of a table just written; re-reads the table once if they do not come, then refuses.</summary>
+    /// <summary>How long the nodes of a re-read table may take before partx is asked (udev usually needs well under a second).</summary>
+    private static readonly TimeSpan FirstPartitionWait = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Waits for the partition nodes of a table just written. A kernel may accept the re-read (BLKRRPART) and still not
+    /// make them (some loop devices and virtual disks), or udev may miss the event: after a short wait, partx -u tells
+    /// the kernel about each partition itself (BLKPG add, resize, delete, as parted does), then the full wait, then refuses.
+    /// </summary>
     private void WaitForPartitions(PlanStep step, PartitionTableSpec spec, List<string> paths, ExecutorOptions options)
     {
-        if (_blocks.WaitForDevices(paths, options.DeviceTimeout))
+        var first = options.DeviceTimeout < FirstPartitionWait ? options.DeviceTimeout : FirstPartitionWait;
+        if (_blocks.WaitForDevices(paths, first))
+        {
+            RequireKernelExtents(step, spec);
+            return;
+        }
+
+        var missing = paths.Where(p => !_blocks.WaitForDevices([p], TimeSpan.Zero)).ToList();
+        _log.Info($"  {string.Join(", ", missing)} missing {first.TotalSeconds:0} s after the re-read; partx -u {spec.Device} (each partition by BLKPG)");
+        var partx = _runner.Run(new ProcessRequest("partx", ["-u", spec.Device]));
+        _log.Info($"  partx -u {spec.Device}: exit {partx.ExitCode}{(partx.StandardError.Length > 0 ? ": " + partx.StandardError.Trim() : "")}");
+        if (!_blocks.WaitForDevices(paths, options.DeviceTimeout) && !(_blocks.RereadPartitions(spec.Device) && _blocks.WaitForDevices(paths, options.DeviceTimeout)))
+        {
+            missing = [.. paths.Where(p => !_blocks.WaitForDevices([p], TimeSpan.Zero))];
+            var stale = StaleExtents(spec);
+            throw new MkcdrecException(ExitCode.Environment,
+                $"Step {step.Id}: the partition table was written on {spec.Device} but these partitions did not appear: {string.Join(", ", missing)}" +
+                (stale.Count > 0 ? $"; the kernel still uses old partitions there: {string.Join("; ", stale)} (they overlap the new ones)." : "."),
+                $"Check that nothing holds the disk (mounts, swap, md, LVM, dm: lsblk {spec.Device}) and that udev runs, then run the same command again.");
+        }
+
+        RequireKernelExtents(step, spec);
+    }
+
+    /// <summary>
+    /// A partition node can be the kernel's old one: when the whole table could not be re-read (a partition of the disk
+    /// in use), partx updates the others one by one (BLKPG) and leaves the busy one as it was. Nothing may be written
+    /// through a node whose start or size is not the new table's: asked once more with partx -u, then refused.
+    /// </summary>
+    private void RequireKernelExtents(PlanStep step, PartitionTableSpec spec)
+    {
+        var stale = StaleExtents(spec);
+        if (stale.Count == 0)
         {
             return;
         }
 
-        // udev may have missed the change event; ask the kernel again, then give it one more chance.
-        _log.Info($"  partition nodes missing after {options.DeviceTimeout.TotalSeconds:0} s; re-reading {spec.Device} again");
-        if (!_blocks.RereadPartitions(spec.Device))
+        _log.Info($"  the kernel's view of {spec.Device} differs from the table written ({string.Join("; ", stale)}); partx -u {spec.Device}");
+        _runner.Run(new ProcessRequest("partx", ["-u", spec.Device]));
+        _runner.Run(new ProcessRequest("udevadm", ["settle"]));
+        stale = StaleExtents(spec);
+        if (stale.Count > 0)
         {
-            _runner.Run(new ProcessRequest("partx", ["-u", spec.Device]));
+            throw new MkcdrecException(ExitCode.Environment,
+                $"Step {step.Id}: the partition table was written on {spec.Device}, but the kernel still uses old partitions there: {string.Join("; ", stale)}. Nothing was written into them.",
+                $"Something holds them (a mount, swap, an md array, LVM or a dm device: lsblk {spec.Device}); release it, then run the same command again.");
+        }
+    }
+
+    private List<string> StaleExtents(PartitionTableSpec spec)
+    {
+        var stale = new List<string>();
+        foreach (var p in spec.Partitions.Where(p => p.Kind != PartitionKinds.Extended && p.Path.Length > 0 && _blocks.WaitForDevices([p.Path], TimeSpan.Zero)))
+        {
+            var (start, size) = (p.StartSector * spec.SectorSize, p.SizeSectors * spec.SectorSize);
+            if (_blocks.KernelExtent(p.Path) is { } k && k != (start, size))
+            {
+                stale.Add($"{p.Path} is bytes {k.StartBytes}+{k.SizeBytes} for the kernel, {start}+{size} in the table");
+            }
         }
 
-        if (!_blocks.WaitForDevices(paths, options.DeviceTimeout))
-        {
-            var missing = paths.Where(p => !_blocks.WaitForDevices([p], TimeSpan.Zero));
-            throw new MkcdrecException(ExitCode.Environment,
-                $"Step {step.Id}: the partition table was written on {spec.Device} but these partitions did not appear: {string.Join(", ", missing)}.",
-                "Check that nothing holds the disk (mounts, md, LVM, dm) and that udev runs, then run the same command again.");
-        }
+        return stale;
     }
 
     /// <summary>Writes the step's table with mkcdrec's own writer, after checking the disk is the size and sector size the plan was made for.</summary>

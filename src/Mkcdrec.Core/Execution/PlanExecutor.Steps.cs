@@ -67,8 +67,8 @@ public sealed partial class PlanExecutor
 
     /// <summary>
     /// BLKRRPART fails with EBUSY while udev still has the disk open for the change event our own table write caused:
-    /// let udev finish and ask again; if it stays busy, partx updates the partitions one by one (the partition nodes are
-    /// checked right after, so nothing is assumed). Any other result is returned as it is.
+    /// let udev finish and ask again; if it stays busy, partx updates the partitions one by one (the partition nodes and
+    /// their extents are checked right after, so nothing is assumed). Any other result is returned as it is.
     /// </summary>
     private ProcessResult RetryBusyReread(List<string> argv, ProcessRequest request, ProcessResult result)
     {
@@ -82,12 +82,11 @@ public sealed partial class PlanExecutor
 
         if (result.ExitCode != 0 && IsBusyReread(argv, result))
         {
+            // A partition of the disk in use: partx updates the others; whether each node then has the new table's
+            // extent is checked before anything names it (RequireKernelExtents), which names the one it could not move.
             var partx = _runner.Run(new ProcessRequest("partx", ["-u", argv[^1]]));
-            _log.Info($"  still busy; partx -u {argv[^1]}: exit {partx.ExitCode}");
-            if (partx.ExitCode == 0)
-            {
-                result = partx;
-            }
+            _log.Info($"  still busy; partx -u {argv[^1]}: exit {partx.ExitCode}{(partx.StandardError.Length > 0 ? ": " + partx.StandardError.Trim() : "")}");
+            result = partx with { ExitCode = 0 };
         }
 
         return result;

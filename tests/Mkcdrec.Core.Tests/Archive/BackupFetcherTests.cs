@@ -57,10 +57,11 @@ public sealed class BackupFetcherTests : IDisposable
         return backup;
     }
 
-    private BackupFetchResult Fetch(string? url = null, int retries = 3, bool replace = true) =>
+    private BackupFetchResult Fetch(string? url = null, int retries = 3, bool replace = true, long maxDocument = 2L << 30) =>
         new BackupFetcher(NullLog.Instance).Fetch(new BackupFetchOptions
         {
             Url = url ?? _server.Url("backup"), SpoolDirectory = Spool, Retries = retries, RetryDelay = TimeSpan.FromMilliseconds(10), ReplaceOtherBackup = replace,
+            MaxDocumentBytes = maxDocument,
         });
 
     private static List<string> Volumes(string backup) =>
@@ -112,6 +113,17 @@ public sealed class BackupFetcherTests : IDisposable
         Assert.Contains("HTTP 404 Not Found", e.Message, StringComparison.Ordinal);
         Assert.Contains("manifest.json", e.Hint, StringComparison.Ordinal);
         Assert.Single(_server.Requests); // a 404 is not tried again
+        Assert.False(File.Exists(Path.Combine(Spool, "manifest.json")));
+        AssertNoPartialFiles();
+    }
+
+    [Fact]
+    public void A_manifest_longer_than_any_backup_has_is_cut_off_not_spooled_whole()
+    {
+        MakeBackup();
+        var e = Assert.Throws<MkcdrecException>(() => Fetch(maxDocument: 100));
+        Assert.Contains("more than 100 bytes", e.Message, StringComparison.Ordinal);
+        Assert.Single(_server.Requests); // not tried again
         Assert.False(File.Exists(Path.Combine(Spool, "manifest.json")));
         AssertNoPartialFiles();
     }

@@ -81,6 +81,11 @@ public sealed class PlanExecutorTests : IDisposable
         public bool RereadPartitions(string device) => true;
 
         public bool WaitForDevices(IReadOnlyList<string> paths, TimeSpan timeout) => true;
+
+        /// <summary>The kernel's extent of a partition, when the test gives one (null: as the table says).</summary>
+        public Func<string, (long, long)?> Kernel { get; set; } = _ => null;
+
+        public (long StartBytes, long SizeBytes)? KernelExtent(string partition) => Kernel(partition);
     }
 
     private sealed class ListLog : ILog
@@ -178,6 +183,28 @@ public sealed class PlanExecutorTests : IDisposable
         runner.FailWhen = r => r.FileName == "blockdev";
         Assert.Equal(ExitCode.CommandFailed, Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options())).Code);
         Assert.Single(runner.Calls, c => c.FileName == "blockdev");
+    }
+
+    [Fact]
+    public void A_partition_the_kernel_still_has_with_its_old_extent_is_updated_with_partx_or_refused_before_any_write()
+    {
+        var (plan, runner, blocks, log, ex) = Setup("gpt", _dir);
+        var part = plan.Steps.First(s => s.PartitionTable is not null).PartitionTable!.Partitions.Last();
+        blocks.Kernel = p => p == part.Path && !runner.Calls.Any(c => c.FileName == "partx") ? (4096, 512) : null;
+        ex.Execute(plan, Options()); // stale at first, right after partx -u
+        Assert.Single(runner.Calls, c => c.FileName == "partx" && c.Arguments.SequenceEqual(["-u", plan.Steps.First(s => s.PartitionTable is not null).PartitionTable!.Device]));
+        Assert.Contains(log.Lines, l => l.Contains($"{part.Path} is bytes 4096+512 for the kernel", StringComparison.Ordinal));
+
+        // Still stale after partx (a partition in use): refused before any command writes through its node.
+        File.Delete(JournalPath);
+        (plan, runner, blocks, _, ex) = Setup("gpt", _dir);
+        blocks.Kernel = p => p == part.Path ? (4096, 512) : null;
+        var e = Assert.Throws<MkcdrecException>(() => ex.Execute(plan, Options()));
+        Assert.Equal(ExitCode.Environment, e.Code);
+        Assert.Contains("the kernel still uses old partitions", e.Message, StringComparison.Ordinal);
+        Assert.Contains(part.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("lsblk", e.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain(runner.Calls, c => c.Arguments.Contains(part.Path) && c.FileName != "partx");
     }
 
     [Fact]
