@@ -75,6 +75,17 @@ p = f = s = 0
 for x in glob.glob(sys.argv[1] + "/*.xml"):
     for a in ET.parse(x).getroot().iter("assembly"):
         p += int(a.get("passed", 0)); f += int(a.get("failed", 0)) + int(a.get("errors", 0) or 0); s += int(a.get("skipped", 0))
+# Each failed test with its message's first lines, kept in failures.txt: CI prints it again at its very end, where a
+# reader of the last screen sees it.
+lines = []
+for x in sorted(glob.glob(sys.argv[1] + "/*.xml")):
+    for t in ET.parse(x).getroot().iter("test"):
+        if t.get("result") == "Fail":
+            m = (t.findtext("failure/message") or "").strip().splitlines()
+            lines.append(f"FAILED {t.get('name')} ({t.get('time')} s): " + " | ".join(m[:4])[:800])
+if lines:
+    open(sys.argv[1] + "/failures.txt", "w").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
 if sys.argv[2] != "0" and f == 0:
     f = 1  # a runner crashed or a tier could not run: never report green
 print(f"tests: {p} passed, {f} failed, {s} skipped")

@@ -94,8 +94,13 @@ public sealed class SealedManifestTests : IDisposable
 
         // One base64 letter of the sealed data changed, as damage would (the JSON escapes some base64 characters: edit the text).
         var json = File.ReadAllText(ManifestPath);
+        // Not a character of an escape such as \u002B (its letters and digits are no base64 text): that would be bad JSON, not damage.
         var at = json.IndexOf("\"data\":\"", StringComparison.Ordinal) + 200;
-        Assert.True(char.IsAsciiLetter(json[at]) || char.IsAsciiDigit(json[at]));
+        while (!char.IsAsciiLetterOrDigit(json[at]) || json.AsSpan(at - 5, 6).Contains('\\'))
+        {
+            at++;
+        }
+
         File.WriteAllText(ManifestPath, json[..at] + (json[at] == 'A' ? 'B' : 'A') + json[(at + 1)..]);
         var damaged = Assert.Throws<InvalidDataException>(() => ArchiveSource.Open(Backup, passphrase: _pass));
         Assert.Contains("does not match its MAC", damaged.Message, StringComparison.Ordinal);

@@ -51,6 +51,8 @@ public sealed class RescueSshdTests : IDisposable
         var ssh = $"ssh -F /dev/null -p 2222 -o BatchMode=yes -o UserKnownHostsFile={_dir}/known_hosts -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10";
         var output = InNamespace(
             $"/usr/sbin/sshd -f {_dir}/sshd_config -h {_dir}/host -p 2222 -o AuthorizedKeysFile={_dir}/authorized_keys -o StrictModes=no -o PidFile={_dir}/pid -E {_dir}/sshd.log; " +
+            // sshd daemonizes before it listens and writes its pid file once it does: connect only then.
+            $"for i in $(seq 100); do [ -s {_dir}/pid ] && break; sleep 0.1; done; " +
             $"echo KEY: $({ssh} -i {_dir}/admin root@127.0.0.1 echo logged-in 2>&1); " +
             $"echo PASSWORD: $({ssh} -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive root@127.0.0.1 true 2>&1); " +
             $"echo FORWARD: $({ssh} -i {_dir}/admin -W 127.0.0.1:2222 root@127.0.0.1 </dev/null 2>&1); " +
