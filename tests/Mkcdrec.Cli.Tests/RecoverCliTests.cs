@@ -33,6 +33,17 @@ public sealed class RecoverCliTests : IDisposable
     }
 
     [Fact]
+    public void Plan_with_new_identifiers_shows_them_and_no_step_keeps_the_layouts()
+    {
+        var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--new-identifiers", "--target-disks", Disks(("vdb", 3L << 30)));
+        Assert.True(code == 0, e);
+        Assert.Contains("New identifiers (--new-identifiers)", o);
+        Assert.Contains("filesystem fs:ext4:6469b6c2-38d1-40c1-b8f5-1e0019a7fff2: 6469b6c2-38d1-40c1-b8f5-1e0019a7fff2 -> ", o);
+        Assert.Contains("$ mkfs.ext4 -F -U ", o);
+        Assert.DoesNotContain("-U 6469b6c2-38d1-40c1-b8f5-1e0019a7fff2", o);
+    }
+
+    [Fact]
     public void Plan_json_is_a_plan_document()
     {
         var (code, o, e) = Run("recover", "--layout", Fixture, "--plan", "--json", "--target-root", "/target", "--target-disks", Disks(("vdb", 2L << 30)));

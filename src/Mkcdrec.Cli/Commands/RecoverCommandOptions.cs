@@ -60,6 +60,12 @@ internal sealed class RecoverCommandOptions
         Description = "Recreate a RAID array that was degraded at capture degraded again (by default a copy of a member's disk on an unused disk completes it).",
     };
 
+    public Option<bool> NewIdentifiers { get; } = new("--new-identifiers")
+    {
+        Description = "Give every filesystem, swap, LUKS, RAID, LVM and partition-table identifier a new value and rewrite the recovered system's references "
+            + "(fstab, crypttab, mdadm.conf, GRUB, initramfs): a clone on a second disk of the machine whose original disk stays attached.",
+    };
+
     public Option<bool> Yes { get; } = new("--yes") { Description = "Do not ask for confirmation." };
 
     public Option<bool> Unattended { get; } = new("--unattended") { Description = "Never ask; refuse anything ambiguous." };
@@ -89,7 +95,7 @@ internal sealed class RecoverCommandOptions
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, KeepDegraded, Yes, Unattended, KeyFile, Secrets, SecretTimeout, NoMount, Journal })
+        foreach (var o in new Option[] { Layout, Plan, LayoutOnly, Map, TargetRoot, ExcludeDisk, Backup, TargetDisks, ResizeFixed, KeepDegraded, NewIdentifiers, Yes, Unattended, KeyFile, Secrets, SecretTimeout, NoMount, Journal })
         {
             c.Add(o);
         }
@@ -104,6 +110,7 @@ internal sealed class RecoverCommandOptions
         Backups = p.GetValue(Backup) ?? [],
         ResizeFixed = p.GetValue(ResizeFixed),
         KeepDegraded = p.GetValue(KeepDegraded),
+        NewIdentifiers = p.GetValue(NewIdentifiers),
         Yes = p.GetValue(Yes),
         Unattended = p.GetValue(Unattended),
         KeyFile = p.GetValue(KeyFile),

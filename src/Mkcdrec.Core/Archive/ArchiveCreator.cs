@@ -267,7 +267,8 @@ public sealed class ArchiveCreator
 
     /// <summary>
     /// The manifest.json of the previous run, whole, to mark the archive being replaced. One this run cannot open (sealed
-    /// with another passphrase, or none given) is removed instead: its volumes are about to go, it must not outlive them.
+    /// with another passphrase or none given, or its sealed part damaged) is removed instead when it lists this archive:
+    /// its volumes are about to go, it must not outlive them.
     /// </summary>
     private BackupManifest? PreviousManifest(string path, string archiveId, byte[]? passphrase)
     {
@@ -277,20 +278,37 @@ public sealed class ArchiveCreator
             return m;
         }
 
+        var (opened, why) = TryOpenSealed(m, path, passphrase);
+        if (opened is not null || !m.Archives.Any(a => a.FilesystemId == archiveId))
+        {
+            return opened; // null: this run replaces none of its volumes
+        }
+
+        _events.Step($"removing {path}: {why}, and the volumes of '{archiveId}' it lists are being replaced");
+        File.Delete(path);
+        _fs.SyncDirectory(Encoding.UTF8.GetBytes(Path.GetDirectoryName(path)!));
+        return null;
+    }
+
+    /// <summary>A sealed manifest opened with this run's passphrase, or null and why it cannot be.</summary>
+    private static (BackupManifest? Opened, string Why) TryOpenSealed(BackupManifest m, string path, byte[]? passphrase)
+    {
+        if (passphrase is null)
+        {
+            return (null, "it is sealed and this run is not encrypted");
+        }
+
         try
         {
-            return ManifestSeal.Open(m, path, passphrase ?? throw new MkcdrecException(ExitCode.Usage, "no passphrase", ""));
-        }
-        catch (MkcdrecException) when (m.Archives.Any(a => a.FilesystemId == archiveId))
-        {
-            _events.Step($"removing {path}: the backup it describes is encrypted with another passphrase and its volumes are being replaced");
-            File.Delete(path);
-            _fs.SyncDirectory(Encoding.UTF8.GetBytes(Path.GetDirectoryName(path)!));
-            return null;
+            return (ManifestSeal.Open(m, path, passphrase), "");
         }
         catch (MkcdrecException)
         {
-            return null; // this run replaces none of its volumes
+            return (null, "the backup it describes is encrypted with another passphrase");
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, "its sealed part cannot be read (" + e.Message + ")");
         }
     }
 

@@ -42,8 +42,17 @@ public static class ManifestSeal
         using (var enc = OpenSslEnc.Encrypt(encrypted, passphrase, iterations, leaveOpen: true))
         using (var gz = new GZipStream(enc, CompressionLevel.Optimal))
         {
+            // The whole manifest, never a seal inside a seal; the caller's manifest is left as it was.
+            var was = manifest.Sealed;
             manifest.Sealed = null;
-            manifest.WriteTo(gz);
+            try
+            {
+                manifest.WriteTo(gz);
+            }
+            finally
+            {
+                manifest.Sealed = was;
+            }
         }
 
         var bytes = encrypted.ToArray();

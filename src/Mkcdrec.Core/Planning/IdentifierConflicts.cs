@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Core.Storage;
 using Mkcdrec.Model.Layout;
 using Mkcdrec.Model.Plan;
@@ -22,7 +23,7 @@ public static class IdentifierConflicts
         return [.. from p in present
                    where p.Disks.Count == 0 || !p.Disks.All(targets.Contains)
                    from m in planned
-                   where m.Kind == p.Kind && IdProbeContext.SameUuid(m.Value, p.Value)
+                   where m.Kind == p.Kind && (IdentifierKinds.IsUuidLike(m.Kind) ? IdProbeContext.SameUuid(m.Value, p.Value) : m.Value == p.Value)
                    select new IdentifierConflict
                    {
                        Device = p.Device, Disks = [.. p.Disks], Kind = p.Kind, Value = p.Value, Type = p.Type, LayoutId = m.LayoutId, MadeOn = m.MadeOn,
@@ -50,13 +51,21 @@ public static class IdentifierConflicts
             .. layout.Filesystems.Select(f => (f.Id, f.Uuid)), .. layout.Luks.Select(l => (l.Id, l.Uuid)),
             .. layout.MdArrays.Select(m => (m.Id, m.Uuid)), .. layout.Lvm.PhysicalVolumes.Select(p => (p.Id, p.Uuid)),
         ];
+        // --new-identifiers: the steps make the renewed value, not the layout's.
+        var renewed = plan.NewIdentifiers.Where(n => n.New.Length > 0).GroupBy(n => n.LayoutId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().New, StringComparer.Ordinal);
         var planned = uuids.Where(u => u.Uuid is { Length: > 0 } && madeOn.ContainsKey(u.Id))
-            .Select(u => new Planned(IdentifierKinds.Uuid, u.Uuid!, u.Id, madeOn[u.Id])).ToList();
+            .Select(u => new Planned(IdentifierKinds.Uuid, renewed.GetValueOrDefault(u.Id, u.Uuid!), u.Id, madeOn[u.Id])).ToList();
         foreach (var t in plan.Steps.Select(s => s.PartitionTable).OfType<PartitionTableSpec>())
         {
             planned.AddRange(TableIds(t));
         }
 
+        // Names that must be unique on a machine (volume groups): --new-identifiers keeps them, so they clash with it too.
+        planned.AddRange(from t in Technologies.Storage
+                         from n in t.UniqueNames(layout)
+                         where madeOn.ContainsKey(n.LayoutId)
+                         select new Planned(n.Kind, n.Value, n.LayoutId, madeOn[n.LayoutId]));
         return planned;
     }
 

@@ -15,9 +15,25 @@ public static class PlanRenderer
             .Append("), target root ").Append(plan.TargetRoot).Append('\n');
         AppendDisks(sb, plan);
         AppendSteps(sb, plan);
+        AppendNewIdentifiers(sb, plan);
         AppendNotes(sb, plan);
         AppendRefusal(sb, plan);
         return sb.ToString();
+    }
+
+    /// <summary>--new-identifiers: each identifier made anew, old and new (finalize rewrites the references to them).</summary>
+    private static void AppendNewIdentifiers(StringBuilder sb, RecoveryPlan plan)
+    {
+        if (plan.NewIdentifiers.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append($"\nNew identifiers (--new-identifiers), {plan.NewIdentifiers.Count}; the recovered system's references to the old ones are rewritten:\n");
+        foreach (var n in plan.NewIdentifiers)
+        {
+            sb.Append("  ").Append(n).Append('\n');
+        }
     }
 
     /// <summary>Last, where the eye ends: why the executor will refuse this plan (identifiers already on the machine).</summary>

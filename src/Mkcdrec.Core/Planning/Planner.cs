@@ -31,6 +31,17 @@ public static class Planner
             technology.CompleteLayout(completion);
         }
 
+        if (options.NewIdentifiers)
+        {
+            var renewal = new IdentifierRenewal(completion.Layout);
+            foreach (var technology in technologies)
+            {
+                technology.RenewIdentifiers(renewal);
+            }
+
+            plan.NewIdentifiers = [.. renewal.Renewed];
+        }
+
         var context = new PlanContext(new StorageGraph(completion.Result, options, technologies), options, plan, technologies) { AddedDisks = completion.AddedDisks };
         foreach (var u in layout.Unsupported)
         {
@@ -49,8 +60,12 @@ public static class Planner
         }
 
         plan.Steps = StepOrder.Order(context.Steps, technologies);
+        plan.NewIdentifiers = [.. plan.NewIdentifiers.Where(n => Makes(plan, n.LayoutId))];
         return plan;
     }
+
+    /// <summary>Whether a step makes the device of <paramref name="layoutId"/> (a disk's wipe and partition steps provide the disk's and partitions' ids).</summary>
+    private static bool Makes(RecoveryPlan plan, string layoutId) => plan.Steps.Any(s => s.Provides.Contains(layoutId));
 
     /// <summary>Checks that every step's inputs are produced by an earlier step; returns the problems (empty when sound).</summary>
     public static List<string> CheckOrder(RecoveryPlan plan)

@@ -1,4 +1,5 @@
 using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Registry;
 using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Planning;
@@ -39,6 +40,8 @@ public static class PresentIdentifierDiscovery
             found.AddRange(Parse(tables.StandardOutput).Where(p => p.Kind == IdentifierKinds.PtUuid));
         }
 
+        // Names that must be unique (volume groups), from each technology's own tools.
+        found.AddRange(Technologies.Storage.SelectMany(t => t.FindPresentNames(run)));
         return [.. found.Select(p => p with { Disks = DisksOf(files, p.Device) })];
     }
 

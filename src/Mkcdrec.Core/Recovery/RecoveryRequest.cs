@@ -36,6 +36,9 @@ public sealed record RecoveryRequest
     /// <summary>Recreate arrays that were degraded at capture degraded (see <see cref="PlanOptions.KeepDegraded"/>).</summary>
     public bool KeepDegraded { get; init; }
 
+    /// <summary>Give every recreated identifier a fresh value (see <see cref="PlanOptions.NewIdentifiers"/>).</summary>
+    public bool NewIdentifiers { get; init; }
+
     /// <summary>Destroy without asking.</summary>
     public bool Yes { get; init; }
 
@@ -74,12 +77,13 @@ public sealed record RecoveryRequest
     /// <summary>The plan options, with the UUIDs of the LUKS containers whose header the backup kept.</summary>
     internal PlanOptions PlanOptionsWith(IReadOnlySet<string>? luksHeaders) => new()
     {
-        Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed, KeepDegraded = KeepDegraded,
+        Maps = Maps, TargetRoot = TargetRoot, ResizeFixed = ResizeFixed, KeepDegraded = KeepDegraded, NewIdentifiers = NewIdentifiers,
         LuksHeaders = luksHeaders ?? new HashSet<string>(),
     };
 
     /// <summary>What of the request changes the plan, for the journal's request key.</summary>
-    internal IEnumerable<string> PlanKey => [.. Maps.Select(m => "map=" + m), "root=" + TargetRoot, "fixed=" + ResizeFixed, .. KeepDegraded ? ["keep-degraded"] : Array.Empty<string>()];
+    internal IEnumerable<string> PlanKey => [.. Maps.Select(m => "map=" + m), "root=" + TargetRoot, "fixed=" + ResizeFixed, .. KeepDegraded ? ["keep-degraded"] : Array.Empty<string>(),
+        .. NewIdentifiers ? ["new-identifiers"] : Array.Empty<string>()];
 }
 
 /// <summary>What a recovery session works with on this machine.</summary>

@@ -43,6 +43,14 @@ public interface IStorageTechnology
     {
     }
 
+    /// <summary>
+    /// `recover --new-identifiers`, after <see cref="CompleteLayout"/>: gives this technology's devices in the planning
+    /// copy of the layout fresh identifiers (UUIDs, GUIDs, signatures) and records each in <paramref name="renewal"/>.
+    /// </summary>
+    void RenewIdentifiers(IdentifierRenewal renewal)
+    {
+    }
+
     /// <summary>Gives the devices of this technology their paths (and sizes) on the target before any step is added.</summary>
     void PrepareDevices(PlanContext context)
     {
@@ -69,6 +77,12 @@ public interface IStorageTechnology
     /// (md, LUKS, LVM): a rewrite of their configuration then means the initramfs is rebuilt.
     /// </summary>
     bool InInitramfs(LayoutDocument layout) => false;
+
+    /// <summary>Names of this technology's devices that this machine already has and a plan must not make again (LVM: the volume groups pvs sees).</summary>
+    IReadOnlyList<PresentIdentifier> FindPresentNames(Platform.IProcessRunner run) => [];
+
+    /// <summary>The names of <paramref name="layout"/>'s devices that must be unique on a machine (LVM: volume group names).</summary>
+    IEnumerable<PlannedName> UniqueNames(LayoutDocument layout) => [];
 
     /// <summary>Makes the restored system boot (boot loaders, firmware entries), after the initramfs.</summary>
     void InstallBootloader(FinalizeContext context)

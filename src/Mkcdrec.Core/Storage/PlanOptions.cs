@@ -25,6 +25,12 @@ public sealed class PlanOptions
     /// <summary>UUIDs of the LUKS containers whose header the backup kept: restored (every keyslot) instead of formatted anew.</summary>
     public IReadOnlySet<string> LuksHeaders { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Every identifier the plan recreates gets a fresh value instead of the layout's (a clone beside its original on
+    /// one machine); finalize rewrites the references in the restored system (docs/recovery.md).
+    /// </summary>
+    public bool NewIdentifiers { get; init; }
+
     /// <summary>Partition alignment when sizes change.</summary>
     public long AlignmentBytes { get; init; } = 1L << 20;
 }

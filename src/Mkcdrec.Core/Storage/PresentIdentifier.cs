@@ -27,4 +27,13 @@ public static class IdentifierKinds
 
     /// <summary>GPT disk GUID, or the MBR disk signature.</summary>
     public const string PtUuid = "PTUUID";
+
+    /// <summary>An LVM volume group's name: unique among the disks a machine sees (vgcreate refuses a second), and never renewed.</summary>
+    public const string VgName = "VG";
+
+    /// <summary>Whether values of <paramref name="kind"/> compare as UUIDs (case, dashes and colons aside) rather than exactly, as names do.</summary>
+    public static bool IsUuidLike(string kind) => kind is Uuid or PartUuid or PtUuid;
 }
+
+/// <summary>A name a technology's step gives a device (a volume group's name) that must not repeat on one machine.</summary>
+public sealed record PlannedName(string Kind, string Value, string LayoutId);

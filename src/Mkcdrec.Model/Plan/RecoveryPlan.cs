@@ -37,6 +37,9 @@ public sealed class RecoveryPlan
 
     /// <summary>Identifiers the plan would create that a device it does not overwrite already has: the executor refuses the plan while there are any.</summary>
     public List<IdentifierConflict> IdentifierConflicts { get; set; } = [];
+
+    /// <summary>`--new-identifiers`: the identifiers the steps make anew instead of keeping the layout's (empty otherwise).</summary>
+    public List<NewIdentifier> NewIdentifiers { get; set; } = [];
 }
 
 /// <summary>A disk the rescue system found: a possible target.</summary>

@@ -106,6 +106,40 @@ public sealed class SealedManifestTests : IDisposable
         Assert.Contains("does not match its MAC", damaged.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A whole-system backup collects its archives in a staging manifest while manifest.json of the previous run still
+    /// lists the volumes about to be replaced: one this run cannot open (another passphrase, damage) must go with them.
+    /// </summary>
+    [Theory]
+    [InlineData("another passphrase")]
+    [InlineData("damaged")]
+    public void A_previous_sealed_manifest_this_run_cannot_open_goes_with_the_volumes_it_lists(string why)
+    {
+        MakeBackup(_pass);
+        var json = File.ReadAllText(ManifestPath);
+        var at = json.IndexOf("\"data\":\"", StringComparison.Ordinal) + 100;
+        while (!char.IsAsciiLetterOrDigit(json[at]) || json.AsSpan(at - 5, 6).Contains('\\'))
+        {
+            at++;
+        }
+
+        if (why == "damaged")
+        {
+            File.WriteAllText(ManifestPath, json[..at] + (json[at] == 'A' ? 'B' : 'A') + json[(at + 1)..]);
+        }
+
+        var pass = why == "damaged" ? _pass : "another one"u8.ToArray();
+        new ArchiveCreator(_fs).Create(new CreateOptions
+        {
+            Root = Src, Destination = Backup, FilesystemId = "fs:ext4:1111", Compression = Compression.Zstd, Passphrase = pass, Iterations = 1000,
+            ManifestName = "manifest.staging.json",
+        });
+
+        Assert.False(File.Exists(ManifestPath)); // never left describing volumes that are gone
+        var staging = Path.Combine(Backup, "manifest.staging.json");
+        Assert.Equal("fs:ext4:1111", Assert.Single(ManifestSeal.Read(File.ReadAllBytes(staging), staging, pass).Archives).FilesystemId);
+    }
+
     [Fact]
     public void A_readable_part_that_disagrees_with_the_sealed_one_is_refused()
     {

@@ -184,6 +184,23 @@ public sealed class IdentifierConflictsTests
     }
 
     [Fact]
+    public void A_volume_group_name_the_machine_sees_clashes_exactly_even_with_new_identifiers()
+    {
+        // pvs --noheadings --separator '|' -o pv_name,vg_name (lvm2 2.03): a PV in no group has an empty name.
+        var present = Mkcdrec.Core.Storage.Lvm.LvmTechnology.ParsePvs("  /dev/sdc3|vg0\n  /dev/sdd1|\n  /dev/mapper/crypt|VG0\n");
+        Assert.Equal([("/dev/sdc3", "vg0"), ("/dev/mapper/crypt", "VG0")], present.Select(p => (p.Device, p.Value)));
+        present = [.. present.Select(p => p with { Disks = ["/dev/sdc"] })];
+
+        var (layout, plan) = PlannerStepsTests.Make("raid");
+        var c = Assert.Single(IdentifierConflicts.Find(plan, layout, present)); // names compare exactly: VG0 is another group
+        Assert.Equal((IdentifierKinds.VgName, "vg0", "vg:vg0"), (c.Kind, c.Value, c.LayoutId));
+        Assert.StartsWith("/dev/sdc3 (on /dev/sdc): VG vg0 (LVM2_member), which the plan gives to vg:vg0 on ", c.ToString(), StringComparison.Ordinal);
+
+        var renewed = Planner.Plan(layout, plan.TargetDisks, new PlanOptions { NewIdentifiers = true });
+        Assert.Single(IdentifierConflicts.Find(renewed, layout, present)); // a name is not renewed: vgcreate would refuse it midway
+    }
+
+    [Fact]
     public void Mbr_partition_ids_are_the_disk_signature_and_the_number_in_hex()
     {
         var (layout, plan) = PlannerStepsTests.Make("mbr");

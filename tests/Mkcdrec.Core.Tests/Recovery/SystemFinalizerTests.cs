@@ -235,6 +235,51 @@ public sealed class SystemFinalizerTests : IDisposable
         Assert.Equal(4, runner.Asked.Count);
     }
 
+    [Fact]
+    public void Partition_ids_made_anew_are_read_back_from_the_devices()
+    {
+        var (doc, plan) = Sample();
+        doc.Disks[0].Partitions[1].PartUuid = "0a0a0a0a-0000-4000-8000-000000000002";
+        doc.Disks[0].Partitions[2].PartUuid = "0a0a0a0a-0000-4000-8000-000000000003";
+        var runner = new CannedProcesses(new()
+        {
+            ["blkid -p -o value -s PART_ENTRY_UUID /dev/vdb2"] = "0b0b0b0b-0000-4000-8000-000000000002\n",
+            ["blkid -p -o value -s PART_ENTRY_UUID /dev/vdb3"] = "0A0A0A0A-0000-4000-8000-000000000003\n", // the same, another case
+            ["blkid -p -o value -s UUID /dev/vdb2"] = "1111-root\n",
+            ["blkid -p -o value -s UUID /dev/vdb3"] = "2222-home\n",
+        });
+        var finalizer = new SystemFinalizer(runner, new NoFiles(), new Mkcdrec.Platform.Linux.FileSystemAccess(), NullLog.Instance, _said.Add);
+
+        var change = Assert.Single(finalizer.ProbeIds(doc, plan));
+
+        Assert.Equal(new IdChange("partition", "disk:S1/p2", "0a0a0a0a-0000-4000-8000-000000000002", "0b0b0b0b-0000-4000-8000-000000000002", false), change);
+    }
+
+    [Fact]
+    public void Changed_uuids_reach_systemd_units_and_boot_loader_entries_but_no_other_file()
+    {
+        var (doc, _) = Sample("/dev/sda");
+        Write("/etc/systemd/system/srv.mount", "[Mount]\nWhat=/dev/disk/by-uuid/1111-root\nWhere=/srv\n");
+        Write("/etc/systemd/system/extra.swap", "[Swap]\nWhat=/dev/disk/by-uuid/3333-swap\n");
+        Write("/etc/systemd/system/other.service", "[Service]\nExecStart=/bin/echo 1111-root\n");
+        Write("/boot/loader/entries/abc-6.1.conf", "title Linux\noptions root=UUID=1111-root ro resume=UUID=3333-swap\n");
+        Write("/etc/kernel/cmdline", "root=PARTUUID=0a0a0a0a-0000-4000-8000-000000000002 ro\n");
+        var ids = new List<IdChange>
+        {
+            new("filesystem", "fs:ext4:R", "1111-root", "aaaa-root", true), new("swap", "fs:swap:W", "3333-swap", "bbbb-swap", true),
+            new("partition", "disk:S1/p2", "0a0a0a0a-0000-4000-8000-000000000002", "0b0b0b0b-0000-4000-8000-000000000002", false),
+        };
+
+        var written = Finalizer().RewriteConfig(doc, _root, ids, []);
+
+        Assert.Equal(["/etc/systemd/system/extra.swap", "/etc/systemd/system/srv.mount", "/etc/kernel/cmdline", "/boot/loader/entries/abc-6.1.conf"], written);
+        Assert.Equal("[Mount]\nWhat=/dev/disk/by-uuid/aaaa-root\nWhere=/srv\n", Read("/etc/systemd/system/srv.mount"));
+        Assert.Equal("title Linux\noptions root=UUID=aaaa-root ro resume=UUID=bbbb-swap\n", Read("/boot/loader/entries/abc-6.1.conf"));
+        Assert.Equal("root=PARTUUID=0b0b0b0b-0000-4000-8000-000000000002 ro\n", Read("/etc/kernel/cmdline"));
+        Assert.Contains("1111-root", Read("/etc/systemd/system/other.service"), StringComparison.Ordinal); // not a unit that names a device
+        Assert.True(File.Exists(_root + "/etc/systemd/system/srv.mount.mkcdrec-orig"));
+    }
+
     private sealed class CannedProcesses(Dictionary<string, string> outputs) : IProcessRunner
     {
         public List<string> Asked { get; } = [];

@@ -8,10 +8,32 @@ public sealed partial class GrubTechnology
     [GeneratedRegex(@"(?<=(?:^|[\s""'])(?:root|resume|cryptdevice)=)(/dev/[^\s""':]+)")]
     private static partial Regex KernelDeviceArgument();
 
-    /// <summary>GRUB's default kernel command line: changed UUIDs replaced; root=, resume=, cryptdevice= of a renamed device become its UUID.</summary>
-    public void RewriteConfiguration(FinalizeContext context) =>
-        ConfigFileRewriter.Rewrite(context, "/etc/default/grub",
-            text => KernelDeviceArgument().Replace(text, m => context.UuidSpecFor(m.Value) ?? m.Value));
+    /// <summary>
+    /// GRUB's default kernel command line: changed UUIDs replaced; root=, resume=, cryptdevice= of a renamed device
+    /// become its UUID. Changed UUIDs also in the boot loader entries (BLS: /boot/loader/entries, which grub-mkconfig does
+    /// not write) and /etc/kernel/cmdline (what kernel-install puts in new entries).
+    /// </summary>
+    public void RewriteConfiguration(FinalizeContext context)
+    {
+        string Renamed(string text) => KernelDeviceArgument().Replace(text, m => context.UuidSpecFor(m.Value) ?? m.Value);
+        ConfigFileRewriter.Rewrite(context, "/etc/default/grub", Renamed);
+        if (context.IdChanges.Count == 0)
+        {
+            return;
+        }
+
+        ConfigFileRewriter.Rewrite(context, "/etc/kernel/cmdline", Renamed);
+        var entries = context.RootPath(LoaderEntries);
+        if (Directory.Exists(entries))
+        {
+            foreach (var entry in Directory.EnumerateFiles(entries, "*.conf").Order(StringComparer.Ordinal))
+            {
+                ConfigFileRewriter.Rewrite(context, LoaderEntries + "/" + Path.GetFileName(entry), Renamed);
+            }
+        }
+    }
+
+    private const string LoaderEntries = "/boot/loader/entries";
 
     /// <summary>
     /// Reinstalls GRUB with the restored system's grub-install: its configuration regenerated when devices or UUIDs

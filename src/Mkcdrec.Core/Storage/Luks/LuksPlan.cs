@@ -47,9 +47,11 @@ public sealed partial class LuksTechnology
         }
         else
         {
-            var format = FormatArguments(luks);
+            var uuid = PlannedUuid(context, luks);
+            var format = FormatArguments(luks, uuid);
             format.AddRange(["--key-file", key, device]);
-            context.AddStep(StepKinds.LuksFormat, luks.Id, $"Format LUKS{luks.Version} on {device} with the original UUID and cipher (passphrase: {key})", true,
+            var which = uuid == luks.Uuid ? "the original UUID and cipher" : $"a new UUID {uuid} and the original cipher";
+            context.AddStep(StepKinds.LuksFormat, luks.Id, $"Format LUKS{luks.Version} on {device} with {which} (passphrase: {key})", true,
                 [device], [luks.DeviceId], ["luks-header:" + luks.Id], format);
         }
 
@@ -70,17 +72,25 @@ public sealed partial class LuksTechnology
             LuksUuid = luks.Uuid,
             WasOn = wasOn,
         });
-        context.AddStep(StepKinds.LuksHeaderRestore, luks.Id, $"Write the original LUKS{luks.Version} header (every keyslot) of {luks.Uuid} to {device}", true,
-            [device], [luks.DeviceId], ["luks-header:" + luks.Id],
-            ["cryptsetup", "luksHeaderRestore", "--batch-mode", device, "--header-backup-file", header]);
+        var uuid = PlannedUuid(context, luks);
+        List<IEnumerable<string>> commands = [["cryptsetup", "luksHeaderRestore", "--batch-mode", device, "--header-backup-file", header]];
+        if (uuid != luks.Uuid)
+        {
+            // The same keyslots and volume key; only the UUID the system finds it by is new (a clone beside its original).
+            commands.Add(["cryptsetup", "luksUUID", "--batch-mode", "--uuid", uuid, device]);
+        }
+
+        context.AddStep(StepKinds.LuksHeaderRestore, luks.Id, $"Write the original LUKS{luks.Version} header (every keyslot) of {luks.Uuid} to {device}"
+            + (uuid != luks.Uuid ? $", then give it the new UUID {uuid}" : ""), true,
+            [device], [luks.DeviceId], ["luks-header:" + luks.Id], [.. commands]);
     }
 
     /// <summary>luksFormat with the original version, UUID, label, cipher, key size, hash, PBKDF cost and sector size.</summary>
-    private static List<string> FormatArguments(LuksDevice luks)
+    private static List<string> FormatArguments(LuksDevice luks, string uuid)
     {
         var inv = CultureInfo.InvariantCulture;
         var luks2 = luks.Version != 1;
-        var args = new List<string> { "cryptsetup", "luksFormat", "--batch-mode", "--type", luks2 ? "luks2" : "luks1", "--uuid", luks.Uuid };
+        var args = new List<string> { "cryptsetup", "luksFormat", "--batch-mode", "--type", luks2 ? "luks2" : "luks1", "--uuid", uuid };
         if (luks.Label is { Length: > 0 } && luks2)
         {
             args.AddRange(["--label", luks.Label]);
