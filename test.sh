@@ -41,6 +41,10 @@ run_assembly() { # name [result-name [xunit arguments...]]
 run_long_drills() {
     run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests.long -trait tier=long
 }
+# The clone drills (trait tier=clone: a disk cloned beside its original, ~15 min under TCG) run with the matrix and as its slice clone-drills.
+run_clone_drills() {
+    run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests.clone -trait tier=clone
+}
 for tier in "${tiers[@]}"; do
     case $tier in
         unit)
@@ -49,15 +53,20 @@ for tier in "${tiers[@]}"; do
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the $tier tier needs root (QEMU guests, loop devices)"; status=1; continue; fi
             case $tier in
                 system) run_assembly Mkcdrec.SystemTests ;;
-                drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests -trait- tier=long ;;
-                matrix) run_assembly Mkcdrec.MatrixTests; run_long_drills ;;
+                drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests -trait- tier=long -trait- tier=clone ;;
+                matrix) run_assembly Mkcdrec.MatrixTests; run_long_drills; run_clone_drills ;;
             esac ;;
         matrix-slice)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
-            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) long-drills)
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) long-drills clone-drills)
             n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
             c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
             echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"
+            if [ "$c" = clone-drills ]; then
+                run_clone_drills
+                grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.clone.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=clone"; status=1; }
+                continue
+            fi
             if [ "$c" = long-drills ]; then
                 run_long_drills
                 grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.long.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=long"; status=1; }
