@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mkcdrec.Cli.Configuration;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Platform.Linux;
 
@@ -21,6 +22,11 @@ internal sealed class CliContext : IDisposable
         Files = new SystemFiles();
         FileSystem = new FileSystemAccess();
         Log.Info($"mkcdrec {typeof(CliContext).Assembly.GetName().Version} {verb}: {string.Join(' ', parse.Tokens.Select(t => t.Value))}");
+        if (ConfigOverlay.Current is { File: { } file } overlay)
+        {
+            Log.Info($"configuration file {file}");
+            overlay.Describe().ToList().ForEach(Log.Info);
+        }
     }
 
     public static CliContext? Current { get; private set; }

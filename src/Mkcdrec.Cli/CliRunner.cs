@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mkcdrec.Cli.Configuration;
 using Mkcdrec.Cli.Json;
 using Mkcdrec.Core;
 
@@ -9,8 +10,19 @@ internal static class CliRunner
 {
     public static int Invoke(RootCommand root, string[] args)
     {
-        var parse = root.Parse(args);
-        var json = parse.GetValue(GlobalOptions.Json);
+        var first = root.Parse(args);
+        var json = first.GetValue(GlobalOptions.Json);
+        ParseResult parse;
+        try
+        {
+            parse = root.Parse(ConfigOverlay.Apply(first, args).Args);
+        }
+        catch (MkcdrecException ex)
+        {
+            Report(json, ex.Code, ex.Message, ex.Hint);
+            return (int)ex.Code;
+        }
+
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors)
@@ -29,7 +41,8 @@ internal static class CliRunner
         {
             var (code, message, hint) = Classify(ex);
             CliContext.Current?.Log.Info($"error ({code}): {message}\n{ex}");
-            Report(json, code, message, hint + (CliContext.Current?.LogPath is { } lp && code == ExitCode.Internal ? $" Log: {lp}" : ""));
+            Report(json, code, message, hint + (ConfigOverlay.Current?.Provenance() is { } from ? " " + from : "")
+                                        + (CliContext.Current?.LogPath is { } lp && code == ExitCode.Internal ? $" Log: {lp}" : ""));
             return (int)code;
         }
         finally

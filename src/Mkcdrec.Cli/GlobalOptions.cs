@@ -22,4 +22,12 @@ internal static class GlobalOptions
         HelpName = "FILE",
         Recursive = true,
     };
+
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "Read this configuration file instead of /etc/mkcdrec/mkcdrec.conf ($MKCDREC_CONFIG names one too; /dev/null reads none). "
+                      + "Options on the command line override it (docs/configuration.md).",
+        HelpName = "FILE",
+        Recursive = true,
+    };
 }

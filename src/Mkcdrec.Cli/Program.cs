@@ -1,24 +1,3 @@
-using System.CommandLine;
 using Mkcdrec.Cli;
-using Mkcdrec.Cli.Commands;
 
-var root = new RootCommand(
-    "mkcdrec — bare-metal disaster recovery for Linux.\n" +
-    "Captures the storage layout, backs the filesystems up and writes a bootable rescue medium that brings the machine back.");
-root.Add(GlobalOptions.Json);
-root.Add(GlobalOptions.Verbose);
-root.Add(GlobalOptions.LogFile);
-
-// The one explicit list of verbs (no reflection: NativeAOT-safe).
-root.Add(LayoutCommands.Build());
-root.Add(MediaCommands.MkBackup());
-root.Add(MediaCommands.MkRescue());
-root.Add(BackupCommands.MkBackupOnly());
-root.Add(ArchiveCommands.Verify());
-root.Add(FetchCommands.Build());
-root.Add(BackupsCommands.Build());
-root.Add(RecoverCommands.Build());
-root.Add(DrillCommands.Build());
-root.Add(ArchiveCommands.Archive());
-
-return CliRunner.Invoke(root, args);
+return CliRunner.Invoke(CommandTree.Build(), args);

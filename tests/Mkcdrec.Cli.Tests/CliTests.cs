@@ -24,6 +24,7 @@ public sealed class CliTests : IDisposable
         }
 
         psi.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), "mkcdrec-cli-tests-logs");
+        psi.Environment["MKCDREC_CONFIG"] = "/dev/null"; // never the host's /etc/mkcdrec/mkcdrec.conf; a test that wants one sets its own
         foreach (var (k, v) in env ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;
@@ -43,7 +44,7 @@ public sealed class CliTests : IDisposable
     {
         var (code, o, _) = Mkcdrec("--help");
         Assert.Equal(0, code);
-        foreach (var verb in new[] { "layout", "mkbackup", "mkrescue", "mkbackuponly", "verify", "recover", "drill", "archive" })
+        foreach (var verb in new[] { "layout", "mkbackup", "mkrescue", "mkbackuponly", "verify", "recover", "drill", "archive", "config" })
         {
             Assert.Contains(verb, o);
         }

@@ -17,6 +17,7 @@ namespace Mkcdrec.Cli.Json;
 [JsonSerializable(typeof(FetchOutput))]
 [JsonSerializable(typeof(BackupsListOutput))]
 [JsonSerializable(typeof(PruneOutput))]
+[JsonSerializable(typeof(ConfigShowOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -54,3 +54,9 @@ internal sealed record FetchOutput(
 internal sealed record LayoutCheckOutput(bool Changed, List<LayoutChangeOutput> Changes);
 
 internal sealed record LayoutChangeOutput(string Key, string? Old, string? New, bool Matters);
+
+internal sealed record ConfigShowOutput(string? File, List<ConfigKeyOutput> Keys);
+
+internal sealed record ConfigKeyOutput(string Key, string Kind, List<string> Values, List<string> Sources, string Allowed, string Description, List<ConfigUseOutput> Uses);
+
+internal sealed record ConfigUseOutput(string Verb, string Option, string? Default);

@@ -1,0 +1,45 @@
+using Mkcdrec.Core.Destinations;
+
+namespace Mkcdrec.Cli.Configuration;
+
+/// <summary>Which verbs each configuration key reaches, as which option (docs/configuration.md has the same table for people).</summary>
+internal static class ConfigBindings
+{
+    // mkbackup --use-backup puts a finished backup on the media: the options that shape a new backup do not apply then.
+    private const string UseBackup = "--use-backup";
+
+    public static readonly IReadOnlyList<ConfigBinding> All =
+    [
+        new("destination", "mkbackup", "--dest/--backup-dir",
+            v => DestinationUrl.Parse(v).Kind == DestinationKind.Directory ? ["--backup-dir", v] : ["--dest", v], ["--dest", "--backup-dir", UseBackup]),
+        ConfigBinding.Option("destination", "mkbackuponly", "--dest"),
+        ConfigBinding.Argument("destination", "backups list", "URL"),
+        ConfigBinding.Argument("destination", "backups prune", "URL"),
+        ConfigBinding.Option("output", "mkbackup", "--output"),
+        ConfigBinding.Option("output", "mkrescue", "--output"),
+        ConfigBinding.Option("compress", "mkbackup", "--compress", UseBackup),
+        ConfigBinding.Option("compress", "mkbackuponly", "--compress"),
+        ConfigBinding.Flag("encrypt", "mkbackup", "--encrypt", UseBackup),
+        ConfigBinding.Flag("encrypt", "mkbackuponly", "--encrypt"),
+        ConfigBinding.Option("passphrase-file", "mkbackup", "--passphrase-file", UseBackup),
+        ConfigBinding.Option("passphrase-file", "mkbackuponly", "--passphrase-file"),
+        ConfigBinding.Option("passphrase-file", "verify", "--passphrase-file"),
+        ConfigBinding.List("exclude", "mkbackup", "--exclude", UseBackup),
+        ConfigBinding.List("exclude", "mkbackuponly", "--exclude"),
+        ConfigBinding.NegatedFlag("default-excludes", "mkbackuponly", "--no-default-excludes"),
+        ConfigBinding.Option("medium", "mkbackup", "--medium"),
+        ConfigBinding.Option("volume-size", "mkbackup", "--volume-size", UseBackup),
+        ConfigBinding.Option("volume-size", "mkbackuponly", "--volume-size"),
+        ConfigBinding.Flag("incremental", "mkbackup", "--incremental", UseBackup),
+        ConfigBinding.Flag("incremental", "mkbackuponly", "--incremental"),
+        ConfigBinding.Option("max-increments", "mkbackup", "--max-increments", UseBackup),
+        ConfigBinding.Option("max-increments", "mkbackuponly", "--max-increments"),
+        ConfigBinding.Option("keep-full", "backups prune", "--keep-full"),
+        ConfigBinding.Option("secrets", "verify", "--secrets"),
+        ConfigBinding.Option("secrets", "fetch", "--secrets"),
+        ConfigBinding.Option("secrets", "backups list", "--secrets"),
+        ConfigBinding.Option("secrets", "backups prune", "--secrets"),
+    ];
+
+    public static IEnumerable<ConfigBinding> For(string verb) => All.Where(b => b.Verb == verb);
+}

@@ -1,0 +1,13 @@
+namespace Mkcdrec.Core.Configuration;
+
+/// <summary>How a key's value is used: one value, yes/no, or a line that may repeat (each adds one item).</summary>
+public enum ConfigKind
+{
+    Value,
+    Flag,
+    List,
+}
+
+/// <summary>One key the configuration file accepts: what it means, what values are allowed, and the check that says why
+/// a value is not one of them (null when it is).</summary>
+public sealed record ConfigKey(string Name, ConfigKind Kind, string Allowed, string Description, Func<string, string?> Check);

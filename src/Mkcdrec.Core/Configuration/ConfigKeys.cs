@@ -1,0 +1,76 @@
+using System.Globalization;
+using Mkcdrec.Core.Archive;
+using Mkcdrec.Core.Destinations;
+
+namespace Mkcdrec.Core.Configuration;
+
+/// <summary>Every key of /etc/mkcdrec/mkcdrec.conf (docs/configuration.md). The command line options they stand for are
+/// bound in the CLI; here is what each means and which values it takes.</summary>
+public static class ConfigKeys
+{
+    public static readonly IReadOnlyList<ConfigKey> All =
+    [
+        new("destination", ConfigKind.Value, "an absolute directory, sftp://[user@]host[:port]/path, nfs://host/export/path or s3://bucket/prefix",
+            "Where backups go (mkbackup: --dest for a URL, --backup-dir for a directory; mkbackuponly --dest; backups list/prune).", Destination),
+        new("output", ConfigKind.Value, "an absolute directory", "Where mkbackup and mkrescue write the ISO(s) (--output).", AbsolutePath),
+        new("compress", ConfigKind.Value, "zstd, gzip or none", "Compression of the archives (--compress).", Compress),
+        new("encrypt", ConfigKind.Flag, "yes or no", "Encrypt every archive (--encrypt); needs passphrase-file.", _ => null),
+        new("passphrase-file", ConfigKind.Value, "an absolute file name",
+            "The file whose first line is the backup passphrase (--passphrase-file; also read by verify). Keep it mode 0600; it is never copied to a medium.", AbsolutePath),
+        new("exclude", ConfigKind.List, "a pattern as for --exclude (one per line, the line may repeat)",
+            "Leave matching paths out of the backup (--exclude); the command line's --exclude adds to these.", Pattern),
+        new("default-excludes", ConfigKind.Flag, "yes or no", "no: do not apply the default excludes (mkbackuponly --no-default-excludes).", _ => null),
+        new("medium", ConfigKind.Value, "cd, dvd, dvd-dl, bd, bd-dl or a size in bytes with K/M/G/T", "Split the backup onto media of this size (mkbackup --medium).", Size),
+        new("volume-size", ConfigKind.Value, "cd, dvd, dvd-dl, bd, bd-dl or a size in bytes with K/M/G/T", "Split archives into volumes of this size (--volume-size).", Size),
+        new("incremental", ConfigKind.Flag, "yes or no", "Store only what changed since the last backup (--incremental).", _ => null),
+        new("max-increments", ConfigKind.Value, "a whole number from 1 to 1000", "Make a full backup after this many increments (--max-increments).", Count),
+        new("keep-full", ConfigKind.Value, "a whole number from 1 to 1000", "Retention: backups prune keeps the newest N full backups with their increments (--keep-full).", Count),
+        new("secrets", ConfigKind.Value, "an absolute directory",
+            "A directory laid out like the keys medium (ssh/, s3/credentials, backup.passphrase) read by verify, fetch and backups (--secrets; docs/secrets.md).", AbsolutePath),
+    ];
+
+    public static ConfigKey? Find(string name) => All.FirstOrDefault(k => k.Name == name);
+
+    /// <summary>yes/no and their usual spellings, as the one canonical "yes" or "no"; null for anything else.</summary>
+    public static string? Flag(string value) => value.ToLowerInvariant() switch
+    {
+        "yes" or "true" or "on" or "1" => "yes",
+        "no" or "false" or "off" or "0" => "no",
+        _ => null,
+    };
+
+    private static string? Destination(string value)
+    {
+        try
+        {
+            var url = DestinationUrl.Parse(value);
+            return url.Writable ? null : "http(s):// is for fetching only; backups cannot be written there";
+        }
+        catch (MkcdrecException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static string? AbsolutePath(string value) => value.StartsWith('/') ? null : "it is not an absolute path (it must start with /)";
+
+    private static string? Compress(string value) => value is "zstd" or "gzip" or "none" ? null : "it is not a compression mkcdrec writes";
+
+    private static string? Pattern(string value) => value.Length > 0 ? null : "the pattern is empty";
+
+    private static string? Size(string value)
+    {
+        try
+        {
+            VolumeSizes.Parse(value);
+            return null;
+        }
+        catch (MkcdrecException e)
+        {
+            return e.Message.TrimEnd('.');
+        }
+    }
+
+    private static string? Count(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000 ? null : "it is not a whole number in that range";
+}
