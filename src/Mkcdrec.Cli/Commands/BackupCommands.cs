@@ -47,7 +47,7 @@ internal static class BackupCommands
             var r = new BackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, localDir, options);
             events.EndProgress();
             Report(ctx, r);
-            return 0;
+            return options.Hooks.FailureError() is { } hookFailed ? throw hookFailed : 0;
         });
         return cmd;
     }
@@ -67,7 +67,7 @@ internal static class BackupCommands
             Console.Error.WriteLine($"mkcdrec: removed {c}, left behind by an interrupted run");
         }
 
-        return 0;
+        return options.Hooks.FailureError() is { } hookFailed ? throw hookFailed : 0;
     }
 
     /// <summary>The layout from FILE, or captured live now (and saved to the default layout path for `layout check`).</summary>

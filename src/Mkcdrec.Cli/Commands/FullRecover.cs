@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mkcdrec.Core;
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Recovery;
@@ -27,6 +28,12 @@ internal sealed class FullRecoverOptions
 
     public Option<string?> Spool { get; } = FetchCommands.Spool();
 
+    public Option<string?> PostRecoveryHook { get; } = new("--post-recovery-hook")
+    {
+        Description = "Run CMD (/bin/sh -c, in a chroot of the recovered system) after finalize, instead of the backup's own post-recovery hook; '' runs none.",
+        HelpName = "CMD",
+    };
+
     public Option<bool> Drill { get; } = new("--drill") { Description = "Used by 'mkcdrec drill' on scratch disks: report the comparison of the restored files and install a first-boot check." };
 
     public void AddTo(Command c)
@@ -37,6 +44,7 @@ internal sealed class FullRecoverOptions
         c.Add(NewSshHostKeys);
         c.Add(Net);
         c.Add(KeepMounted);
+        c.Add(PostRecoveryHook);
         c.Add(Drill);
         c.Add(Spool);
     }
@@ -65,6 +73,7 @@ internal static class FullRecover
             OpenParent = local.OpenParent,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),
+            PostRecoveryHook = p.GetValue(f.PostRecoveryHook),
             PassphraseFile = p.GetValue(f.PassphraseFile),
             CloneSettings = new CloneSettings
             {
@@ -80,7 +89,7 @@ internal static class FullRecover
         if (ctx.Json)
         {
             Console.WriteLine(RecoverJsonContext.Of(result));
-            return 0;
+            return HookFailed(result);
         }
 
         foreach (var ch in result.Changes)
@@ -90,6 +99,12 @@ internal static class FullRecover
 
         Console.WriteLine($"Recovered {result.RestoredEntries} entries ({result.RestoredBytes / 1048576.0:0.0} MiB) in {result.Elapsed.TotalSeconds:0.0} s" +
             (result.LogInTarget is null ? "." : $"; the log is in the recovered system at {result.LogInTarget}.") + " Remove the rescue medium and reboot.");
-        return 0;
+        return HookFailed(result);
     }
+
+    /// <summary>The system is recovered either way; a failed post-recovery hook still makes the command fail (exit 6), saying so.</summary>
+    private static int HookFailed(RecoverResult result) => result.PostRecoveryHookFailure is { } why
+        ? throw new MkcdrecException(ExitCode.CommandFailed, $"The system is recovered, but the post-recovery hook failed: {why}",
+            "The recovered system is complete and bootable; do by hand what the hook was to do (its output is in the recovery log).")
+        : 0;
 }

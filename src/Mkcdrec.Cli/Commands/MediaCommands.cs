@@ -138,9 +138,16 @@ internal static class MediaCommands
         // --backup-dir with --incremental keeps named backups (DIR/HOST/TIME) there, as mkbackuponly --dest DIR does.
         var storeUrl = remote ?? (separate is not null && incremental ? DestinationUrl.Parse(Directory.CreateDirectory(separate).FullName) : null);
         using var store = storeUrl is null ? null : BackupStores.Open(storeUrl, ctx.Log.Warn, ctx.Runner, ctx.Processes);
+        var hooks = o.Hooks.Hooks(p);
+        if (existing is not null && (hooks.PreBackup ?? hooks.PostBackup ?? hooks.PostRecovery) is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "The backup hooks run around a new backup; --use-backup puts a finished one on the media.",
+                "Drop --pre-backup-hook/--post-backup-hook/--post-recovery-hook, or make a new backup instead of --use-backup.");
+        }
+
         var (source, staging, events) = existing is not null
             ? (new ExistingBackup(existing), null, null)
-            : NewSystemBackup(ctx, p, o, separate, outputDir, capacity, store is null ? null : (store, storeUrl!));
+            : NewSystemBackup(ctx, p, o, hooks, separate, outputDir, capacity, store is null ? null : (store, storeUrl!));
         using var disposeSource = source as IDisposable; // the previous ISO a carried chain is read from stays mounted until the new one is written
         if ((separate ?? staging) is { } dest)
         {
@@ -178,7 +185,7 @@ internal static class MediaCommands
             RemoveWork(work);
         }
 
-        return 0;
+        return hooks.FailureError() is { } hookFailed ? throw hookFailed : 0;
     }
 
     /// <summary>--use-backup, --backup-dir and --dest exclude each other, and --medium splits only a backup carried on the media.</summary>
@@ -215,7 +222,7 @@ internal static class MediaCommands
     /// (cleared first) that goes onto the media. Returns the source, the staging directory and the progress events.
     /// </summary>
     private static (IBackupSource Source, string? Staging, ArchiveCommands.CliEvents? Events) NewSystemBackup(
-        CliContext ctx, ParseResult p, MkBackupCommandOptions o, string? separate, string outputDir, long? capacity, (IBackupStore Store, DestinationUrl Url)? remote)
+        CliContext ctx, ParseResult p, MkBackupCommandOptions o, BackupHooks hooks, string? separate, string outputDir, long? capacity, (IBackupStore Store, DestinationUrl Url)? remote)
     {
         if (!Environment.IsPrivilegedProcess)
         {
@@ -232,11 +239,11 @@ internal static class MediaCommands
             Compression = ArchivePipeline.Parse(p.GetValue(o.Compress)!),
             Passphrase = p.GetValue(o.Encrypt) ? ArchiveCommands.ReadPassphrase(p.GetValue(o.PassphraseFile)!, confirm: true) : null,
             VolumeSize = p.GetValue(o.VolumeSize) is { } vs ? VolumeSizes.Parse(vs) : capacity is { } c ? SystemBackup.VolumeSizeFor(c) : 0,
-            // never back up the media themselves (older ISOs in the output directory)
             // never back up the media themselves (older ISOs in the output directory), nor named backups kept in --backup-dir
             Excludes = [.. p.GetValue(o.Exclude) ?? [], outputDir.TrimEnd('/') + "/*", .. remote?.Url is { Kind: DestinationKind.Directory } dir ? [dir.Path.TrimEnd('/')] : Array.Empty<string>()],
             Incremental = p.GetValue(o.Incremental),
             MaxIncrements = MkBackupOnlyCommandOptions.MaxIncrementsOf(p, o.MaxIncrements),
+            Hooks = hooks,
         };
         var events = new ArchiveCommands.CliEvents(ctx);
         if (remote is { } r)

@@ -72,13 +72,13 @@ internal sealed class MkBackupCommandOptions
 
     public Option<int> MaxIncrements { get; } = MkBackupOnlyCommandOptions.MaxIncrementsOption();
 
+    public HookOptions Hooks { get; } = new();
+
     /// <summary>Adds the options in the order the help lists them.</summary>
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[]
-                 {
-                     Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, Kernel, Initrd, Label, Layout, Timeout, Simulate,
-                 })
+        Option[] all = [Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, .. Hooks.All, Kernel, Initrd, Label, Layout, Timeout, Simulate];
+        foreach (var o in all)
         {
             c.Add(o);
         }

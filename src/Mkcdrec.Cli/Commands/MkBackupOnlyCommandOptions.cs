@@ -42,6 +42,8 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public Option<int> MaxIncrements { get; } = MaxIncrementsOption();
 
+    public HookOptions Hooks { get; } = new();
+
     /// <summary>--incremental, for mkbackuponly and mkbackup --dest.</summary>
     public static Option<bool> IncrementalOption() => new("--incremental")
     {
@@ -62,7 +64,8 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var opt in new Option[] { Dest, Layout, Compress, Level, Threads, Encrypt, Pass, VolumeSize, Exclude, NoDefaults, Incremental, MaxIncrements })
+        Option[] all = [Dest, Layout, Compress, Level, Threads, Encrypt, Pass, VolumeSize, Exclude, NoDefaults, Incremental, MaxIncrements, .. Hooks.All];
+        foreach (var opt in all)
         {
             cmd.Options.Add(opt);
         }
@@ -91,6 +94,7 @@ internal sealed class MkBackupOnlyCommandOptions
             DefaultExcludes = !p.GetValue(NoDefaults),
             Incremental = chained,
             MaxIncrements = MaxIncrementsOf(p, MaxIncrements),
+            Hooks = Hooks.Hooks(p),
         };
     }
 }

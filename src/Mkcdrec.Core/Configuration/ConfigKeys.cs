@@ -25,6 +25,13 @@ public static class ConfigKeys
         new("incremental", ConfigKind.Flag, "yes or no", "Store only what changed since the last backup (--incremental).", _ => null),
         new("max-increments", ConfigKind.Value, "a whole number from 1 to 1000", "Make a full backup after this many increments (--max-increments).", Count),
         new("keep-full", ConfigKind.Value, "a whole number from 1 to 1000", "Retention: backups prune keeps the newest N full backups with their increments (--keep-full).", Count),
+        new("pre-backup-hook", ConfigKind.Value, "a shell command (run with /bin/sh -c)",
+            "Run right before the first archive (dump or freeze a database); if it fails nothing is backed up (--pre-backup-hook).", Command),
+        new("post-backup-hook", ConfigKind.Value, "a shell command (run with /bin/sh -c)",
+            "Run right after the last archive whenever the pre-backup hook ran, with MKCDREC_BACKUP_RESULT=ok|failed (--post-backup-hook).", Command),
+        new("post-recovery-hook", ConfigKind.Value, "a shell command (run with /bin/sh -c in the recovered system)",
+            "Recorded in each backup: recover runs it in a chroot of the recovered system after finalize (--post-recovery-hook).", Command),
+        new("hook-timeout", ConfigKind.Value, "seconds, from 1 to 86400", "Kill a hook still running after this long and count it as failed (--hook-timeout).", Seconds),
         new("secrets", ConfigKind.Value, "an absolute directory",
             "A directory laid out like the keys medium (ssh/, s3/credentials, backup.passphrase) read by verify, fetch and backups (--secrets; docs/secrets.md).", AbsolutePath),
     ];
@@ -70,6 +77,11 @@ public static class ConfigKeys
             return e.Message.TrimEnd('.');
         }
     }
+
+    private static string? Command(string value) => value.Trim().Length > 0 ? null : "the command is empty";
+
+    private static string? Seconds(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 86400 ? null : "it is not a number of seconds in that range";
 
     private static string? Count(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000 ? null : "it is not a whole number in that range";

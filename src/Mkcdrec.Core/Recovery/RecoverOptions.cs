@@ -46,6 +46,10 @@ public sealed class RecoverOptions
 
     /// <summary>Who else acts after each restore and after finalization (the drill); null: nobody.</summary>
     public IRecoveryHooks? Hooks { get; init; }
+
+    /// <summary>The command to run in a chroot of the recovered system after finalize instead of the backup's own
+    /// post-recovery hook; "" runs none; null: the backup's (its manifest's), if it has one.</summary>
+    public string? PostRecoveryHook { get; init; }
 }
 
 /// <summary>What a recovery did, with the time of each phase.</summary>
@@ -64,6 +68,9 @@ public sealed class RecoverResult
     public long RestoredBytes { get; set; }
 
     public TimeSpan Elapsed { get; set; }
+
+    /// <summary>Why the post-recovery hook failed (the system is recovered all the same); null when it did not fail.</summary>
+    public string? PostRecoveryHookFailure { get; set; }
 
     /// <summary>The log written into the recovered system (its path there, e.g. /var/log/mkcdrec/recover-….log).</summary>
     public string? LogInTarget { get; set; }

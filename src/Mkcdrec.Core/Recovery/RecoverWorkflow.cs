@@ -96,7 +96,7 @@ public sealed class RecoverWorkflow
             }));
         }
 
-        Phase("finalize", () => Finalize(layout, plan, o, result, output));
+        Phase("finalize", () => Finalize(layout, plan, o, result, output, o.PostRecoveryHook ?? manifest.PostRecoveryHook));
         result.Elapsed = total.Elapsed;
         Phase("log and unmount", () =>
         {
@@ -114,7 +114,8 @@ public sealed class RecoverWorkflow
     }
 
     /// <summary>Finalizes the restored system in a chroot (binds undone whatever happens), then the hooks' part.</summary>
-    private void Finalize(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o, RecoverResult result, RecoveryOutput output)
+    /// <param name="postRecoveryHook">The admin's command run last, in the chroot (docs/configuration.md, "Hooks"); null or "": none.</param>
+    private void Finalize(LayoutDocument layout, RecoveryPlan plan, RecoverOptions o, RecoverResult result, RecoveryOutput output, string? postRecoveryHook)
     {
         var root = plan.TargetRoot;
         var finalizer = new SystemFinalizer(_run, _files, _fs, _log, output.Say);
@@ -126,6 +127,12 @@ public sealed class RecoverWorkflow
             result.Changes.AddRange(finalizer.Finalize(layout, plan, root, o.Clone));
             result.Written.AddRange(finalizer.Written);
             o.Hooks?.AfterFinalize(root, result.Written, output);
+            if (postRecoveryHook is { Length: > 0 } hook)
+            {
+                output.Say($"Running the post-recovery hook in the recovered system: {hook}");
+                result.PostRecoveryHookFailure = HookCommand.Run(_run, _log, "post-recovery", hook, new Dictionary<string, string>(), BackupHooks.DefaultTimeout, root);
+                output.Say(result.PostRecoveryHookFailure is { } why ? $"The post-recovery hook failed: {why}" : "The post-recovery hook succeeded.");
+            }
         }
         finally
         {

@@ -69,6 +69,9 @@ public sealed record RecoveryRequest
 
     public bool KeepMounted { get; init; }
 
+    /// <summary>Run this in the recovered system after finalize instead of the backup's post-recovery hook ("" none; null the backup's).</summary>
+    public string? PostRecoveryHook { get; init; }
+
     /// <summary>The log file of this run, copied into the recovered system.</summary>
     public string? LogFile { get; init; }
 

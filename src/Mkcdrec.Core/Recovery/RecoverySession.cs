@@ -112,6 +112,7 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
             LayoutDone = secrets.DeleteTemporaryFiles,
             LogFile = r.LogFile,
             KeepMounted = r.KeepMounted,
+            PostRecoveryHook = r.PostRecoveryHook,
             Clone = r.CloneSettings,
             Hooks = hooks,
             Executor = ExecutorOptionsFor(r, requestKey, r.Yes || r.Unattended, currentDisks: null, secrets),

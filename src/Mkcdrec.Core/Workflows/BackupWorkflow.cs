@@ -39,6 +39,9 @@ public sealed class BackupOptions
     /// <summary>With <see cref="Incremental"/>: after this many increments the next run makes a full backup again.</summary>
     public int MaxIncrements { get; init; } = 6;
 
+    /// <summary>The admin's commands around the file walk (freeze and thaw a database); none by default.</summary>
+    public BackupHooks Hooks { get; init; } = new();
+
     /// <summary>Where the LUKS headers wait to be archived (a private directory is made in it); null: /run.</summary>
     public string? LuksHeaderDirectory { get; init; }
 }
@@ -247,13 +250,22 @@ public sealed class BackupWorkflow
         // A filesystem's use, once (btrfs subvolumes are archives of one filesystem): for the estimate should the disk fill.
         var usedByFilesystem = sources.GroupBy(s => s.FilesystemId).ToDictionary(g => g.Key,
             g => g.FirstOrDefault(s => s.MountPoint is not null) is { MountPoint: { } mp } ? DiskSpace.UsedBytes(mp) : -1);
+        options.Hooks.Before(_run, _log);
+        var archived = false;
         try
         {
             ArchiveAll(sources, dest, options, result, volumeSink, parent, staged);
             ArchiveLuksHeaders(layout, dest, options, result, volumeSink, staged);
+            archived = true;
+            options.Hooks.After(_run, _log, archived);
         }
         catch (Exception e)
         {
+            if (!archived)
+            {
+                options.Hooks.After(_run, _log, archived);
+            }
+
             staged.ForEach(a => a.Discard());
             if (room is not null && DiskSpace.IsNoRoom(e))
             {
@@ -272,7 +284,7 @@ public sealed class BackupWorkflow
             result.Archives.Add(creator.Commit(a));
         }
 
-        CommitManifest(layout, result, old, parent, options.Passphrase);
+        CommitManifest(layout, result, old, parent, options);
         result.Elapsed = sw.Elapsed;
         return result;
     }
@@ -378,13 +390,15 @@ public sealed class BackupWorkflow
     };
 
     /// <summary>The layout, then the manifest (atomically, last), then the volumes only the previous backup here listed.</summary>
-    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent, byte[]? passphrase)
+    private void CommitManifest(LayoutDocument layout, BackupResult result, BackupManifest? old, ParentBackup? parent, BackupOptions options)
     {
+        var passphrase = options.Passphrase;
         LayoutWorkflows.WriteLayout(result.LayoutPath, layout);
         var staging = Path.Combine(result.Directory, BackupFiles.StagingManifest);
         var manifest = ManifestSeal.Read(File.ReadAllBytes(staging), staging, passphrase);
         manifest.Host = layout.Host.Hostname;
         manifest.Layout = BackupFiles.Layout;
+        manifest.PostRecoveryHook = options.Hooks.PostRecovery;
         manifest.Archives = [.. result.Archives.Select(a => manifest.Archives.First(m => m.FilesystemId == a.FilesystemId))];
         if (parent is not null)
         {

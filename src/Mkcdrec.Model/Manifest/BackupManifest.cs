@@ -35,6 +35,11 @@ public sealed class BackupManifest
 
     public List<ArchiveRecord> Archives { get; set; } = [];
 
+    /// <summary>The admin's command that recover runs in a chroot of the recovered system after finalize (post-recovery-hook
+    /// in the configuration at backup time); null: none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PostRecoveryHook { get; set; }
+
     /// <summary>
     /// Set in the readable manifest.json of an encrypted backup (docs/secrets.md): the whole manifest, encrypted with the
     /// backup's passphrase; the archives beside it keep only what checking volumes needs. Null in a plain backup and in
