@@ -39,7 +39,8 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
             + "mkfs.ext4 -q $SCRATCH1 && mkdir -p /spool && mount $SCRATCH1 /spool");
 
         var r = vm.Run($"mkcdrec recover --backup {url} --spool /spool/backup --unattended --map /dev/vda=$SCRATCH0 --journal /tmp/journal.json "
-            + "--hostname drill-clone --new-machine-id --new-ssh-host-keys --net static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53 2>&1", TimeSpan.FromMinutes(20));
+            + "--hostname drill-clone --new-machine-id --new-ssh-host-keys --net static:192.0.2.10/24,gw=192.0.2.1,dns=192.0.2.53 "
+            + "--post-recovery-hook 'echo \"$MKCDREC_HOOK in $(cat /etc/hostname)\" > /root/post-recovery.txt' 2>&1", TimeSpan.FromMinutes(20));
         Assert.True(r.ExitCode == 0, $"recover --backup URL failed:\n{HostProcess.Tail(r.Stdout, 6000)}\n{r.Stderr}");
         var said = r.Stdout;
         var fetched = FetchedLine().Match(said);
@@ -54,6 +55,7 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
         Assert.Contains("Clone: hostname mkcdrec-ref -> drill-clone", said, StringComparison.Ordinal);
         Assert.Contains("Clone: new machine-id", said, StringComparison.Ordinal);
         Assert.Contains("Clone: network of eth0 set to 192.0.2.10/24 via 192.0.2.1 in /etc/network/interfaces", said, StringComparison.Ordinal);
+        Assert.Contains("The post-recovery hook succeeded.", said, StringComparison.Ordinal);
 
         var cmp = vm.Run($$"""
             mkdir -p /mnt/chk
@@ -63,6 +65,7 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
             echo "HOSTNAME=$(cat /mnt/chk/etc/hostname)"
             echo "HOSTS=$(grep -c drill-clone /mnt/chk/etc/hosts)"
             echo "MACHINE-ID=$(cat /mnt/chk/etc/machine-id)"
+            echo "HOOK=$(cat /mnt/chk/root/post-recovery.txt)"
             grep -q 'address 192.0.2.10/24' /mnt/chk/etc/network/interfaces && grep -q 'gateway 192.0.2.1' /mnt/chk/etc/network/interfaces && echo NET-OK
             [ -f /mnt/chk/etc/network/interfaces.mkcdrec-orig ] && echo NET-ORIG-KEPT
             umount /mnt/chk/home /mnt/chk
@@ -77,12 +80,13 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
         Assert.DoesNotContain("HOSTS=0", o, StringComparison.Ordinal);
         Assert.Matches(@"MACHINE-ID=[0-9a-f]{32}\b", o);
         Assert.Contains("NET-OK", o, StringComparison.Ordinal);
+        Assert.Contains("HOOK=post-recovery in drill-clone", o, StringComparison.Ordinal); // in the chroot, after the clone settings
         Assert.Contains("NET-ORIG-KEPT", o, StringComparison.Ordinal);
         Assert.Contains("No problems found", o, StringComparison.Ordinal);
         Assert.Contains("FSCK-OK", o, StringComparison.Ordinal);
 
         // The root filesystem is the backup but for what the clone options and the recovery itself write.
-        var diffs = Differences(o);
+        var diffs = CompareOutput.Differences(o);
         var unexpected = diffs.Where(d => !(Expected(d.Path) || IsGrubRewrite(d) || IsLogDirectory(d))).ToList();
         Assert.True(unexpected.Count == 0, "unexpected differences in the clone's root filesystem:\n" + string.Join('\n', unexpected.Select(d => $"{d.Kind} {d.Path} ({d.Detail})")));
         Assert.Contains(diffs, d => d.Path == "etc/hostname");
@@ -95,31 +99,22 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
 
     /// <summary>
     /// What the clone options change (hostname, hosts, machine-id, network, resolver, SSH keys: etc/ssh gets new ones
-    /// now that the reference system has OpenSSH's client) and the recovery log.
+    /// now that the reference system has OpenSSH's client), the post-recovery hook's file and the recovery log.
     /// </summary>
     private static bool Expected(string path) =>
-        path is "etc" or "etc/hostname" or "etc/hosts" or "etc/machine-id" or "var/lib/dbus/machine-id" or "etc/resolv.conf"
+        path is "etc" or "root" or "root/post-recovery.txt" or "etc/hostname" or "etc/hosts" or "etc/machine-id" or "var/lib/dbus/machine-id" or "etc/resolv.conf"
             or "etc/network" or "etc/network/interfaces" or "etc/network/interfaces.mkcdrec-orig" or "etc/ssh"
         || path.StartsWith("etc/ssh/ssh_host_", StringComparison.Ordinal)
         || path.StartsWith("var/log/mkcdrec", StringComparison.Ordinal);
 
     /// <summary>The recovery adds its log directory (var/log/mkcdrec) to /var/log, whose mtime changes with it.</summary>
     private static bool IsLogDirectory((string Kind, string Path, string Detail) d) =>
-        d.Kind == "changed" && d.Path == "var/log" && MtimeOnly().IsMatch(d.Detail);
+        d.Path == "var/log" && CompareOutput.IsMtimeOnly(d);
 
     /// <summary>grub-install copies GRUB's modules, fonts and locales again: same content, only the mtime differs.</summary>
     private static bool IsGrubRewrite((string Kind, string Path, string Detail) d) =>
-        d.Kind == "changed" && d.Path.StartsWith("boot/grub/", StringComparison.Ordinal) && MtimeOnly().IsMatch(d.Detail);
-
-    private static List<(string Kind, string Path, string Detail)> Differences(string output) =>
-        Difference().Matches(output).Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
-
-    [GeneratedRegex(@"^(changed|missing|new) +(.*?)(?: \(([^()]*)\))?\r?$", RegexOptions.Multiline)]
-    private static partial Regex Difference();
+        d.Path.StartsWith("boot/grub/", StringComparison.Ordinal) && CompareOutput.IsMtimeOnly(d);
 
     [GeneratedRegex(@"Fetched the backup from \S+ into \S+: (\d+) file\(s\), ([\d.]+) MiB in ([\d.]+) s \(([\d.]+) MiB/s\)")]
     private static partial Regex FetchedLine();
-
-    [GeneratedRegex(@"^mtime [0-9.]+→[0-9.]+$")]
-    private static partial Regex MtimeOnly();
 }

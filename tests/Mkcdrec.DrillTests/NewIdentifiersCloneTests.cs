@@ -179,7 +179,7 @@ public sealed partial class NewIdentifiersCloneTests(BiosReferenceMedium medium)
                 Assert.Contains($"No differences between archive 'fs:ext4:{bHome}'", c, StringComparison.Ordinal);
                 Assert.Contains("No problems found", c, StringComparison.Ordinal);
                 Assert.Contains("FSCK-OK", c, StringComparison.Ordinal);
-                var diffs = Differences(c.Split("CMP-ROOT=", 2)[0]);
+                var diffs = CompareOutput.Differences(c.Split("CMP-ROOT=", 2)[0]);
                 rootDiffs = diffs.Count;
                 var unexpected = diffs.Where(d => !ExpectedInRoot(d)).ToList();
                 Assert.True(unexpected.Count == 0, "unexpected differences in the clone's root filesystem:\n"
@@ -243,7 +243,7 @@ public sealed partial class NewIdentifiersCloneTests(BiosReferenceMedium medium)
     private static bool ExpectedInRoot((string Kind, string Path, string Detail) d)
     {
         var p = d.Path;
-        var mtimeOnly = d.Kind == "changed" && MtimeOnly().IsMatch(d.Detail);
+        var mtimeOnly = CompareOutput.IsMtimeOnly(d);
         return p is "etc/fstab" or "etc/initramfs-tools/conf.d/resume"
             || (d.Kind == "new" && (p == "etc/fstab.mkcdrec-orig" || p.StartsWith("var/lib/mkcdrec/original", StringComparison.Ordinal)))
             || (p.StartsWith("boot/", StringComparison.Ordinal) && d.Kind != "missing")
@@ -292,15 +292,6 @@ public sealed partial class NewIdentifiersCloneTests(BiosReferenceMedium medium)
 
         return result;
     }
-
-    private static List<(string Kind, string Path, string Detail)> Differences(string output) =>
-        Difference().Matches(output).Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
-
-    [GeneratedRegex(@"^(changed|missing|new) +(.*?)(?: \(([^()]*)\))?\r?$", RegexOptions.Multiline)]
-    private static partial Regex Difference();
-
-    [GeneratedRegex(@"^mtime [0-9.]+→[0-9.]+$")]
-    private static partial Regex MtimeOnly();
 
     [GeneratedRegex(@"PROBE-([A-Z-]+)=([^\r\n]*)")]
     private static partial Regex ProbeLine();

@@ -52,10 +52,8 @@ public static class IdentifierConflicts
             .. layout.MdArrays.Select(m => (m.Id, m.Uuid)), .. layout.Lvm.PhysicalVolumes.Select(p => (p.Id, p.Uuid)),
         ];
         // --new-identifiers: the steps make the renewed value, not the layout's.
-        var renewed = plan.NewIdentifiers.Where(n => n.New.Length > 0).GroupBy(n => n.LayoutId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().New, StringComparer.Ordinal);
         var planned = uuids.Where(u => u.Uuid is { Length: > 0 } && madeOn.ContainsKey(u.Id))
-            .Select(u => new Planned(IdentifierKinds.Uuid, renewed.GetValueOrDefault(u.Id, u.Uuid!), u.Id, madeOn[u.Id])).ToList();
+            .Select(u => new Planned(IdentifierKinds.Uuid, plan.RenewedValue(u.Id) ?? u.Uuid!, u.Id, madeOn[u.Id])).ToList();
         foreach (var t in plan.Steps.Select(s => s.PartitionTable).OfType<PartitionTableSpec>())
         {
             planned.AddRange(TableIds(t));

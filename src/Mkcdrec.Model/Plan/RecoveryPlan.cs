@@ -40,6 +40,10 @@ public sealed class RecoveryPlan
 
     /// <summary>`--new-identifiers`: the identifiers the steps make anew instead of keeping the layout's (empty otherwise).</summary>
     public List<NewIdentifier> NewIdentifiers { get; set; } = [];
+
+    /// <summary>The value --new-identifiers gives the layout object <paramref name="layoutId"/>; null when it keeps its own
+    /// (not renewed, or renewed as "": chosen by the tool that makes it).</summary>
+    public string? RenewedValue(string layoutId) => NewIdentifiers.FirstOrDefault(n => n.LayoutId == layoutId && n.New.Length > 0)?.New;
 }
 
 /// <summary>A disk the rescue system found: a possible target.</summary>

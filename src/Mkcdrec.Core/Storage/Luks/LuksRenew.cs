@@ -18,5 +18,5 @@ public sealed partial class LuksTechnology
 
     /// <summary>The UUID the plan gives the container: the layout's, or its --new-identifiers one.</summary>
     private static string PlannedUuid(PlanContext context, LuksDevice luks) =>
-        context.Plan.NewIdentifiers.FirstOrDefault(n => n.LayoutId == luks.Id && n.New.Length > 0)?.New ?? luks.Uuid;
+        context.Plan.RenewedValue(luks.Id) ?? luks.Uuid;
 }
