@@ -55,6 +55,7 @@ public sealed partial class BackupUrlCloneTests(BiosReferenceMedium medium)
         Assert.Contains("Clone: hostname mkcdrec-ref -> drill-clone", said, StringComparison.Ordinal);
         Assert.Contains("Clone: new machine-id", said, StringComparison.Ordinal);
         Assert.Contains("Clone: network of eth0 set to 192.0.2.10/24 via 192.0.2.1 in /etc/network/interfaces", said, StringComparison.Ordinal);
+        Assert.Contains("After finalize, the post-recovery hook given will run in the recovered system: echo", said, StringComparison.Ordinal);
         Assert.Contains("The post-recovery hook succeeded.", said, StringComparison.Ordinal);
 
         var cmp = vm.Run($$"""

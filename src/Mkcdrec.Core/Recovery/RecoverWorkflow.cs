@@ -69,6 +69,11 @@ public sealed class RecoverWorkflow
 
         // Refuse before touching a disk when an archive has nowhere to go.
         var targets = RestoreTargets(layout, plan, manifest);
+        var postRecoveryHook = o.PostRecoveryHook ?? manifest.PostRecoveryHook;
+        if (postRecoveryHook is { Length: > 0 })
+        {
+            report.Say($"After finalize, the post-recovery hook {(o.PostRecoveryHook is null ? "the backup carries" : "given")} will run in the recovered system: {postRecoveryHook}");
+        }
 
         var executor = new PlanExecutor(_run, _blocks, _log);
         Phase("layout", () => executor.Execute(plan, o.Executor));
@@ -96,7 +101,7 @@ public sealed class RecoverWorkflow
             }));
         }
 
-        Phase("finalize", () => Finalize(layout, plan, o, result, output, o.PostRecoveryHook ?? manifest.PostRecoveryHook));
+        Phase("finalize", () => Finalize(layout, plan, o, result, output, postRecoveryHook));
         result.Elapsed = total.Elapsed;
         Phase("log and unmount", () =>
         {
