@@ -26,6 +26,7 @@ internal static class CommandTree
         root.Add(DrillCommands.Build());
         root.Add(ArchiveCommands.Archive());
         root.Add(ConfigCommands.Build());
+        root.Add(ScheduledCommands.Build());
         return root;
     }
 }

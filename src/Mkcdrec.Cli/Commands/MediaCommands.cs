@@ -348,7 +348,7 @@ internal static class MediaCommands
         return label;
     }
 
-    private static string Host()
+    internal static string Host()
     {
         var h = File.Exists("/proc/sys/kernel/hostname") ? File.ReadAllText("/proc/sys/kernel/hostname").Trim() : "";
         return h.Length > 0 ? h : Environment.MachineName;

@@ -18,6 +18,7 @@ namespace Mkcdrec.Cli.Json;
 [JsonSerializable(typeof(BackupsListOutput))]
 [JsonSerializable(typeof(PruneOutput))]
 [JsonSerializable(typeof(ConfigShowOutput))]
+[JsonSerializable(typeof(ScheduledOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -57,6 +57,9 @@ internal sealed record LayoutChangeOutput(string Key, string? Old, string? New, 
 
 internal sealed record ConfigShowOutput(string? File, List<ConfigKeyOutput> Keys);
 
+/// <summary>mkcdrec scheduled: the job, its exit code, the summary line the journal gets, and what happened to the mail.</summary>
+internal sealed record ScheduledOutput(string Job, int ExitCode, string Summary, string? MailNote);
+
 internal sealed record ConfigKeyOutput(string Key, string Kind, List<string> Values, List<string> Sources, string Allowed, string Description, List<ConfigUseOutput> Uses);
 
 internal sealed record ConfigUseOutput(string Verb, string Option, string? Default);

@@ -32,6 +32,9 @@ public static class ConfigKeys
         new("post-recovery-hook", ConfigKind.Value, "a shell command (run with /bin/sh -c in the recovered system)",
             "Recorded in each backup: recover runs it in a chroot of the recovered system after finalize (--post-recovery-hook).", Command),
         new("hook-timeout", ConfigKind.Value, "seconds, from 1 to 86400", "Kill a hook still running after this long and count it as failed (--hook-timeout).", Seconds),
+        new("mail-to", ConfigKind.Value, "addresses or local user names, separated by commas",
+            "Mail the result of a scheduled run (mkcdrec scheduled, the systemd timers) through the local sendmail (--mail-to).", Recipients),
+        new("mail-on", ConfigKind.Value, "failure or always", "Mail only failed scheduled runs (failure, the default) or every one (--mail-on).", MailWhen),
         new("secrets", ConfigKind.Value, "an absolute directory",
             "A directory laid out like the keys medium (ssh/, s3/credentials, backup.passphrase) read by verify, fetch and backups (--secrets; docs/secrets.md).", AbsolutePath),
     ];
@@ -77,6 +80,10 @@ public static class ConfigKeys
             return e.Message.TrimEnd('.');
         }
     }
+
+    private static string? Recipients(string value) => Scheduled.MailSettings.Check(value);
+
+    private static string? MailWhen(string value) => Scheduled.MailSettings.ParseWhen(value) is null ? "it is neither failure nor always" : null;
 
     private static string? Command(string value) => value.Trim().Length > 0 ? null : "the command is empty";
 
