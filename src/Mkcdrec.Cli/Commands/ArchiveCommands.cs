@@ -293,6 +293,7 @@ internal static class ArchiveCommands
         private long _last = -1000;
         private bool _drawn;
         private long _totalBytes = -1;
+        private int _width;
 
         public void Totals(long entries, long bytes) => _totalBytes = bytes;
 
@@ -313,12 +314,15 @@ internal static class ArchiveCommands
             if (ctx.Json)
             {
                 var total = _totalBytes >= 0 ? _totalBytes : (long?)null;
-                CliJson.WriteLine(new ProgressOutput(new ProgressDetail(entries, bytes, total, rate)), CliJsonContext.Default.ProgressOutput);
+                var eta = ProgressLine.Eta(bytes, _totalBytes, now / 1000.0) is { } e ? Math.Round(e) : (double?)null;
+                CliJson.WriteLine(new ProgressOutput(new ProgressDetail(entries, bytes, total, rate, eta)), CliJsonContext.Default.ProgressOutput);
             }
             else if (!Console.IsErrorRedirected)
             {
-                var of = _totalBytes > 0 ? $" of {Mib(_totalBytes)} MiB ({100.0 * bytes / _totalBytes:F0}%)" : " MiB";
-                Console.Error.Write($"\r{entries} {noun}, {Mib(bytes)}{of}, {rate:F0} MiB/s   ");
+                // Padded so a shorter line covers the end of the previous one.
+                var line = ProgressLine.Format(entries, noun, bytes, _totalBytes, now / 1000.0);
+                Console.Error.Write("\r" + line.PadRight(_width));
+                _width = Math.Max(_width, line.Length);
                 _drawn = true;
             }
         }

@@ -22,7 +22,8 @@ internal sealed record ProgressDetail(
     long Entries,
     long Bytes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes,
-    [property: JsonConverter(typeof(OneDecimalConverter))] double MibPerSecond);
+    [property: JsonConverter(typeof(OneDecimalConverter))] double MibPerSecond,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EtaSeconds);
 
 internal sealed record BackupOutput(
     string Directory, string Manifest, string Layout, List<BackupArchiveOutput> Archives, List<string> NotBackedUp, long Bytes, long StoredBytes, double Seconds);

@@ -250,6 +250,12 @@ public sealed class BackupWorkflow
         // A filesystem's use, once (btrfs subvolumes are archives of one filesystem): for the estimate should the disk fill.
         var usedByFilesystem = sources.GroupBy(s => s.FilesystemId).ToDictionary(g => g.Key,
             g => g.FirstOrDefault(s => s.MountPoint is not null) is { MountPoint: { } mp } ? DiskSpace.UsedBytes(mp) : -1);
+        if (parent is null && usedByFilesystem.Values.All(u => u >= 0))
+        {
+            // The space in use is what a full backup reads, near enough for a share and a time left (not for an increment).
+            _events.Totals(0, usedByFilesystem.Values.Sum());
+        }
+
         options.Hooks.Before(_run, _log);
         var archived = false;
         try
@@ -294,10 +300,12 @@ public sealed class BackupWorkflow
         List<StagedArchive> staged)
     {
         var mounted = new List<string>();
+        var events = new RunningTotalEvents(_events);
         try
         {
             foreach (var s in sources)
             {
+                events.NextArchive();
                 if (s.TopLevelDevice is { } dev)
                 {
                     var top = TopLevelOf(s);
@@ -314,7 +322,7 @@ public sealed class BackupWorkflow
                 _log.Info($"backup: archiving {what} from {s.Directory}" + (parent is null ? "" : parentArchive is null
                     ? $": a full archive (the parent backup {parent.Link.Name} has none of it)"
                     : $": what changed since {parent.Link.Name}"));
-                var archive = new ArchiveCreator(_fs, _events).Stage(CreateOptionsFor(s.Directory, s.ArchiveId, dest, options, volumeSink) with
+                var archive = new ArchiveCreator(_fs, events).Stage(CreateOptionsFor(s.Directory, s.ArchiveId, dest, options, volumeSink) with
                 {
                     Excludes = ExcludesFor(s, options.DefaultExcludes ? [.. SystemDefaults, .. options.Excludes] : options.Excludes),
                     Parent = parentArchive is null ? null : Task.FromResult(new ParentArchive(parentArchive, null, 0)),

@@ -112,6 +112,43 @@ public sealed class BackupWorkflowTests : IDisposable
         new ArchiveVerifier(new FileSystemAccess()).Verify(dest, null);
     }
 
+    [Fact]
+    public void Progress_counts_the_whole_backup_across_its_archives()
+    {
+        var root = Path.Combine(_dir, "root");
+        var home = Path.Combine(_dir, "home");
+        foreach (var (dir, count) in new[] { (root, 1100), (home, 1100) })
+        {
+            Directory.CreateDirectory(dir);
+            for (var i = 0; i < count; i++)
+            {
+                File.WriteAllText(Path.Combine(dir, $"f{i}"), new string('x', 100));
+            }
+        }
+
+        var events = new Recorded();
+        var dest = Path.Combine(_dir, "dest");
+        new BackupWorkflow(new NoProcesses(), new FileSystemAccess(), NullLog.Instance, events)
+            .Run(Layout(root, home), dest, new BackupOptions { Level = 1 });
+
+        // These trees are directories, not mount points: their space in use is unknown, so no share is made up.
+        Assert.Empty(events.Totals);
+        Assert.True(events.Progress.Count >= 2, string.Join(", ", events.Progress));
+        Assert.Equal(events.Progress.OrderBy(p => p.Bytes), events.Progress); // never back to zero at the second archive
+        Assert.True(events.Progress[^1].Entries > 1100, "the second archive's entries add to the first's");
+    }
+
+    private sealed class Recorded : IArchiveEvents
+    {
+        public List<long> Totals { get; } = [];
+
+        public List<(long Entries, long Bytes)> Progress { get; } = [];
+
+        void IArchiveEvents.Totals(long entries, long bytes) => Totals.Add(bytes);
+
+        void IArchiveEvents.Progress(long entries, long bytes, string currentPath) => Progress.Add((entries, bytes));
+    }
+
     private sealed class NoProcesses : IProcessRunner
     {
         public ProcessResult Run(ProcessRequest request) => throw new InvalidOperationException("no process expected: " + request.CommandLine);
