@@ -117,17 +117,15 @@ public sealed class SystemFinalizer
     /// <summary>The files of the restored system the last <see cref="Finalize"/> wrote (<see cref="FinalizeContext.WrittenPaths"/>).</summary>
     public IReadOnlyList<string> Written { get; private set; } = [];
 
-    /// <summary>Rebuilds the initramfs only when the boot path changed (a boot-critical UUID, or the configuration of devices the initramfs sets up).</summary>
+    /// <summary>Rebuilds the initramfs only when the restored one would not boot (<see cref="InitramfsRebuild.Reason"/>).</summary>
     private void RebuildInitramfs(FinalizeContext context)
     {
-        var layout = context.Layout;
-        var inInitramfs = Technologies.Storage.Where(t => t.InInitramfs(layout)).Select(t => t.Name).ToList();
-        var why = context.IdChanges.Any(c => c.BootCritical) ? "a UUID on the boot path changed"
-            : inInitramfs.Count > 0 && context.RewrittenFiles.Count > 0 ? $"the configuration of {string.Join('/', inInitramfs)} devices changed"
-            : null;
+        var inInitramfs = Technologies.Storage.Where(t => t.InInitramfs(context.Layout)).Select(t => t.Name).ToList();
+        var why = InitramfsRebuild.Reason(context);
         if (why is null)
         {
-            _say("The initramfs is kept as restored: no UUID of the root, resume, LUKS or md devices changed" + (inInitramfs.Count > 0 ? " and their configuration is unchanged." : "."));
+            _say("The initramfs is kept as restored: no UUID of the root, resume, LUKS or md devices changed" + (inInitramfs.Count > 0 ? ", their configuration is unchanged" : "")
+                 + " and the disks are on the same kind of controller.");
         }
         else if (context.HasProgram("update-initramfs"))
         {
