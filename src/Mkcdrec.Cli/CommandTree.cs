@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mkcdrec.Cli.Commands;
+using Mkcdrec.Cli.Reference;
 
 namespace Mkcdrec.Cli;
 
@@ -27,6 +28,7 @@ internal static class CommandTree
         root.Add(ArchiveCommands.Archive());
         root.Add(ConfigCommands.Build());
         root.Add(ScheduledCommands.Build());
+        root.Add(ReferenceCommands.Build());
         return root;
     }
 }
