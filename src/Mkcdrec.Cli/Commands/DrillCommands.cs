@@ -180,10 +180,12 @@ internal static class DrillCommands
         var backup = new Option<string>("--backup") { Description = "Directory holding manifest.json.", HelpName = "DIR", Required = true };
         var root = new Option<string>("--root") { Description = "The restored system's root (/ when booted, /mnt/local in the rescue system).", HelpName = "DIR", DefaultValueFactory = _ => "/" };
         var evt = new Option<string>("--event") { Description = "restore-compare or boot-compare.", HelpName = "EVENT", DefaultValueFactory = _ => DrillProtocol.BootCompare };
+        // Hidden: the drill runs it inside the machines it boots; it is no command for an admin (nor for the man page).
         var cmd = new Command("check", "Used by the drill inside the machines it boots: compare every file with the manifest and report on the console.")
         {
             backup, root, evt,
         };
+        cmd.Hidden = true;
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "drill-check");
