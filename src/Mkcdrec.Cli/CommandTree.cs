@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mkcdrec.Cli.Commands;
+using Mkcdrec.Cli.Reference;
 
 namespace Mkcdrec.Cli;
 
@@ -26,6 +27,7 @@ internal static class CommandTree
         root.Add(DrillCommands.Build());
         root.Add(ArchiveCommands.Archive());
         root.Add(ConfigCommands.Build());
+        root.Add(ReferenceCommands.Build());
         return root;
     }
 }

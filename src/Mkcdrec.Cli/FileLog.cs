@@ -5,6 +5,9 @@ namespace Mkcdrec.Cli;
 /// <summary>A timestamped log file per run; with -v every line also goes to standard error.</summary>
 internal sealed class FileLog : ILog, IDisposable
 {
+    /// <summary>Where each run's log goes unless --log names a file (mkcdrec(8) FILES).</summary>
+    public const string DefaultDirectory = "/var/log/mkcdrec";
+
     private readonly StreamWriter? _writer;
     private readonly bool _echo;
     private readonly object _gate = new();
@@ -34,7 +37,7 @@ internal sealed class FileLog : ILog, IDisposable
             return new FileLog(new StreamWriter(new FileStream(requested, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true }, requested, echo);
         }
 
-        candidates.Add("/var/log/mkcdrec");
+        candidates.Add(DefaultDirectory);
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         var home = Environment.GetEnvironmentVariable("HOME");
         if (!string.IsNullOrEmpty(state))

@@ -24,6 +24,25 @@ public enum ExitCode
     Internal = 70,
 }
 
+/// <summary>What each exit code means, in the words of README's "Exit codes" table (a test keeps the two equal); the
+/// mkcdrec(8) page prints this table, since the enum's doc comments do not reach the binary.</summary>
+public static class ExitCodes
+{
+    public static readonly IReadOnlyList<(ExitCode Code, string Meaning)> All =
+    [
+        (ExitCode.Success, "success"),
+        (ExitCode.Changed, "the command worked and found a difference that matters (`layout check`, `verify --compare`)"),
+        (ExitCode.Usage, "bad command line"),
+        (ExitCode.NeedsRoot, "needs root, or permission denied on a device"),
+        (ExitCode.BadInput, "bad input data: corrupt partition table, unreadable layout or manifest, wrong passphrase"),
+        (ExitCode.Environment, "the machine lacks something needed: a program, a device, free space"),
+        (ExitCode.CommandFailed, "an external command failed (the message names it; the log has its output)"),
+        (ExitCode.Refused, "a safety check refused to go on (plan does not fit, ambiguous disk mapping, not confirmed)"),
+        (ExitCode.Incomplete, "did only part of what was asked and said what it left out (`verify` of an encrypted backup without its passphrase)"),
+        (ExitCode.Internal, "internal error: a bug, please report it with the log"),
+    ];
+}
+
 /// <summary>
 /// The one user-facing error type. <see cref="Exception.Message"/> says what went wrong;
 /// <see cref="Hint"/> says what the user should do next. The CLI maps <see cref="Code"/> to the exit code.

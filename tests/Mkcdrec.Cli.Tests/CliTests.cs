@@ -16,16 +16,30 @@ public sealed class CliTests : IDisposable
     /// its environment; returns its exit code and what it printed.</summary>
     public static (int Code, string Out, string Err) Mkcdrec(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"));
+        var environment = new Dictionary<string, string>
+        {
+            ["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), "mkcdrec-cli-tests-logs"),
+            ["MKCDREC_CONFIG"] = "/dev/null", // never the host's /etc/mkcdrec/mkcdrec.conf; a test that wants one sets its own
+        };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            environment[k] = v;
+        }
+
+        return Run("dotnet", environment, [Path.Combine(AppContext.BaseDirectory, "mkcdrec.dll"), .. args]);
+    }
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="args"/> and <paramref name="env"/> added to this
+    /// process's environment; returns its exit code and what it printed.</summary>
+    public static (int Code, string Out, string Err) Run(string program, IReadOnlyDictionary<string, string> env, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }
 
-        psi.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), "mkcdrec-cli-tests-logs");
-        psi.Environment["MKCDREC_CONFIG"] = "/dev/null"; // never the host's /etc/mkcdrec/mkcdrec.conf; a test that wants one sets its own
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        foreach (var (k, v) in env)
         {
             psi.Environment[k] = v;
         }

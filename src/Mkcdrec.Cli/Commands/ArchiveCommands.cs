@@ -37,13 +37,13 @@ internal static class ArchiveCommands
         var root = new Option<string>("--root") { Description = "The tree to archive (one filesystem: mount points are not crossed).", HelpName = "DIR", Required = true };
         var dest = new Option<string>("--dest") { Description = "Where to write volumes and manifest.json.", HelpName = "DIR", Required = true };
         var id = IdOption();
-        var compress = new Option<string>("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+        var compress = MkBackupOnlyCommandOptions.CompressOption();
         var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
         var threads = new Option<int>("--threads") { Description = "zstd worker threads (default: one per processor).", HelpName = "N" };
         var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
         var pass = PassphraseFile();
         var iter = new Option<int>("--iterations") { Description = "PBKDF2 iterations (default 100000).", HelpName = "N", DefaultValueFactory = _ => Mkcdrec.Formats.Crypto.OpenSslEnc.DefaultIterations };
-        var vsize = new Option<string?>("--volume-size") { Description = "Split into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Volumes never exceed 4 GiB (ISO9660).", HelpName = "SIZE" };
+        var vsize = MkBackupOnlyCommandOptions.VolumeSizeOption("Split into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Volumes never exceed 4 GiB (ISO9660).");
         var exclude = new Option<string[]>("--exclude") { Description = "Exclude paths matching PAT (relative to --root; repeatable).", HelpName = "PAT" };
         var noDefaults = new Option<bool>("--no-default-excludes") { Description = "Do not apply the default excludes (proc/*, sys/*, run/*, tmp/*, caches...)." };
         var parentDir = new Option<string?>("--incremental-from")

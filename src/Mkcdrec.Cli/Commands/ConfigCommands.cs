@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Mkcdrec.Cli.Configuration;
 using Mkcdrec.Cli.Json;
 using Mkcdrec.Core.Configuration;
@@ -23,7 +22,7 @@ internal static class ConfigCommands
                 [.. entries.Where(e => e.Key == k.Name).Select(e => e.Value)],
                 [.. entries.Where(e => e.Key == k.Name).Select(e => e.Where)],
                 k.Allowed, k.Description,
-                [.. ConfigBindings.All.Where(b => b.Key == k.Name).Select(b => new ConfigUseOutput(b.Verb, b.Symbol, DefaultOf(root, b)))])).ToList();
+                ConfigUses.Of(root, k.Name))).ToList();
             if (p.GetValue(GlobalOptions.Json))
             {
                 CliJson.WriteLine(new ConfigShowOutput(path, keys), CliJsonContext.Default.ConfigShowOutput);
@@ -45,34 +44,11 @@ internal static class ConfigCommands
                     Console.WriteLine($"{k.Key} = {k.Values[i]}    (from {k.Sources[i]})");
                 }
 
-                Console.WriteLine("    " + string.Join(", ", k.Uses.Select(u => $"{u.Verb} {u.Option}" + (k.Values.Count == 0 && u.Default is { } d ? $" (default {d})" : ""))));
+                Console.WriteLine("    " + ConfigUses.Describe(k.Uses, withDefaults: k.Values.Count == 0));
             }
 
             return 0;
         });
         return new Command("config", "The configuration file (/etc/mkcdrec/mkcdrec.conf, or --config FILE): what it sets and where each value comes from.") { show };
-    }
-
-    /// <summary>The default of the option a binding sets, as the option itself declares it (null when it has none).</summary>
-    private static string? DefaultOf(Command root, ConfigBinding binding)
-    {
-        Command? command = root;
-        foreach (var word in binding.Verb.Split(' '))
-        {
-            command = command?.Subcommands.FirstOrDefault(c => c.Name == word);
-        }
-
-        var option = command?.Options.FirstOrDefault(o => o.Name == binding.Symbol);
-        if (option is null)
-        {
-            return null;
-        }
-
-        if (option.ValueType == typeof(bool))
-        {
-            return option.HasDefaultValue && option.GetDefaultValue() is true ? "on" : "off";
-        }
-
-        return option.HasDefaultValue ? Convert.ToString(option.GetDefaultValue(), CultureInfo.InvariantCulture) : null;
     }
 }

@@ -18,11 +18,11 @@ internal static class DrillCommands
         var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF); default: what the captured system used." };
         var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS)." };
         var sizes = new Option<string[]>("--disk-size") { Description = "Size of a blank scratch disk (repeatable; bytes or K/M/G/T suffix); default: the captured disks' sizes.", HelpName = "SIZE" };
-        var bus = new Option<string>("--disk-bus") { Description = "How the scratch disks are attached: virtio (default) or nvme (new hardware: other device names than the captured ones).", HelpName = "BUS", DefaultValueFactory = _ => "virtio" };
+        var bus = new Option<string>("--disk-bus") { Description = "How the scratch disks are attached: virtio (default) or nvme (new hardware: other device names than the captured ones).", HelpName = "BUS", DefaultValueFactory = _ => "virtio", CompletionSources = { "virtio", "nvme" } };
         var medium = new Option<string?>("--medium") { Description = $"The ISO, or the directory holding the media (default {DrillOptions.DefaultOutput}).", HelpName = "DIR|ISO" };
         var work = new Option<string?>("--work-dir") { Description = "Where the scratch disk images and console logs go (default: a new directory under /tmp).", HelpName = "DIR" };
         var keep = new Option<bool>("--keep") { Description = "Keep the scratch disks and logs after a pass (they are always kept after a failure)." };
-        var accel = new Option<string>("--accel") { Description = "tcg (software emulation, default: works everywhere) or kvm.", HelpName = "ACCEL", DefaultValueFactory = _ => "tcg" };
+        var accel = new Option<string>("--accel") { Description = "tcg (software emulation, default: works everywhere) or kvm.", HelpName = "ACCEL", DefaultValueFactory = _ => "tcg", CompletionSources = { "tcg", "kvm" } };
         var memory = new Option<int>("--memory") { Description = "Memory of the virtual machine in MiB (default 2048).", HelpName = "MIB", DefaultValueFactory = _ => 2048 };
         var keys = new Option<string?>("--keys")
         {

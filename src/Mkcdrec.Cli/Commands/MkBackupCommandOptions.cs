@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mkcdrec.Core.Archive;
 
 namespace Mkcdrec.Cli.Commands;
 
@@ -21,8 +22,9 @@ internal sealed class MkBackupCommandOptions
 
     public Option<string?> Medium { get; } = new("--medium")
     {
-        Description = "Split onto media of this size: cd, dvd, dvd-dl, bd or bytes (K/M/G suffix). Default: one ISO.",
+        Description = "Split onto media of this size: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Default: one ISO.",
         HelpName = "SIZE",
+        CompletionSources = { VolumeSizes.Names.ToArray() },
     };
 
     public Option<string?> BackupDir { get; } = new("--backup-dir")
@@ -44,7 +46,7 @@ internal sealed class MkBackupCommandOptions
         HelpName = "DIR",
     };
 
-    public Option<string> Compress { get; } = new("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+    public Option<string> Compress { get; } = MkBackupOnlyCommandOptions.CompressOption();
 
     public Option<bool> Encrypt { get; } = new("--encrypt") { Description = "Encrypt every archive (openssl enc -aes-256-cbc -pbkdf2 compatible); needs --passphrase-file." };
 
@@ -54,11 +56,8 @@ internal sealed class MkBackupCommandOptions
         HelpName = "FILE",
     };
 
-    public Option<string?> VolumeSize { get; } = new("--volume-size")
-    {
-        Description = "Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).",
-        HelpName = "SIZE",
-    };
+    public Option<string?> VolumeSize { get; } =
+        MkBackupOnlyCommandOptions.VolumeSizeOption("Backup volume size (default: one volume per archive, or a quarter of a medium with --medium).");
 
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Exclude PAT (repeatable), as for mkbackuponly.", HelpName = "PAT" };
 

@@ -18,7 +18,7 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public Option<string?> Layout { get; } = new("--layout") { Description = "Back up the filesystems of this layout file instead of capturing the layout now.", HelpName = "FILE" };
 
-    public Option<string> Compress { get; } = new("--compress") { Description = "zstd (default, multi-threaded), gzip or none.", HelpName = "ALG", DefaultValueFactory = _ => "zstd" };
+    public Option<string> Compress { get; } = CompressOption();
 
     public Option<int?> Level { get; } = new("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).", HelpName = "N" };
 
@@ -28,7 +28,7 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public Option<string?> Pass { get; } = new("--passphrase-file") { Description = "Read the passphrase from the first line of FILE ('-' asks on the terminal). Never stored.", HelpName = "FILE" };
 
-    public Option<string?> VolumeSize { get; } = new("--volume-size") { Description = "Split archives into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix).", HelpName = "SIZE" };
+    public Option<string?> VolumeSize { get; } = VolumeSizeOption("Split archives into volumes: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix).");
 
     public Option<string[]> Exclude { get; } = new("--exclude")
     {
@@ -43,6 +43,23 @@ internal sealed class MkBackupOnlyCommandOptions
     public Option<int> MaxIncrements { get; } = MaxIncrementsOption();
 
     public HookOptions Hooks { get; } = new();
+
+    /// <summary>--compress, for mkbackup, mkbackuponly and archive create; its names complete in the shell.</summary>
+    public static Option<string> CompressOption() => new("--compress")
+    {
+        Description = "zstd (default, multi-threaded), gzip or none.",
+        HelpName = "ALG",
+        DefaultValueFactory = _ => "zstd",
+        CompletionSources = { ArchivePipeline.Names.ToArray() },
+    };
+
+    /// <summary>--volume-size; the media names complete in the shell.</summary>
+    public static Option<string?> VolumeSizeOption(string description) => new("--volume-size")
+    {
+        Description = description,
+        HelpName = "SIZE",
+        CompletionSources = { VolumeSizes.Names.ToArray() },
+    };
 
     /// <summary>--incremental, for mkbackuponly and mkbackup --dest.</summary>
     public static Option<bool> IncrementalOption() => new("--incremental")

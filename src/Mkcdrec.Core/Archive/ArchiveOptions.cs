@@ -87,6 +87,9 @@ public sealed record CreateOptions
 
 public static class VolumeSizes
 {
+    /// <summary>The media sizes <see cref="Parse"/> knows by name, for shell completion.</summary>
+    public static readonly IReadOnlyList<string> Names = ["cd", "dvd", "dvd-dl", "bd", "bd-dl"];
+
     /// <summary>Parses cd, dvd, dvd-dl, bd, bd-dl or a byte count with an optional K/M/G/T suffix (powers of 1024).</summary>
     public static long Parse(string text)
     {

@@ -21,6 +21,9 @@ public static class ArchivePipeline
         _ => "none",
     };
 
+    /// <summary>The names <see cref="Parse"/> takes, for shell completion.</summary>
+    public static IEnumerable<string> Names => Enum.GetValues<Compression>().Select(Name);
+
     public static Compression Parse(string name) => name.ToLowerInvariant() switch
     {
         "zstd" or "zst" => Compression.Zstd,
