@@ -44,16 +44,25 @@ public sealed partial class PackageBuild : IDisposable
 
     public string Rpm { get; }
 
+    /// <summary>
+    /// SOURCE_DATE_EPOCH for the script and for the binary's own output the tests compare with: the man pages carry that
+    /// date (by default the script takes the commit's, and the binary its file's, which differ on a fresh clone).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Epoch = new Dictionary<string, string>
+    {
+        ["SOURCE_DATE_EPOCH"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Runs packaging/build-packages.sh with a binary and an output directory (and more arguments).</summary>
     public static Tool.Result Run(string binary, string outDir, params string[] more) =>
         Tool.Run(Path.Combine(RepoPaths.Root, "packaging", "build-packages.sh"), ["--binary", binary, "--out", outDir, .. more],
-            timeout: TimeSpan.FromMinutes(10));
+            environment: Epoch, timeout: TimeSpan.FromMinutes(10));
 
-    /// <summary>Runs a program that must succeed; the assertion message carries its output.</summary>
+    /// <summary>Runs a program that must succeed (with <see cref="Epoch"/> set); the assertion message carries its output.</summary>
     public static string Checked(string program, params string[] args)
     {
         Assert.True(Tool.Exists(program), $"{program} is not installed: the package tests need it (.ci/install-deps installs it)");
-        var r = Tool.Run(program, args, timeout: TimeSpan.FromMinutes(5));
+        var r = Tool.Run(program, args, environment: Epoch, timeout: TimeSpan.FromMinutes(5));
         Assert.True(r.ExitCode == 0, $"{program} {string.Join(' ', args)} failed ({r.ExitCode}):\n{r.StdOut}\n{r.StdErr}");
         return r.StdOut;
     }
