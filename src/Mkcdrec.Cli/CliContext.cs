@@ -54,7 +54,21 @@ internal sealed class CliContext : IDisposable
 
     public static CliContext Create(ParseResult parse, string verb) => Current = new CliContext(parse, verb);
 
+    /// <summary>
+    /// Set by <see cref="CliRunner"/>: a command's own Dispose leaves the log open, so the error that ended the command
+    /// (disposed on the way out) is still written to it with its stack; the runner closes it last.
+    /// </summary>
+    internal static bool KeptOpenByRunner { get; set; }
+
     public void Dispose()
+    {
+        if (!KeptOpenByRunner)
+        {
+            Close();
+        }
+    }
+
+    internal void Close()
     {
         (Log as IDisposable)?.Dispose();
         Current = null;

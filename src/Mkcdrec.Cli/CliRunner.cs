@@ -35,6 +35,7 @@ internal static class CliRunner
 
         try
         {
+            CliContext.KeptOpenByRunner = true;
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex)
@@ -47,7 +48,8 @@ internal static class CliRunner
         }
         finally
         {
-            CliContext.Current?.Dispose();
+            CliContext.Current?.Close();
+            CliContext.KeptOpenByRunner = false;
         }
     }
 
