@@ -33,6 +33,12 @@ public interface IBackupStore : IDisposable
     /// <summary>Reads a file front to back from byte <paramref name="offset"/> (a read broken off goes on where it stopped).</summary>
     Stream OpenRead(string name, long offset = 0);
 
+    /// <summary>
+    /// After a failed read: whether the connection itself broke (ssh ended), so the next <see cref="OpenRead"/> opens a
+    /// new one. Stores whose every request makes its own connection (S3 over HTTP) have nothing to say.
+    /// </summary>
+    bool ConnectionBroken => false;
+
     /// <summary>A small file whole (a manifest, a layout).</summary>
     byte[] ReadAll(string name)
     {

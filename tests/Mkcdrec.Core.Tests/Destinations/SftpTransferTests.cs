@@ -19,7 +19,7 @@ public sealed class SftpTransferTests
         return data;
     }
 
-    private static SftpBackupStore Connect(FakeSftpServer server) => new(SftpSession.Connect(Target, server), Target);
+    private static SftpBackupStore Connect(FakeSftpServer server) => new(SftpSession.Connect(Target, server), Target, server);
 
     private static void Upload(SftpBackupStore store, string name, byte[] data, int block)
     {

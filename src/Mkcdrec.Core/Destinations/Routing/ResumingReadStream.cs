@@ -5,7 +5,8 @@ namespace Mkcdrec.Core.Destinations.Routing;
 /// <summary>
 /// A stored file read front to back that survives a broken transfer: the read that failed is asked again from the byte
 /// where it stopped (an S3 range GET, an SFTP read at that offset), a few times with growing pauses, so a network
-/// hiccup in the middle of an hours-long restore costs seconds, not the recovery.
+/// hiccup in the middle of an hours-long restore costs seconds, not the recovery. When the connection itself ended (ssh
+/// gone), the store opens a new one for the next try.
 /// </summary>
 internal sealed class ResumingReadStream(IBackupStore store, string name, long size, Action<string> warn, TimeSpan pause, int attempts = 4) : Stream
 {
@@ -33,7 +34,7 @@ internal sealed class ResumingReadStream(IBackupStore store, string name, long s
                 _position += n;
                 return n;
             }
-            catch (Exception e) when (e is IOException or HttpRequestException && attempt < attempts)
+            catch (Exception e) when (Resumable(e) && attempt < attempts)
             {
                 warn($"reading {name} from {store.Display} broke off at byte {_position} ({e.Message}); taking it up again there ({attempt + 1} of {attempts})");
                 _inner?.Dispose();
@@ -48,6 +49,9 @@ internal sealed class ResumingReadStream(IBackupStore store, string name, long s
             }
         }
     }
+
+    /// <summary>A broken transfer, or a connection that ended (ssh's explained error: the store connects anew).</summary>
+    private bool Resumable(Exception e) => e is IOException or HttpRequestException || (e is MkcdrecException && store.ConnectionBroken);
 
     protected override void Dispose(bool disposing)
     {

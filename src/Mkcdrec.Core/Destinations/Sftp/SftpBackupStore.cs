@@ -5,10 +5,24 @@ namespace Mkcdrec.Core.Destinations.Sftp;
 /// <summary>
 /// Backups in a directory of an SSH server, over SFTP through OpenSSH's client (<see cref="SftpSession"/>): volumes
 /// stream as NAME.partial and are renamed when complete; a listing walks the directories under the destination's.
+/// A read after ssh ended connects anew (a restore goes on where it stopped); a write does not (the backup fails
+/// clearly, the previous one stays the latest).
 /// </summary>
-public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IBackupStore
+public sealed class SftpBackupStore : IBackupStore
 {
-    public string Display => $"sftp://{target.Display}{(target.Directory.StartsWith('/') ? "" : "/~/")}{target.Directory}";
+    private readonly SftpTarget _target;
+    private readonly IPipedProcessStarter _processes;
+    private SftpSession _session;
+
+    /// <param name="processes">Starts ssh again when a read finds the session ended.</param>
+    public SftpBackupStore(SftpSession session, SftpTarget target, IPipedProcessStarter processes)
+    {
+        _session = session;
+        _target = target;
+        _processes = processes;
+    }
+
+    public string Display => $"sftp://{_target.Display}{(_target.Directory.StartsWith('/') ? "" : "/~/")}{_target.Directory}";
 
     public static SftpBackupStore Open(DestinationUrl url, IPipedProcessStarter processes, DestinationCredentials? credentials = null)
     {
@@ -21,10 +35,10 @@ public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IB
                 "Create it on the server (mkdir -p, writable by the SSH user) or correct the path in the sftp:// URL.");
         }
 
-        return new SftpBackupStore(session, target);
+        return new SftpBackupStore(session, target, processes);
     }
 
-    public IOutputFile Create(string name) => new SftpUploadFile(session, target.PathOf(name));
+    public IOutputFile Create(string name) => new SftpUploadFile(_session, _target.PathOf(name));
 
     public void Put(string name, ReadOnlyMemory<byte> data)
     {
@@ -43,20 +57,32 @@ public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IB
 
     public void Delete(string name)
     {
-        SftpFiles.Remove(session, target.PathOf(name));
+        SftpFiles.Remove(_session, _target.PathOf(name));
         for (var dir = Parent(name); dir.Length > 0; dir = Parent(dir))
         {
-            SftpFiles.RemoveDirectoryIfEmpty(session, target.PathOf(dir)); // an emptied HOST/TIME goes with its last file
+            SftpFiles.RemoveDirectoryIfEmpty(_session, _target.PathOf(dir)); // an emptied HOST/TIME goes with its last file
         }
     }
 
-    public Stream OpenRead(string name, long offset = 0) => new SftpReadStream(session, target.PathOf(name), offset);
+    public Stream OpenRead(string name, long offset = 0)
+    {
+        if (_session.Broken)
+        {
+            var fresh = SftpSession.Connect(_target, _processes); // a refusal now (host key, network) is the error to show
+            _session.Dispose();
+            _session = fresh;
+        }
 
-    public void Dispose() => session.Dispose();
+        return new SftpReadStream(_session, _target.PathOf(name), offset);
+    }
+
+    public bool ConnectionBroken => _session.Broken;
+
+    public void Dispose() => _session.Dispose();
 
     private void Walk(string relative, int depth, List<StoredFile> files)
     {
-        if (depth > 4 || SftpFiles.ReadDirectory(session, relative.Length == 0 ? Root : target.PathOf(relative)) is not { } entries)
+        if (depth > 4 || SftpFiles.ReadDirectory(_session, relative.Length == 0 ? Root : _target.PathOf(relative)) is not { } entries)
         {
             return;
         }
@@ -75,7 +101,7 @@ public sealed class SftpBackupStore(SftpSession session, SftpTarget target) : IB
         }
     }
 
-    private string Root => target.Directory.Length == 0 ? "." : target.Directory;
+    private string Root => _target.Directory.Length == 0 ? "." : _target.Directory;
 
     private static string Parent(string name) => name.LastIndexOf('/') is var i and > 0 ? name[..i] : "";
 }

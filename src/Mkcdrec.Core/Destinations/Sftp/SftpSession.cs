@@ -39,6 +39,9 @@ public sealed class SftpSession : IDisposable
 
     internal object Lock { get; } = new();
 
+    /// <summary>ssh ended or its pipe broke: nothing more goes over this session (a store opens a new one to read on).</summary>
+    public bool Broken { get; private set; }
+
     /// <summary>Starts ssh and the SFTP subsystem; a refusal (host key, authentication, network) says what to do.</summary>
     /// <remarks>Keys from a secrets directory are offered from private copies that exist only until the login is done.</remarks>
     public static SftpSession Connect(SftpTarget target, IPipedProcessStarter processes)
@@ -191,6 +194,7 @@ public sealed class SftpSession : IDisposable
     /// <summary>ssh ended: what it said decides the message (host key, authentication, network).</summary>
     private MkcdrecException Lost(Exception e)
     {
+        Broken = true;
         _ssh.WaitForExit(TimeSpan.FromSeconds(5));
         return SshErrors.Explain(Display, _ssh.StandardError.Trim(), e);
     }
