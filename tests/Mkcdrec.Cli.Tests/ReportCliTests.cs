@@ -39,4 +39,15 @@ public sealed class ReportCliTests : IDisposable
         Assert.Contains("what to do", e, StringComparison.Ordinal);
         Assert.Contains("-o ./report.html", e, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Simulate_lists_the_steps_and_writes_nothing()
+    {
+        var page = Path.Combine(_dir, "r.html");
+        var (code, o, e) = CliTests.Mkcdrec("report", "--simulate", "--layout", Layout, "-o", page, "--log", Path.Combine(_dir, "log"));
+        Assert.True(code == 0, e);
+        Assert.Equal(["check the output file", "read the layout", "plan the recovery onto the same disks", "list the backups", "read the last drill", "list the rescue media", "write the page"],
+            o.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(page));
+    }
 }

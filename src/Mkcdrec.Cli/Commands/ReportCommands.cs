@@ -40,14 +40,21 @@ internal static class ReportCommands
             HelpName = "FILE",
             DefaultValueFactory = _ => LastDrill.DefaultPath,
         };
+        var simulate = new Option<bool>("--simulate") { Description = "List the steps and do nothing." };
         var cmd = new Command("report",
             "Write one self-contained HTML page for the disaster-recovery binder: the storage stack drawn, the recovery plan, the backups, the last drill and the steps to recover. Runs nothing on the disks.")
         {
-            output, layout, disks, dest, secrets, encrypted, media, drill,
+            output, layout, disks, dest, secrets, encrypted, media, drill, simulate,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "report");
+            if (p.GetValue(simulate))
+            {
+                ReportWorkflow.Steps(new ReportWorkflow(ctx.Log)).Describe().ToList().ForEach(Console.WriteLine);
+                return 0;
+            }
+
             var path = p.GetValue(output)!;
             var file = p.GetValue(layout);
             var version = typeof(ReportCommands).Assembly.GetName().Version?.ToString(3) ?? "0";

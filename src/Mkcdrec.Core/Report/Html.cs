@@ -17,15 +17,15 @@ public static class Html
         var sb = new StringBuilder(value.Length + 16);
         foreach (var c in value)
         {
-            sb.Append(c switch
+            _ = c switch
             {
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '&' => "&amp;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => c.ToString(),
-            });
+                '<' => sb.Append("&lt;"),
+                '>' => sb.Append("&gt;"),
+                '&' => sb.Append("&amp;"),
+                '"' => sb.Append("&quot;"),
+                '\'' => sb.Append("&#39;"),
+                _ => sb.Append(c),
+            };
         }
 
         return sb.ToString();

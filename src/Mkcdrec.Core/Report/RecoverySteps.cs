@@ -54,7 +54,7 @@ public static class RecoverySteps
 
         var secrets = keys.Count > 0 ? $" --secrets {KeysMount}" : "";
         sb.Append("<li><b>Check the plan</b> (changes nothing): <pre>mkcdrec recover --backup ").Append(Html.E(backup)).Append(secrets).Append(" --plan</pre>");
-        sb.Append("It should map the disks as in the plan on this page: ");
+        sb.Append(layout.Disks.Count == 0 ? "The layout holds no disk: the plan recreates nothing (see the warnings above)" : "It should map the disks as in the plan on this page: ");
         sb.Append(string.Join(", ", layout.Disks.Select(d => $"<code>{Html.E(d.Path)}</code> {Html.E(Bytes.Format(d.SizeBytes))}" + (d.Serial is null ? "" : $" serial {Html.E(d.Serial)}"))));
         sb.Append(". On other disks, choose <code>2) Clone</code> or add <code>--map SRC=DST</code> for each disk.</li>\n");
 
@@ -69,7 +69,7 @@ public static class RecoverySteps
     public static string BackupLocation(DestinationUrl? dest, string host) => dest switch
     {
         null => "/run/mkcdrec/medium/backup",
-        { Kind: DestinationKind.Directory } => "/run/mkcdrec/backup-disk/…",
+        { Kind: DestinationKind.Directory } => $"/run/mkcdrec/backup-disk/PATH/{host}/latest",
         _ => dest.WithPath(dest.Path.TrimEnd('/') + "/" + host + "/latest").Text,
     };
 
@@ -88,7 +88,8 @@ public static class RecoverySteps
                 break;
             case DestinationKind.Directory:
                 sb.Append($"The backup is kept in <code>{Html.E(dest.Path)}</code> (<code>{Html.E(host)}/…</code>): attach the disk that holds it beside the rescue medium; ");
-                sb.Append("the rescue system finds it by its filesystem's UUID, makes it read-only and never takes it for a target.");
+                sb.Append("the rescue system finds it by its filesystem's UUID, mounts it read-only at <code>/run/mkcdrec/backup-disk</code> and never takes it for a target ");
+                sb.Append("(menu <code>1) Recover</code> uses it; by hand, PATH below is the backup directory's path on that disk's filesystem).");
                 break;
             default:
                 sb.Append($"The ISO carries no backup: the rescue system reaches <code>{Html.E(dest.Text)}</code> over the network ({Html.E(dest.Kind.ToString().ToUpperInvariant())}) ");

@@ -266,6 +266,10 @@ public sealed partial class ReportTests : IDisposable
         Assert.DoesNotContain("--secrets", page, StringComparison.Ordinal);
         Assert.Contains("kept in <code>/mnt/usb/backups</code>", page, StringComparison.Ordinal);
         Assert.Contains("No ISO was found", page, StringComparison.Ordinal);
+        Assert.Contains("<pre>mkcdrec recover --backup /run/mkcdrec/backup-disk/PATH/vm/latest --plan</pre>", page, StringComparison.Ordinal);
+
+        page = RecoverySteps.Render(Data(new LayoutDocument { Host = new HostInfo { Hostname = "empty" } }));
+        Assert.Contains("The layout holds no disk", page, StringComparison.Ordinal);
     }
 
     [Fact]
