@@ -25,6 +25,7 @@ internal static class CommandTree
         root.Add(BackupsCommands.Build());
         root.Add(RecoverCommands.Build());
         root.Add(DrillCommands.Build());
+        root.Add(ReportCommands.Build());
         root.Add(ArchiveCommands.Archive());
         root.Add(ConfigCommands.Build());
         root.Add(ScheduledCommands.Build());

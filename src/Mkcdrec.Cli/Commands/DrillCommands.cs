@@ -71,6 +71,7 @@ internal static class DrillCommands
                 PowerCuts = [.. (p.GetValue(powerCuts) ?? []).Select(PowerCut.Parse)],
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
+            SaveForReport(report, ctx);
             if (ctx.Json)
             {
                 Console.WriteLine(report.ToJson());
@@ -106,6 +107,21 @@ internal static class DrillCommands
         if (keys is not null)
         {
             _ = new SecretsDirectory(keys);
+        }
+    }
+
+    /// <summary>Keeps the report for `mkcdrec report` (<see cref="LastDrill.DefaultPath"/>); a drill run where that cannot be
+    /// written (not root) still gives its result, with a warning.</summary>
+    private static void SaveForReport(DrillReport report, CliContext ctx)
+    {
+        try
+        {
+            LastDrill.Save(report);
+            ctx.Log.Info($"drill report saved to {LastDrill.DefaultPath}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Log.Warn($"could not save the drill report to {LastDrill.DefaultPath} (mkcdrec report shows the last drill from there): {e.Message}");
         }
     }
 

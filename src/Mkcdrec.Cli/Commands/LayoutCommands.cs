@@ -9,7 +9,7 @@ namespace Mkcdrec.Cli.Commands;
 
 internal static class LayoutCommands
 {
-    private static LayoutWorkflows Workflows(CliContext ctx, MachineRecording? rec = null) =>
+    internal static LayoutWorkflows Workflows(CliContext ctx, MachineRecording? rec = null) =>
         new(rec is null ? ctx.Runner : new RecordingProcessRunner(ctx.Runner, rec),
             rec is null ? ctx.Files : new RecordingSystemFiles(ctx.Files, rec),
             ctx.Log, Environment.IsPrivilegedProcess, typeof(LayoutCommands).Assembly.GetName().Version?.ToString(3) ?? "0");
@@ -30,7 +30,7 @@ internal static class LayoutCommands
         return layout;
     }
 
-    private static Option<string[]> DiskOption() => new("--disk")
+    internal static Option<string[]> DiskOption() => new("--disk")
     {
         Description = "Capture only this disk and everything stacked on it (repeatable). Default: every disk.",
         HelpName = "DEV",

@@ -15,12 +15,15 @@ internal static class ConfigBindings
         ConfigBinding.Option("destination", "mkbackuponly", "--dest"),
         ConfigBinding.Argument("destination", "backups list", "URL"),
         ConfigBinding.Argument("destination", "backups prune", "URL"),
+        ConfigBinding.Option("destination", "report", "--dest"),
         ConfigBinding.Option("output", "mkbackup", "--output"),
         ConfigBinding.Option("output", "mkrescue", "--output"),
+        ConfigBinding.Option("output", "report", "--media"),
         ConfigBinding.Option("compress", "mkbackup", "--compress", UseBackup),
         ConfigBinding.Option("compress", "mkbackuponly", "--compress"),
         ConfigBinding.Flag("encrypt", "mkbackup", "--encrypt", UseBackup),
         ConfigBinding.Flag("encrypt", "mkbackuponly", "--encrypt"),
+        ConfigBinding.Flag("encrypt", "report", "--encrypted"),
         ConfigBinding.Option("passphrase-file", "mkbackup", "--passphrase-file", UseBackup),
         ConfigBinding.Option("passphrase-file", "mkbackuponly", "--passphrase-file"),
         ConfigBinding.Option("passphrase-file", "verify", "--passphrase-file"),
@@ -51,6 +54,7 @@ internal static class ConfigBindings
         ConfigBinding.Option("secrets", "fetch", "--secrets"),
         ConfigBinding.Option("secrets", "backups list", "--secrets"),
         ConfigBinding.Option("secrets", "backups prune", "--secrets"),
+        ConfigBinding.Option("secrets", "report", "--secrets"),
     ];
 
     public static IEnumerable<ConfigBinding> For(string verb) => All.Where(b => b.Verb == verb);

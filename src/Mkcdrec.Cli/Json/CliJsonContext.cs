@@ -19,6 +19,7 @@ namespace Mkcdrec.Cli.Json;
 [JsonSerializable(typeof(PruneOutput))]
 [JsonSerializable(typeof(ConfigShowOutput))]
 [JsonSerializable(typeof(ScheduledOutput))]
+[JsonSerializable(typeof(ReportOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

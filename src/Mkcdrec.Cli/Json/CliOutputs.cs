@@ -64,3 +64,6 @@ internal sealed record ScheduledOutput(string Job, int ExitCode, string Summary,
 internal sealed record ConfigKeyOutput(string Key, string Kind, List<string> Values, List<string> Sources, string Allowed, string Description, List<ConfigUseOutput> Uses);
 
 internal sealed record ConfigUseOutput(string Verb, string Option, string? Default);
+
+/// <summary>`mkcdrec report --json`: where the page went, and whether its plan, backups and drill could be shown.</summary>
+internal sealed record ReportOutput(string Path, long Bytes, bool Planned, bool BackupsListed, bool? DrillPassed);

@@ -149,6 +149,9 @@ public sealed class DrillReport
 {
     public bool Passed { get; set; }
 
+    /// <summary>When the drill ended (UTC): `mkcdrec report` dates the last drill with it.</summary>
+    public DateTimeOffset? FinishedAt { get; set; }
+
     public string Medium { get; set; } = "";
 
     public string Firmware { get; set; } = "";

@@ -117,6 +117,7 @@ public sealed partial class DrillWorkflow
         }
         finally
         {
+            ctx.Report.FinishedAt = DateTimeOffset.UtcNow;
             if (ctx.WorkDir.Length > 0 && !ctx.Report.Passed && Directory.Exists(ctx.WorkDir) && !Directory.EnumerateFileSystemEntries(ctx.WorkDir).Any())
             {
                 // Failed before anything was written (e.g. no medium): there is nothing to keep for a look.
