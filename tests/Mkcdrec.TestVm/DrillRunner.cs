@@ -14,7 +14,7 @@ public static class DrillRunner
     {
         var sw = Stopwatch.StartNew();
         var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
-            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, .. (keep ? ["--keep"] : Array.Empty<string>()),
+            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, "--report-file", logFile + ".report.json", // not the host's /var/lib .. (keep ? ["--keep"] : Array.Empty<string>()),
              .. (keys is null ? Array.Empty<string>() : ["--keys", keys]), .. extra],
             TimeSpan.FromMinutes(60));
         if (!r.Stdout.TrimStart().StartsWith('{'))
@@ -23,6 +23,11 @@ public static class DrillRunner
         }
 
         var report = JsonDocument.Parse(r.Stdout).RootElement.Clone();
+        if (!File.Exists(logFile + ".report.json")) // what mkcdrec report shows as the last drill
+        {
+            throw new TestVmException($"mkcdrec drill kept no report at --report-file {logFile}.report.json (exit {r.ExitCode})");
+        }
+
         var passed = report.GetProperty("passed").GetBoolean() && r.ExitCode == 0;
         var failures = string.Join('\n', report.GetProperty("failures").EnumerateArray().Select(f => f.GetString()));
         var consoles = string.Join('\n', Directory.Exists(workDir)

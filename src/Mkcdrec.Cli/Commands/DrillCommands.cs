@@ -44,9 +44,14 @@ internal static class DrillCommands
             Description = "Kill the rescue machine SECONDS after the recovery enters PHASE (verify, layout, restore, finalize), boot the medium again and let the recovery start over (repeatable, in order): proves a power cut loses nothing.",
             HelpName = "PHASE[+SECONDS]",
         };
+        var reportFile = new Option<string>("--report-file")
+        {
+            Description = $"Where to keep this drill's report for mkcdrec report (default {LastDrill.DefaultPath}).",
+            HelpName = "FILE", DefaultValueFactory = _ => LastDrill.DefaultPath,
+        };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded, powerCuts,
+            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded, powerCuts, reportFile,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
@@ -71,7 +76,7 @@ internal static class DrillCommands
                 PowerCuts = [.. (p.GetValue(powerCuts) ?? []).Select(PowerCut.Parse)],
             };
             var report = new DrillWorkflow(ctx.Runner, new QemuHost(ctx.Log), ctx.Log, ctx.Json ? null : m => Console.Error.WriteLine("drill: " + m)).Run(options);
-            SaveForReport(report, ctx);
+            SaveForReport(report, p.GetValue(reportFile)!, ctx);
             if (ctx.Json)
             {
                 Console.WriteLine(report.ToJson());
@@ -110,18 +115,18 @@ internal static class DrillCommands
         }
     }
 
-    /// <summary>Keeps the report for `mkcdrec report` (<see cref="LastDrill.DefaultPath"/>); a drill run where that cannot be
-    /// written (not root) still gives its result, with a warning.</summary>
-    private static void SaveForReport(DrillReport report, CliContext ctx)
+    /// <summary>Keeps the report for `mkcdrec report` (<see cref="LastDrill.DefaultPath"/> unless --report-file); a drill
+    /// run where that cannot be written (not root) still gives its result, with a warning.</summary>
+    private static void SaveForReport(DrillReport report, string path, CliContext ctx)
     {
         try
         {
-            LastDrill.Save(report);
-            ctx.Log.Info($"drill report saved to {LastDrill.DefaultPath}");
+            LastDrill.Save(report, path);
+            ctx.Log.Info($"drill report saved to {path}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            ctx.Log.Warn($"could not save the drill report to {LastDrill.DefaultPath} (mkcdrec report shows the last drill from there): {e.Message}");
+            ctx.Log.Warn($"could not save the drill report to {path} (mkcdrec report shows the last drill from there): {e.Message}");
         }
     }
 
