@@ -13,8 +13,9 @@ public static class DrillRunner
     public static DrillRun Run(string iso, string workDir, string logFile, bool keep, IEnumerable<string> extra, string? keys = null)
     {
         var sw = Stopwatch.StartNew();
+        // --report-file: the drill's report beside its log, not in the host's /var/lib.
         var r = HostProcess.Run(RepoPaths.MkcdrecBinary,
-            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, "--report-file", logFile + ".report.json", // not the host's /var/lib .. (keep ? ["--keep"] : Array.Empty<string>()),
+            ["--json", "--log", logFile, "drill", "--medium", iso, "--work-dir", workDir, "--report-file", logFile + ".report.json", .. (keep ? ["--keep"] : Array.Empty<string>()),
              .. (keys is null ? Array.Empty<string>() : ["--keys", keys]), .. extra],
             TimeSpan.FromMinutes(60));
         if (!r.Stdout.TrimStart().StartsWith('{'))
