@@ -3,9 +3,9 @@
 #   ./test.sh                 every tier: unit, system, drill
 #   ./test.sh unit            unit tests only (no root, seconds)
 #   ./test.sh system drill    the root tiers (QEMU guests; the guest image is built once and cached)
-#   ./test.sh matrix          the storage drill matrix, every case, and the long drills (trait tier=long: power cuts)
+#   ./test.sh matrix          the storage drill matrix, every case, and the slow drills (traits tier=long, clone, remote)
 #                             (long: run it before resolving storage or fault work)
-#   ./test.sh matrix-slice    the main test of one matrix case, or the long drills, chosen from the commit (consecutive
+#   ./test.sh matrix-slice    the main test of one matrix case, or one group of slow drills, chosen from the commit (consecutive
 #                             commits cover every case; CI runs this); MKCDREC_MATRIX_CASE=NAME picks the case
 # Extra xunit arguments after --, e.g. ./test.sh unit -- -method '*Gpt*'
 set -uo pipefail
@@ -37,13 +37,13 @@ run_assembly() { # name [result-name [xunit arguments...]]
     echo "=== $result"
     "$exe" -noColor -noLogo -result-xml "$results/$result.xml" "$@" ${xargs_[@]+"${xargs_[@]}"} || status=1
 }
-# Drill tests too slow for every run (trait tier=long: the power-cut drills) run with the matrix, and as one of its slices.
-run_long_drills() {
-    run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests.long -trait tier=long
-}
-# The clone drills (trait tier=clone: a disk cloned beside its original, ~15 min under TCG) run with the matrix and as its slice clone-drills.
-run_clone_drills() {
-    run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests.clone -trait tier=clone
+# Drill tests too slow for every CI run, by trait: tier=long (the power-cut drills), tier=clone (a disk cloned beside its
+# original, ~15 min under TCG), tier=remote (the SFTP and NFS backup drills; the S3 one stays in the drill tier). Each
+# runs with the matrix and as its slice TIER-drills.
+slow_drills=(long clone remote)
+run_slow_drills() { # tier
+    run_assembly Mkcdrec.DrillTests "Mkcdrec.DrillTests.$1" -trait "tier=$1"
+    grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.$1.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=$1"; status=1; }
 }
 for tier in "${tiers[@]}"; do
     case $tier in
@@ -53,23 +53,17 @@ for tier in "${tiers[@]}"; do
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the $tier tier needs root (QEMU guests, loop devices)"; status=1; continue; fi
             case $tier in
                 system) run_assembly Mkcdrec.SystemTests ;;
-                drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests -trait- tier=long -trait- tier=clone ;;
-                matrix) run_assembly Mkcdrec.MatrixTests; run_long_drills; run_clone_drills ;;
+                drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests $(printf -- "-trait- tier=%s " "${slow_drills[@]}") ;;
+                matrix) run_assembly Mkcdrec.MatrixTests; for t in "${slow_drills[@]}"; do run_slow_drills "$t"; done ;;
             esac ;;
         matrix-slice)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
-            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) long-drills clone-drills)
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) $(printf -- "%s-drills " "${slow_drills[@]}"))
             n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
             c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
             echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"
-            if [ "$c" = clone-drills ]; then
-                run_clone_drills
-                grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.clone.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=clone"; status=1; }
-                continue
-            fi
-            if [ "$c" = long-drills ]; then
-                run_long_drills
-                grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.long.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=long"; status=1; }
+            if [[ " ${slow_drills[*]} " == *" ${c%-drills} "* ]] && [ "$c" != "${c%-drills}" ]; then
+                run_slow_drills "${c%-drills}"
                 continue
             fi
             # The case's main test (trait slice=CASE): its other sizes run in the whole matrix.

@@ -59,6 +59,7 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
     }
 
     [Fact]
+    [Trait("tier", "remote")] // with the matrix and as its slice remote-drills: the s3 drill stands for the three in every CI run
     public void A_system_backed_up_to_sftp_from_inside_comes_back_from_its_rescue_only_medium_with_the_ssh_keys_on_a_keys_medium()
     {
         using var sshd = new Sshd();
@@ -88,6 +89,7 @@ public sealed partial class RemoteBackupDrillTests : IDisposable
     }
 
     [Fact]
+    [Trait("tier", "remote")] // with the matrix and as its slice remote-drills: the s3 drill stands for the three in every CI run
     public void A_system_backed_up_to_nfs_from_inside_comes_back_from_its_rescue_only_medium_reading_the_backup_in_place()
     {
         using var nfs = new Ganesha();
