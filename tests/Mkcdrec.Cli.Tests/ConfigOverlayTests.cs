@@ -125,6 +125,41 @@ public sealed class ConfigOverlayTests : IDisposable
         Assert.Equal((conf, true), ConfigLocation.Resolve(CommandTree.Build().Parse(["mkbackuponly"]), environment.GetValueOrDefault));
     }
 
+    [Theory]
+    [InlineData("mkrescue")]
+    [InlineData("mkbackup")]
+    public void The_rescue_keys_reach_mkrescue_and_mkbackup_and_not_an_initramfs_given_as_it_is(string verb)
+    {
+        var conf = Write("rescue-sshd = yes\nrescue-authorized-keys = /etc/mkcdrec/keys.pub\nrescue-firmware = yes\n"
+                         + "rescue-program = smartctl\nrescue-program = /usr/sbin/sg_inq\nrescue-module = megaraid_sas\n");
+        var (parse, _) = Parse("--config", conf, verb, "--add-module", "isci");
+        Assert.Empty(parse.Errors);
+        Assert.True(Value<bool>(parse, "--sshd"));
+        Assert.Equal("/etc/mkcdrec/keys.pub", Value<string>(parse, "--authorized-keys"));
+        Assert.True(Value<bool>(parse, "--firmware"));
+        Assert.Equal(["smartctl", "/usr/sbin/sg_inq"], Value<string[]>(parse, "--add-program") ?? []);
+        Assert.Equal(["isci", "megaraid_sas"], Value<string[]>(parse, "--add-module") ?? []);
+
+        var (prebuilt, overlay) = Parse("--config", conf, verb, "--initrd", "/boot/initrd.img");
+        Assert.False(Value<bool>(prebuilt, "--sshd"));
+        Assert.Empty(Value<string[]>(prebuilt, "--add-program") ?? []);
+        Assert.All(overlay.Applied.Where(a => a.Entry.Key.StartsWith("rescue-", StringComparison.Ordinal)), a => Assert.Equal("--initrd", a.OverriddenBy));
+    }
+
+    [Theory]
+    [InlineData("rescue-program = two words", "not one program name")]
+    [InlineData("rescue-program = sbin/tool", "must be absolute")]
+    [InlineData("rescue-module = bad/name", "not a kernel module")]
+    [InlineData("rescue-authorized-keys = keys.pub", "not an absolute path")]
+    [InlineData("rescue-sshd = maybe", "yes")]
+    public void Bad_rescue_values_are_named_with_what_is_allowed(string line, string expected)
+    {
+        var (code, _, e) = CliTests.Mkcdrec("--config", Write(line + "\n"), "mkrescue", "--simulate");
+        Assert.Equal(4, code);
+        Assert.Contains("line 1", e, StringComparison.Ordinal);
+        Assert.Contains(expected, e, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_key_and_every_binding_is_in_the_documentation()
     {

@@ -41,6 +41,8 @@ public sealed class MediaCliTests : IDisposable
     [Theory]
     [InlineData("--label", "lower case")]
     [InlineData("--format", "iso", "--backup-url", "http://x/")]
+    [InlineData("--sshd")]
+    [InlineData("--add-program", "busybox")]
     public void Mkrescue_refusals_are_usage_errors_with_a_hint(params string[] args)
     {
         var full = new List<string> { "mkrescue", "--layout", Fixture, "--output", Path.Combine(_dir, "o") };
@@ -51,6 +53,21 @@ public sealed class MediaCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("what to do", e);
         Assert.False(Directory.Exists(Path.Combine(_dir, "o")) && Directory.GetFiles(Path.Combine(_dir, "o")).Length > 0);
+    }
+
+    [Theory]
+    [InlineData(2, "missing or empty", "--sshd", "--authorized-keys", "/nonexistent/authorized_keys")]
+    [InlineData(5, "no-such-program-x", "--add-program", "no-such-program-x")]
+    public void Rescue_extras_that_are_not_there_stop_the_run_before_anything_is_done(int exitCode, string expected, params string[] args)
+    {
+        foreach (var verb in new[] { "mkrescue", "mkbackup" })
+        {
+            var (code, _, e) = CliTests.Mkcdrec([verb, "--layout", Fixture, "--output", Path.Combine(_dir, "o"), .. args]);
+            Assert.True(code == exitCode, $"{verb}: exit {code}: {e}");
+            Assert.Contains(expected, e, StringComparison.Ordinal);
+            Assert.Contains("what to do", e, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(_dir, "o")));
+        }
     }
 
     [Fact]

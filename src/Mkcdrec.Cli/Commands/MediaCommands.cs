@@ -56,10 +56,16 @@ internal static class MediaCommands
         var format = new Option<string>("--format") { Description = "iso (default): a hybrid ISO for CD/DVD/USB, BIOS and UEFI; netboot: files for a TFTP/HTTP server.", HelpName = "iso|netboot", DefaultValueFactory = _ => "iso" };
         format.AcceptOnlyFromAmong("iso", "netboot");
         var url = new Option<string?>("--backup-url") { Description = "netboot: the URL of the backup directory the rescue system fetches (mkcdrec.backup=URL).", HelpName = "URL" };
+        var extras = new RescueExtrasOptions();
         var cmd = new Command("mkrescue", "Write the bootable rescue medium only, without a backup.")
         {
             output, kernel, initrd, label, layout, timeout, format, url, simulate,
         };
+        foreach (var o in extras.All)
+        {
+            cmd.Add(o);
+        }
+
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mkrescue");
@@ -83,7 +89,7 @@ internal static class MediaCommands
                 {
                     OutputDir = p.GetValue(output)!,
                     Host = Host(),
-                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd), p.GetValue(url)),
+                    Rescue = RescueSource(ctx, p.GetValue(kernel), p.GetValue(initrd), extras.Extras(p, p.GetValue(initrd) is not null, ctx.Log.Warn), p.GetValue(url)),
                     Label = CheckLabel(p.GetValue(label)),
                     Format = fmt,
                     BackupUrl = p.GetValue(url),
@@ -128,7 +134,7 @@ internal static class MediaCommands
         var remote = p.GetValue(o.Dest) is { } d ? DestinationUrl.Parse(d) : null;
         CheckBackupPlacement(existing, separate, p.GetValue(o.Medium), remote);
         var incremental = IncrementalAt(p, o, existing, p.GetValue(o.Medium));
-        var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd), remote?.Text);
+        var rescue = RescueSource(ctx, p.GetValue(o.Kernel), p.GetValue(o.Initrd), o.Rescue.Extras(p, p.GetValue(o.Initrd) is not null, ctx.Log.Warn), remote?.Text);
         var outputDir = separate is not null && p.GetResult(o.Output) is null or { Implicit: true }
             ? Path.GetDirectoryName(Path.GetFullPath(separate))!
             : Path.GetFullPath(p.GetValue(o.Output)!);
@@ -302,14 +308,17 @@ internal static class MediaCommands
     }
 
     /// <summary>--initrd FILE: that initramfs (with --kernel or the running kernel); else the rescue system built from this host.</summary>
+    /// <param name="extras">What the admin added (sshd, firmware, programs, modules); none with --initrd.</param>
     /// <param name="backupUrl">Where the rescue system fetches the backup from: it carries the NFS or SSH client that needs.</param>
-    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd, string? backupUrl = null)
+    private static IRescueSystemSource RescueSource(CliContext ctx, string? kernel, string? initrd, RescueExtras extras, string? backupUrl = null)
     {
         if (initrd is null)
         {
             var schemes = backupUrl?.IndexOf("://", StringComparison.Ordinal) is > 0 and var i ? new[] { backupUrl[..i].ToLowerInvariant() } : [];
-            return new BuiltRescueSystem(new RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log),
-                new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel, BackupSchemes = schemes }, ctx.Log);
+            var builder = new RescueSystemBuilder(ctx.Files, ctx.Runner, ctx.Log);
+            var options = extras.ApplyTo(new Mkcdrec.Core.Rescue.RescueSystemOptions { WorkDirectory = "", Kernel = kernel, BackupSchemes = schemes });
+            builder.CheckExtras(options); // a wrong key file, program or module stops the run now, not after the backup
+            return new BuiltRescueSystem(builder, options, ctx.Log);
         }
 
         return new PrebuiltRescueSystem(kernel ?? RunningKernel(), initrd);

@@ -8,6 +8,9 @@ internal static class ConfigBindings
     // mkbackup --use-backup puts a finished backup on the media: the options that shape a new backup do not apply then.
     private const string UseBackup = "--use-backup";
 
+    // --initrd puts an initramfs on the media as it is: the rescue extras cannot apply to it.
+    private const string Initrd = "--initrd";
+
     public static readonly IReadOnlyList<ConfigBinding> All =
     [
         new("destination", "mkbackup", "--dest/--backup-dir",
@@ -50,6 +53,16 @@ internal static class ConfigBindings
         ConfigBinding.Option("mail-to", "scheduled layout-check", "--mail-to"),
         ConfigBinding.Option("mail-on", "scheduled backup", "--mail-on"),
         ConfigBinding.Option("mail-on", "scheduled layout-check", "--mail-on"),
+        ConfigBinding.Flag("rescue-sshd", "mkrescue", "--sshd", Initrd),
+        ConfigBinding.Option("rescue-authorized-keys", "mkrescue", "--authorized-keys", Initrd),
+        ConfigBinding.Flag("rescue-firmware", "mkrescue", "--firmware", Initrd),
+        ConfigBinding.List("rescue-program", "mkrescue", "--add-program", Initrd),
+        ConfigBinding.List("rescue-module", "mkrescue", "--add-module", Initrd),
+        ConfigBinding.Flag("rescue-sshd", "mkbackup", "--sshd", Initrd),
+        ConfigBinding.Option("rescue-authorized-keys", "mkbackup", "--authorized-keys", Initrd),
+        ConfigBinding.Flag("rescue-firmware", "mkbackup", "--firmware", Initrd),
+        ConfigBinding.List("rescue-program", "mkbackup", "--add-program", Initrd),
+        ConfigBinding.List("rescue-module", "mkbackup", "--add-module", Initrd),
         ConfigBinding.Option("secrets", "verify", "--secrets"),
         ConfigBinding.Option("secrets", "fetch", "--secrets"),
         ConfigBinding.Option("secrets", "backups list", "--secrets"),

@@ -103,9 +103,10 @@ internal static class ConfigManPage
                   + "with the option's own value: `mkcdrec mkbackuponly --encrypt false`.");
 
         // The keys mkbackup keeps with --use-backup are the ones --use-backup does not override.
-        var kept = ConfigBindings.For("mkbackup").Where(b => !b.GivenBy.Contains("--use-backup")).Select(b => b.Key).Distinct();
-        page.Paragraph($"With `mkbackup --use-backup DIR` (a finished backup put on media) only {string.Join(" and ", kept)} apply: "
-                       + "the keys that shape a new backup are not used, and the log says so.");
+        var kept = ConfigBindings.For("mkbackup").Where(b => !b.GivenBy.Contains("--use-backup")).Select(b => b.Key).Distinct().ToList();
+        page.Paragraph($"With `mkbackup --use-backup DIR` (a finished backup put on media) only {string.Join(", ", kept[..^1])} and {kept[^1]} apply: "
+                       + "the keys that shape a new backup are not used, and the log says so. With `--initrd FILE` (an initramfs put on "
+                       + "the media as it is) the rescue-* keys do not apply.");
         page.Paragraph("`mkcdrec config show` prints each key's value and the line it comes from, or the default of each option "
                        + "it would set (`--json`: the same as JSON); a bad file is reported with every line that is wrong.");
     }

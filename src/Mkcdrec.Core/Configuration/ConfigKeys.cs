@@ -35,6 +35,15 @@ public static class ConfigKeys
         new("mail-to", ConfigKind.Value, "addresses or local user names, separated by commas",
             "Mail the result of a scheduled run (mkcdrec scheduled, the systemd timers) through the local sendmail (--mail-to).", "root", Recipients),
         new("mail-on", ConfigKind.Value, "failure or always", "Mail only failed scheduled runs (failure, the default) or every one (--mail-on).", "failure", MailWhen),
+        new("rescue-sshd", ConfigKind.Flag, "yes or no",
+            "Start OpenSSH's server in the rescue system: root logs in with a public key only, host keys made at each boot (--sshd).", "no", _ => null),
+        new("rescue-authorized-keys", ConfigKind.Value, "an absolute file name",
+            "The public keys allowed into the rescue system's sshd (--authorized-keys; default /root/.ssh/authorized_keys).", "/etc/mkcdrec/rescue_authorized_keys", AbsolutePath),
+        new("rescue-firmware", ConfigKind.Flag, "yes or no", "Carry the firmware the rescue system's kernel modules ask for (--firmware).", "no", _ => null),
+        new("rescue-program", ConfigKind.List, "a program name in PATH or an absolute path (one per line, the line may repeat)",
+            "Carry this program and its libraries in the rescue system too (--add-program).", "/usr/sbin/smartctl", Program),
+        new("rescue-module", ConfigKind.List, "a kernel module name or alias (one per line, the line may repeat)",
+            "Carry this kernel module and its dependencies in the rescue system too (--add-module).", "megaraid_sas", Module),
         new("secrets", ConfigKind.Value, "an absolute directory",
             "A directory laid out like the keys medium (ssh/, s3/credentials, backup.passphrase) read by verify, fetch and backups (--secrets; docs/secrets.md).", "/etc/mkcdrec/secrets", AbsolutePath),
     ];
@@ -65,6 +74,12 @@ public static class ConfigKeys
     private static string? AbsolutePath(string value) => value.StartsWith('/') ? null : "it is not an absolute path (it must start with /)";
 
     private static string? Compress(string value) => value is "zstd" or "gzip" or "none" ? null : "it is not a compression mkcdrec writes";
+
+    private static string? Program(string value) =>
+        value.Length == 0 || value.Any(char.IsWhiteSpace) ? "it is not one program name or path" : value.Contains('/') && !value.StartsWith('/') ? "a path must be absolute (start with /)" : null;
+
+    private static string? Module(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':' or '*' or '.') ? null : "it is not a kernel module name or alias";
 
     private static string? Pattern(string value) => value.Length > 0 ? null : "the pattern is empty";
 

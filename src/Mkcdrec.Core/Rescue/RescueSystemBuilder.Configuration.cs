@@ -102,14 +102,7 @@ public sealed partial class RescueSystemBuilder
     /// <summary>The OpenSSH server's configuration and root's authorized keys, which must not be empty.</summary>
     private void AddSshd(RescueImageTree tree, string? authorizedKeysFile)
     {
-        var keys = authorizedKeysFile ?? "/root/.ssh/authorized_keys";
-        var text = files.ReadText(keys);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new MkcdrecException(ExitCode.Usage, $"sshd in the rescue system needs public keys, and '{keys}' is missing or empty.",
-                "Put the public keys allowed to log in (as root) into that file, or pass another file of authorized keys.");
-        }
-
+        var text = AuthorizedKeys(authorizedKeysFile);
         tree.AddDirectory("/root/.ssh", 0x1C0);
         tree.AddText("/root/.ssh/authorized_keys", text, 0x180);
         tree.AddText("/etc/ssh/sshd_config", Resource("sshd_config"));

@@ -80,6 +80,7 @@ public sealed partial class RescueSystemBuilder
         }
 
         var modules = index.Resolve(wanted.Distinct(StringComparer.Ordinal));
+        ThrowWhenExtraModulesMissing(options, release, modules.NotFound);
         if (modules.NotFound.Count > 0)
         {
             notes.Add($"modules not in kernel {release}: {string.Join(' ', modules.NotFound)}");

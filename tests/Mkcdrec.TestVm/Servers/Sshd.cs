@@ -126,7 +126,8 @@ public sealed class Sshd : IDisposable
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on loopback now (the caller binds it soon after; a clash makes its server fail to start, loudly).</summary>
+    public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
