@@ -38,9 +38,9 @@ run_assembly() { # name [result-name [xunit arguments...]]
     "$exe" -noColor -noLogo -result-xml "$results/$result.xml" "$@" ${xargs_[@]+"${xargs_[@]}"} || status=1
 }
 # Drill tests too slow for every CI run, by trait: tier=long (the power-cut drills), tier=clone (a disk cloned beside its
-# original, ~15 min under TCG), tier=remote (the SFTP and NFS backup drills; the S3 one stays in the drill tier). Each
-# runs with the matrix and as its slice TIER-drills.
-slow_drills=(long clone remote)
+# original, ~15 min under TCG), tier=remote (the SFTP and NFS backup drills; the S3 one stays in the drill tier), tier=media
+# (a backup on a set of media). Each runs with the matrix and as its slice TIER-drills.
+slow_drills=(long clone remote media)
 run_slow_drills() { # tier
     run_assembly Mkcdrec.DrillTests "Mkcdrec.DrillTests.$1" -trait "tier=$1"
     grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.$1.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=$1"; status=1; }

@@ -69,7 +69,7 @@ internal static class FullRecover
             LayoutPath = p.GetResult(c.Layout) is { Implicit: false } ? p.GetValue(c.Layout)! : null,
             Backups = [dir, .. backups.Skip(1).Where(b => !BackupFetcher.IsUrl(b))],
             BackupUrl = local.Url,
-            BackupVolumes = local.Volumes,
+            BackupVolumes = local.Volumes ?? MediaLocators.For(dir, ctx), // a set of media: the other media are mounted or asked for
             OpenParent = local.OpenParent,
             LogFile = ctx.LogPath,
             KeepMounted = p.GetValue(f.KeepMounted),

@@ -72,6 +72,21 @@ public sealed class MediaVolumeLocator : IVolumeLocator
 
     public bool CanObtainLater(string file) => _set.MediumOf(file) is not null;
 
+    /// <summary>A volume on a medium that is attached now (a second drive, a USB stick) counts as there: it is mounted, never asked for.</summary>
+    long? IVolumeSource.SizeNow(string backupDir, string file) => (Find(backupDir, file) ?? FindAttached(file)) is { } p ? new FileInfo(p).Length : null;
+
+    /// <summary>The volume on its medium when that medium is attached (mounted now if it was not), else null.</summary>
+    private string? FindAttached(string file)
+    {
+        if (_set.MediumOf(file) is not { } medium || FindDevice(medium.Label) is not { } device)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Mount(device, medium.Label), BackupFiles.MediumBackupDirectory, file);
+        return File.Exists(path) ? path : null;
+    }
+
     public string Obtain(string backupDir, string file)
     {
         if (Find(backupDir, file) is { } here)

@@ -33,6 +33,7 @@ public static class BackupPreCheck
         var sw = Stopwatch.StartNew();
         long total = 0;
         var where = backup.Volumes.Where(dir);
+        var later = new List<string>();
         foreach (var a in m.Archives)
         {
             var (fsId, _) = ArchiveId.Parse(a.FilesystemId);
@@ -43,14 +44,21 @@ public static class BackupPreCheck
                     "Use the layout saved with this backup (its layout.json), or name the right one with --layout; no disk was touched.");
             }
 
-            total += CheckArchive(backup, a, passphrase);
+            total += CheckArchive(backup, a, passphrase, later);
         }
 
         var summary = $"{m.Archives.Count} archive(s), {m.Archives.Sum(a => a.Volumes.Count)} volume(s), {total / 1048576.0:0.0} MiB";
         say?.Invoke(backup.Volumes.Streams
             ? $"Backup checked at {where}: {summary}, every volume there with its size ({sw.Elapsed.TotalSeconds:0.0} s). Its chunk hashes are checked as the volumes stream into the restore, before a byte is written; " +
               "for a check of every chunk before any disk is touched, fetch it first (mkcdrec fetch URL --spool DIR) and recover from the spool."
-            : $"Backup verified: {summary}, every chunk hash matches ({sw.Elapsed.TotalSeconds:0.0} s).");
+            : $"Backup verified: {summary}, every chunk hash {(later.Count > 0 ? "of the volumes at hand " : "")}matches ({sw.Elapsed.TotalSeconds:0.0} s).");
+        if (later.Count > 0)
+        {
+            say?.Invoke($"{later.Count} volume(s) are on media not in a drive now ({string.Join(", ", later)}): the restore asks for each medium "
+                        + "when it reaches it and checks every chunk as it reads, before a byte of it is written. Attach every medium "
+                        + "(a second drive, USB) to have them checked before any disk is touched.");
+        }
+
         return m;
     }
 
@@ -84,7 +92,8 @@ public static class BackupPreCheck
     }
 
     /// <returns>The bytes of the archive's volumes, each present with its size and (not streamed) every chunk hash matching.</returns>
-    private static long CheckArchive(ArchiveSource backup, ArchiveRecord a, byte[]? passphrase)
+    /// <param name="later">Gets the volumes on a medium of the set that is not attached now (checked as the restore reads them); null: none may be missing.</param>
+    private static long CheckArchive(ArchiveSource backup, ArchiveRecord a, byte[]? passphrase, List<string>? later = null)
     {
         long total = 0;
         var where = backup.Volumes.Where(backup.Directory);
@@ -92,7 +101,7 @@ public static class BackupPreCheck
         using var mac = ArchiveSource.OpenMac(a, passphrase);
         for (var i = 0; i < a.Volumes.Count; i++)
         {
-            total += CheckVolume(backup, where, a, i, mac);
+            total += CheckVolume(backup, where, a, i, mac, later);
         }
 
         if (backup.Volumes.Streams)
@@ -104,10 +113,16 @@ public static class BackupPreCheck
     }
 
     /// <returns>The bytes of the intact volume; throws naming what is wrong with it. A streamed volume is checked for presence and size only.</returns>
-    private static long CheckVolume(ArchiveSource backup, string where, ArchiveRecord a, int index, VolumeMac? mac)
+    private static long CheckVolume(ArchiveSource backup, string where, ArchiveRecord a, int index, VolumeMac? mac, List<string>? later)
     {
         var v = a.Volumes[index];
         var size = backup.Volumes.SizeNow(backup.Directory, v.File);
+        if (size is null && later is not null && backup.Volumes.CanObtainLater(v.File))
+        {
+            later.Add(v.File);
+            return 0;
+        }
+
         if (size is null)
         {
             throw new MkcdrecException(ExitCode.BadInput, $"Volume {v.File} of archive '{a.FilesystemId}' is missing from {where}.",

@@ -285,6 +285,47 @@ public sealed class IsoBuilderAndLocatorTests : IDisposable
     }
 
     [Fact]
+    public void A_medium_attached_in_another_drive_counts_as_there_and_is_mounted_without_asking()
+    {
+        var backup = Path.Combine(_dir, "medium1", "backup");
+        Directory.CreateDirectory(backup);
+        var mountRoot = Path.Combine(_dir, "media");
+        var attached = false;
+        var run = new FakeMediaRunner
+        {
+            Handler = r => r.FileName switch
+            {
+                "blkid" => attached ? new ProcessResult(0, "/dev/sr1\n", "", TimeSpan.Zero) : new ProcessResult(2, "", "", TimeSpan.Zero),
+                "mount" => Mount(r),
+                _ => null,
+            },
+        };
+        var prompt = new ScriptedPrompt(() => { });
+        IVolumeSource locator = new MediaVolumeLocator(Set(), run, new MountsFile(() => "/dev/sr0 /run/mkcdrec/medium iso9660 ro 0 0\n"), prompt, NullLog.Instance, mountRoot);
+
+        Assert.Null(locator.SizeNow(backup, "v.001")); // not in a drive: not there now, but the restore may ask for it
+        Assert.True(locator.CanObtainLater("v.001"));
+        attached = true;
+        Assert.Equal(5, locator.SizeNow(backup, "v.001"));
+        using (var stream = locator.Open(backup, "v.001"))
+        {
+            Assert.Equal(5, stream.Length);
+        }
+
+        Assert.Empty(prompt.Asked);
+        Assert.DoesNotContain(run.Calls, c => c.FileName == "umount"); // medium 1 stays mounted in its own drive
+        Assert.Single(run.Calls, c => c.FileName == "mount");
+
+        static ProcessResult Mount(ProcessRequest r)
+        {
+            var mp = r.Arguments[^1];
+            Directory.CreateDirectory(Path.Combine(mp, "backup"));
+            File.WriteAllText(Path.Combine(mp, "backup", "v.001"), "two 2");
+            return new ProcessResult(0, "", "", TimeSpan.Zero);
+        }
+    }
+
+    [Fact]
     public void Giving_up_names_the_medium_to_insert()
     {
         var run = new FakeMediaRunner { Handler = r => r.FileName == "blkid" ? new ProcessResult(2, "", "", TimeSpan.Zero) : null };

@@ -116,6 +116,31 @@ public sealed class VerifyBackupTests : IDisposable
     }
 
     [Fact]
+    public void A_volume_on_a_medium_not_in_a_drive_is_left_to_the_restore_and_said_so()
+    {
+        var (b, doc) = Make();
+        var vol = Path.GetFileName(Directory.GetFiles(b, "*.001").Single());
+        var said = new List<string>();
+        var m = BackupPreCheck.Verify(ArchiveSource.Open(b, new ElsewhereLocator(vol)), doc, null, said.Add);
+        Assert.Single(m.Archives);
+        Assert.Contains(said, l => l.Contains("every chunk hash of the volumes at hand matches", StringComparison.Ordinal));
+        Assert.Contains(said, l => l.StartsWith($"1 volume(s) are on media not in a drive now ({vol}): the restore asks for each medium", StringComparison.Ordinal));
+
+        File.Delete(Path.Combine(b, vol)); // a volume no medium of the set holds is still missing
+        Assert.Contains("missing", Assert.Throws<MkcdrecException>(() => BackupPreCheck.Verify(ArchiveSource.Open(b, new ElsewhereLocator("none")), doc, null)).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A set of media where <paramref name="elsewhere"/> is on a medium that is not in a drive now.</summary>
+    private sealed class ElsewhereLocator(string elsewhere) : IVolumeLocator
+    {
+        public string? Find(string backupDir, string file) => file == elsewhere ? null : DirectoryVolumeLocator.Instance.Find(backupDir, file);
+
+        public string Obtain(string backupDir, string file) => DirectoryVolumeLocator.Instance.Obtain(backupDir, file);
+
+        public bool CanObtainLater(string file) => file == elsewhere;
+    }
+
+    [Fact]
     public void A_backup_of_another_layout_is_refused()
     {
         var (b, _) = Make();

@@ -212,6 +212,46 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
         }
     }
 
+    /// <summary>
+    /// The ISO's kernel and initramfs started by another boot loader (here QEMU's -kernel), without mkcdrec.medium=:
+    /// /init finds the medium by what it holds. Medium 2 of a set of the same host sits in the first drive and is
+    /// passed over for medium 1 (the ISO with the whole backup) in the second.
+    /// </summary>
+    [Fact]
+    public void Booted_without_its_medium_label_the_rescue_system_finds_its_medium_by_what_it_holds()
+    {
+        var media = fixture.Media;
+        var dir = Path.Combine(fixture.Dir, "boot-nolabel");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var f in new[] { "vmlinuz", "initrd.img" })
+            {
+                Tool.Checked("xorriso", ["-osirrox", "on", "-indev", media.Iso, "-extract", "/boot/" + f, Path.Combine(dir, f)]);
+            }
+
+            var args = SerialGuest.BaseArguments(Firmware.Bios);
+            args.AddRange([
+                "-monitor", "none", "-kernel", Path.Combine(dir, "vmlinuz"), "-initrd", Path.Combine(dir, "initrd.img"),
+                "-append", "console=ttyS0,115200 mkcdrec.net=off",
+                "-drive", $"file={media.SetIso2},media=cdrom,if=ide,index=2,readonly=on",
+                "-drive", $"file={media.Iso},media=cdrom,if=ide,index=3,readonly=on",
+            ]);
+            using var g = new SerialGuest(args);
+            var menu = new RescueMenu(g);
+            var screen = BootToMenu(menu);
+
+            Timings.Report($"no mkcdrec.medium=: boot to menu with the medium found by its contents {g.Started.Elapsed.TotalSeconds:0.0} s");
+            Assert.Matches($@"medium {RescueIsoFixture.OneLabel}: /dev/sr1 found by its contents \(the backup of \S+\) and mounted at /run/mkcdrec/medium", g.Text);
+            Assert.Contains("Backup:  /run/mkcdrec/medium/backup", screen, StringComparison.Ordinal);
+            menu.PowerOff();
+        }
+        finally
+        {
+            Tool.RemoveDir(dir);
+        }
+    }
+
     [Fact]
     public void A_two_medium_set_boots_from_medium_1_and_verify_asks_for_medium_2_by_label_and_reads_it()
     {
@@ -230,15 +270,7 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
             ]);
             using var g = new SerialGuest(args, monitor);
             var menu = new RescueMenu(g);
-            string screen;
-            try
-            {
-                screen = menu.WaitForMenu(BootTimeout);
-            }
-            finally
-            {
-                output.WriteLine(SerialGuest.Tail(g.Text, 8000));
-            }
+            var screen = BootToMenu(menu);
 
             Timings.Report($"set medium 1, Bios: boot to menu {g.Started.Elapsed.TotalSeconds:0.0} s");
             Assert.Contains("Backup:  /run/mkcdrec/medium/backup", screen, StringComparison.Ordinal);
@@ -303,6 +335,19 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
         finally
         {
             Tool.RemoveDir(dir);
+        }
+    }
+
+    /// <summary>Waits for the menu; the console's end goes to the test output either way.</summary>
+    private string BootToMenu(RescueMenu menu)
+    {
+        try
+        {
+            return menu.WaitForMenu(BootTimeout);
+        }
+        finally
+        {
+            output.WriteLine(SerialGuest.Tail(menu.Guest.Text, 8000));
         }
     }
 }
