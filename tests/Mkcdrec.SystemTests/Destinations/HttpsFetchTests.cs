@@ -21,9 +21,17 @@ public sealed class HttpsFetchTests : IDisposable
     {
         _www = Path.Combine(_dir, "www");
         var backup = Path.Combine(_www, "backup");
-        SmallBackup.Create(_dir, backup, files: 3, seed: 15, step: 4099, text: "served over https\n");
-        SourceTree.WriteLayout(Path.Combine(backup, "layout.json"), "/"); // s_server answers a missing file with 200 and an error text
-        _ca = new TestCa(_dir, "mkcdrec-test-ca");
+        try
+        {
+            SmallBackup.Create(_dir, backup, files: 3, seed: 15, step: 4099, text: "served over https\n");
+            SourceTree.WriteLayout(Path.Combine(backup, "layout.json"), "/"); // s_server answers a missing file with 200 and an error text
+            _ca = new TestCa(_dir, "mkcdrec-test-ca");
+        }
+        catch
+        {
+            Dispose(); // xUnit disposes only what it constructed
+            throw;
+        }
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
