@@ -84,6 +84,28 @@ public sealed class ConfigCliTests : IDisposable
         Assert.Contains($"0 backup(s) at {backups}", o);
     }
 
+    [Fact]
+    public void A_ca_file_must_be_an_absolute_pem_file_and_a_missing_one_names_its_line()
+    {
+        var conf = Write("ca-file = ca.pem\n");
+        var (code, _, e) = CliTests.Mkcdrec("--config", conf, "fetch", "https://backup.example/h/", "--spool", _dir);
+        Assert.Equal(4, code);
+        Assert.Contains($"{conf} line 1: ca-file = ca.pem: it is not an absolute path", e);
+
+        var backups = Directory.CreateDirectory(Path.Combine(_dir, "backups")).FullName;
+        File.WriteAllText(conf, $"destination = {backups}\nca-file = {_dir}/no-such-ca.pem\n");
+        (code, _, e) = CliTests.Mkcdrec("--config", conf, "backups", "list");
+        Assert.Equal(4, code);
+        Assert.Contains($"The CA file '{_dir}/no-such-ca.pem' does not exist.", e);
+        Assert.Contains($"Options from the configuration file {conf}: URL (line 1), --ca-file (line 2).", e);
+
+        var key = Path.Combine(_dir, "server.key");
+        File.WriteAllText(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        (code, _, e) = CliTests.Mkcdrec("backups", "list", backups, "--ca-file", key);
+        Assert.Equal(4, code);
+        Assert.Contains("has no certificate mkcdrec can read", e);
+    }
+
     private string Write(string text)
     {
         var path = Path.Combine(_dir, "mkcdrec.conf");

@@ -103,6 +103,36 @@ public sealed class ConfigOverlayTests : IDisposable
         Assert.Equal("URL", overlay.Applied.Single(a => a.Entry.Key == "destination").OverriddenBy);
     }
 
+    [Theory]
+    [InlineData("fetch", "https://backup.example/host1/")]
+    [InlineData("verify", "https://backup.example/host1/")]
+    [InlineData("backups list", "s3://b/p?endpoint=https://minio.example:9000")]
+    [InlineData("backups prune", "s3://b/p?endpoint=https://minio.example:9000 --keep-full 2")]
+    [InlineData("mkbackuponly", null)]
+    [InlineData("mkbackup", null)]
+    [InlineData("report", null)]
+    public void Ca_file_from_the_file_reaches_every_verb_that_reads_over_https_and_the_command_line_wins(string verb, string? argument)
+    {
+        var conf = Write("ca-file = /etc/mkcdrec/ca.pem\n");
+        string[] words = [.. verb.Split(' '), .. argument?.Split(' ') ?? []];
+        var (parse, _) = Parse(["--config", conf, .. words]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal("/etc/mkcdrec/ca.pem", Value<string>(parse, "--ca-file"));
+
+        var (given, overlay) = Parse(["--config", conf, .. words, "--ca-file", "/root/other-ca.pem"]);
+        Assert.Equal("/root/other-ca.pem", Value<string>(given, "--ca-file"));
+        Assert.Equal("--ca-file", overlay.Applied.Single(a => a.Entry.Key == "ca-file").OverriddenBy);
+    }
+
+    [Fact]
+    public void Recover_takes_ca_file_on_its_command_line_only()
+    {
+        var (parse, overlay) = Parse("--config", Write("ca-file = /etc/mkcdrec/ca.pem\n"), "recover", "--backup", "https://backup.example/h/", "--ca-file", "/run/ca.pem");
+        Assert.Empty(parse.Errors);
+        Assert.Equal("/run/ca.pem", Value<string>(parse, "--ca-file"));
+        Assert.Null(overlay.File); // the rescue menu passes what recover needs; the file does not reach it
+    }
+
     [Fact]
     public void Verbs_the_file_does_not_reach_and_help_do_not_read_it()
     {

@@ -125,14 +125,15 @@ internal static class ArchiveCommands
         var pass = PassphraseFile();
         var secrets = SecretsOption();
         var spool = FetchCommands.Spool();
+        var caFile = ReadingCredentials.CaFileOption();
         var cmd = new Command("extract", "Restore an archive with all its metadata (owners, modes, xattrs, ACLs, devices, links, sparse files, times).")
         {
-            from, to, id, pass, secrets, spool,
+            from, to, id, pass, secrets, spool, caFile,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "archive-extract");
-            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(from)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(from)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets), caFile: p.GetValue(caFile)));
             var src = local.Open(MediaLocators.For(local.Directory, ctx));
             var encrypted = src.IsSealed || src.Manifest.Archives.Any(x => x.Encryption is not null);
             var passphrase = encrypted ? VerifyPassphrase(p.GetValue(pass), p.GetValue(secrets)) : null;
@@ -186,14 +187,15 @@ internal static class ArchiveCommands
         var id = IdOption();
         var pass = PassphraseFile();
         var secrets = SecretsOption();
+        var caFile = ReadingCredentials.CaFileOption();
         var cmd = new Command("verify", "Check every backup volume against the manifest and test-read every archive; with --compare, compare with a live tree.")
         {
-            dir, compare, root, id, pass, secrets, spool,
+            dir, compare, root, id, pass, secrets, spool, caFile,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "verify");
-            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets)));
+            using var local = FetchCommands.LocalBackup.Resolve(ctx, p.GetValue(dir)!, p.GetValue(spool), ReadingCredentials.For(p.GetValue(secrets), caFile: p.GetValue(caFile)));
             var verifier = new ArchiveVerifier(ctx.FileSystem, new CliEvents(ctx));
             var backup = local.Directory;
             if (p.GetValue(compare))

@@ -38,7 +38,7 @@ internal static class BackupCommands
                     Directory.CreateDirectory(localDir);
                 }
 
-                return ToStore(ctx, DestinationUrl.Parse(localDir ?? destination), p.GetValue(o.Layout), options, localDir);
+                return ToStore(ctx, DestinationUrl.Parse(localDir ?? destination), p.GetValue(o.Layout), options, localDir, ReadingCredentials.ForBackup(p.GetValue(o.CaFile)));
             }
 
             Directory.CreateDirectory(localDir);
@@ -54,9 +54,10 @@ internal static class BackupCommands
 
     /// <summary>A backup to a destination off the machine: a new backup named HOST/TIME there, the volumes streamed as they are made.</summary>
     /// <param name="localDir">The destination when it is a directory of this machine (its disk is left out of the capture).</param>
-    private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options, string? localDir)
+    /// <param name="credentials">The admin's own, trusting --ca-file's CAs for an https endpoint.</param>
+    private static int ToStore(CliContext ctx, DestinationUrl url, string? layoutFile, BackupOptions options, string? localDir, DestinationCredentials credentials)
     {
-        using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes);
+        using var store = BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
         var doc = LoadOrCapture(ctx, layoutFile, localDir);
         var events = new ArchiveCommands.CliEvents(ctx);
         var r = new StoreBackupWorkflow(ctx.Runner, ctx.FileSystem, ctx.Log, events).Run(doc, store, options);

@@ -14,11 +14,12 @@ internal static class BackupsCommands
         var url = new Argument<string>("URL") { Description = "The destination: a directory, sftp://[user@]host[:port]/path, nfs://host/export/path or s3://bucket/prefix (options: docs/destinations.md)." };
         var host = new Option<string?>("--host") { Description = "Only the backups of this host.", HelpName = "NAME" };
         var secrets = ArchiveCommands.SecretsOption();
-        var list = new Command("list", "List the backups at a destination (HOST/TIME), with size and state: complete (its manifest is there) or incomplete.") { url, host, secrets };
+        var caFile = ReadingCredentials.CaFileOption();
+        var list = new Command("list", "List the backups at a destination (HOST/TIME), with size and state: complete (its manifest is there) or incomplete.") { url, host, secrets, caFile };
         list.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups list");
-            var credentials = ReadingCredentials.For(p.GetValue(secrets));
+            var credentials = ReadingCredentials.For(p.GetValue(secrets), caFile: p.GetValue(caFile));
             using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes, credentials);
             var backups = BackupChains.Read(store, p.GetValue(host));
             if (ctx.Json)
@@ -38,21 +39,21 @@ internal static class BackupsCommands
 
             return 0;
         });
-        return new Command("backups", "The backups kept at a destination: a directory, SFTP, NFS or S3.") { list, Prune(url, host, secrets) };
+        return new Command("backups", "The backups kept at a destination: a directory, SFTP, NFS or S3.") { list, Prune(url, host, secrets, caFile) };
     }
 
-    private static Command Prune(Argument<string> url, Option<string?> host, Option<string?> secrets)
+    private static Command Prune(Argument<string> url, Option<string?> host, Option<string?> secrets, Option<string?> caFile)
     {
         var keepFull = new Option<int>("--keep-full") { Description = "Keep the newest N full backups of each host with their increments; older chains go whole.", HelpName = "N", Required = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be deleted, delete nothing." };
         var prune = new Command("prune", "Delete older backup chains at a destination: a full backup and its increments go together; the newest chain always stays.")
         {
-            url, host, secrets, keepFull, dryRun,
+            url, host, secrets, caFile, keepFull, dryRun,
         };
         prune.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "backups prune");
-            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes, ReadingCredentials.For(p.GetValue(secrets)));
+            using var store = BackupStores.Open(DestinationUrl.Parse(p.GetValue(url)!), ctx.Log.Warn, ctx.Runner, ctx.Processes, ReadingCredentials.For(p.GetValue(secrets), caFile: p.GetValue(caFile)));
             var plan = BackupPruner.Plan(BackupChains.Read(store, p.GetValue(host)), p.GetValue(keepFull));
             var dry = p.GetValue(dryRun);
             var say = ctx.Json ? ctx.Log.Info : (Action<string>)(line => { ctx.Log.Info(line); Console.WriteLine(line); });

@@ -31,10 +31,11 @@ internal static class FetchCommands
         };
         var spool = Spool();
         var secrets = ArchiveCommands.SecretsOption();
+        var caFile = ReadingCredentials.CaFileOption();
         var retries = new Option<int>("--retries") { Description = "How often a broken transfer is tried again (default 4).", HelpName = "N", DefaultValueFactory = _ => 4 };
         var cmd = new Command("fetch", $"Download a backup served over HTTP(S) or kept over SFTP, NFS or in S3 into a local directory (default {BackupFetcher.RescueSpool} in the rescue system), for verify and recover.")
         {
-            url, spool, retries, secrets,
+            url, spool, retries, secrets, caFile,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -54,7 +55,7 @@ internal static class FetchCommands
             var given = p.GetValue(spool);
             var dir = given ?? (File.Exists(BackupFetcher.RescueMarker) ? BackupFetcher.RescueSpool : null)
                 ?? throw new MkcdrecException(ExitCode.Usage, "'mkcdrec fetch' needs --spool DIR outside the rescue system.", "Give --spool DIR: the directory to download the backup into.");
-            var r = Fetch(ctx, u, dir, replace: given is null, ReadingCredentials.For(p.GetValue(secrets)), p.GetValue(retries));
+            var r = Fetch(ctx, u, dir, replace: given is null, ReadingCredentials.For(p.GetValue(secrets), caFile: p.GetValue(caFile)), p.GetValue(retries));
             if (ctx.Json)
             {
                 CliJson.WriteLine(new FetchOutput(r.Directory, r.Files, r.Bytes, r.Reused, r.Retries, r.Elapsed.TotalSeconds, r.MiBPerSecond), CliJsonContext.Default.FetchOutput);
@@ -81,6 +82,7 @@ internal static class FetchCommands
         var r = new BackupFetcher(ctx.Log, events).Fetch(new BackupFetchOptions
         {
             Url = source.Url, Display = source.Display, WrapHandler = source.WrapHandler, SpoolDirectory = spool, Retries = retries, ReplaceOtherBackup = replace,
+            Tls = credentials.Trust,
         });
         events.EndProgress();
         var line = string.Create(CultureInfo.InvariantCulture,

@@ -28,6 +28,8 @@ internal sealed class FullRecoverOptions
 
     public Option<string?> Spool { get; } = FetchCommands.Spool();
 
+    public Option<string?> CaFile { get; } = ReadingCredentials.CaFileOption();
+
     public Option<string?> PostRecoveryHook { get; } = new("--post-recovery-hook")
     {
         Description = "Run CMD (/bin/sh -c, in a chroot of the recovered system) after finalize, instead of the backup's own post-recovery hook; '' runs none.",
@@ -47,6 +49,7 @@ internal sealed class FullRecoverOptions
         c.Add(PostRecoveryHook);
         c.Add(Drill);
         c.Add(Spool);
+        c.Add(CaFile);
     }
 }
 
@@ -61,7 +64,7 @@ internal static class FullRecover
         using var ctx = CliContext.Create(p, "recover");
 
         // A backup URL is fetched into the spool first; the spool's disk is then never a target (like any backup directory's).
-        var credentials = ReadingCredentials.For(p.GetValue(c.Secrets), unattended: p.GetValue(c.Unattended));
+        var credentials = ReadingCredentials.For(p.GetValue(c.Secrets), unattended: p.GetValue(c.Unattended), caFile: p.GetValue(f.CaFile));
         using var local = FetchCommands.LocalBackup.Resolve(ctx, backups[0], p.GetValue(f.Spool), credentials);
         var dir = local.Directory;
         var request = c.Request(p) with

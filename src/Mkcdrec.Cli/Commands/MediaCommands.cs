@@ -143,7 +143,7 @@ internal static class MediaCommands
         // The destination is reached first: wrong credentials or an unknown host key stop the run before the long steps.
         // --backup-dir with --incremental keeps named backups (DIR/HOST/TIME) there, as mkbackuponly --dest DIR does.
         var storeUrl = remote ?? (separate is not null && incremental ? DestinationUrl.Parse(Directory.CreateDirectory(separate).FullName) : null);
-        using var store = storeUrl is null ? null : BackupStores.Open(storeUrl, ctx.Log.Warn, ctx.Runner, ctx.Processes);
+        using var store = storeUrl is null ? null : BackupStores.Open(storeUrl, ctx.Log.Warn, ctx.Runner, ctx.Processes, ReadingCredentials.ForBackup(p.GetValue(o.CaFile)));
         var hooks = o.Hooks.Hooks(p);
         if (existing is not null && (hooks.PreBackup ?? hooks.PostBackup ?? hooks.PostRecovery) is not null)
         {

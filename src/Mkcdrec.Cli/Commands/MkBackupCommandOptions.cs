@@ -75,10 +75,12 @@ internal sealed class MkBackupCommandOptions
 
     public RescueExtrasOptions Rescue { get; } = new();
 
+    public Option<string?> CaFile { get; } = ReadingCredentials.CaFileOption();
+
     /// <summary>Adds the options in the order the help lists them.</summary>
     public void AddTo(Command c)
     {
-        Option[] all = [Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, .. Hooks.All, .. Rescue.All, Kernel, Initrd, Label, Layout, Timeout, Simulate];
+        Option[] all = [Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, .. Hooks.All, CaFile, .. Rescue.All, Kernel, Initrd, Label, Layout, Timeout, Simulate];
         foreach (var o in all)
         {
             c.Add(o);

@@ -44,6 +44,8 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public HookOptions Hooks { get; } = new();
 
+    public Option<string?> CaFile { get; } = ReadingCredentials.CaFileOption();
+
     /// <summary>--compress, for mkbackup, mkbackuponly and archive create; its names complete in the shell.</summary>
     public static Option<string> CompressOption() => new("--compress")
     {
@@ -81,7 +83,7 @@ internal sealed class MkBackupOnlyCommandOptions
 
     public void AddTo(Command cmd)
     {
-        Option[] all = [Dest, Layout, Compress, Level, Threads, Encrypt, Pass, VolumeSize, Exclude, NoDefaults, Incremental, MaxIncrements, .. Hooks.All];
+        Option[] all = [Dest, Layout, Compress, Level, Threads, Encrypt, Pass, VolumeSize, Exclude, NoDefaults, Incremental, MaxIncrements, .. Hooks.All, CaFile];
         foreach (var opt in all)
         {
             cmd.Options.Add(opt);

@@ -27,6 +27,7 @@ internal static class ReportCommands
         var disks = LayoutCommands.DiskOption();
         var dest = new Option<string?>("--dest") { Description = "The destination whose backups the page lists (default: the configured destination; none: the backup is on the rescue ISO).", HelpName = "URL" };
         var secrets = ArchiveCommands.SecretsOption();
+        var caFile = ReadingCredentials.CaFileOption();
         var encrypted = new Option<bool>("--encrypted") { Description = "The backups are encrypted (configuration: encrypt): the steps name the keys medium's backup.passphrase." };
         var media = new Option<string>("--media")
         {
@@ -44,7 +45,7 @@ internal static class ReportCommands
         var cmd = new Command("report",
             "Write one self-contained HTML page for the disaster-recovery binder: the storage stack drawn, the recovery plan, the backups, the last drill and the steps to recover. Runs nothing on the disks.")
         {
-            output, layout, disks, dest, secrets, encrypted, media, drill, simulate,
+            output, layout, disks, dest, secrets, caFile, encrypted, media, drill, simulate,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -64,7 +65,7 @@ internal static class ReportCommands
                 Layout = file is null ? () => LayoutCommands.Workflows(ctx).CaptureLive(p.GetValue(disks) ?? []) : () => LayoutWorkflows.Load(file),
                 LayoutSource = file ?? "the live system",
                 Destination = p.GetValue(dest),
-                OpenStore = url => BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes, ReadingCredentials.For(p.GetValue(secrets), unattended: true)),
+                OpenStore = url => BackupStores.Open(url, ctx.Log.Warn, ctx.Runner, ctx.Processes, ReadingCredentials.For(p.GetValue(secrets), unattended: true, caFile: p.GetValue(caFile))),
                 DrillPath = p.GetValue(drill)!,
                 MediaDirectory = p.GetValue(media)!,
                 Encrypted = p.GetValue(encrypted),

@@ -68,6 +68,8 @@ internal static class ConfigBindings
         ConfigBinding.Option("secrets", "backups list", "--secrets"),
         ConfigBinding.Option("secrets", "backups prune", "--secrets"),
         ConfigBinding.Option("secrets", "report", "--secrets"),
+        ConfigBinding.Option("ca-file", "mkbackup", "--ca-file", UseBackup),
+        .. new[] { "mkbackuponly", "fetch", "verify", "backups list", "backups prune", "report" }.Select(v => ConfigBinding.Option("ca-file", v, "--ca-file")),
     ];
 
     public static IEnumerable<ConfigBinding> For(string verb) => All.Where(b => b.Verb == verb);

@@ -38,6 +38,9 @@ public sealed class BackupFetchOptions
     /// <summary>Wraps the HTTP handler (an S3 bucket: a handler that signs every request, Destinations.FetchSources).</summary>
     public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
 
+    /// <summary>Which https servers are believed (--ca-file, else the system's CAs).</summary>
+    public Destinations.TlsTrust Tls { get; init; } = Destinations.TlsTrust.System;
+
     /// <summary>How the source is shown in messages and the log instead of the URL (s3://bucket/prefix).</summary>
     public string? Display { get; init; }
 }

@@ -114,6 +114,10 @@ public sealed partial class BackupFetcher
         {
             return await client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, headers.Token);
         }
+        catch (HttpRequestException e) when (Destinations.TlsTrust.IsHandshakeFailure(e))
+        {
+            throw o.Tls.Refused(req.RequestUri!.Authority, e); // a certificate does not get better by asking again
+        }
         catch (HttpRequestException e)
         {
             throw new AttemptFailed(e.InnerException is { } i ? $"{e.Message} ({i.Message})" : e.Message, transient: true, e);

@@ -154,7 +154,7 @@ public sealed partial class BackupFetcher
     /// <summary>The hidden temporary name a file is downloaded under (same directory, so the rename is atomic).</summary>
     public static string TempPathFor(string path) => Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + TempSuffix);
 
-    private static SocketsHttpHandler NewHandler(BackupFetchOptions o) => new()
+    private static SocketsHttpHandler NewHandler(BackupFetchOptions o) => o.Tls.Apply(new SocketsHttpHandler
     {
         ConnectTimeout = o.RequestTimeout,
         AutomaticDecompression = DecompressionMethods.None, // volumes are already compressed; sizes must be the file's
@@ -162,7 +162,7 @@ public sealed partial class BackupFetcher
         MaxAutomaticRedirections = 5,
         MaxResponseHeadersLength = 64, // KiB: a server's headers are small; more is not a backup server
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-    };
+    });
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 }

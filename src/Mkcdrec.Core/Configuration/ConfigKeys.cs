@@ -46,6 +46,9 @@ public static class ConfigKeys
             "Carry this kernel module and its dependencies in the rescue system too (--add-module).", "megaraid_sas", Module),
         new("secrets", ConfigKind.Value, "an absolute directory",
             "A directory laid out like the keys medium (ssh/, s3/credentials, backup.passphrase) read by verify, fetch and backups (--secrets; docs/secrets.md).", "/etc/mkcdrec/secrets", AbsolutePath),
+        new("ca-file", ConfigKind.Value, "an absolute file name (PEM, one or more certificates)",
+            "Trust only these CAs for https (a backup URL, an s3:// endpoint): the server's certificate must chain to one of them (--ca-file). "
+            + "Kept in /etc/mkcdrec, the rescue system carries it too.", "/etc/mkcdrec/ca.pem", AbsolutePath),
     ];
 
     public static ConfigKey? Find(string name) => All.FirstOrDefault(k => k.Name == name);

@@ -96,6 +96,8 @@ public class RescueSystemBuilderTests
             .Text(Mods + "/kernel/drivers/block/virtio_blk.ko", "virtio_blk module")
             .Text(Mods + "/kernel/drivers/net/unused.ko", "not asked for")
             .Text("/usr/lib/terminfo/l/linux", "terminfo")
+            .Link("/usr/lib/ssl/cert.pem", "/etc/ssl/certs/ca-certificates.crt")
+            .Text("/etc/ssl/certs/ca-certificates.crt", "-----BEGIN CERTIFICATE-----\n")
             .Text("/usr/lib/udev/rules.d/60-persistent-storage.rules", "# by-id links\n")
             .Text("/usr/lib/udev/rules.d/64-md-raid-assembly.rules", "# would assemble old arrays\n")
             .Text("/etc/mkcdrec/mkcdrec.conf", "compress = zstd\n")
@@ -194,6 +196,10 @@ public class RescueSystemBuilderTests
             Assert.True(e.ContainsKey("usr/lib/x86_64-linux-gnu/libssl.so.3"));
             Assert.True(e.ContainsKey("usr/lib/x86_64-linux-gnu/libcrypto.so.3"));
             Assert.True(e.ContainsKey("usr/lib/x86_64-linux-gnu/libkmod.so.2"));
+
+            // The CA bundle where .NET's OpenSSL looks for it, for fetch https://… in the rescue system.
+            Assert.Equal("/etc/ssl/certs/ca-certificates.crt", e["usr/lib/ssl/cert.pem"].LinkTarget);
+            Assert.True(e.ContainsKey("etc/ssl/certs/ca-certificates.crt"));
 
             // merged /usr as on the host: nothing is written under a directory link.
             Assert.Equal("usr/lib", e["lib"].LinkTarget);

@@ -20,7 +20,8 @@ public sealed partial class S3rver : IDisposable
 
     /// <param name="restart">A stopped server to start again on its port and data (a store back after an outage).</param>
     /// <param name="roomBytes">The data directory on a tmpfs of this size (a store that fills up); null: no limit.</param>
-    public S3rver(S3rver? restart = null, long? roomBytes = null)
+    /// <param name="tls">Serve https with this certificate and key (PEM files); null: plain http.</param>
+    public S3rver(S3rver? restart = null, long? roomBytes = null, (string Certificate, string Key)? tls = null)
     {
         var exe = Environment.GetEnvironmentVariable("MKCDREC_S3RVER") ?? Installed;
         if (!File.Exists(exe))
@@ -38,7 +39,8 @@ public sealed partial class S3rver : IDisposable
 
         var port = restart is null ? "0" : restart.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", port, "--configure-bucket", Bucket })
+        string[] tlsArgs = tls is { } t ? ["--cert", t.Certificate, "--key", t.Key] : [];
+        foreach (var a in new[] { "-d", Directory, "-a", "127.0.0.1", "-p", port, "--configure-bucket", Bucket }.Concat(tlsArgs))
         {
             psi.ArgumentList.Add(a);
         }
@@ -56,7 +58,7 @@ public sealed partial class S3rver : IDisposable
             var m = Listening().Match(line);
             if (m.Success)
             {
-                Endpoint = new Uri($"http://127.0.0.1:{m.Groups[1].Value}");
+                Endpoint = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{m.Groups[1].Value}");
                 _ = _process.StandardOutput.ReadToEndAsync();
                 _ = _process.StandardError.ReadToEndAsync();
                 return;

@@ -27,5 +27,5 @@ public static class BackupStores
     /// <summary>An S3 store with the keys of the credentials' files, else the environment and ~/.aws, else typed if it may ask.</summary>
     public static S3BackupStore OpenS3(DestinationUrl url, Action<string> warn, DestinationCredentials credentials, Func<string, string?> getenv) =>
         S3BackupStore.Open(url, credentials.S3Environment(getenv), warn,
-            ask: () => credentials.AskForS3(url.Option("endpoint") ?? "AWS S3") is { } typed ? new AwsCredentials(typed.KeyId, typed.Secret) : null);
+            ask: () => credentials.AskForS3(url.Option("endpoint") ?? "AWS S3") is { } typed ? new AwsCredentials(typed.KeyId, typed.Secret) : null, tls: credentials.Trust);
 }

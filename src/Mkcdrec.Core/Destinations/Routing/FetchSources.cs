@@ -30,7 +30,8 @@ public static class FetchSources
 
     public static bool HasScheme(string location, string scheme) => location.StartsWith(scheme + "://", StringComparison.OrdinalIgnoreCase);
 
-    /// <param name="credentials">A secrets directory's ssh and s3 files (the keys medium in the rescue system); null: the admin's own.</param>
+    /// <param name="credentials">A secrets directory's ssh and s3 files (the keys medium in the rescue system); null: the admin's own.
+    /// Its <see cref="DestinationCredentials.Trust"/> is for the store's own requests; the fetch takes it in <see cref="BackupFetchOptions.Tls"/>.</param>
     public static FetchSource Resolve(string location, Func<string, string?> getenv, Action<string> warn, IProcessRunner runner, IPipedProcessStarter processes,
         DestinationCredentials? credentials = null)
     {
@@ -72,7 +73,7 @@ public static class FetchSources
         {
             var host = dirs.Length > 0 ? dirs[^1] : "";
             var parent = loc with { Prefix = string.Join('/', dirs[..^1]) };
-            using var catalog = new S3BackupStore(new S3Client(parent, store.Client.Credentials, warn), store.CredentialsSource);
+            using var catalog = new S3BackupStore(new S3Client(parent, store.Client.Credentials, warn, tls: credentials.Trust), store.CredentialsSource);
             var newest = BackupCatalog.Latest(catalog, host) ?? throw new MkcdrecException(ExitCode.BadInput,
                 $"There is no complete backup of '{host}' at s3://{loc.Bucket}/{parent.Prefix}.",
                 $"List what is there with: mkcdrec backups list s3://{loc.Bucket}/{parent.Prefix}");

@@ -19,13 +19,14 @@ public sealed class S3BackupStore(S3Client client, string credentialsSource) : I
 
     /// <summary>Opens the store of an s3:// URL with the credentials and region found the AWS way (<see cref="AwsConfigFiles"/>).</summary>
     /// <param name="ask">Asked for the keys when none are found; null: refused.</param>
+    /// <param name="tls">Which https endpoints are believed; null: the system's CAs.</param>
     public static S3BackupStore Open(DestinationUrl url, Func<string, string?> getenv, Action<string>? warn = null, HttpMessageHandler? handler = null,
-        Func<AwsCredentials?>? ask = null)
+        Func<AwsCredentials?>? ask = null, TlsTrust? tls = null)
     {
         // A service or timer (systemd sets no HOME for root's units) still finds root's ~/.aws: the passwd entry's home.
         var home = getenv("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
         var settings = AwsConfigFiles.Resolve(getenv, home.Length > 0 ? home : null, url.Option("profile"), url.Option("region"), ask);
-        return new S3BackupStore(new S3Client(S3Location.From(url, settings.Region), settings.Credentials, warn, handler), settings.CredentialsSource);
+        return new S3BackupStore(new S3Client(S3Location.From(url, settings.Region), settings.Credentials, warn, handler, tls: tls), settings.CredentialsSource);
     }
 
     public IOutputFile Create(string name) => new S3UploadFile(Client, Client.Location.Key(name));

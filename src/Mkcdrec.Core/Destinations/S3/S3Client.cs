@@ -29,20 +29,23 @@ public sealed partial class S3Client : IDisposable
     private readonly Action<string> _warn;
     private readonly Func<DateTime> _clock;
     private readonly TimeSpan _readTimeout;
+    private readonly TlsTrust _tls;
     private TimeSpan _clockOffset;
 
     /// <param name="warn">Told of each retry (a line for the log).</param>
     /// <param name="clock">This machine's UTC time (tests: a rescue system's wrong clock).</param>
     /// <param name="readTimeout">How long a streamed GET may send nothing before it is given up (default a minute).</param>
+    /// <param name="tls">Which https endpoints are believed (--ca-file); default the system's CAs. Not used with <paramref name="handler"/>.</param>
     public S3Client(S3Location location, AwsCredentials credentials, Action<string>? warn = null, HttpMessageHandler? handler = null, Func<DateTime>? clock = null,
-        TimeSpan? readTimeout = null)
+        TimeSpan? readTimeout = null, TlsTrust? tls = null)
     {
+        _tls = tls ?? TlsTrust.System;
         _readTimeout = readTimeout ?? TimeSpan.FromMinutes(1);
         _clock = clock ?? (() => DateTime.UtcNow);
         Location = location;
         _credentials = credentials;
         _warn = warn ?? (_ => { });
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }, disposeHandler: handler is null)
+        _http = new HttpClient(handler ?? _tls.Apply(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }), disposeHandler: handler is null)
         {
             Timeout = TimeSpan.FromMinutes(10),
         };
@@ -197,6 +200,10 @@ public sealed partial class S3Client : IDisposable
                 }
 
                 response = _http.Send(request, streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead);
+            }
+            catch (HttpRequestException e) when (TlsTrust.IsHandshakeFailure(e))
+            {
+                throw _tls.Refused(uri.Authority, e); // a refused certificate is not a dropped connection: no retry
             }
             catch (HttpRequestException e) when (attempt < Attempts)
             {
