@@ -24,7 +24,7 @@ public sealed partial class RescueSystemBuilder
         }
     }
 
-    /// <summary>The layout (with the network /init sets up from it) and the host's mkcdrec configuration, without anything that looks like a secret.</summary>
+    /// <summary>The layout (with the network /init sets up from it) and the host's other files in /etc/mkcdrec, without anything that looks like a secret.</summary>
     private void AddMkcdrecConfiguration(RescueImageTree tree, LayoutDocument? layout)
     {
         if (layout is not null)
@@ -37,7 +37,9 @@ public sealed partial class RescueSystemBuilder
         foreach (var n in files.ListDirectory("/etc/mkcdrec"))
         {
             var lower = n.ToLowerInvariant();
-            if (n == "layout.json" || lower.Contains("key") || lower.Contains("pass") || lower.Contains("secret") || !files.FileExists("/etc/mkcdrec/" + n))
+            // mkcdrec.conf stays on the host: its paths (passphrase-file, secrets, hooks) name host files, and the rescue
+            // system is driven by the medium and its menu (docs/configuration.md); the keys medium carries what recovery needs.
+            if (n is "layout.json" or "mkcdrec.conf" || lower.Contains("key") || lower.Contains("pass") || lower.Contains("secret") || !files.FileExists("/etc/mkcdrec/" + n))
             {
                 continue;
             }

@@ -185,8 +185,8 @@ public class RescueSystemBuilderTests
             Assert.True(e.ContainsKey("usr/lib/mkcdrec/menu"));
             Assert.Equal(CpioEntryType.CharacterDevice, e["dev/console"].Type);
 
-            // The host's mkcdrec configuration comes along, its secrets do not.
-            Assert.True(e.ContainsKey("etc/mkcdrec/mkcdrec.conf"));
+            // Neither the host's configuration file (its paths name host files; the rescue system reads none) nor its secrets come along.
+            Assert.False(e.ContainsKey("etc/mkcdrec/mkcdrec.conf"));
             Assert.False(e.ContainsKey("etc/mkcdrec/passphrase"));
 
             // mkcdrec at /usr/bin/mkcdrec, not at its build path; its libraries and libssl (dlopen) with it.
