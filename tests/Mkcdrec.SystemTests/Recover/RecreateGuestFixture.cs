@@ -48,9 +48,9 @@ public sealed class RecreateGuestFixture : IDisposable
     /// The images are sparse (WipeDisks discards), so only the data extents (lseek SEEK_DATA/SEEK_HOLE) are read; holes
     /// read as zeros, like zeros written. Any byte that changes shows. The guest must have flushed first (sync, flushbufs).
     /// </summary>
-    public IReadOnlyList<string> HashDisks()
+    public IReadOnlyList<DiskDigest> HashDisks()
     {
-        var result = new List<string>();
+        var result = new List<DiskDigest>();
         var buf = new byte[4 << 20];
         foreach (var image in Vm.DiskImages)
         {
@@ -97,7 +97,7 @@ public sealed class RecreateGuestFixture : IDisposable
                 pos = hole;
             }
 
-            result.Add($"{Path.GetFileName(image)} {length} bytes, {allocated} allocated, sha256 {Convert.ToHexStringLower(sha.GetHashAndReset())}");
+            result.Add(new DiskDigest(Path.GetFileName(image), length, allocated, Convert.ToHexStringLower(sha.GetHashAndReset())));
         }
 
         return result;
