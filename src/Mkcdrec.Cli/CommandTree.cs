@@ -24,6 +24,8 @@ internal static class CommandTree
         root.Add(FetchCommands.Build());
         root.Add(BackupsCommands.Build());
         root.Add(RecoverCommands.Build());
+        root.Add(MountCommands.Mount());
+        root.Add(MountCommands.Umount());
         root.Add(DrillCommands.Build());
         root.Add(ReportCommands.Build());
         root.Add(ArchiveCommands.Archive());

@@ -94,6 +94,19 @@ public interface IStorageTechnology
     {
     }
 
+    /// <summary>
+    /// `mkcdrec mount`: brings this technology's devices of the layout up as they are on the disks (assemble, open,
+    /// activate, mount), found by their identifiers; what stands on a device not up yet is left pending for a later pass.
+    /// </summary>
+    void Attach(AttachContext context)
+    {
+    }
+
+    /// <summary>`mkcdrec umount`: takes this technology's devices of the layout down again (called in reverse registry order).</summary>
+    void Detach(AttachContext context)
+    {
+    }
+
     /// <summary>What this technology needs in the rescue system.</summary>
     IReadOnlyList<RescueComponent> RescueComponents => [];
 

@@ -1,0 +1,88 @@
+using Mkcdrec.Core.Platform;
+using Mkcdrec.Core.Registry;
+using Mkcdrec.Core.Storage;
+using Mkcdrec.Model.Layout;
+
+namespace Mkcdrec.Core.Recovery;
+
+/// <summary>
+/// `mkcdrec mount` and `umount`: the system a layout describes, brought up from its disks as they are (RAID assembled,
+/// LUKS opened, LVM activated, filesystems mounted under the target root), or taken down. Each technology does its part
+/// (<see cref="IStorageTechnology.Attach"/>); passes repeat while something new comes up, so any stacking order works
+/// (LUKS on RAID, RAID on LUKS, LVM on either).
+/// </summary>
+public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Action<string> say)
+{
+    private const int MaxPasses = 8;
+
+    public AttachContext Attach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles)
+    {
+        RefuseRootTarget(targetRoot);
+        var context = NewContext(layout, targetRoot, readOnly, luksKeyFiles);
+        for (var pass = 0; pass < MaxPasses; pass++)
+        {
+            var before = (context.Changed, context.Pending.Count);
+            foreach (var technology in Technologies.Storage)
+            {
+                technology.Attach(context);
+            }
+
+            if (context.Pending.Count == 0 || (context.Changed, context.Pending.Count) == before && pass > 0)
+            {
+                break;
+            }
+        }
+
+        if (context.Pending.Count > 0)
+        {
+            throw new MkcdrecException(ExitCode.Incomplete,
+                $"Not everything of {layout.Host.Hostname}'s layout came up ({context.Changed} brought up; what is up stays up):\n  "
+                + string.Join("\n  ", context.Pending.Values),
+                "Attach the missing disks, give the missing keys (--key-file, --secrets DIR), or mount the rest by hand; 'mkcdrec umount' takes it all down again.");
+        }
+
+        say($"{layout.Host.Hostname}'s system is mounted on {targetRoot}" + (readOnly ? " read-only (nothing is written to its disks)." : "."));
+        return context;
+    }
+
+    public AttachContext Detach(LayoutDocument layout, string targetRoot)
+    {
+        RefuseRootTarget(targetRoot);
+        var context = NewContext(layout, targetRoot, false, new Dictionary<string, string>(StringComparer.Ordinal));
+        run.Run(new ProcessRequest("sync", []));
+        foreach (var technology in Technologies.Storage.Reverse())
+        {
+            technology.Detach(context);
+        }
+
+        if (context.Pending.Count > 0)
+        {
+            throw new MkcdrecException(ExitCode.CommandFailed,
+                "Could not take down:\n  " + string.Join("\n  ", context.Pending.Values),
+                $"Leave {targetRoot} (cd /) and stop what uses it, then run 'mkcdrec umount' again.");
+        }
+
+        say(context.Changed == 0 ? $"Nothing of {layout.Host.Hostname}'s layout was up." : $"{layout.Host.Hostname}'s system is taken down ({context.Changed} unmounted, closed or stopped).");
+        return context;
+    }
+
+    private AttachContext NewContext(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> keys) => new()
+    {
+        Layout = layout,
+        TargetRoot = targetRoot,
+        ReadOnly = readOnly,
+        LuksKeyFiles = keys,
+        Run = run,
+        Files = files,
+        Say = say,
+    };
+
+    private static void RefuseRootTarget(string targetRoot)
+    {
+        if (targetRoot.Trim('/').Length == 0 || !targetRoot.StartsWith('/'))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--target-root '{targetRoot}' must be an absolute directory other than /.",
+                $"Leave it out ({PlanOptions.DefaultTargetRoot}) or give another directory.");
+        }
+    }
+}
