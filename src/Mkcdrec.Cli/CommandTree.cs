@@ -26,6 +26,7 @@ internal static class CommandTree
         root.Add(RecoverCommands.Build());
         root.Add(MountCommands.Mount());
         root.Add(MountCommands.Umount());
+        root.Add(MountCommands.RepairBoot());
         root.Add(DrillCommands.Build());
         root.Add(ReportCommands.Build());
         root.Add(ArchiveCommands.Archive());

@@ -9,6 +9,11 @@ public static class InitramfsRebuild
 {
     public static string? Reason(FinalizeContext context)
     {
+        if (context.RebuildInitramfsAnyway)
+        {
+            return "repair-boot --initramfs";
+        }
+
         if (context.IdChanges.Any(c => c.BootCritical))
         {
             return "a UUID on the boot path changed";

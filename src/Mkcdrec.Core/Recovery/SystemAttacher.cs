@@ -17,6 +17,22 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
 
     public AttachContext Attach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles)
     {
+        var context = TryAttach(layout, targetRoot, readOnly, luksKeyFiles);
+        if (context.Pending.Count > 0)
+        {
+            throw new MkcdrecException(ExitCode.Incomplete,
+                $"Not everything of {layout.Host.Hostname}'s layout came up ({context.Changed} brought up; what is up stays up):\n  "
+                + string.Join("\n  ", context.Pending.Values),
+                "Attach the missing disks, give the missing keys (--key-file, --secrets DIR), or mount the rest by hand; 'mkcdrec umount' takes it all down again.");
+        }
+
+        say($"{layout.Host.Hostname}'s system is mounted on {targetRoot}" + (readOnly ? " read-only (nothing is written to its disks)." : "."));
+        return context;
+    }
+
+    /// <summary>Brings up what can come up; what cannot is left in <see cref="AttachContext.Pending"/> for the caller to judge.</summary>
+    public AttachContext TryAttach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles)
+    {
         RefuseRootTarget(targetRoot);
         var context = NewContext(layout, targetRoot, readOnly, luksKeyFiles);
         for (var pass = 0; pass < MaxPasses; pass++)
@@ -33,15 +49,6 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
             }
         }
 
-        if (context.Pending.Count > 0)
-        {
-            throw new MkcdrecException(ExitCode.Incomplete,
-                $"Not everything of {layout.Host.Hostname}'s layout came up ({context.Changed} brought up; what is up stays up):\n  "
-                + string.Join("\n  ", context.Pending.Values),
-                "Attach the missing disks, give the missing keys (--key-file, --secrets DIR), or mount the rest by hand; 'mkcdrec umount' takes it all down again.");
-        }
-
-        say($"{layout.Host.Hostname}'s system is mounted on {targetRoot}" + (readOnly ? " read-only (nothing is written to its disks)." : "."));
         return context;
     }
 

@@ -114,6 +114,26 @@ public sealed class SystemFinalizer
         return context.Changes;
     }
 
+    /// <summary>
+    /// `repair-boot` on a system mounted at <paramref name="root"/> (chroot binds in place): what finalize does after a
+    /// recovery, minus a clone's identity and SELinux relabel, with GRUB's configuration always regenerated and the
+    /// initramfs rebuilt when it must be, or always with <paramref name="rebuildInitramfs"/>.
+    /// </summary>
+    public List<string> RepairBoot(LayoutDocument layout, RecoveryPlan disks, string root, bool rebuildInitramfs)
+    {
+        var context = NewContext(layout, disks, root, [], RenamedDevices(layout, disks), new CloneSettings(), repair: true, rebuildInitramfs);
+        RewriteConfiguration(context);
+        context.Changes.AddRange(context.RewrittenFiles.Select(f => "rewrote " + f));
+        RebuildInitramfs(context);
+        foreach (var technology in Technologies.Storage)
+        {
+            technology.InstallBootloader(context);
+        }
+
+        Written = [.. context.WrittenPaths];
+        return context.Changes;
+    }
+
     /// <summary>The files of the restored system the last <see cref="Finalize"/> wrote (<see cref="FinalizeContext.WrittenPaths"/>).</summary>
     public IReadOnlyList<string> Written { get; private set; } = [];
 
@@ -164,9 +184,11 @@ public sealed class SystemFinalizer
     }
 
     private FinalizeContext NewContext(LayoutDocument layout, RecoveryPlan plan, string root, List<IdChange> ids,
-        Dictionary<string, (string NewPath, string LayoutId)> renamed, CloneSettings clone) =>
+        Dictionary<string, (string NewPath, string LayoutId)> renamed, CloneSettings clone, bool repair = false, bool rebuildInitramfs = false) =>
         new()
         {
+            RegenerateBootConfiguration = repair,
+            RebuildInitramfsAnyway = rebuildInitramfs,
             Layout = layout,
             Plan = plan,
             Root = root,

@@ -50,7 +50,7 @@ public static class RecoverySteps
         sb.Append($"<li><b>Boot the rescue medium</b> on the machine (it was captured booting with {firmware}; the medium boots either way). ");
         sb.Append("The boot menu offers <code>mkcdrec rescue</code> (the menu below) and <code>mkcdrec automatic recovery</code> ");
         sb.Append("(recovers without asking and reboots: only for the same, or blank, disks). The rescue menu: ");
-        sb.Append("<code>1) Recover</code> · <code>2) Clone</code> (other disks) · <code>3) Shell</code> · <code>4) Verify backup</code> · <code>5) Reboot</code> · <code>6) Power off</code>.</li>\n");
+        sb.Append("<code>1) Recover</code> · <code>2) Clone</code> (other disks) · <code>3) Repair boot</code> (disks fine, it does not boot) · <code>4) Shell</code> · <code>5) Verify backup</code> · <code>6) Reboot</code> · <code>7) Power off</code>.</li>\n");
 
         var secrets = keys.Count > 0 ? $" --secrets {KeysMount}" : "";
         sb.Append("<li><b>Check the plan</b> (changes nothing): <pre>mkcdrec recover --backup ").Append(Html.E(backup)).Append(secrets).Append(" --plan</pre>");

@@ -47,6 +47,12 @@ public sealed class FinalizeContext
     /// <summary>The configuration files rewritten (paths in the restored system).</summary>
     public List<string> RewrittenFiles { get; } = [];
 
+    /// <summary>`repair-boot`: the boot loader's configuration is regenerated whatever changed (it may be what is broken).</summary>
+    public bool RegenerateBootConfiguration { get; init; }
+
+    /// <summary>`repair-boot --initramfs`: the initramfs is rebuilt even when nothing says it must be.</summary>
+    public bool RebuildInitramfsAnyway { get; init; }
+
     /// <summary>A UUID changed or a configuration file was rewritten: boot loader configurations that name devices are regenerated.</summary>
     public bool ConfigurationChanged => IdChanges.Count > 0 || RewrittenFiles.Count > 0;
 

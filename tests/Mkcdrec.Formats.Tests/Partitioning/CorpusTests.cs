@@ -8,7 +8,13 @@ public class CorpusTests
 {
     private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Partitioning", "corpus");
 
-    public static TheoryData<string> Images() => new(Directory.GetFiles(Dir, "*.img.gz").Select(p => Path.GetFileName(p)[..^".img.gz".Length]).Order());
+    public static TheoryData<string> Images() => new(Names());
+
+    private static IEnumerable<string> Names() => Directory.GetFiles(Dir, "*.img.gz").Select(p => Path.GetFileName(p)[..^".img.gz".Length]).Order();
+
+    /// <summary>The images whose table our writer reproduces byte for byte: all but the repaired primary and the hybrid MBR
+    /// (which we replace with a plain protective MBR).</summary>
+    public static TheoryData<string> RewritableImages() => new(Names().Where(n => n is not ("gpt-primary-wiped-512" or "gpt-hybrid-512")));
 
     public static MemoryStream Load(string name)
     {
@@ -63,16 +69,10 @@ public class CorpusTests
     }
 
     [Theory]
-    [MemberData(nameof(Images))]
+    [MemberData(nameof(RewritableImages))]
     public void Rewriting_a_corpus_table_reproduces_the_tool_bytes(string name)
     {
-        // Our writer must produce exactly what sgdisk/sfdisk wrote (headers, entries, EBRs), except for the
-        // repaired primary and the hybrid MBR (which we replace with a plain protective MBR).
-        if (name is "gpt-primary-wiped-512" or "gpt-hybrid-512")
-        {
-            return;
-        }
-
+        // Our writer must produce exactly what sgdisk/sfdisk wrote (headers, entries, EBRs).
         using var image = Load(name);
         var ss = SfdiskTable.Parse(File.ReadAllText(Path.Combine(Dir, name + ".json"))).SectorSize;
         var result = PartitionTableReader.Read(image, ss, image.Length);

@@ -25,6 +25,12 @@ public sealed record MbrCase(int SectorSize, long DeviceBytes, MbrTable Table)
         $"{SectorSize}-byte sectors, {DeviceBytes / SectorSize} sectors: " + string.Join("; ", Table.Partitions.OrderBy(p => p.Number).Select(p => p.ToString()));
 }
 
+/// <summary>An MBR that sfdisk reads from an image file exactly: 512-byte sectors, at most 32 GiB, no reserved bytes.</summary>
+public sealed record PeerMbrCase(MbrCase Case)
+{
+    public override string ToString() => Case.ToString();
+}
+
 public static class PartitionGenerators
 {
     /// <summary>Bits sfdisk shows: 0 required, 1 no-block-IO, 2 legacy BIOS bootable, 48..63 type-specific.</summary>
@@ -232,4 +238,6 @@ public static class PartitionArbitraries
     public static Arbitrary<PeerGptCase> PeerGptCase() => PartitionGenerators.Gpt(peerSafe: true).Select(c => new PeerGptCase(c)).ToArbitrary();
 
     public static Arbitrary<MbrCase> MbrCase() => PartitionGenerators.Mbr(peerSafe: false).ToArbitrary();
+
+    public static Arbitrary<PeerMbrCase> PeerMbrCase() => PartitionGenerators.Mbr(peerSafe: true).Select(c => new PeerMbrCase(c)).ToArbitrary();
 }

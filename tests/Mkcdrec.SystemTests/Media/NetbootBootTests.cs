@@ -109,7 +109,7 @@ public sealed class NetbootBootTests(ITestOutputHelper output)
             Assert.All(volumes, v => Assert.Contains("/backup/" + v, asked));
             Timings.Report($"netboot: boot to menu {bootTime.TotalSeconds:0.0} s (QEMU TCG, -smp 1); in the guest mkcdrec fetch: {fetched.Groups[2].Value} MiB in {fetched.Groups[3].Value} s ({fetched.Groups[4].Value} MiB/s)");
 
-            // 5. Verify backup (menu entry 4) on the fetched copy.
+            // 5. Verify backup (menu entry 5) on the fetched copy.
             sw.Restart();
             output.WriteLine(menu.VerifyBackup(volumes));
             Timings.Report($"netboot: Verify backup {sw.Elapsed.TotalSeconds:0.0} s ({volumes.Count} volumes)");

@@ -183,12 +183,12 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
             Assert.Matches(@"sr0\s.*\(rescue medium\)", screen);
             Assert.Matches(@"Network: .*10\.0\.2\.15/24", screen);
             Assert.Contains("Backup:  /run/mkcdrec/medium/backup", screen, StringComparison.Ordinal);
-            Assert.Contains("4) Verify backup", screen, StringComparison.Ordinal);
+            Assert.Contains("5) Verify backup", screen, StringComparison.Ordinal);
 
-            // Verify backup (menu entry 4): mkcdrec verify /run/mkcdrec/medium/backup.
+            // Verify backup (menu entry 5): mkcdrec verify /run/mkcdrec/medium/backup.
             var from = menu.At;
             var sw = Stopwatch.StartNew();
-            menu.Choose("4");
+            menu.Choose("5"); // Verify backup
             var done = menu.Expect(@"verify: exit (\d+)", TimeSpan.FromMinutes(3));
             var verify = g.Text[from..done.Index];
             output.WriteLine(verify);
@@ -278,7 +278,7 @@ public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelp
             // Verify backup: the volumes of medium 1 are read, then mkcdrec asks for medium 2 by its label.
             var from = menu.At;
             var sw = Stopwatch.StartNew();
-            menu.Choose("4");
+            menu.Choose("5"); // Verify backup
             var ask = menu.Expect($@"The backup volume (\S+) is on medium 2 of 2\. Insert medium {label2} and press Enter \(q to give up\): ", TimeSpan.FromMinutes(3));
             Assert.Equal(media.VolumesOnMedium2[0], ask.Groups[1].Value);
             var asked = sw.Elapsed;

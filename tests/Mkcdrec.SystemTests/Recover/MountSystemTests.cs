@@ -53,10 +53,13 @@ public sealed class MountSystemTests(RecreateGuestFixture fixture)
 
         var mounted = _vm.Run($"mkcdrec mount --layout {Layout} --key-file {RecreateSystemTests.KeyFile}", Long);
         Assert.True(mounted.ExitCode == 0, mounted.ToString());
-        foreach (var said in new[] { "Assembled RAID raid1 /dev/md/boot", "Assembled RAID raid1 /dev/md/data", "Opened LUKS", "Activated volume group vg0", "on /mnt/local/mnt/r/thin" })
+        foreach (var said in new[] { "Assembled RAID raid1 /dev/md/boot", "Assembled RAID raid1 /dev/md/data", "Opened LUKS", "on /mnt/local/mnt/r/thin" })
         {
             Assert.Contains(said, mounted.Stdout, StringComparison.Ordinal);
         }
+
+        // LVM's own event activation (udev, pvscan) may have activated vg0 as soon as the container opened.
+        Assert.Matches("Activated volume group vg0|Volume group vg0 is already active", mounted.Stdout);
 
         Assert.Equal(new Dictionary<string, int> { ["mounts"] = 3, ["md"] = 2, ["luks"] = 1, ["lv-active"] = 4 }, StateNow());
         Assert.Equal(3, _vm.RunChecked("cd /mnt/local/mnt/r && sha256sum -c /tmp/mount-sums").Stdout.Split('\n').Count(l => l.EndsWith(": OK", StringComparison.Ordinal)));

@@ -10,7 +10,7 @@ namespace Mkcdrec.SystemTests.Rescue;
 /// </summary>
 internal sealed class RescueMenu(SerialGuest guest)
 {
-    public const string Prompt = "Choice [1-6]: ";
+    public const string Prompt = "Choice [1-7]: ";
 
     private int _marker;
 
@@ -39,10 +39,10 @@ internal sealed class RescueMenu(SerialGuest guest)
     /// <summary>Types a menu choice (or any answer) and Enter.</summary>
     public void Choose(string answer) => Guest.Send(answer + "\n");
 
-    /// <summary>Menu entry 3: waits for the shell's prompt.</summary>
+    /// <summary>Menu entry 4: waits for the shell's prompt.</summary>
     public void EnterShell()
     {
-        Choose("3");
+        Choose("4");
         Expect(@"rescue:.*# ", TimeSpan.FromSeconds(60));
     }
 
@@ -65,14 +65,14 @@ internal sealed class RescueMenu(SerialGuest guest)
     }
 
     /// <summary>
-    /// Menu entry 4, Verify backup: asserts it passed with every volume's hashes matching, returns to the menu, and
+    /// Menu entry 5, Verify backup: asserts it passed with every volume's hashes matching, returns to the menu, and
     /// returns what verify printed.
     /// </summary>
     /// <param name="streamed">The backup is at an sftp:// or s3:// destination: each volume is read once, its chunks checked as it streams in.</param>
     public string VerifyBackup(IEnumerable<string> volumes, bool streamed = false)
     {
         var from = At;
-        Choose("4");
+        Choose("5");
         var done = Expect(@"verify: exit (\d+)", TimeSpan.FromMinutes(3));
         var verify = Guest.Text[from..done.Index];
         Assert.True(done.Groups[1].Value == "0", "verify failed:\n" + verify);
@@ -86,10 +86,10 @@ internal sealed class RescueMenu(SerialGuest guest)
         return verify;
     }
 
-    /// <summary>Menu entry 6: QEMU must exit (it runs with -no-reboot).</summary>
+    /// <summary>Menu entry 7: QEMU must exit (it runs with -no-reboot).</summary>
     public void PowerOff()
     {
-        Choose("6");
+        Choose("7");
         Expect("Powering off", TimeSpan.FromSeconds(30));
         Assert.True(Guest.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not exit after Power off; console:\n" + SerialGuest.Tail(Guest.Text, 2000));
     }

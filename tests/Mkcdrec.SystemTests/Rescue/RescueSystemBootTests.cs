@@ -93,7 +93,7 @@ public sealed class RescueSystemBootTests(ITestOutputHelper output)
             Assert.Matches(@"vdb\s+2\.0 GiB.*RESCUE-D2", screen);
             Assert.Contains("10.0.2.15", screen);
             Assert.Contains("rescuetest", screen);
-            foreach (var entry in new[] { "1) Recover", "2) Clone", "3) Shell", "4) Verify backup", "5) Reboot", "6) Power off" })
+            foreach (var entry in new[] { "1) Recover", "2) Clone", "3) Repair boot", "4) Shell", "5) Verify backup", "6) Reboot", "7) Power off" })
             {
                 Assert.Contains(entry, screen);
             }

@@ -60,11 +60,11 @@ public sealed partial class GrubTechnology
         }
 
         context.GrubInstallProgram = install;
-        if (context.ConfigurationChanged)
+        if (context.ConfigurationChanged || context.RegenerateBootConfiguration)
         {
             var cfg = layout.Boot.GrubConfigPath ?? (install == "grub2-install" ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg");
             var mk = context.HasProgram("grub-mkconfig") ? "grub-mkconfig" : "grub2-mkconfig";
-            context.Say($"Regenerating {cfg} ({mk}): devices or UUIDs changed.");
+            context.Say($"Regenerating {cfg} ({mk}): " + (context.ConfigurationChanged ? "devices or UUIDs changed." : "a boot repair writes it anew."));
             context.Chroot(mk, "-o", cfg);
             context.Wrote(context.RootPath(cfg));
             context.Changes.Add("regenerated " + cfg);
