@@ -55,7 +55,14 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
     public AttachContext Detach(LayoutDocument layout, string targetRoot)
     {
         RefuseRootTarget(targetRoot);
-        var context = NewContext(layout, targetRoot, false, new Dictionary<string, string>(StringComparer.Ordinal));
+        var probe = NewContext(layout, targetRoot, false, new Dictionary<string, string>(StringComparer.Ordinal), false);
+        var running = MountedOutside(probe);
+        if (running is not null)
+        {
+            say($"{layout.Host.Hostname}'s system is running here ({running}): only what is mounted under {targetRoot} is taken down; its RAID, LUKS and LVM stay up.");
+        }
+
+        var context = NewContext(layout, targetRoot, false, new Dictionary<string, string>(StringComparer.Ordinal), running is not null);
         run.Run(new ProcessRequest("sync", []));
         foreach (var technology in Technologies.Storage.Reverse())
         {
@@ -73,8 +80,32 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
         return context;
     }
 
-    private AttachContext NewContext(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> keys) => new()
+    /// <summary>
+    /// Where a filesystem of the layout is mounted outside the target root ("/dev/vda2 on /"), compared by device number
+    /// (mountinfo's major:minor against the device blkid finds for its UUID); null when none is.
+    /// </summary>
+    private string? MountedOutside(AttachContext context)
     {
+        var root = context.TargetRoot.TrimEnd('/');
+        var outside = MountInfoParser.Parse(files.ReadText("/proc/self/mountinfo") ?? "")
+            .Where(e => e.MountPoint != root && !e.MountPoint.StartsWith(root + "/", StringComparison.Ordinal)).ToList();
+        foreach (var f in context.Layout.Filesystems.Where(f => f.Uuid is { Length: > 0 }))
+        {
+            var device = context.DeviceWithUuid(f.Uuid!);
+            var name = device is null ? null : Path.GetFileName(files.ReadLink(device) ?? device);
+            var number = name is null ? null : files.ReadText($"/sys/class/block/{name}/dev")?.Trim();
+            if (number is { Length: > 0 } && outside.FirstOrDefault(e => $"{e.Major}:{e.Minor}" == number) is { } m)
+            {
+                return $"{device} is mounted on {m.MountPoint}";
+            }
+        }
+
+        return null;
+    }
+
+    private AttachContext NewContext(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> keys, bool keepStack = false) => new()
+    {
+        KeepStack = keepStack,
         Layout = layout,
         TargetRoot = targetRoot,
         ReadOnly = readOnly,

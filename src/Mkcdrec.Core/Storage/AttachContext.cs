@@ -18,6 +18,12 @@ public sealed class AttachContext
     /// <summary>Open, assemble and mount read-only, without journal replay: for a look at a broken or suspect system.</summary>
     public bool ReadOnly { get; init; }
 
+    /// <summary>
+    /// umount: a filesystem of the layout is mounted outside the target root (this is the running system itself):
+    /// only the mounts below the target root are taken down; its RAID, LUKS and LVM stay up.
+    /// </summary>
+    public bool KeepStack { get; init; }
+
     /// <summary>LUKS UUID → the file holding its key (a key file, or a passphrase the secrets were turned into).</summary>
     public IReadOnlyDictionary<string, string> LuksKeyFiles { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

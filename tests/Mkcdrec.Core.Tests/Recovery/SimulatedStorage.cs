@@ -34,6 +34,22 @@ internal sealed class SimulatedStorage : IProcessRunner, ISystemFiles
 
     public List<string> Commands { get; } = [];
 
+    /// <summary>Mounts of the running system itself, outside any target root: mount point → device.</summary>
+    public List<(string Dir, string Device)> Running { get; } = [];
+
+    private readonly List<string> _numbered = [];
+
+    /// <summary>A device's major:minor, as /sys/class/block/NAME/dev and mountinfo give it.</summary>
+    private string Number(string device)
+    {
+        if (!_numbered.Contains(device))
+        {
+            _numbered.Add(device);
+        }
+
+        return "253:" + _numbered.IndexOf(device);
+    }
+
     /// <summary>A key file that opens no container.</summary>
     public const string WrongKey = "/run/wrong-key";
 
@@ -113,9 +129,17 @@ internal sealed class SimulatedStorage : IProcessRunner, ISystemFiles
 
     public bool CanRun(string program) => true;
 
-    public string? ReadText(string path) => path == "/proc/self/mountinfo"
-        ? "1 0 8:1 / / rw - ext4 /dev/sr0 rw\n" + string.Concat(Mounted.Select((m, i) => $"{i + 2} 1 9:{i} / {m.Dir} rw - ext4 {m.Device} rw\n"))
-        : null;
+    public string? ReadText(string path)
+    {
+        if (path == "/proc/self/mountinfo")
+        {
+            var all = (Running.Count == 0 ? [("/", "/dev/sr0")] : Running).Concat(Mounted.Select(m => (m.Dir, m.Device)));
+            return string.Concat(all.Select((m, i) => $"{i + 1} 1 {Number(m.Item2)} / {m.Item1} rw - ext4 {m.Item2} rw\n"));
+        }
+
+        var name = path.StartsWith("/sys/class/block/", StringComparison.Ordinal) && path.EndsWith("/dev", StringComparison.Ordinal) ? path[17..^4] : null;
+        return _numbered.FirstOrDefault(d => Path.GetFileName(d) == name) is { } device ? Number(device) + "\n" : null;
+    }
 
     public bool FileExists(string path) => false;
 

@@ -154,12 +154,32 @@ public sealed class SystemAttacherTests
         sim.Mounted.Add(("/mnt/local/dev", "/dev", "")); // a chroot's bind
         sim.Commands.Clear();
         var context = Attacher(sim).Detach(doc, "/mnt/local");
-        var down = sim.Commands.Where(c => c is not "sync" && !c.StartsWith("mdadm --detail", StringComparison.Ordinal) && !c.StartsWith("cryptsetup status", StringComparison.Ordinal) && c is not "vgs --noheadings -o vg_uuid").ToList();
+        var down = sim.Commands.Where(c => c is not "sync" && !c.StartsWith("blkid", StringComparison.Ordinal) && !c.StartsWith("mdadm --detail", StringComparison.Ordinal) && !c.StartsWith("cryptsetup status", StringComparison.Ordinal) && c is not "vgs --noheadings -o vg_uuid").ToList();
         Assert.Equal(["umount /mnt/local/boot", "umount /mnt/local/dev", "umount /mnt/local/srv"], down.Take(3).Order(StringComparer.Ordinal));
         Assert.Equal(["umount /mnt/local", "vgchange --activate n --select vg_uuid=V", "cryptsetup close cryptdata", "mdadm --stop /dev/md/boot", "mdadm --stop /dev/md/data"], down.Skip(3));
         Assert.Equal(8, context.Changed);
         Assert.Empty(sim.Mounted);
         Assert.Empty(sim.Assembled);
+    }
+
+    [Fact]
+    public void Umount_on_the_running_system_itself_takes_down_only_the_mounts_below_the_target()
+    {
+        // The layout is this machine's own (mkcdrec mount on the live server): its root LV is mounted on /.
+        var (doc, sim) = RaidLuksLvm();
+        sim.Assembled.UnionWith(["B", "D"]);
+        sim.Open.Add("cryptdata");
+        sim.Active.Add("V");
+        sim.Running.Add(("/", "/dev/vg0/root"));
+        sim.Running.Add(("/boot", "/dev/md/boot"));
+        Attacher(sim).Attach(doc, "/mnt/local", true, Key);
+        Assert.Equal(3, sim.Mounted.Count);
+        sim.Commands.Clear();
+        Attacher(sim).Detach(doc, "/mnt/local");
+        Assert.Empty(sim.Mounted);
+        Assert.DoesNotContain(sim.Commands, c => c.StartsWith("vgchange", StringComparison.Ordinal) || c.StartsWith("cryptsetup close", StringComparison.Ordinal) || c.StartsWith("mdadm --stop", StringComparison.Ordinal));
+        Assert.Equal(2, sim.Assembled.Count);
+        Assert.Contains(_said, s => s.Contains("running here (/dev/vg0/root is mounted on /)", StringComparison.Ordinal) && s.Contains("stay up", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -72,6 +72,15 @@ public sealed class MountSystemTests(RecreateGuestFixture fixture)
         Assert.Contains("/mnt/local/mnt/r is already mounted", again.Stdout, StringComparison.Ordinal);
         Assert.Equal(3, StateNow()["mounts"]);
 
+        // A filesystem of the layout also mounted outside the target root (as on the running server itself): umount takes
+        // down only what is under /mnt/local; the RAID, LUKS and LVM under the other mount stay up.
+        _vm.RunChecked("mkdir -p /mnt/outside && mount /dev/mapper/vg0-thin1 /mnt/outside");
+        var kept = _vm.Run($"mkcdrec umount --layout {Layout}", Long);
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Contains("is mounted on /mnt/outside): only what is mounted under /mnt/local is taken down", kept.Stdout, StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, int> { ["mounts"] = 0, ["md"] = 2, ["luks"] = 1, ["lv-active"] = 4 }, StateNow());
+        _vm.RunChecked("umount /mnt/outside");
+
         var down = _vm.Run($"mkcdrec umount --layout {Layout}", Long);
         Assert.True(down.ExitCode == 0, down.ToString());
         Assert.Equal(new Dictionary<string, int> { ["mounts"] = 0, ["md"] = 0, ["luks"] = 0, ["lv-active"] = 0 }, StateNow());

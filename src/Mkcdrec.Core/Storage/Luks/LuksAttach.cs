@@ -61,6 +61,11 @@ public sealed partial class LuksTechnology
     /// <summary>Closes each open container of the layout.</summary>
     public void Detach(AttachContext context)
     {
+        if (context.KeepStack)
+        {
+            return;
+        }
+
         foreach (var luks in context.Layout.Luks)
         {
             var name = MappingName(luks);

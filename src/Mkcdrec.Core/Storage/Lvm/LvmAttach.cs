@@ -39,6 +39,11 @@ public sealed partial class LvmTechnology
     /// <summary>Deactivates each volume group of the layout that LVM sees.</summary>
     public void Detach(AttachContext context)
     {
+        if (context.KeepStack)
+        {
+            return;
+        }
+
         var visible = VisibleGroups(context.Run);
         foreach (var vg in context.Layout.Lvm.VolumeGroups.Where(v => visible.Contains(v.Uuid)))
         {

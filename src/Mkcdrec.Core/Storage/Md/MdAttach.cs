@@ -36,6 +36,11 @@ public sealed partial class MdTechnology
     /// <summary>Stops each array of the layout that is running.</summary>
     public void Detach(AttachContext context)
     {
+        if (context.KeepStack)
+        {
+            return;
+        }
+
         foreach (var array in context.Layout.MdArrays)
         {
             if (!ActiveArrays(context.Run).TryGetValue(array.Uuid, out var running))
