@@ -34,17 +34,28 @@ internal static class MountCommands
         {
             Description = "Assemble, open and mount read-only, without journal or log replay: nothing is written to the disks (a look at a broken or suspect system).",
         };
-        var keys = new KeyOptions();
-        var cmd = new Command("mount", "Bring the system of a layout up from its disks as they are (RAID, LUKS, LVM) and mount its filesystems under a directory: for repairs in a chroot.")
+        var check = new Option<bool>("--check")
         {
-            layout, target, readOnly, keys.KeyFile, keys.Secrets, keys.Unattended,
+            Description = "Check each filesystem read-only with its own tool (e2fsck -fn, xfs_repair -n, btrfs check --readonly, fsck.vfat -n) before mounting it; one with problems stays unmounted.",
+        };
+        var keys = new KeyOptions();
+        var cmd = new Command("mount", "Bring the system of a layout up from its disks as they are (RAID, LUKS, LVM) and mount its filesystems under a directory, /dev, /proc, /sys and /run bound for a chroot: for repairs.")
+        {
+            layout, target, readOnly, check, keys.KeyFile, keys.Secrets, keys.Unattended,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
             using var ctx = CliContext.Create(p, "mount");
             var doc = LayoutWorkflows.Load(LayoutPath(p.GetValue(layout)));
             using var resolved = ResolveKeys(ctx, p, doc, keys, out var luksKeys);
-            new SystemAttacher(ctx.Runner, ctx.Files, Say(ctx)).Attach(doc, p.GetValue(target)!, p.GetValue(readOnly), luksKeys);
+            var root = p.GetValue(target)!;
+            var attached = new SystemAttacher(ctx.Runner, ctx.Files, Say(ctx)).Attach(doc, root, p.GetValue(readOnly), luksKeys, p.GetValue(check));
+            if (attached.IsDone("mount:/") && !SystemAttacher.IsMountPoint(ctx.Files, root.TrimEnd('/') + "/proc"))
+            {
+                new SystemFinalizer(ctx.Runner, ctx.Files, ctx.FileSystem, ctx.Log, Say(ctx)).BindSystem(root);
+                Say(ctx)($"/dev, /proc, /sys and /run are bound into {root}: 'chroot {root}' works; 'mkcdrec umount' takes it all down.");
+            }
+
             return 0;
         });
         return cmd;

@@ -15,9 +15,9 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
 {
     private const int MaxPasses = 8;
 
-    public AttachContext Attach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles)
+    public AttachContext Attach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles, bool check = false)
     {
-        var context = TryAttach(layout, targetRoot, readOnly, luksKeyFiles);
+        var context = TryAttach(layout, targetRoot, readOnly, luksKeyFiles, check);
         if (context.Pending.Count > 0)
         {
             throw new MkcdrecException(ExitCode.Incomplete,
@@ -31,10 +31,10 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
     }
 
     /// <summary>Brings up what can come up; what cannot is left in <see cref="AttachContext.Pending"/> for the caller to judge.</summary>
-    public AttachContext TryAttach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles)
+    public AttachContext TryAttach(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> luksKeyFiles, bool check = false)
     {
         RefuseRootTarget(targetRoot);
-        var context = NewContext(layout, targetRoot, readOnly, luksKeyFiles);
+        var context = NewContext(layout, targetRoot, readOnly, luksKeyFiles, check: check);
         for (var pass = 0; pass < MaxPasses; pass++)
         {
             var before = (context.Changed, context.Pending.Count);
@@ -103,9 +103,14 @@ public sealed class SystemAttacher(IProcessRunner run, ISystemFiles files, Actio
         return null;
     }
 
-    private AttachContext NewContext(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> keys, bool keepStack = false) => new()
+    /// <summary>Whether something is mounted at <paramref name="dir"/> (/proc/self/mountinfo).</summary>
+    public static bool IsMountPoint(ISystemFiles files, string dir) =>
+        MountInfoParser.Parse(files.ReadText("/proc/self/mountinfo") ?? "").Any(e => e.MountPoint == dir);
+
+    private AttachContext NewContext(LayoutDocument layout, string targetRoot, bool readOnly, IReadOnlyDictionary<string, string> keys, bool keepStack = false, bool check = false) => new()
     {
         KeepStack = keepStack,
+        CheckFilesystems = check,
         Layout = layout,
         TargetRoot = targetRoot,
         ReadOnly = readOnly,

@@ -18,6 +18,9 @@ public sealed class AttachContext
     /// <summary>Open, assemble and mount read-only, without journal replay: for a look at a broken or suspect system.</summary>
     public bool ReadOnly { get; init; }
 
+    /// <summary>`mount --check`: each filesystem is checked read-only by its own tool before it is mounted; one with problems stays unmounted.</summary>
+    public bool CheckFilesystems { get; init; }
+
     /// <summary>
     /// umount: a filesystem of the layout is mounted outside the target root (this is the running system itself):
     /// only the mounts below the target root are taken down; its RAID, LUKS and LVM stay up.

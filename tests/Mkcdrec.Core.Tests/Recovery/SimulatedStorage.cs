@@ -50,6 +50,9 @@ internal sealed class SimulatedStorage : IProcessRunner, ISystemFiles
         return "253:" + _numbered.IndexOf(device);
     }
 
+    /// <summary>Devices whose filesystem check finds problems.</summary>
+    public HashSet<string> Damaged { get; } = [];
+
     /// <summary>A key file that opens no container.</summary>
     public const string WrongKey = "/run/wrong-key";
 
@@ -118,6 +121,8 @@ internal sealed class SimulatedStorage : IProcessRunner, ISystemFiles
             case ("umount", _):
                 Mounted.RemoveAll(m => m.Dir == a[0]);
                 return Ok("");
+            case ("e2fsck", _) or ("xfs_repair", _):
+                return Damaged.Contains(a[^1]) ? Fail(4, $"{a[^1]}: ********** WARNING: Filesystem still has errors **********") : Ok("");
             default:
                 return Ok(""); // mkdir, sync, btrfs device scan
         }

@@ -132,6 +132,22 @@ public sealed class SystemAttacherTests
     }
 
     [Fact]
+    public void Check_runs_each_filesystems_own_checker_read_only_and_leaves_a_damaged_one_unmounted()
+    {
+        var (doc, sim) = RaidLuksLvm();
+        sim.Damaged.Add("/dev/vg0/srv");
+        var e = Assert.Throws<MkcdrecException>(() => Attacher(sim).Attach(doc, "/mnt/local", false, Key, check: true));
+        Assert.Contains("e2fsck -f -n /dev/vg0/root", sim.Commands);
+        Assert.Contains("e2fsck -f -n /dev/md/boot", sim.Commands);
+        Assert.Contains("xfs_repair -n /dev/vg0/srv", sim.Commands);
+        Assert.Contains("/srv: xfs_repair found problems on /dev/vg0/srv (exit 4", e.Message, StringComparison.Ordinal);
+        Assert.Contains("xfs_repair /dev/vg0/srv", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["/mnt/local", "/mnt/local/boot"], sim.Mounted.Select(m => m.Dir));
+        Assert.Contains("Checked /dev/vg0/root (ext4, e2fsck): clean.", _said);
+        Assert.Equal(1, sim.Commands.Count(c => c == "e2fsck -f -n /dev/vg0/root")); // once, whatever the passes
+    }
+
+    [Fact]
     public void A_btrfs_subvolume_mounts_as_it_was()
     {
         var doc = new LayoutDocument { Host = new HostInfo { Hostname = "ws" } };

@@ -6,7 +6,8 @@ namespace Mkcdrec.SystemTests.Recover;
 /// `mkcdrec mount` and `mkcdrec umount` (#15's repair path) on a real stack: RAID1 (two arrays) → LUKS2 → LVM with a thin
 /// pool, ext4 and xfs, built by the recreate fixture's script and taken down with the field's own tools. mount must bring
 /// it all back from the disks as they are, by identifiers, and put every file where it was (sha256sum); umount must
-/// leave nothing active; --read-only must leave every byte of every disk as it was.
+/// leave nothing active; --read-only (with --check: each filesystem's own read-only check) must leave every byte of every
+/// disk as it was.
 /// </summary>
 [Collection("recreate")]
 public sealed class MountSystemTests(RecreateGuestFixture fixture)
@@ -88,9 +89,11 @@ public sealed class MountSystemTests(RecreateGuestFixture fixture)
         // Read-only: mounted, nothing can be written, and no byte of any disk changed (hashed on the host before and after).
         _vm.RunChecked("sync; for d in $SCRATCH_DISKS; do blockdev --flushbufs $d; done");
         var before = fixture.HashDisks();
-        var ro = _vm.Run($"mkcdrec mount --layout {Layout} --key-file {RecreateSystemTests.KeyFile} --read-only", Long);
+        var ro = _vm.Run($"mkcdrec mount --layout {Layout} --key-file {RecreateSystemTests.KeyFile} --read-only --check", Long);
         Assert.True(ro.ExitCode == 0, ro.ToString());
         Assert.Contains("read-only", ro.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Checked /dev/mapper/vg0-thin1 (xfs, xfs_repair): clean.", ro.Stdout, StringComparison.Ordinal);
+        Assert.Equal(3, ro.Stdout.Split('\n').Count(l => l.StartsWith("Checked ", StringComparison.Ordinal) && l.EndsWith(": clean.", StringComparison.Ordinal)));
         Assert.Equal(3, StateNow()["mounts"]);
         Assert.Equal(3, _vm.RunChecked("cd /mnt/local/mnt/r && sha256sum -c /tmp/mount-sums").Stdout.Split('\n').Count(l => l.EndsWith(": OK", StringComparison.Ordinal)));
         Assert.False(_vm.Run("touch /mnt/local/mnt/r/written-while-read-only").Succeeded);

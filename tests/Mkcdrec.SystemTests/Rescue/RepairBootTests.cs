@@ -13,13 +13,23 @@ namespace Mkcdrec.SystemTests.Rescue;
 /// disk, menu entry 3 is typed over the serial console, mkcdrec repair-boot mounts the system, reinstalls GRUB and
 /// regenerates its configuration; then the disk boots on its own and runs a job.
 /// </summary>
-public sealed class RepairBootTests(ITestOutputHelper output) : IDisposable
+public sealed partial class RepairBootTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _work = Tool.TempDir("mkcdrec-repair-boot-");
 
     public void Dispose() => Tool.RemoveDir(_work);
 
-    private const string Break = """
+    /// <summary>The payload's files as the system's own tools see them (entries, contents, xattrs, ACLs), hashed: untouched by the repair.</summary>
+    private const string Fingerprint = """
+        fingerprint() {
+            cd / && { find srv/payload home/alice -printf '%p|%y|%m|%U|%G|%s|%T@|%n|%l\n' | LC_ALL=C sort
+                find srv/payload home/alice -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+                getfattr -R -h -d -m - -e hex srv/payload home/alice 2>/dev/null; getfacl -R -P -n srv/payload home/alice 2>/dev/null; } | sha256sum | cut -c1-64
+        }
+        echo "DATA=$(fingerprint) FILES=$(find /srv/payload /home/alice | wc -l)"
+        """;
+
+    private const string Break = Fingerprint + "\n" + """
         set -e
         disk=/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" | head -1)
         echo "SYSTEM-DISK=$disk"
@@ -33,7 +43,7 @@ public sealed class RepairBootTests(ITestOutputHelper output) : IDisposable
         sync
         """;
 
-    private const string Check = """
+    private const string Check = Fingerprint + "\n" + """
         disk=/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" | head -1)
         echo "BOOT-CODE-BYTES=$(dd if="$disk" bs=440 count=1 status=none | od -v -An -tx1 | tr -d ' \n' | tr -d 0 | wc -c)"
         grep -c '^menuentry' /boot/grub/grub.cfg | sed 's/^/MENUENTRIES=/'
@@ -55,6 +65,9 @@ public sealed class RepairBootTests(ITestOutputHelper output) : IDisposable
         Assert.True(broken.Console.Contains("BOOT-CODE=0", StringComparison.Ordinal) && broken.Console.Contains("BIOS-BOOT-PARTITION=", StringComparison.Ordinal),
             "the boot was not broken as planned:\n" + HostProcess.Tail(broken.Console, 3000));
 
+        var data = DataLine().Match(broken.Console).Value;
+        Assert.True(data.Length > 0 && !data.EndsWith(" FILES=0", StringComparison.Ordinal), "no payload fingerprint:\n" + HostProcess.Tail(broken.Console, 3000));
+
         // 2. It does not boot now: no GRUB, no kernel message in 25 s (a good boot shows GRUB within seconds).
         var sw = Stopwatch.StartNew();
         using (var dead = new SerialGuest([.. SerialGuest.BaseArguments(Firmware.Bios), "-drive", $"file={disk},format=qcow2,if=virtio"]))
@@ -75,6 +88,15 @@ public sealed class RepairBootTests(ITestOutputHelper output) : IDisposable
             {
                 var screen = menu.WaitForMenu(TimeSpan.FromMinutes(5));
                 Assert.Contains("3) Repair boot", screen, StringComparison.Ordinal);
+
+                // First a look from the Shell: mkcdrec mount, a chroot into the system (its /proc bound), umount.
+                menu.EnterShell();
+                var (mountRc, mounted) = menu.Run("mkcdrec mount --check && chroot /mnt/local sh -c 'test -r /proc/1/status && findmnt -n -o FSTYPE /' && mkcdrec umount");
+                Assert.True(mountRc == 0, "mount, chroot, umount in the Shell failed:\n" + mounted);
+                Assert.Matches(@"Checked /dev/vda\d+ \(ext4, e2fsck\): clean\.", mounted);
+                Assert.Contains("'chroot /mnt/local' works", mounted, StringComparison.Ordinal);
+                Assert.Matches(@"(?m)^ext4\r?$", mounted);
+                menu.LeaveShell();
                 var from = menu.At;
                 sw.Restart();
                 menu.Choose("3");
@@ -104,5 +126,9 @@ public sealed class RepairBootTests(ITestOutputHelper output) : IDisposable
         Assert.True(booted.ExitCode == 0, $"the repaired system's job failed (exit {booted.ExitCode}):\n{HostProcess.Tail(booted.Console, 4000)}");
         Assert.DoesNotContain("BOOT-CODE-BYTES=0\n", booted.Console + "\n", StringComparison.Ordinal);
         Assert.Matches(@"MENUENTRIES=[1-9]", booted.Console);
+        Assert.Equal(data, DataLine().Match(booted.Console).Value); // the payload's files, xattrs and ACLs untouched
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"DATA=[0-9a-f]{64} FILES=\d+(?=\s)")]
+    private static partial System.Text.RegularExpressions.Regex DataLine();
 }

@@ -41,6 +41,11 @@ public sealed partial class MountsTechnology
                 continue;
             }
 
+            if (context.CheckFilesystems && !Checked(context, f, device, key, m.Target))
+            {
+                continue;
+            }
+
             var args = new List<string> { "-t", f.Type == FilesystemTypes.Vfat ? "vfat" : f.Type };
             var options = OptionsFor(f, m, context.ReadOnly);
             if (options.Count > 0)
@@ -69,6 +74,42 @@ public sealed partial class MountsTechnology
         {
             context.Record("mount:" + dir, context.Run.Run(new ProcessRequest("umount", [dir])), $"Unmounted {dir}.", $"{dir} (a shell or program still uses it?)");
         }
+    }
+
+    /// <summary>
+    /// `--check`: the filesystem's own checker, read-only (it writes nothing, whatever it finds), once per filesystem;
+    /// false (the mount left pending with what it said) when it found problems.
+    /// </summary>
+    private static bool Checked(AttachContext context, Filesystem f, string device, string key, string target)
+    {
+        if (context.IsDone("check:" + f.Id))
+        {
+            return true;
+        }
+
+        (string Program, string[] Args, string Repair)? check = f.Type switch
+        {
+            "ext2" or "ext3" or "ext4" => ("e2fsck", ["-f", "-n", device], $"e2fsck -f {device}"),
+            "xfs" => ("xfs_repair", ["-n", device], $"xfs_repair {device}"),
+            FilesystemTypes.Btrfs => ("btrfs", ["check", "--readonly", device], $"btrfs check --repair {device} (read btrfs-check(8) first)"),
+            FilesystemTypes.Vfat => ("fsck.vfat", ["-n", device], $"fsck.vfat -a {device}"),
+            _ => null,
+        };
+        if (check is not { } c)
+        {
+            context.Done("check:" + f.Id, false, $"warning: no checker for {f.Type} ({device}); mounted unchecked.");
+            return true;
+        }
+
+        var r = context.Run.Run(new ProcessRequest(c.Program, c.Args) { Timeout = TimeSpan.FromHours(2) });
+        if (r.ExitCode != 0)
+        {
+            context.NotYet(key, $"{target}: {c.Program} found problems on {device} (exit {r.ExitCode}: {AttachContext.Why(r)}); not mounted. Repair it from the Shell ({c.Repair}), then mount again");
+            return false;
+        }
+
+        context.Done("check:" + f.Id, false, $"Checked {device} ({f.Type}, {c.Program}): clean.");
+        return true;
     }
 
     /// <summary>The layout's mounts that mount can bring back: real mount points of filesystems (not swap), parents before children.</summary>
