@@ -4,6 +4,7 @@ using Mkcdrec.Formats.Elf;
 using Mkcdrec.Formats.Kernel;
 using Mkcdrec.Formats.Luks;
 using Mkcdrec.Formats.Partitioning;
+using Mkcdrec.Formats.Pe;
 using Mkcdrec.Formats.Tar;
 
 namespace Mkcdrec.Fuzz;
@@ -34,6 +35,7 @@ public static class FuzzTargets
         ["cpio"] = Cpio,
         ["elf"] = Elf,
         ["bzimage"] = BzImageTarget,
+        ["pe"] = PeTarget,
     };
 
     /// <summary>Runs <paramref name="target"/> on <paramref name="data"/>: null when the parser accepted it, else its clean refusal's message.</summary>
@@ -181,6 +183,13 @@ public static class FuzzTargets
     {
         var elf = ElfFile.Read(data);
         _ = elf.Needed.Count + (elf.Interpreter?.Length ?? 0);
+    }
+
+    private static void PeTarget(byte[] data)
+    {
+        using var image = new MemoryStream(data, writable: false);
+        var info = PeSignature.Read(image);
+        _ = info.SubjectNames.Count() + info.Certificates.Sum(c => c.Issuer.Length);
     }
 
     private static void BzImageTarget(byte[] data)

@@ -98,6 +98,22 @@ kernel=$(ls /boot/vmlinuz-* | head -1)
 head -c 24576 "$kernel" > bzimage/vmlinuz-head
 fi
 
+# PE: the headers of Debian's signed shim (two Authenticode signatures) with its certificate table moved right after
+# them, and the unsigned shim's headers (no table): what PeSignature reads, in a few KiB instead of a whole EFI program.
+if want pe; then mkdir -p pe
+python3 - /usr/lib/shim/shimx64.efi.signed pe/shim-signed-headers /usr/lib/shim/shimx64.efi pe/shim-unsigned-headers <<'PY'
+import struct, sys
+for src, dst in zip(sys.argv[1::2], sys.argv[2::2]):
+    data = open(src, 'rb').read()
+    pe = struct.unpack_from('<I', data, 0x3C)[0]
+    sec = pe + 24 + 112 + 4 * 8                      # PE32+: data directory 4, the certificate table
+    off, size = struct.unpack_from('<II', data, sec)
+    head = bytearray(data[:1024])
+    struct.pack_into('<II', head, sec, 1024 if size else 0, size)
+    open(dst, 'wb').write(bytes(head) + data[off:off + size])
+PY
+fi
+
 # Layouts: real captures by mkcdrec layout save. The loop-device GPT and MBR captures of the Core tests (ext4, xfs, swap,
 # btrfs subvolumes, EBRs); the stacks (md RAID, LUKS, LVM, btrfs RAID1) need md and device-mapper, so they come from the
 # guest of RecreateSystemTests: MKCDREC_RECREATE_LOGS=DIR keeps each fixture's captured layout as DIR/src-NAME.json

@@ -101,7 +101,7 @@ public sealed class ReferencePageTests : IDisposable
         }
 
         Assert.Contains("Sets: mkbackup \\-\\-compress (default zstd), mkbackuponly \\-\\-compress (default zstd).", page);
-        Assert.Contains("only output, medium, rescue\\-sshd, rescue\\-authorized\\-keys, rescue\\-firmware, rescue\\-program and rescue\\-module apply", page);
+        Assert.Contains("only output, medium, secure\\-boot, rescue\\-sshd, rescue\\-authorized\\-keys, rescue\\-firmware, rescue\\-program and rescue\\-module apply", page);
         Assert.Contains("MKCDREC_CONFIG", page);
     }
 

@@ -51,6 +51,7 @@ public static class InventoryComparison
         ("/var/lib/systemd/", "random seed, timers, journal catalog"), ("/var/cache/", "ldconfig, man-db, debconf caches"),
         ("/var/lib/dhcp/", "the DHCP lease of the boot"), ("/etc/resolv.conf", "written by the DHCP client"),
         ("/var/lib/mkcdrec/", "mkcdrec's own state and the drill's first-boot check"),
+        ("/var/backups/", "dpkg-db-backup.timer (daily, Persistent=true) saves dpkg's databases there on a boot after its day passed"),
         ("/etc/systemd/system/mkcdrec-drill-check.service", "the drill's first-boot check (removes itself)"),
         ("/etc/systemd/system/multi-user.target.wants/mkcdrec-drill-check.service", "the drill's first-boot check"),
         ("/boot/grub/", "the recovery installs GRUB again (modules, core image, grubenv)"),

@@ -75,6 +75,12 @@ public abstract partial class MatrixCase : IDisposable
         var media = Path.Combine(Work, "media");
         BackupDisk = backupOnUsbDisk ? Path.Combine(Work, "usb-backup-disk.img") : null;
         var job = backupOnUsbDisk ? MkbackupToUsbDiskJob : MkbackupJob;
+        if (Reference.SecureBoot)
+        {
+            // The system booted through shim with Secure Boot on: its medium must too, or mkbackup fails saying why.
+            job = job.Replace(" mkbackup ", " mkbackup --secure-boot on ", StringComparison.Ordinal);
+        }
+
         if (backupPassphrase is not null)
         {
             job = job.Replace(" mkbackup ", " mkbackup --encrypt --passphrase-file /job/backup.pass ", StringComparison.Ordinal)
@@ -149,6 +155,11 @@ public abstract partial class MatrixCase : IDisposable
             extra.AddRange(["--attach", BackupDisk]);
         }
 
+        if (Reference.SecureBoot)
+        {
+            extra.Add("--secure-boot");
+        }
+
         var drill = DrillRunner.Run(Iso, work, Path.Combine(Work, $"drill-{tag}.log"), keep: true, extra, KeysDirectory);
         Log($"[{Name}/{tag}] {drill.Summary}");
         Assert.True(drill.Passed, $"drill {Name}/{tag} failed:\n{drill.FailureText}");
@@ -214,6 +225,7 @@ public sealed class Recovered(MatrixCase source, string tag, string drillWork, D
             CopyOutTo = Out,
             ConsoleLogName = name + "-console.log",
             SerialAnswers = source.SerialAnswers,
+            SecureBoot = source.Reference.SecureBoot,
         });
     }
 }

@@ -27,6 +27,7 @@ public static partial class JobRunner
         {
             Uefi = uefi,
             UefiVars = uefiVars,
+            SecureBoot = options.SecureBoot,
             MemoryMiB = options.MemoryMiB,
             Disks = [.. systemDisks, new VmDisk(jobImg) { Serial = "mkjob" }],
             SerialLog = Path.Combine(workDir, options.ConsoleLogName),

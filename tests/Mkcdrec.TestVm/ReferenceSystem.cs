@@ -33,6 +33,9 @@ public sealed class ReferenceSystem
 
     public bool Uefi => Facts["FIRMWARE"] == "uefi";
 
+    /// <summary>The case boots through the signed chain with Secure Boot enforced (fact SECURE_BOOT=yes).</summary>
+    public bool SecureBoot => Facts.GetValueOrDefault("SECURE_BOOT") == "yes";
+
     /// <summary>The cache directory: disk0.img…, facts.env, packages.txt, build.log.</summary>
     public string Dir { get; }
 
@@ -103,10 +106,10 @@ public sealed class ReferenceSystem
         {
             Directory.CreateDirectory(workDir);
             vars = Path.Combine(workDir, "OVMF_VARS.fd");
-            File.Copy(QemuCommandLine.OvmfVarsTemplate, vars, overwrite: true);
+            File.Copy(SecureBoot ? QemuCommandLine.OvmfSecureBootVarsTemplate : QemuCommandLine.OvmfVarsTemplate, vars, overwrite: true);
         }
 
-        return JobRunner.Run(disks, Uefi, vars, workDir, jobScript, options);
+        return JobRunner.Run(disks, Uefi, vars, workDir, jobScript, SecureBoot ? (options ?? new ReferenceJobOptions()) with { SecureBoot = true } : options);
     }
 }
 
@@ -117,6 +120,9 @@ public sealed record ReferenceJobOptions
     public long JobDiskBytes { get; init; } = Size.GiB(4);
 
     public int MemoryMiB { get; init; } = 2048;
+
+    /// <summary>UEFI with Secure Boot enforced (the variables given must hold enrolled keys).</summary>
+    public bool SecureBoot { get; init; }
 
     /// <summary>From QEMU's start to the job's exit code.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);

@@ -18,6 +18,11 @@ public sealed class SerialGuest : IDisposable
     public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     public const string OvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
+    /// <summary>OVMF built with Secure Boot (it needs SMM) and variables with Microsoft's keys enrolled: Secure Boot enforced.</summary>
+    public const string OvmfSecureBootCode = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+
+    public const string OvmfSecureBootVars = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+
     private readonly Process _p;
     private readonly StringBuilder _out = new();
     private readonly Thread _reader;
@@ -114,9 +119,9 @@ public sealed class SerialGuest : IDisposable
     /// <summary>
     /// The common arguments: TCG with <c>-cpu max</c> (the NativeAOT binary needs x86-64-v2), no default devices, no
     /// display, the serial console on stdio, no reboot; <paramref name="firmware"/> Uefi adds q35 and OVMF with a copy of
-    /// its variables at <paramref name="ovmfVarsCopy"/>.
+    /// its variables at <paramref name="ovmfVarsCopy"/>; <paramref name="secureBoot"/> the Secure Boot OVMF with Microsoft's keys (enforced).
     /// </summary>
-    public static List<string> BaseArguments(Firmware firmware, int memoryMiB = 1024, int cpus = 1, string? ovmfVarsCopy = null)
+    public static List<string> BaseArguments(Firmware firmware, int memoryMiB = 1024, int cpus = 1, string? ovmfVarsCopy = null, bool secureBoot = false)
     {
         var args = new List<string>
         {
@@ -130,8 +135,12 @@ public sealed class SerialGuest : IDisposable
                 throw new ArgumentException("UEFI needs a path for the copy of the OVMF variables", nameof(ovmfVarsCopy));
             }
 
-            File.Copy(OvmfVars, ovmfVarsCopy, overwrite: true);
-            args.AddRange(["-machine", "q35", "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}", "-drive", $"if=pflash,format=raw,unit=1,file={ovmfVarsCopy}"]);
+            File.Copy(secureBoot ? OvmfSecureBootVars : OvmfVars, ovmfVarsCopy, overwrite: true);
+            args.AddRange(secureBoot
+                ? ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on", "-global", "ICH9-LPC.disable_s3=1",
+                    "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfSecureBootCode}"]
+                : ["-machine", "q35", "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}"]);
+            args.AddRange(["-drive", $"if=pflash,format=raw,unit=1,file={ovmfVarsCopy}"]);
         }
         else
         {

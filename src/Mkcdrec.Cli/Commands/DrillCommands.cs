@@ -17,6 +17,7 @@ internal static class DrillCommands
     {
         var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF); default: what the captured system used." };
         var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS)." };
+        var secureBoot = SecureBootOption();
         var sizes = new Option<string[]>("--disk-size") { Description = "Size of a blank scratch disk (repeatable; bytes or K/M/G/T suffix); default: the captured disks' sizes.", HelpName = "SIZE" };
         var bus = new Option<string>("--disk-bus") { Description = "How the scratch disks are attached: virtio (default) or nvme (new hardware: other device names than the captured ones).", HelpName = "BUS", DefaultValueFactory = _ => "virtio", CompletionSources = { "virtio", "nvme" } };
         var medium = new Option<string?>("--medium") { Description = $"The ISO, or the directory holding the media (default {DrillOptions.DefaultOutput}).", HelpName = "DIR|ISO" };
@@ -51,18 +52,19 @@ internal static class DrillCommands
         };
         var cmd = new Command("drill", "Prove the rescue medium: boot it in QEMU against blank scratch disk images, recover unattended, boot the result, compare every file. Never touches a real disk.")
         {
-            uefi, bios, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded, powerCuts, reportFile,
+            uefi, bios, secureBoot, sizes, bus, medium, work, keep, accel, memory, timeout, keys, attach, keepDegraded, powerCuts, reportFile,
         };
         cmd.Add(Check());
         cmd.SetAction(int (ParseResult p) =>
         {
-            RefuseBadOptions(p.GetValue(uefi), p.GetValue(bios), p.GetValue(accel)!, p.GetValue(bus)!, p.GetValue(keys));
+            RefuseBadOptions(p.GetValue(uefi), p.GetValue(bios), p.GetValue(accel)!, p.GetValue(bus)!, p.GetValue(keys), p.GetValue(secureBoot));
 
             using var ctx = CliContext.Create(p, "drill");
             var options = new DrillOptions
             {
                 Medium = p.GetValue(medium),
                 Uefi = p.GetValue(uefi) ? true : p.GetValue(bios) ? false : null,
+                SecureBoot = p.GetValue(secureBoot),
                 DiskSizes = (p.GetValue(sizes) ?? []).Select(VolumeSizes.Parse).ToList(),
                 DiskBus = p.GetValue(bus) == "nvme" ? VmDiskBus.Nvme : VmDiskBus.Virtio,
                 WorkDirectory = p.GetValue(work),
@@ -92,8 +94,19 @@ internal static class DrillCommands
     }
 
     /// <summary>Refuses contradicting or unknown options, and a keys directory that is not laid out right, before anything starts.</summary>
-    private static void RefuseBadOptions(bool uefi, bool bios, string accel, string bus, string? keys)
+    private static Option<bool> SecureBootOption() => new("--secure-boot")
     {
+        Description = "UEFI with Secure Boot enforced (OVMF's Secure Boot build with Microsoft's keys) for the medium and the recovered system; "
+                      + "the medium must carry the signed chain (mkbackup --secure-boot on).",
+    };
+
+    private static void RefuseBadOptions(bool uefi, bool bios, string accel, string bus, string? keys, bool secureBoot)
+    {
+        if (secureBoot && bios)
+        {
+            throw new MkcdrecException(ExitCode.Usage, "--secure-boot is UEFI's; --bios boots SeaBIOS.", "Drop --bios (--secure-boot implies UEFI).");
+        }
+
         if (uefi && bios)
         {
             throw new MkcdrecException(ExitCode.Usage, "--uefi and --bios exclude each other.", "Give one of them, or neither to use the captured firmware.");
@@ -213,6 +226,10 @@ internal static class DrillCommands
             if (p.GetValue(evt) == DrillProtocol.BootCompare && EfiBootVariables.Current(ctx.Files) is { } entry)
             {
                 Console.WriteLine(DrillProtocol.Line(DrillProtocol.EfiBoot, entry));
+                if (EfiBootVariables.SecureBoot(ctx.Files) is { } secureBoot)
+                {
+                    Console.WriteLine(DrillProtocol.Line(DrillProtocol.SecureBoot, secureBoot ? "on" : "off"));
+                }
             }
 
             var results = new DrillCheck(ctx.FileSystem, ctx.Runner).Compare(p.GetValue(backup)!, p.GetValue(root)!);

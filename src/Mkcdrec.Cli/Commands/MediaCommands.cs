@@ -53,13 +53,14 @@ internal static class MediaCommands
         var layout = LayoutFile();
         var timeout = Timeout();
         var simulate = Simulate();
+        var secureBoot = SecureBootOption.Create();
         var format = new Option<string>("--format") { Description = "iso (default): a hybrid ISO for CD/DVD/USB, BIOS and UEFI; netboot: files for a TFTP/HTTP server.", HelpName = "iso|netboot", DefaultValueFactory = _ => "iso" };
         format.AcceptOnlyFromAmong("iso", "netboot");
         var url = new Option<string?>("--backup-url") { Description = "netboot: the URL of the backup directory the rescue system fetches (mkcdrec.backup=URL).", HelpName = "URL" };
         var extras = new RescueExtrasOptions();
         var cmd = new Command("mkrescue", "Write the bootable rescue medium only, without a backup.")
         {
-            output, kernel, initrd, label, layout, timeout, format, url, simulate,
+            output, kernel, initrd, label, layout, timeout, secureBoot, format, url, simulate,
         };
         foreach (var o in extras.All)
         {
@@ -94,6 +95,7 @@ internal static class MediaCommands
                     Format = fmt,
                     BackupUrl = p.GetValue(url),
                     TimeoutSeconds = p.GetValue(timeout),
+                    SecureBoot = SecureBootOption.Mode(p.GetValue(secureBoot)),
                     MkcdrecVersion = Version,
                     WorkDir = work,
                 });
@@ -175,6 +177,7 @@ internal static class MediaCommands
                 MediumCapacity = capacity,
                 Label = baseLabel,
                 TimeoutSeconds = p.GetValue(o.Timeout),
+                SecureBoot = SecureBootOption.Mode(p.GetValue(o.SecureBoot)),
                 MkcdrecVersion = Version,
                 WorkDir = work,
             });
@@ -389,7 +392,7 @@ internal static class MediaCommands
             var media = (c.Media?.Isos ?? []).Zip(c.Media?.Media ?? [])
                 .Select(m => new MediumOutput(m.First.Path, m.Second.Label, m.Second.Index, m.Second.Count, m.First.Bytes, m.First.Sha256, m.Second.Media[m.Second.Index - 1].Files.Count))
                 .ToList();
-            CliJson.WriteLine(new MediaOutput(files, media, c.Media?.Elapsed.TotalSeconds ?? 0), CliJsonContext.Default.MediaOutput);
+            CliJson.WriteLine(new MediaOutput(files, media, c.Media?.Elapsed.TotalSeconds ?? 0, c.SecureBootSummary), CliJsonContext.Default.MediaOutput);
             return;
         }
 
@@ -408,6 +411,10 @@ internal static class MediaCommands
             }
 
             Console.WriteLine($"Wrote {m.Isos.Count} ISO(s), {Mib(m.TotalBytes)} MiB in all, in {m.Elapsed.TotalSeconds:0.0} s; a .sha256 file beside each (check with sha256sum -c).");
+            if (c.SecureBootSummary is { } secureBoot)
+            {
+                Console.WriteLine(secureBoot + ".");
+            }
             if (c.SeparateBackupDir is not null)
             {
                 var named = c.Backup is StoredSystemBackup { Result: { } r } ? $" as {r.Name}" + (r.Backup.Archives.Any(a => a.Since is not null) ? " (an increment)" : "") : "";

@@ -20,6 +20,8 @@ internal sealed class MkBackupCommandOptions
 
     public Option<bool> Simulate { get; } = MediaCommands.Simulate();
 
+    public Option<string> SecureBoot { get; } = SecureBootOption.Create();
+
     public Option<string?> Medium { get; } = new("--medium")
     {
         Description = "Split onto media of this size: cd, dvd, dvd-dl, bd, bd-dl or bytes (K/M/G suffix). Default: one ISO.",
@@ -80,7 +82,7 @@ internal sealed class MkBackupCommandOptions
     /// <summary>Adds the options in the order the help lists them.</summary>
     public void AddTo(Command c)
     {
-        Option[] all = [Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, .. Hooks.All, CaFile, .. Rescue.All, Kernel, Initrd, Label, Layout, Timeout, Simulate];
+        Option[] all = [Output, Medium, BackupDir, Dest, UseBackup, Compress, Encrypt, PassphraseFile, VolumeSize, Exclude, Incremental, MaxIncrements, .. Hooks.All, CaFile, .. Rescue.All, Kernel, Initrd, Label, Layout, Timeout, SecureBoot, Simulate];
         foreach (var o in all)
         {
             c.Add(o);

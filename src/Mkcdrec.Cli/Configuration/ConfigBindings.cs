@@ -34,6 +34,8 @@ internal static class ConfigBindings
         ConfigBinding.List("exclude", "mkbackuponly", "--exclude"),
         ConfigBinding.NegatedFlag("default-excludes", "mkbackuponly", "--no-default-excludes"),
         ConfigBinding.Option("medium", "mkbackup", "--medium"),
+        ConfigBinding.Option("secure-boot", "mkrescue", "--secure-boot"),
+        ConfigBinding.Option("secure-boot", "mkbackup", "--secure-boot"),
         ConfigBinding.Option("volume-size", "mkbackup", "--volume-size", UseBackup),
         ConfigBinding.Option("volume-size", "mkbackuponly", "--volume-size"),
         ConfigBinding.Flag("incremental", "mkbackup", "--incremental", UseBackup),

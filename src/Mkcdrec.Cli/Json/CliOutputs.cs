@@ -30,7 +30,7 @@ internal sealed record BackupOutput(
 
 internal sealed record BackupArchiveOutput(string FilesystemId, string Root, long Entries, long Bytes, long StoredBytes, int Volumes, int Problems);
 
-internal sealed record MediaOutput(List<string> Files, List<MediumOutput> Media, double Seconds);
+internal sealed record MediaOutput(List<string> Files, List<MediumOutput> Media, double Seconds, string? SecureBoot);
 
 internal sealed record MediumOutput(string Path, string Label, int Index, int Count, long Bytes, string Sha256, int Volumes);
 

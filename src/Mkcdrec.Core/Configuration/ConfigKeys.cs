@@ -35,6 +35,9 @@ public static class ConfigKeys
         new("mail-to", ConfigKind.Value, "addresses or local user names, separated by commas",
             "Mail the result of a scheduled run (mkcdrec scheduled, the systemd timers) through the local sendmail (--mail-to).", "root", Recipients),
         new("mail-on", ConfigKind.Value, "failure or always", "Mail only failed scheduled runs (failure, the default) or every one (--mail-on).", "failure", MailWhen),
+        new("secure-boot", ConfigKind.Value, "auto, on or off",
+            "The rescue ISO's UEFI boot chain: the distribution's signed shim and GRUB when installed (auto), required (on), or mkcdrec's own GRUB (off) (--secure-boot).",
+            "auto", SecureBootMode),
         new("rescue-sshd", ConfigKind.Flag, "yes or no",
             "Start OpenSSH's server in the rescue system: root logs in with a public key only, host keys made at each boot (--sshd).", "no", _ => null),
         new("rescue-authorized-keys", ConfigKind.Value, "an absolute file name",
@@ -102,6 +105,8 @@ public static class ConfigKeys
     private static string? Recipients(string value) => Scheduled.MailSettings.Check(value);
 
     private static string? MailWhen(string value) => Scheduled.MailSettings.ParseWhen(value) is null ? "it is neither failure nor always" : null;
+
+    private static string? SecureBootMode(string value) => value is "auto" or "on" or "off" ? null : "it is none of auto, on and off";
 
     private static string? Command(string value) => value.Trim().Length > 0 ? null : "the command is empty";
 

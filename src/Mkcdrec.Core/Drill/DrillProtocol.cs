@@ -47,6 +47,9 @@ public static partial class DrillProtocol
     /// e.g. "Boot0004 debian"; printed by the first-boot check before its comparison.</summary>
     public const string EfiBoot = "efi-boot";
 
+    /// <summary>UEFI only: "on" or "off", the recovered system's SecureBoot variable (what the firmware enforced when it booted it).</summary>
+    public const string SecureBoot = "secure-boot";
+
     /// <summary>The first-boot check is done; the machine powers off.</summary>
     public const string CheckDone = "check-done";
 
@@ -171,6 +174,9 @@ public sealed class DrillReport
 
     /// <summary>UEFI: the boot entry the firmware started the recovered system from ("Boot0004 debian"); "" for BIOS or when unknown.</summary>
     public string EfiBootEntry { get; set; } = "";
+
+    /// <summary>UEFI: "on" or "off", whether the firmware enforced Secure Boot when it booted the recovered system; "" when unknown.</summary>
+    public string SecureBoot { get; set; } = "";
 
     public List<DrillPhase> Phases { get; set; } = [];
 

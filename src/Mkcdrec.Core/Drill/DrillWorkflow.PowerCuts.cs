@@ -19,7 +19,7 @@ public sealed partial class DrillWorkflow
     private void RecoverUntilPowerCut(Context c, PowerCut cut, int n)
     {
         var sw = Stopwatch.StartNew();
-        using var vm = _vms.Start(RescueSpec(c, $"rescue-console-cut{n}.log"));
+        using var vm = StartRescue(c, $"rescue-console-cut{n}.log");
         bool Ends(string l) => DrillProtocol.Parse(l) is ({ } e, _) && e is DrillProtocol.Recovered or DrillProtocol.RecoveryFailed;
         var at = vm.WaitForLine(l => DrillProtocol.Parse(l) is (DrillProtocol.PhaseStarted, { } p) && p == cut.Phase || Ends(l), 0, c.Options.RecoveryTimeout);
         if (at < 0 || Ends(vm.Lines[at]))

@@ -15,6 +15,15 @@ public sealed record DrillOptions
     /// <summary>UEFI (OVMF) or BIOS (SeaBIOS); null: what the captured system used.</summary>
     public bool? Uefi { get; init; }
 
+    /// <summary>UEFI with Secure Boot enforced (OVMF's Secure Boot build, Microsoft's keys) for the medium and the recovered system.</summary>
+    public bool SecureBoot { get; init; }
+
+    /// <summary>
+    /// --secure-boot: the pause after each key typed at GRUB. GRUB polls the serial port: a whole line sent at once loses
+    /// most of its characters (seen under TCG: "linux /boot/vmlinuz" arrived as "lx/otmn"); one key every 30 ms arrives whole.
+    /// </summary>
+    public TimeSpan GrubKeyInterval { get; init; } = TimeSpan.FromMilliseconds(30);
+
     /// <summary>Sizes of the blank scratch disks; empty: the sizes of the captured disks.</summary>
     public IReadOnlyList<long> DiskSizes { get; init; } = [];
 
@@ -164,8 +173,13 @@ public sealed partial class DrillWorkflow
         var isos = DrillMedium.Locate(c.Options.Medium, iso => DrillMedium.Info(_run, iso, c.WorkDir));
         c.Medium = DrillMedium.Read(_run, isos, c.WorkDir);
         c.Report.Medium = string.Join(", ", isos);
-        c.Uefi = c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi;
-        c.Report.Firmware = c.Uefi ? "uefi" : "bios";
+        c.Uefi = c.Options.SecureBoot || (c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi);
+        c.Report.Firmware = c.Options.SecureBoot ? "uefi, Secure Boot on" : c.Uefi ? "uefi" : "bios";
+        if (c.Options.SecureBoot)
+        {
+            CheckSecureBootMedium(c);
+        }
+
         c.Report.MediumBytes = isos.Sum(i => new FileInfo(i).Length);
         c.Report.KernelBytes = new FileInfo(c.Medium.Kernel).Length;
         c.Report.InitramfsBytes = new FileInfo(c.Medium.Initrd).Length;
@@ -216,8 +230,9 @@ public sealed partial class DrillWorkflow
                 throw new MkcdrecException(ExitCode.Environment, $"UEFI firmware not found ({QemuCommandLine.OvmfCode}).", "Install the ovmf package, or drill with BIOS.");
             }
 
+            // Secure Boot: the variables with Microsoft's keys enrolled, which turns enforcement on.
             c.UefiVars = Path.Combine(c.WorkDir, "OVMF_VARS.fd");
-            File.Copy(QemuCommandLine.OvmfVarsTemplate, c.UefiVars, overwrite: true);
+            File.Copy(c.Options.SecureBoot ? QemuCommandLine.OvmfSecureBootVarsTemplate : QemuCommandLine.OvmfVarsTemplate, c.UefiVars, overwrite: true);
         }
 
         _progress($"{sizes.Count} blank {(c.Options.DiskBus == VmDiskBus.Nvme ? "NVMe" : "virtio")} disk(s): {string.Join(", ", sizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
@@ -227,6 +242,7 @@ public sealed partial class DrillWorkflow
     {
         Uefi = c.Uefi,
         UefiVars = c.UefiVars,
+        SecureBoot = c.Options.SecureBoot,
         Accelerator = c.Options.Accelerator,
         MemoryMiB = c.Options.MemoryMiB,
         Cpus = c.Options.Cpus,
@@ -254,7 +270,7 @@ public sealed partial class DrillWorkflow
     private void RecoverToTheEnd(Context c)
     {
         var sw = Stopwatch.StartNew();
-        using var vm = _vms.Start(RescueSpec(c));
+        using var vm = StartRescue(c);
         var deadline = DateTime.UtcNow + c.Options.RecoveryTimeout;
         var started = false;
         var seen = 0;
@@ -368,10 +384,18 @@ public sealed partial class DrillWorkflow
             {
                 c.Report.EfiBootEntry = e.Payload ?? "";
             }
+            else if (DrillProtocol.Parse(l) is { Event: DrillProtocol.SecureBoot } sb)
+            {
+                c.Report.SecureBoot = sb.Payload ?? "";
+            }
         }
 
         c.Report.Phases.Add(new DrillPhase { Name = "compare in the booted system", Seconds = Math.Round(sw.Elapsed.TotalSeconds - c.Report.Phases[^1].Seconds, 1) });
         vm.WaitForExit(TimeSpan.FromMinutes(2));
+        if (c.Options.SecureBoot && c.Report.SecureBoot != "on")
+        {
+            throw new DrillFailure($"The recovered system booted, but says Secure Boot was '{c.Report.SecureBoot}', not on (boot entry '{c.Report.EfiBootEntry}').");
+        }
     }
 
     /// <summary>Runs the recovery with the keys ISO in a CD drive of the rescue machine (with --keys), and deletes it afterwards whatever happens.</summary>

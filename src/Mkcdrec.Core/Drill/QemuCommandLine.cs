@@ -14,7 +14,12 @@ public static class QemuCommandLine
     public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     public const string OvmfVarsTemplate = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
-    public static IReadOnlyList<string> Build(VmSpec spec, string ovmfCode = OvmfCode)
+    /// <summary>OVMF built with Secure Boot (needs SMM), and variables with Microsoft's keys enrolled: Secure Boot enforced.</summary>
+    public const string OvmfSecureBootCode = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd";
+
+    public const string OvmfSecureBootVarsTemplate = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+
+    public static IReadOnlyList<string> Build(VmSpec spec, string? ovmfCode = null)
     {
         var a = new List<string>
         {
@@ -28,21 +33,7 @@ public static class QemuCommandLine
             "-device", "virtio-rng-pci",
         };
 
-        if (spec.Uefi)
-        {
-            if (spec.UefiVars is null)
-            {
-                throw new ArgumentException("A UEFI machine needs a writable copy of the OVMF variable store (UefiVars).", nameof(spec));
-            }
-
-            a.AddRange(["-machine", "q35",
-                "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={Escape(ovmfCode)}",
-                "-drive", $"if=pflash,format=raw,unit=1,file={Escape(spec.UefiVars)}"]);
-        }
-        else
-        {
-            a.AddRange(["-machine", "pc"]);
-        }
+        a.AddRange(Firmware(spec, ovmfCode));
 
         if (spec.Kernel is not null)
         {
@@ -86,6 +77,33 @@ public static class QemuCommandLine
         // restrict=on: the guest gets its DHCP lease from QEMU and nothing else. A drill boots a copy of a production server
         // (same hostname, same credentials, same cron jobs): it must not reach the network the host is on.
         a.AddRange(spec.UserNetwork ? ["-nic", "user,model=virtio-net-pci" + (spec.ReachesHost ? "" : ",restrict=on")] : ["-nic", "none"]);
+        return a;
+    }
+
+    /// <summary>The machine and its firmware: SeaBIOS on pc; OVMF on q35 with a private variable store; the Secure Boot build with SMM.</summary>
+    private static List<string> Firmware(VmSpec spec, string? ovmfCode)
+    {
+        if (spec.SecureBoot && !spec.Uefi)
+        {
+            throw new ArgumentException("Secure Boot is a UEFI feature: a BIOS machine cannot have it.", nameof(spec));
+        }
+
+        if (!spec.Uefi)
+        {
+            return ["-machine", "pc"];
+        }
+
+        if (spec.UefiVars is null)
+        {
+            throw new ArgumentException("A UEFI machine needs a writable copy of the OVMF variable store (UefiVars).", nameof(spec));
+        }
+
+        // Secure Boot: the variable store is writable only from SMM, so the OS cannot change the keys behind the firmware.
+        List<string> a = spec.SecureBoot
+            ? ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on", "-global", "ICH9-LPC.disable_s3=1",
+                "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={Escape(ovmfCode ?? OvmfSecureBootCode)}"]
+            : ["-machine", "q35", "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={Escape(ovmfCode ?? OvmfCode)}"];
+        a.AddRange(["-drive", $"if=pflash,format=raw,unit=1,file={Escape(spec.UefiVars)}"]);
         return a;
     }
 

@@ -14,7 +14,7 @@ public static class LayoutTree
     {
         var tree = new LayoutTreeWriter(doc, Technologies.Storage);
         var h = doc.Host;
-        tree.Line($"{h.Hostname} ({h.OsPrettyName ?? h.OsId ?? "unknown OS"}, {h.Architecture}, kernel {h.KernelRelease}), {doc.Boot.Firmware.ToUpperInvariant()} boot{(doc.Boot.Bootloader is null ? "" : ", " + doc.Boot.Bootloader)}");
+        tree.Line($"{h.Hostname} ({h.OsPrettyName ?? h.OsId ?? "unknown OS"}, {h.Architecture}, kernel {h.KernelRelease}), {doc.Boot.Firmware.ToUpperInvariant()} boot{(doc.Boot.Bootloader is null ? "" : ", " + doc.Boot.Bootloader)}{SecureBootText(doc.Boot)}");
         tree.Line($"captured {doc.CapturedAt:yyyy-MM-dd HH:mm:ss}Z by mkcdrec {doc.MkcdrecVersion}");
         foreach (var d in doc.Disks)
         {
@@ -24,6 +24,14 @@ public static class LayoutTree
         DrawNotes(tree, doc);
         return tree.ToString();
     }
+
+    /// <summary>", Secure Boot on/off" on UEFI when the firmware said; nothing when it did not (BIOS, an older layout).</summary>
+    private static string SecureBootText(BootInfo boot) => boot.SecureBoot switch
+    {
+        true => ", Secure Boot on",
+        false => ", Secure Boot off",
+        null => "",
+    };
 
     /// <summary>A disk, its partitions, and what each of them holds.</summary>
     private static void DrawDisk(LayoutTreeWriter tree, Disk d)

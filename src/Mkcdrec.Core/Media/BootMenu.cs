@@ -144,7 +144,7 @@ public static class BootMenu
 
     // GRUB's script syntax splits words at & | < > ( ) (an s3:// URL's query has &): such a word goes in double quotes,
     // which GRUB removes before the kernel sees the argument.
-    private static string GrubWords(string args) =>
+    internal static string GrubWords(string args) =>
         string.Join(' ', args.Split(' ').Select(w => w.IndexOfAny(['&', '|', '<', '>', '(', ')']) >= 0 ? $"\"{w}\"" : w));
 
     private static void RequireLabel(string label)

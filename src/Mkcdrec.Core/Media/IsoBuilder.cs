@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Mkcdrec.Core.Boot.SecureBoot;
 using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Media;
@@ -46,6 +47,9 @@ public sealed class IsoRequest
     /// <see cref="AtomicOutput.Commit"/> — used for the media of a set, committed together when all are built.
     /// </summary>
     public bool Commit { get; init; } = true;
+
+    /// <summary>UEFI boots the distribution's signed shim → GRUB → kernel (Secure Boot); null: mkcdrec's own GRUB image.</summary>
+    public SignedBootChain? SignedChain { get; init; }
 
     public bool Bootable => KernelPath is not null && InitrdPath is not null;
 }
@@ -280,20 +284,70 @@ public sealed class IsoBuilder
             ["-d", Path.Combine(_grubLib, "i386-pc"), "-O", "i386-pc-eltorito", "-o", Path.Combine(stage, BiosCoreIsoPath),
                 "-p", "/boot/grub", "-c", embedded, .. BiosModules]));
 
+        var efiDir = Path.Combine(stage, Path.GetDirectoryName(EfiIsoPath)!);
+        Directory.CreateDirectory(efiDir);
+        var efiFiles = req.SignedChain is { } chain ? StageSignedChain(chain, req.Label, efiDir, req.WorkDir) : [StageOwnEfiImage(stage, embedded)];
+        return MakeEfiImage(req.WorkDir, efiFiles);
+    }
+
+    /// <summary>mkcdrec's own GRUB image as BOOTX64.EFI, with the embedded config that finds the medium by its label.</summary>
+    private (string Host, string Fat) StageOwnEfiImage(string stage, string embedded)
+    {
         var efi = Path.Combine(stage, EfiIsoPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(efi)!);
         _run.RunChecked(new ProcessRequest("grub-mkimage",
             ["-d", Path.Combine(_grubLib, "x86_64-efi"), "-O", "x86_64-efi", "-o", efi, "-p", "/boot/grub", "-c", embedded, .. EfiModules]));
+        return (efi, "/" + EfiIsoPath);
+    }
 
-        // The FAT image: BOOTX64.EFI plus room for FAT structures, in KiB as mkfs.vfat -C wants it.
-        var efiImage = Path.Combine(req.WorkDir, "efi.img");
+    /// <summary>
+    /// The signed chain: shim as BOOTX64.EFI starts grubx64.efi beside it (the distribution's GRUB image for removable
+    /// media) and, to enrol a key, mmx64.efi. That GRUB reads /boot/grub/grub.cfg of the device it came from: on the EFI
+    /// partition that file finds the medium by its label and hands over to the menu on it. Docs: rescue-media.md.
+    /// </summary>
+    private static List<(string Host, string Fat)> StageSignedChain(SignedBootChain chain, string label, string efiDir, string workDir)
+    {
+        var files = new List<(string Host, string Fat)>();
+        foreach (var (source, name) in new[] { (chain.Shim, "BOOTX64.EFI"), (chain.Grub, "grubx64.efi"), (chain.MokManager, "mmx64.efi") })
+        {
+            if (source is not null)
+            {
+                File.Copy(source, Path.Combine(efiDir, name), overwrite: true);
+                files.Add((Path.Combine(efiDir, name), "/EFI/BOOT/" + name));
+            }
+        }
+
+        var handOver = Path.Combine(workDir, "grub-handover.cfg");
+        File.WriteAllText(handOver, BootMenu.EmbeddedConfig(label) + "configfile $prefix/grub.cfg\n");
+        files.Add((handOver, "/boot/grub/grub.cfg"));
+        return files;
+    }
+
+    /// <summary>The EFI partition: a FAT image of just the size the files need, in KiB as mkfs.vfat -C wants it.</summary>
+    private string MakeEfiImage(string workDir, IReadOnlyList<(string Host, string Fat)> files)
+    {
+        var efiImage = Path.Combine(workDir, "efi.img");
         File.Delete(efiImage);
-        var kib = (new FileInfo(efi).Length / 1024) + 512;
+        var kib = (files.Sum(f => new FileInfo(f.Host).Length) / 1024) + 512;
         kib = (kib + 63) / 64 * 64;
-        _run.RunChecked(new ProcessRequest("mkfs.vfat", ["-C", "-n", "MKCDREC_EFI", efiImage, kib.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
-        _run.RunChecked(new ProcessRequest("mmd", ["-i", efiImage, "::/EFI", "::/EFI/BOOT"]));
-        _run.RunChecked(new ProcessRequest("mcopy", ["-i", efiImage, efi, "::/EFI/BOOT/BOOTX64.EFI"]));
+        _run.RunChecked(new ProcessRequest("mkfs.vfat", ["-C", "-n", "MKCDREC_EFI", efiImage, kib.ToString(CultureInfo.InvariantCulture)]));
+        var dirs = files.SelectMany(f => Ancestors(f.Fat)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(d => "::" + d).ToList();
+        _run.RunChecked(new ProcessRequest("mmd", ["-i", efiImage, .. dirs]));
+        foreach (var (host, fat) in files)
+        {
+            _run.RunChecked(new ProcessRequest("mcopy", ["-i", efiImage, host, "::" + fat]));
+        }
+
         return efiImage;
+    }
+
+    /// <summary>"/EFI/BOOT/x" → "/EFI", "/EFI/BOOT".</summary>
+    private static IEnumerable<string> Ancestors(string fatPath)
+    {
+        var parts = fatPath.Trim('/').Split('/');
+        for (var i = 1; i < parts.Length; i++)
+        {
+            yield return "/" + string.Join('/', parts[..i]);
+        }
     }
 
     /// <summary>xorriso -graft-points escaping: '=' and '\' are escaped with '\'.</summary>

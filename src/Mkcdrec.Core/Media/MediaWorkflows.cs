@@ -1,3 +1,4 @@
+using Mkcdrec.Core.Boot.SecureBoot;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
@@ -112,6 +113,12 @@ public sealed class MediaWorkflows
 
         /// <summary>--backup-dir: why the rescue system cannot find the backup by itself, when it cannot.</summary>
         public string? BackupLocationProblem { get; set; }
+
+        /// <summary>--secure-boot: the UEFI boot chain of the ISO.</summary>
+        public SecureBootMode SecureBoot { get; init; } = SecureBootMode.Auto;
+
+        /// <summary>What the ISO does with Secure Boot (the report's line); null for netboot.</summary>
+        public string? SecureBootSummary { get; set; }
     }
 
     public static Workflow<Context> MkRescueSteps(MediaWorkflows w) => new Workflow<Context>("mkrescue")
@@ -142,6 +149,7 @@ public sealed class MediaWorkflows
         if (c.Format == "iso")
         {
             new IsoBuilder(_run, _log).CheckPrerequisites(bootable: true);
+            SecureBootMedia.CheckAvailable(c.SecureBoot, "/", out _);
         }
     }
 
@@ -165,8 +173,11 @@ public sealed class MediaWorkflows
             _log.Info(c.BackupLocation is { } at ? $"the rescue medium finds the backup at {at.KernelArgument}" : $"the rescue medium cannot find the backup by itself: {whyNot}");
         }
 
+        var secureBoot = SecureBootMedia.Choose(c.SecureBoot, c.Image!.KernelPath, c.Layout?.Boot.SecureBoot, _log);
+        c.SecureBootSummary = secureBoot.Summary;
         c.Media = new MediaWriter(new IsoBuilder(_run, _log), _log).Write(new MediaOptions
         {
+            SignedChain = secureBoot.Chain,
             ExtraKernelArguments = c.BackupLocation?.KernelArgument ?? (c.BackupUrl is { } url ? BootMenu.BackupArgument(url) : ""),
             OutputDir = c.OutputDir,
             KernelPath = c.Image!.KernelPath,

@@ -44,6 +44,9 @@ public sealed class MediaOptions
 
     /// <summary>Scratch directory (the caller removes it).</summary>
     public required string WorkDir { get; init; }
+
+    /// <summary>The signed UEFI boot chain for the first medium (Secure Boot); null: mkcdrec's own GRUB image.</summary>
+    public Boot.SecureBoot.SignedBootChain? SignedChain { get; init; }
 }
 
 public sealed record MediaResult(IReadOnlyList<IsoResult> Isos, IReadOnlyList<MediumDocument> Media, TimeSpan Elapsed)
@@ -58,8 +61,8 @@ public sealed record MediaResult(IReadOnlyList<IsoResult> Isos, IReadOnlyList<Me
 /// </summary>
 public sealed class MediaWriter
 {
-    /// <summary>Room kept on the first medium for the GRUB images and the EFI FAT image besides kernel and initramfs.</summary>
-    public const long BootFilesReserve = 8L << 20;
+    /// <summary>Room kept on the first medium for the GRUB images and the EFI FAT image besides kernel and initramfs (the signed chain: ~12 MiB).</summary>
+    public const long BootFilesReserve = 16L << 20;
 
     private readonly IsoBuilder _iso;
     private readonly ILog _log;
@@ -215,6 +218,7 @@ public sealed class MediaWriter
             WorkDir = work,
             KernelPath = s.Index == 1 ? o.KernelPath : null,
             InitrdPath = s.Index == 1 ? o.InitrdPath : null,
+            SignedChain = o.SignedChain,
             TimeoutSeconds = o.TimeoutSeconds,
             ExtraKernelArguments = o.ExtraKernelArguments,
             Files = files,

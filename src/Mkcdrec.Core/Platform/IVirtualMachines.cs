@@ -32,6 +32,9 @@ public sealed record VmSpec
     /// <summary>OVMF variable store (a writable copy; kept between boots so EFI boot entries survive). UEFI only.</summary>
     public string? UefiVars { get; init; }
 
+    /// <summary>UEFI with Secure Boot enforced: OVMF's Secure Boot build (SMM); <see cref="UefiVars"/> must hold enrolled keys.</summary>
+    public bool SecureBoot { get; init; }
+
     public int MemoryMiB { get; init; } = 2048;
 
     public int Cpus { get; init; } = 2;

@@ -29,6 +29,22 @@ public sealed class BootInfo
     public List<string> EfiBootOrder { get; set; } = [];
 
     public string? KernelCommandLine { get; set; }
+
+    /// <summary>UEFI: the firmware enforced Secure Boot when the layout was captured; null: BIOS, or no SecureBoot variable.</summary>
+    public bool? SecureBoot { get; set; }
+
+    /// <summary>Local module-signing keys (DKMS) found on the system, and whether the firmware had each enrolled as a MOK.</summary>
+    public List<MokKeyFile> MokKeys { get; set; } = [];
+}
+
+/// <summary>A machine owner key file of the system (DER certificate) and whether shim's MokList held it at capture.</summary>
+public sealed class MokKeyFile
+{
+    public string Path { get; set; } = "";
+
+    public string Subject { get; set; } = "";
+
+    public bool Enrolled { get; set; }
 }
 
 public sealed class EfiBootEntry

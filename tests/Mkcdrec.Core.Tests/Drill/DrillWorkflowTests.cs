@@ -22,6 +22,9 @@ public sealed partial class DrillWorkflowTests : IDisposable
         }
         """;
 
+    /// <summary>A file's content "@copy:PATH" in <see cref="FakeXorriso"/>: extracting it copies that host file.</summary>
+    private const string CopyOf = "@copy:";
+
     /// <summary>xorriso as the drill calls it: -pvd_info and -extract pairs, from an in-memory ISO per file name.</summary>
     private sealed class FakeXorriso(Dictionary<string, Dictionary<string, string>> isos) : IProcessRunner
     {
@@ -60,7 +63,14 @@ public sealed partial class DrillWorkflowTests : IDisposable
                         return new ProcessResult(5, "", $"xorriso : FAILURE : Cannot determine attributes of (ISO) source file '{a[i + 1]}'", TimeSpan.Zero);
                     }
 
-                    File.WriteAllText(a[i + 2], content);
+                    if (content.StartsWith(CopyOf, StringComparison.Ordinal))
+                    {
+                        File.Copy(content[CopyOf.Length..], a[i + 2], overwrite: true); // a binary file: a real one's bytes
+                    }
+                    else
+                    {
+                        File.WriteAllText(a[i + 2], content);
+                    }
                 }
             }
 
@@ -138,7 +148,7 @@ public sealed partial class DrillWorkflowTests : IDisposable
         return LayoutSerializer.Serialize(doc);
     }
 
-    private (string Iso, FakeXorriso Runner) Medium(string? layout = null, bool grub = true)
+    private (string Iso, FakeXorriso Runner) Medium(string? layout = null, bool grub = true, string? efiLoader = null)
     {
         var iso = Path.Combine(_dir, "rescue.iso");
         File.WriteAllText(iso, "not really an ISO");
@@ -156,6 +166,11 @@ public sealed partial class DrillWorkflowTests : IDisposable
         if (layout is not null)
         {
             files["/backup/layout.json"] = layout;
+        }
+
+        if (efiLoader is not null)
+        {
+            files["/EFI/BOOT/BOOTX64.EFI"] = efiLoader;
         }
 
         return (iso, new FakeXorriso(new() { ["rescue.iso"] = files }));

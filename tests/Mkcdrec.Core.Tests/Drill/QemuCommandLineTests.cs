@@ -71,6 +71,18 @@ public class QemuCommandLineTests
     }
 
     [Fact]
+    public void Secure_boot_uses_the_secure_boot_ovmf_with_smm_and_a_secure_flash()
+    {
+        var a = Joined(new VmSpec { Uefi = true, SecureBoot = true, UefiVars = "/w/VARS.fd", CdRoms = ["/w/r.iso"], BootFromCdRom = true });
+        Assert.Contains("-machine q35,smm=on", a, StringComparison.Ordinal);
+        Assert.Contains("-global driver=cfi.pflash01,property=secure,value=on", a, StringComparison.Ordinal);
+        Assert.Contains($"if=pflash,format=raw,unit=0,readonly=on,file={QemuCommandLine.OvmfSecureBootCode}", a, StringComparison.Ordinal);
+        Assert.Contains("if=pflash,format=raw,unit=1,file=/w/VARS.fd", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("file=" + QemuCommandLine.OvmfCode + " ", a + " ", StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(new VmSpec { SecureBoot = true }));
+    }
+
+    [Fact]
     public void Cdrom_boot_comes_first()
     {
         var a = Joined(new VmSpec { CdRoms = ["/w/r.iso"], BootFromCdRom = true, Disks = [new VmDisk("/w/d0.img") { Boot = true, Snapshot = true }] });

@@ -62,4 +62,20 @@ public class LayoutComparerTests
         Assert.Contains("→ swap", text);
         Assert.Matches(@"→ ext4 [0-9a-f\-]+ ""rootfs"" on /", text);
     }
+
+    [Fact]
+    public void Secure_boot_turned_on_matters_and_show_says_it()
+    {
+        var live = Load();
+        live.Boot.Firmware = FirmwareKinds.Uefi;
+        live.Boot.SecureBoot = true;
+        var old = Load();
+        old.Boot.Firmware = FirmwareKinds.Uefi;
+        old.Boot.SecureBoot = false;
+        Assert.Contains(LayoutComparer.Compare(old, live), c => c.Matters && c.Key == "boot secure boot" && c.Old == "off" && c.New == "on");
+        Assert.Contains("UEFI boot", LayoutTree.Render(live), StringComparison.Ordinal);
+        Assert.Contains(", Secure Boot on", LayoutTree.Render(live).Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains(", Secure Boot off", LayoutTree.Render(old).Split('\n')[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("Secure Boot", LayoutTree.Render(Load()), StringComparison.Ordinal); // BIOS: nothing to say
+    }
 }

@@ -132,10 +132,10 @@ public sealed class IsoBuilderAndLocatorTests : IDisposable
     [Fact]
     public void A_set_is_renamed_only_when_every_medium_was_built()
     {
-        // four 3 MiB volumes on media with room for two each (the first has room for the rescue system only): 3 media
+        // four volumes of 3/8 of the boot files' reserve on media with room for two each (the first has room for the rescue system only): 3 media
         var backup = Path.Combine(_dir, "backup");
         Directory.CreateDirectory(backup);
-        WriteBackup(backup, 4, 3 << 20);
+        WriteBackup(backup, 4, (int)(MediaWriter.BootFilesReserve * 3 / 8));
         var built = 0;
         var run = new FakeMediaRunner
         {

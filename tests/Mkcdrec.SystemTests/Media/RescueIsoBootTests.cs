@@ -128,7 +128,7 @@ public sealed class RescueIsoFixture : IDisposable
 /// inserts it into the empty second CD drive through the QEMU monitor and presses Enter, and the volumes of medium 2
 /// are read from it.
 /// </summary>
-public sealed class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelper output) : IClassFixture<RescueIsoFixture>
+public sealed partial class RescueIsoBootTests(RescueIsoFixture fixture, ITestOutputHelper output) : IClassFixture<RescueIsoFixture>
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(5);
 

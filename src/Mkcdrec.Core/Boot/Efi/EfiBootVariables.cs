@@ -50,6 +50,13 @@ public static class EfiBootVariables
         return result;
     }
 
+    /// <summary>
+    /// Whether the firmware enforces Secure Boot: the SecureBoot variable (4 bytes of attributes, then one byte, 1 = on),
+    /// as <c>mokutil --sb-state</c> reads it; null when the variable is missing (BIOS, or firmware without Secure Boot).
+    /// </summary>
+    public static bool? SecureBoot(ISystemFiles files, string efivars = EfiVarsDirectory) =>
+        Read(files, $"{efivars}/SecureBoot-{GlobalGuid}") is { Length: >= 5 } v ? v[4] == 1 : null;
+
     /// <summary>The entry named by an efivarfs BootCurrent file: 4 bytes of attributes, then a little-endian UINT16.</summary>
     public static string BootEntryName(ReadOnlySpan<byte> bootCurrentFile) =>
         $"Boot{BinaryPrimitives.ReadUInt16LittleEndian(bootCurrentFile[4..]):X4}";
@@ -74,7 +81,8 @@ public static class EfiBootVariables
         return Encoding.Unicode.GetString(text[..end]).Trim();
     }
 
-    private static byte[]? Read(ISystemFiles files, string path)
+    /// <summary>A whole small file (an EFI variable, a certificate), or null when it is missing or unreadable.</summary>
+    internal static byte[]? Read(ISystemFiles files, string path)
     {
         if (!files.FileExists(path))
         {

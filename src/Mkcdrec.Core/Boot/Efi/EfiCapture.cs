@@ -13,6 +13,8 @@ public sealed partial class EfiTechnology
         var boot = context.Document.Boot;
         boot.Firmware = context.Files.DirectoryExists("/sys/firmware/efi") ? FirmwareKinds.Uefi : FirmwareKinds.Bios;
         CaptureEsp(context, boot);
+        boot.SecureBoot = boot.Firmware == FirmwareKinds.Uefi ? EfiBootVariables.SecureBoot(context.Files) : null;
+        boot.MokKeys = boot.Firmware == FirmwareKinds.Uefi ? MokKeys.Capture(context.Files, m => context.Note("mok", m)) : [];
         if (boot.Firmware == FirmwareKinds.Uefi && context.Run.CanRun("efibootmgr"))
         {
             var r = context.Run.Run(new ProcessRequest("efibootmgr", ["-v"]));

@@ -13,6 +13,7 @@ public sealed partial class EfiTechnology
     public void InstallBootloader(FinalizeContext context)
     {
         var layout = context.Layout;
+        SayMissingMokKeys(context);
         if (context.GrubInstallProgram is not { } install || !(layout.Boot.Firmware == FirmwareKinds.Uefi || layout.Boot.EfiBootEntries.Count > 0))
         {
             return;
@@ -43,6 +44,31 @@ public sealed partial class EfiTechnology
         if (nvram)
         {
             context.Changes.AddRange(halves.Count > 1 ? EntryForEachHalf(context, espDir, id, halves) : EnsureEfiBootEntry(context, espDir, id, halves.FirstOrDefault()));
+        }
+    }
+
+    /// <summary>Keys the source had enrolled as MOKs that this machine's firmware lacks: what stops loading, and how to enrol them.</summary>
+    private static void SayMissingMokKeys(FinalizeContext context)
+    {
+        if (context.Layout.Boot.MokKeys.All(k => !k.Enrolled))
+        {
+            return;
+        }
+
+        var missing = MokKeys.MissingHere(context.Layout.Boot, context.Files, context.Root);
+        if (missing is null)
+        {
+            context.Say("note: the source had local keys enrolled as MOKs (" + string.Join(", ", context.Layout.Boot.MokKeys.Where(k => k.Enrolled).Select(k => k.Subject))
+                + "); this rescue system did not boot through shim, so whether this machine's firmware holds them is unknown. If modules signed with them (DKMS) "
+                + "do not load with Secure Boot on: mokutil --import FILE, reboot, and enrol it in the MOK manager.");
+            return;
+        }
+
+        foreach (var k in missing)
+        {
+            context.Say($"warning: the key {k.Subject} ({k.Path}) was enrolled as a MOK on the source, and this machine's firmware does not hold it: modules "
+                + $"signed with it (DKMS) will not load with Secure Boot on. After the first boot: mokutil --import {k.Path}, reboot, and enrol it in the MOK manager "
+                + "(MOKs are firmware state, not disk state: a new machine never has them).");
         }
     }
 

@@ -59,4 +59,16 @@ public sealed class EfiBootVariablesTests : IDisposable
         File.WriteAllBytes(Path.Combine(Vars, "Boot0002-00000000-0000-0000-0000-000000000000"), [.. Attributes, .. LoadOption("other vendor")]);
         Assert.Equal([("Boot0001", "UEFI QEMU HARDDISK QM00001"), ("Boot0004", "debian")], EfiBootVariables.Entries(new SystemFiles(_root)));
     }
+
+    [Fact]
+    public void Secure_boot_is_the_byte_after_the_attributes_and_unknown_without_the_variable()
+    {
+        Assert.Null(EfiBootVariables.SecureBoot(new SystemFiles(_root)));
+        Write("SecureBoot", [0x06, 0x00, 0x00, 0x00], [0x01]);
+        Assert.True(EfiBootVariables.SecureBoot(new SystemFiles(_root)));
+        Write("SecureBoot", [0x06, 0x00, 0x00, 0x00], [0x00]);
+        Assert.False(EfiBootVariables.SecureBoot(new SystemFiles(_root)));
+        Write("SecureBoot", [0x06, 0x00, 0x00, 0x00]); // cut short: not a value
+        Assert.Null(EfiBootVariables.SecureBoot(new SystemFiles(_root)));
+    }
 }
