@@ -64,7 +64,7 @@ public sealed record GuestResult(int ExitCode, string Stdout, string Stderr, Tim
     public override string ToString() =>
         $"exit code {ExitCode} after {Duration.TotalSeconds:F1} s\n--- stdout:\n{Tail(Stdout)}\n--- stderr:\n{Tail(Stderr)}";
 
-    internal static string Tail(string s, int max = 4000) => s.Length <= max ? s : "[...]" + s[^max..];
+    internal static string Tail(string s, int max = 4000) => ReportText.Printable(s.Length <= max ? s : "[...]" + s[^max..]);
 }
 
 /// <summary>The guest or the runner failed (not the command: that is a <see cref="GuestCommandException"/>).</summary>

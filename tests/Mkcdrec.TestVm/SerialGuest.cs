@@ -234,7 +234,8 @@ public sealed class SerialGuest : IDisposable
         return true;
     }
 
-    public static string Tail(string s, int n) => s.Length <= n ? s : s[^n..];
+    /// <summary>The end of console text, printable (<see cref="ReportText"/>): for test output and messages.</summary>
+    public static string Tail(string s, int n) => ReportText.Printable(s.Length <= n ? s : s[^n..]);
 
     public void Dispose()
     {
