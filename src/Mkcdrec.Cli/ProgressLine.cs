@@ -6,14 +6,16 @@ internal static class ProgressLine
     public static string Format(long entries, string noun, long bytes, long total, double seconds)
     {
         var rate = bytes / Math.Max(seconds, 1e-3);
-        var of = total > 0 ? $" of {Size(total)} ({Math.Min(100.0, 100.0 * bytes / total):F0}%)" : "";
+        // The total is an estimate (the space in use): past it, the line shows no share and no time left rather than "110%".
+        var of = total > 0 && bytes <= total ? $" of {Size(total)} ({100.0 * bytes / total:F0}%)" : "";
         var left = Eta(bytes, total, seconds) is { } eta ? $", {Clock(eta)} left" : "";
         return $"{entries} {noun}, {Size(bytes)}{of}, {Size((long)rate)}/s{left}";
     }
 
-    /// <summary>Seconds left at the average rate so far; null without a total or before there is a rate to go by.</summary>
+    /// <summary>Seconds left at the average rate so far; null without a total, before there is a rate to go by, or once
+    /// the estimated total is passed (nothing honest to say then).</summary>
     public static double? Eta(long bytes, long total, double seconds) =>
-        total > 0 && bytes > 0 && seconds >= 1 ? Math.Max(0, (total - bytes) * seconds / bytes) : null;
+        total > 0 && bytes > 0 && bytes <= total && seconds >= 1 ? (total - bytes) * seconds / bytes : null;
 
     public static string Size(long bytes) => bytes >= 10L << 30 ? $"{bytes / 1073741824.0:F1} GiB" : $"{bytes / 1048576.0:F1} MiB";
 

@@ -19,6 +19,14 @@ public sealed class ProgressLineTests
         Assert.Null(ProgressLine.Eta(0, 100, 10)); // no rate yet
     }
 
+    [Fact]
+    public void Past_the_estimated_total_there_is_no_share_and_no_time_left()
+    {
+        // The total is the space in use, an estimate: never "110%" or "0:00 left" while the backup is still running.
+        Assert.Equal("9000 entries, 893.0 MiB, 89.3 MiB/s", ProgressLine.Format(9000, "entries", 893L << 20, 810L << 20, 10));
+        Assert.Null(ProgressLine.Eta(893L << 20, 810L << 20, 10));
+    }
+
     [Theory]
     [InlineData(59.2, "1:00")]
     [InlineData(3725, "1:02:05")]

@@ -43,6 +43,10 @@ public sealed class TreeArchiver : IWalkVisitor
 
     public long Bytes { get; private set; }
 
+    /// <summary>The bytes read from disk: a sparse file's data, not its holes. Progress counts these, so that it stays
+    /// within the estimate (the space in use) where sparse images are large and mostly hole.</summary>
+    public long ReadBytes { get; private set; }
+
     /// <summary>Files of an increment that were listed as unchanged, not archived.</summary>
     public long Unchanged { get; private set; }
 
@@ -105,6 +109,7 @@ public sealed class TreeArchiver : IWalkVisitor
             }
 
             Bytes += e.Size;
+            ReadBytes += e.Sparse is null ? e.Size : e.Sparse.Sum(seg => seg.Length);
         }
         else
         {
@@ -116,10 +121,10 @@ public sealed class TreeArchiver : IWalkVisitor
 
         Entries++;
         Records.Add(EntryBuilder.Record(e, hash, _builder.LastXattrHash));
-        if (Bytes - _lastProgressBytes >= 64 << 20 || (Entries & 1023) == 0)
+        if (ReadBytes - _lastProgressBytes >= 64 << 20 || (Entries & 1023) == 0)
         {
-            _lastProgressBytes = Bytes;
-            _events.Progress(Entries, Bytes, Encoding.UTF8.GetString(relative));
+            _lastProgressBytes = ReadBytes;
+            _events.Progress(Entries, ReadBytes, Encoding.UTF8.GetString(relative));
         }
 
         return true;
@@ -178,7 +183,7 @@ public sealed class TreeArchiver : IWalkVisitor
             remaining -= n;
             if (remaining > 0 && (size - remaining) % (64 << 20) < n)
             {
-                _events.Progress(Entries, Bytes + size - remaining, Encoding.UTF8.GetString(relative)); // inside a large file
+                _events.Progress(Entries, ReadBytes + size - remaining, Encoding.UTF8.GetString(relative)); // inside a large file
             }
         }
 

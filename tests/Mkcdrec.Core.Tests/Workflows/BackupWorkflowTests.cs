@@ -138,6 +138,38 @@ public sealed class BackupWorkflowTests : IDisposable
         Assert.True(events.Progress[^1].Entries > 1100, "the second archive's entries add to the first's");
     }
 
+    [Fact]
+    public void Progress_counts_the_data_read_not_the_holes_of_sparse_files()
+    {
+        // A 1 GiB image that is all hole but one byte (the reference system has 320 MiB of such files): progress counted
+        // its apparent size and passed the estimate ("893 MiB of 810 MiB"); the archive still records the full size.
+        var root = Path.Combine(_dir, "root");
+        var home = Path.Combine(_dir, "home");
+        Directory.CreateDirectory(home);
+        Directory.CreateDirectory(root);
+        using (var sparse = File.OpenWrite(Path.Combine(root, "disk.img")))
+        {
+            sparse.SetLength(1L << 30);
+            sparse.Position = (1L << 30) - 1;
+            sparse.WriteByte(1);
+        }
+
+        for (var i = 0; i < 1100; i++)
+        {
+            File.WriteAllText(Path.Combine(root, $"f{i}"), new string('x', 100));
+        }
+
+        var events = new Recorded();
+        var r = new BackupWorkflow(new NoProcesses(), new FileSystemAccess(), NullLog.Instance, events)
+            .Run(Layout(root, home), Path.Combine(_dir, "dest"), new BackupOptions { Level = 1 });
+
+        Assert.NotEmpty(events.Progress);
+        Assert.All(events.Progress, p => Assert.True(p.Bytes < 16 << 20, $"progress counted holes: {p.Bytes} bytes"));
+        var m = BackupManifest.Parse(File.ReadAllBytes(r.ManifestPath), r.ManifestPath);
+        var image = Assert.Single(m.Archives[0].Files, f => f.Path == "disk.img");
+        Assert.Equal(1L << 30, image.Size);
+    }
+
     private sealed class Recorded : IArchiveEvents
     {
         public List<long> Totals { get; } = [];
