@@ -28,6 +28,7 @@ internal static class CommandTree
         root.Add(MountCommands.Umount());
         root.Add(MountCommands.RepairBoot());
         root.Add(DrillCommands.Build());
+        root.Add(ServeCommands.Build());
         root.Add(ReportCommands.Build());
         root.Add(ArchiveCommands.Archive());
         root.Add(ConfigCommands.Build());

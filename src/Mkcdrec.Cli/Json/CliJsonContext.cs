@@ -7,6 +7,7 @@ namespace Mkcdrec.Cli.Json;
 /// <summary>The `--json` output documents, serialized by source generation (NativeAOT: no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ErrorOutput))]
+[JsonSerializable(typeof(ServeClientOutput))]
 [JsonSerializable(typeof(ArchiveCreateOutput))]
 [JsonSerializable(typeof(ArchiveExtractOutput))]
 [JsonSerializable(typeof(CompareOutput))]

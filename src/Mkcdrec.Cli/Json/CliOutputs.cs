@@ -18,6 +18,9 @@ internal sealed record VerifyOutput(List<string> Checked, List<string> Skipped);
 
 internal sealed record ProgressOutput(ProgressDetail Progress);
 
+/// <summary>`serve --json`: a client's phase changed (one line each time).</summary>
+internal sealed record ServeClientOutput(string Mac, string? Hostname, string? Address, string Phase, long HttpBytes, string? Error);
+
 internal sealed record ProgressDetail(
     long Entries,
     long Bytes,

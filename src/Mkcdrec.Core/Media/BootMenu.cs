@@ -98,12 +98,7 @@ public static class BootMenu
 
         var sb = new StringBuilder();
         sb.Append("# mkcdrec rescue medium boot menu (written by mkcdrec; GRUB 2).\n");
-        sb.Append("serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n");
-        sb.Append("terminal_input console serial\n");
-        sb.Append("terminal_output console serial\n");
-        sb.Append("set default=0\n");
-        sb.Append(CultureInfo.InvariantCulture, $"set timeout={o.TimeoutSeconds}\n");
-        sb.Append("set timeout_style=menu\n");
+        sb.Append(GrubConsoleAndTimeout(o.TimeoutSeconds));
         if (!netboot && o.MediumLabel is { } label)
         {
             sb.Append(CultureInfo.InvariantCulture, $"search --no-floppy --label --set=root {label}\n");
@@ -144,6 +139,17 @@ public static class BootMenu
 
     // GRUB's script syntax splits words at & | < > ( ) (an s3:// URL's query has &): such a word goes in double quotes,
     // which GRUB removes before the kernel sees the argument.
+    /// <summary>GRUB on the screen and the first serial port (115200 8N1), the first entry by default after the timeout.</summary>
+    internal static string GrubConsoleAndTimeout(int timeoutSeconds) => string.Create(CultureInfo.InvariantCulture, $"""
+        serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
+        terminal_input console serial
+        terminal_output console serial
+        set default=0
+        set timeout={timeoutSeconds}
+        set timeout_style=menu
+
+        """);
+
     internal static string GrubWords(string args) =>
         string.Join(' ', args.Split(' ').Select(w => w.IndexOfAny(['&', '|', '<', '>', '(', ')']) >= 0 ? $"\"{w}\"" : w));
 

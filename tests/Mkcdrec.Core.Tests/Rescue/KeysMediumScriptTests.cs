@@ -99,7 +99,7 @@ public sealed class KeysMediumScriptTests : IDisposable
         reboot() { echo reboot; }
         sync() { :; }
         sleep() { :; }
-        {{Functions("menu", "secrets_args", "recover", "auto_recover")}}
+        {{Functions("menu", "secrets_args", "recover", "report", "auto_recover")}}
         keys_disk() { echo '{{keysDisk}}'; }
         {{call}}
         """);
@@ -136,6 +136,49 @@ public sealed class KeysMediumScriptTests : IDisposable
         var init = RescueSystemBuilder.Resource("init");
         Assert.Contains("mkcdrec.keep-degraded) KEEP_DEGRADED=1 ;;", init);
         Assert.Contains("KEEP_DEGRADED='$KEEP_DEGRADED'", init[init.IndexOf("cat >/run/mkcdrec/boot.env", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public void A_hostname_and_a_new_identity_from_the_kernel_command_line_reach_every_recover()
+    {
+        var o = MenuRecover("", "", "NEW_HOSTNAME=web3 NEW_IDENTITY=1; auto_recover");
+        Assert.Equal(["recover", "--backup", "/run/mkcdrec/medium/backup", "--hostname", "web3", "--new-machine-id", "--new-ssh-host-keys", "--unattended", "--yes", "--secret-timeout", "45"], Args(o));
+        var init = RescueSystemBuilder.Resource("init");
+        Assert.Contains("mkcdrec.hostname=*) NEW_HOSTNAME=${arg#*=} ;;", init);
+        Assert.Contains("mkcdrec.new-identity) NEW_IDENTITY=1 ;;", init);
+        var env = init[init.IndexOf("cat >/run/mkcdrec/boot.env", StringComparison.Ordinal)..];
+        Assert.Contains("NEW_HOSTNAME='$NEW_HOSTNAME'", env);
+        Assert.Contains("NEW_IDENTITY='$NEW_IDENTITY'", env);
+    }
+
+    [Fact]
+    public void The_unattended_recovery_reports_its_phases_to_serve()
+    {
+        var reports = Path.Combine(_dir, "reports");
+        var o = MenuRecover("", "", $"REPORT_URL=http://10.77.0.1:8080/report; busybox() {{ echo \"report: $*\" >>{reports}; }}; auto_recover; cat {reports}");
+        Assert.Contains("report: timeout 5 busybox wget -q -O /dev/null --post-data phase=recovering unattended http://10.77.0.1:8080/report\n", o);
+        Assert.Contains("report: timeout 5 busybox wget -q -O /dev/null --post-data phase=recovered; rebooting http://10.77.0.1:8080/report\n", o);
+        Assert.True(o.IndexOf("arg: recover", StringComparison.Ordinal) < o.IndexOf("phase=recovered", StringComparison.Ordinal));
+        File.Delete(reports);
+        File.Delete(Path.Combine(_dir, "auto.started"));
+        var quiet = MenuRecover("", "", $"busybox() {{ echo \"report: $*\" >>{reports}; }}; auto_recover; cat {reports} 2>/dev/null; true");
+        Assert.DoesNotContain("report:", quiet);
+    }
+
+    [Theory]
+    [InlineData("web3", "web3")]
+    [InlineData("web-3", "web-3")]
+    [InlineData("web_3", "")]
+    [InlineData("-web", "")]
+    [InlineData("a;reboot", "")]
+    public void Init_takes_only_a_host_name_for_the_recovered_system(string given, string kept)
+    {
+        var init = RescueSystemBuilder.Resource("init");
+        var start = init.IndexOf("case \"$NEW_HOSTNAME\" in", StringComparison.Ordinal);
+        var check = init[start..(init.IndexOf("esac", start, StringComparison.Ordinal) + 4)];
+        var o = Sh($"log() {{ echo \"log: $*\"; }}\nNEW_HOSTNAME='{given}' NEW_IDENTITY=1\n{check}\necho \"kept=$NEW_HOSTNAME\"");
+        Assert.Contains($"kept={kept}\n", o);
+        Assert.Contains(kept.Length > 0 ? $"the recovered system is to be {kept}, with a new machine-id" : "is not a host name", o);
     }
 
     [Fact]

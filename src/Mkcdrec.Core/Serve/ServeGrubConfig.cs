@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using Mkcdrec.Core.Media;
+
+namespace Mkcdrec.Core.Serve;
+
+/// <summary>One client's boot: which backup URL its rescue system gets and whether it recovers unattended.</summary>
+public sealed record ServeClientBoot(ServeHost Host, string? BackupUrl);
+
+/// <summary>
+/// boot/grub/grub.cfg of serve's PXE tree. GRUB, loaded by TFTP, picks the client's entries by the MAC it booted from
+/// ($net_default_mac): a client of the hosts file with action recover boots the automatic recovery of its own backup
+/// by default; every other client gets the rescue menu entry (a client not in the file never recovers by itself).
+/// Kernel and initramfs come over HTTP from serve itself ((http,ADDRESS:PORT)), much faster than TFTP.
+/// </summary>
+public static class ServeGrubConfig
+{
+    public static string Build(string httpServer, IReadOnlyList<ServeClientBoot> clients, string? defaultBackupUrl, int timeoutSeconds, string extraKernelArguments)
+    {
+        var sb = new StringBuilder();
+        sb.Append("# mkcdrec serve: the netboot menu of the clients on this segment (written by mkcdrec serve; GRUB 2).\n");
+        sb.Append(BootMenu.GrubConsoleAndTimeout(timeoutSeconds));
+        sb.Append(CultureInfo.InvariantCulture, $"set mkcdrec_http=(http,{httpServer})\n");
+        // Every rescue system serve boots tells serve its phases (recovering, recovered, failed, at the menu).
+        extraKernelArguments = $"mkcdrec.report=http://{httpServer}/report {extraKernelArguments}".Trim();
+        var first = true;
+        foreach (var c in clients)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{(first ? "if" : "elif")} [ \"$net_default_mac\" = \"{c.Host.Mac}\" ]; then\n");
+            first = false;
+            var auto = c.Host.Action != ServeAction.Menu;
+            // A clone takes its own identity: the recovery sets its hostname, a new machine-id and new SSH host keys.
+            var extra = c.Host.Action == ServeAction.Clone ? $"mkcdrec.hostname={c.Host.Hostname} mkcdrec.new-identity {extraKernelArguments}" : extraKernelArguments;
+            Entry(sb, $"{(auto ? BootMenu.AutoTitle : BootMenu.RescueTitle)} ({c.Host.Hostname})", c.BackupUrl, auto, extra, "    ");
+            if (auto)
+            {
+                Entry(sb, $"{BootMenu.RescueTitle} ({c.Host.Hostname})", c.BackupUrl, auto: false, extra, "    ");
+            }
+        }
+
+        if (!first)
+        {
+            sb.Append("else\n");
+        }
+
+        Entry(sb, BootMenu.RescueTitle, defaultBackupUrl, auto: false, extraKernelArguments, first ? "" : "    ");
+        if (!first)
+        {
+            sb.Append("fi\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Entry(StringBuilder sb, string title, string? backupUrl, bool auto, string extra, string indent)
+    {
+        var args = BootMenu.KernelArguments(new BootMenuOptions { BackupUrl = backupUrl, ExtraKernelArguments = extra }, auto);
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}menuentry \"{title}\" {{\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    echo \"Loading the mkcdrec rescue system over HTTP...\"\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    linux $mkcdrec_http/vmlinuz {BootMenu.GrubWords(args)}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    initrd $mkcdrec_http/initrd.img\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}}}\n");
+    }
+}
