@@ -64,7 +64,8 @@ for tier in "${tiers[@]}"; do
             esac ;;
         matrix-slice)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
-            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) $(printf -- "%s-drills " "${slow_drills[@]}"))
+            # fleet: issue 18's fleet drill through mkcdrec serve (FleetDrillTests; the plain BIOS reference, N machines at once).
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) fleet $(printf -- "%s-drills " "${slow_drills[@]}"))
             n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
             c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
             echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"

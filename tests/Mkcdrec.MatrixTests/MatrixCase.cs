@@ -47,7 +47,9 @@ public abstract partial class MatrixCase : IDisposable
     /// (<see cref="BackupDisk"/>), which every drill attaches beside the blank disks.</param>
     /// <param name="backupPassphrase">mkbackup --encrypt with this passphrase (a test system's), given to the drill as
     /// backup.passphrase on the keys medium.</param>
-    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false, string? luksKeyFact = null, string? backupPassphrase = null)
+    /// <param name="prepare">Shell lines the job runs first, before the inventory (the system as the case needs it, e.g. SSH host keys).</param>
+    protected MatrixCase(string caseName, string? luksPassphrase = null, bool backupOnUsbDisk = false, string? luksKeyFact = null, string? backupPassphrase = null,
+        string? prepare = null)
     {
         Name = caseName;
         Reference = ReferenceSystem.Ensure(caseName, Log);
@@ -87,6 +89,11 @@ public abstract partial class MatrixCase : IDisposable
                 .Replace("#!/bin/sh\n", $"#!/bin/sh\nprintf '%s\\n' '{backupPassphrase}' > /job/backup.pass\n", StringComparison.Ordinal);
         }
 
+        if (prepare is not null)
+        {
+            job = job.Replace("#!/bin/sh\n", "#!/bin/sh\n" + prepare.TrimEnd('\n') + "\n", StringComparison.Ordinal);
+        }
+
         var run = Reference.RunJob(Path.Combine(Work, "mkbackup"), job, new ReferenceJobOptions
         {
             JobDiskBytes = backupOnUsbDisk ? Reference.DiskSizes[0] : Size.GiB(4),
@@ -101,6 +108,7 @@ public abstract partial class MatrixCase : IDisposable
             throw new InvalidOperationException($"mkbackup failed in the reference system {caseName} (job exit code {run.ExitCode}):\n{HostProcess.Tail(run.Console, 8000)}");
         }
 
+        MkbackupConsole = run.Console;
         MkbackupSeconds = double.Parse(MkbackupTime().Match(run.Console).Groups[1].Value, CultureInfo.InvariantCulture);
         Iso = Directory.GetFiles(Path.Combine(media, "out"), "*.iso").Single();
         Before = Inventory.Read(Path.Combine(media, "before.txt"));
@@ -118,6 +126,9 @@ public abstract partial class MatrixCase : IDisposable
     public string Iso { get; }
 
     public double MkbackupSeconds { get; }
+
+    /// <summary>The reference system's console during the backup job (what <c>prepare</c> printed, mkbackup's output).</summary>
+    public string MkbackupConsole { get; }
 
     public Inventory Before { get; }
 

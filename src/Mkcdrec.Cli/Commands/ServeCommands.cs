@@ -21,11 +21,13 @@ internal static class ServeCommands
         var range = new Option<string?>("--dhcp-range") { Description = "The DHCP pool FIRST,LAST (default: host numbers 100-199 of the interface's subnet).", HelpName = "FIRST,LAST" };
         var noVerify = new Option<bool>("--no-verify") { Description = "Serve without verifying each backup first (verification reads every volume once)." };
         var print = new Option<bool>("--print-dhcp-config") { Description = "Print what a site's own DHCP server (dnsmasq, ISC Kea) needs to send clients here, and exit." };
+        var drill = new Option<bool>("--drill") { Description = "Rehearsal on spare machines: each automatic recovery also checks the recovered system on its first boot (every file against the manifest, its host name, machine-id and SSH host keys) on its serial console, then powers it off." };
+        var append = new Option<string?>("--append") { Description = "More kernel arguments for every rescue system served (e.g. a console: console=ttyS1,115200).", HelpName = "ARGS" };
         var timeout = MediaCommands.Timeout();
         var runDir = new Option<string>("--run-dir") { Description = "Where the PXE tree and dnsmasq's files live while serve runs (default /run/mkcdrec/serve).", HelpName = "DIR", DefaultValueFactory = _ => "/run/mkcdrec/serve" };
         var cmd = new Command("serve", "Serve the netboot rescue system and backups to a network segment (PXE for BIOS and UEFI, HTTP): clients of the hosts file recover unattended.")
         {
-            backup, netboot, ifc, hosts, port, proxy, noDhcp, range, noVerify, print, timeout, runDir,
+            backup, netboot, ifc, hosts, port, proxy, noDhcp, range, noVerify, print, drill, append, timeout, runDir,
         };
         cmd.SetAction(int (ParseResult p) =>
         {
@@ -52,27 +54,12 @@ internal static class ServeCommands
                 DhcpRange = p.GetValue(range),
                 Verify = !p.GetValue(noVerify),
                 TimeoutSeconds = p.GetValue(timeout),
+                Drill = p.GetValue(drill),
+                ExtraKernelArguments = p.GetValue(append) ?? "",
                 RunDirectory = p.GetValue(runDir)!,
             };
             var plan = ServePlan.Make(options, ctx.Runner, ctx.FileSystem, ctx.Log);
-            Say(ctx, $"Serving on {plan.Interface.Name} ({plan.Interface.Address}): " + options.Dhcp switch
-            {
-                DhcpMode.Pool => $"DHCP {plan.Pool.First}-{plan.Pool.Last}, ",
-                DhcpMode.Proxy => "proxy-DHCP, ",
-                _ => "no DHCP, ",
-            } + $"TFTP, HTTP on port {options.Port}; {plan.Backups.Count} backup(s), {plan.Hosts.Count} client(s) in the hosts file.");
-            foreach (var c in plan.Clients)
-            {
-                var what = c.Host.Action switch
-                {
-                    ServeAction.Recover => "unattended recovery",
-                    ServeAction.Clone => "unattended clone (new machine-id and SSH host keys)",
-                    _ => "rescue menu",
-                };
-                Say(ctx, $"  {c.Host.Mac} {c.Host.Hostname}: {what}" + (c.BackupUrl is { } b ? " of " + plan.UrlOf(b) : ", no backup"));
-            }
-
-            Say(ctx, "Other clients: the rescue menu" + (plan.DefaultBackupPath is { } d ? " with " + plan.UrlOf(d) : "") + ". Stop with Ctrl-C.");
+            SayPlan(ctx, plan);
             using var stop = new CancellationTokenSource();
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -85,6 +72,34 @@ internal static class ServeCommands
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>What serve is about to serve, to whom, before it starts.</summary>
+    private static void SayPlan(CliContext ctx, ServePlan plan)
+    {
+        Say(ctx, $"Serving on {plan.Interface.Name} ({plan.Interface.Address}): " + plan.Options.Dhcp switch
+        {
+            DhcpMode.Pool => $"DHCP {plan.Pool.First}-{plan.Pool.Last}, ",
+            DhcpMode.Proxy => "proxy-DHCP, ",
+            _ => "no DHCP, ",
+        } + $"TFTP, HTTP on port {plan.Options.Port}; {plan.Backups.Count} backup(s), {plan.Hosts.Count} client(s) in the hosts file.");
+        foreach (var c in plan.Clients)
+        {
+            var what = c.Host.Action switch
+            {
+                ServeAction.Recover => "unattended recovery",
+                ServeAction.Clone => "unattended clone (new machine-id and SSH host keys)",
+                _ => "rescue menu",
+            };
+            Say(ctx, $"  {c.Host.Mac} {c.Host.Hostname}: {what}" + (c.BackupUrl is { } b ? " of " + plan.UrlOf(b) : ", no backup"));
+        }
+
+        if (plan.Options.Drill)
+        {
+            Say(ctx, "Drill: each automatic recovery checks its recovered system on the first boot (serial console) and powers it off.");
+        }
+
+        Say(ctx, "Other clients: the rescue menu" + (plan.DefaultBackupPath is { } d ? " with " + plan.UrlOf(d) : "") + ". Stop with Ctrl-C.");
     }
 
     private static void Say(CliContext ctx, string line)

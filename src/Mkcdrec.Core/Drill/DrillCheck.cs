@@ -189,6 +189,12 @@ public sealed class DrillCheck
         exec >/dev/ttyS0 2>&1
         d=/var/lib/mkcdrec/drill
         echo "MKCDREC-DRILL booted $(uname -r)"
+        # Its identity by the system's own means (a clone's is new): kernel host name, machine-id, SSH host key fingerprints.
+        echo "MKCDREC-DRILL hostname $(cat /proc/sys/kernel/hostname)"
+        echo "MKCDREC-DRILL machine-id $(cat /etc/machine-id 2>/dev/null)"
+        for k in /etc/ssh/ssh_host_*_key.pub; do
+            [ -r "$k" ] && command -v ssh-keygen >/dev/null && echo "MKCDREC-DRILL ssh-host-key $(ssh-keygen -lf "$k")"
+        done
         "$d/mkcdrec" --log "$d/check.log" drill check --backup "$d/backup" --root / --event boot-compare
         rm -f /etc/systemd/system/multi-user.target.wants/mkcdrec-drill-check.service /etc/systemd/system/mkcdrec-drill-check.service
         echo "MKCDREC-DRILL check-done"

@@ -50,6 +50,15 @@ public static partial class DrillProtocol
     /// <summary>UEFI only: "on" or "off", the recovered system's SecureBoot variable (what the firmware enforced when it booted it).</summary>
     public const string SecureBoot = "secure-boot";
 
+    /// <summary>The recovered system's host name as its kernel has it (/proc/sys/kernel/hostname), printed by the first-boot check.</summary>
+    public const string Hostname = "hostname";
+
+    /// <summary>The recovered system's /etc/machine-id, printed by the first-boot check.</summary>
+    public const string MachineId = "machine-id";
+
+    /// <summary>One SSH host key of the recovered system as <c>ssh-keygen -lf</c> prints it ("256 SHA256:… root@host (ED25519)"); one line per key.</summary>
+    public const string SshHostKey = "ssh-host-key";
+
     /// <summary>The first-boot check is done; the machine powers off.</summary>
     public const string CheckDone = "check-done";
 
@@ -179,6 +188,14 @@ public sealed class DrillReport
     public string SecureBoot { get; set; } = "";
 
     public List<DrillPhase> Phases { get; set; } = [];
+
+    /// <summary>The recovered system's identity as its first boot showed it (the system's own tools): host name, machine-id,
+    /// and each SSH host key's fingerprint ("" and none when it has no such thing).</summary>
+    public string Hostname { get; set; } = "";
+
+    public string MachineId { get; set; } = "";
+
+    public List<string> SshHostKeys { get; set; } = [];
 
     /// <summary>The power cuts made (drill --power-cut), each with where the recovery was when the machine was killed.</summary>
     public List<string> PowerCuts { get; set; } = [];

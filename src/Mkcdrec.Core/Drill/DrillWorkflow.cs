@@ -110,7 +110,7 @@ public sealed partial class DrillWorkflow
         .Step("recover in the rescue system", c => w.WithKeysMedium(c, w.Recover))
         .Step("check the attached disks", w.CheckAttached)
         .Step("boot the recovered system", w.FirstBoot)
-        .Step("judge", Judge);
+        .Step("judge", c => DrillJudgement.Judge(c.Report));
 
     public DrillReport Run(DrillOptions options)
     {
@@ -300,18 +300,6 @@ public sealed partial class DrillWorkflow
                     c.Report.Phases.Add(new DrillPhase { Name = "rescue system boot", Seconds = Math.Round(sw.Elapsed.TotalSeconds, 1) });
                     _progress($"rescue system up after {sw.Elapsed.TotalSeconds:0} s; recovering");
                     break;
-                case DrillProtocol.RestoreCompare:
-                    c.Report.RestoreCompare.Add(CompareSummary.FromJson(payload ?? "")
-                        ?? throw new DrillFailure("Unreadable restore comparison: " + payload));
-                    break;
-                case DrillProtocol.RecoveryPhases:
-                    c.Report.RecoveryPhases = DrillPhase.ListFromJson(payload ?? "")
-                        ?? throw new DrillFailure("Unreadable recovery phases: " + payload);
-                    break;
-                case DrillProtocol.FinalizeWrote:
-                    c.Report.FinalizeWrote = DrillProtocol.PathsFromJson(payload ?? "")
-                        ?? throw new DrillFailure("Unreadable list of the files finalize wrote: " + payload);
-                    break;
                 case DrillProtocol.RecoveryFailed:
                     throw new DrillFailure("The recovery failed: " + payload + "\n" + Tail(vm));
                 case DrillProtocol.Recovered:
@@ -331,6 +319,13 @@ public sealed partial class DrillWorkflow
                     }
 
                     return;
+                default:
+                    if (DrillJudgement.Read(evt, payload, c.Report) is { } unreadable)
+                    {
+                        throw new DrillFailure(unreadable);
+                    }
+
+                    break;
             }
         }
     }
@@ -374,20 +369,9 @@ public sealed partial class DrillWorkflow
             throw new DrillFailure("The first-boot check did not finish.\n" + Tail(vm));
         }
 
-        foreach (var l in vm.Lines)
+        if (DrillJudgement.ReadAll(vm.Lines.Skip(booted), c.Report) is { } unreadable)
         {
-            if (DrillProtocol.Parse(l) is { Event: DrillProtocol.BootCompare } p)
-            {
-                c.Report.BootCompare.Add(CompareSummary.FromJson(p.Payload ?? "") ?? throw new DrillFailure("Unreadable boot comparison: " + p.Payload));
-            }
-            else if (DrillProtocol.Parse(l) is { Event: DrillProtocol.EfiBoot } e)
-            {
-                c.Report.EfiBootEntry = e.Payload ?? "";
-            }
-            else if (DrillProtocol.Parse(l) is { Event: DrillProtocol.SecureBoot } sb)
-            {
-                c.Report.SecureBoot = sb.Payload ?? "";
-            }
+            throw new DrillFailure(unreadable);
         }
 
         c.Report.Phases.Add(new DrillPhase { Name = "compare in the booted system", Seconds = Math.Round(sw.Elapsed.TotalSeconds - c.Report.Phases[^1].Seconds, 1) });
@@ -429,61 +413,6 @@ public sealed partial class DrillWorkflow
 
         var withCode = layout.Disks.Where(d => d.SizeBytes > 0).ToList().FindIndex(d => layout.Boot.BiosBootDiskIds.Contains(d.Id));
         return withCode >= 0 && withCode < c.Disks.Count ? withCode : 0;
-    }
-
-    private static void Judge(Context c)
-    {
-        var r = c.Report;
-        if (r.RestoreCompare.Count == 0)
-        {
-            r.Failures.Add("The rescue system reported no comparison of the restored files.");
-        }
-
-        foreach (var s in r.RestoreCompare.Where(s => s.Differences > 0))
-        {
-            r.Failures.Add($"restored {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new{Examples(s)}");
-        }
-
-        if (r.BootCompare.Count == 0)
-        {
-            r.Failures.Add("The booted system reported no comparison.");
-        }
-
-        var written = r.FinalizeWrote.Select(p => p.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
-        foreach (var s in r.BootCompare)
-        {
-            var rel = (string entry) => entry.Split(' ')[0].TrimStart('/');
-            foreach (var list in new[] { s.Changed, s.Missing, s.New })
-            {
-                var volatileOnes = list.Where(e => DrillProtocol.IsVolatile(Relative(s.Root, rel(e)))).ToList();
-                r.ChangedByBoot.AddRange(volatileOnes.Select(e => $"{s.Root}: {e}"));
-                list.RemoveAll(volatileOnes.Contains);
-                var recoveryOnes = list.Where(e => DrillProtocol.IsRecoveryWrite(Relative(s.Root, rel(e)), e, written)).ToList();
-                r.ChangedByRecovery.AddRange(recoveryOnes.Select(e => $"{s.Root}: {e}"));
-                list.RemoveAll(recoveryOnes.Contains);
-            }
-
-            if (s.Differences > 0)
-            {
-                r.Failures.Add($"booted {s.Root}: {s.Changed.Count} changed, {s.Missing.Count} missing, {s.New.Count} new{Examples(s)}");
-            }
-        }
-
-        r.Passed = r.Failures.Count == 0;
-    }
-
-    /// <summary>The first differences, named, so the report says what differs (the full lists are in the JSON report).</summary>
-    private static string Examples(CompareSummary s)
-    {
-        var all = s.Changed.Select(e => "changed " + e).Concat(s.Missing.Select(e => "missing " + e)).Concat(s.New.Select(e => "new " + e)).ToList();
-        return ": " + string.Join("; ", all.Take(10)) + (all.Count > 10 ? $"; … ({all.Count - 10} more)" : "");
-    }
-
-    /// <summary>A path inside the archive of the filesystem mounted at <paramref name="root"/>, relative to the system root.</summary>
-    private static string Relative(string root, string path)
-    {
-        var r = root.Trim('/');
-        return r.Length == 0 ? path : r + "/" + path;
     }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";

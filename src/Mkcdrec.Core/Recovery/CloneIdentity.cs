@@ -70,11 +70,17 @@ internal static class CloneIdentity
         foreach (var f in removed)
         {
             File.Delete(f);
+            context.Wrote(f); // gone on purpose: a drill's comparison after the boot counts it as the recovery's, not lost
         }
 
         if (context.HasProgram("ssh-keygen"))
         {
             context.Chroot("ssh-keygen", "-A");
+            foreach (var f in Directory.GetFiles(dir, "ssh_host_*"))
+            {
+                context.Wrote(f);
+            }
+
             context.Say($"Clone: {removed.Length} SSH host key file(s) replaced by new keys (ssh-keygen -A).");
             context.Changes.Add("new SSH host keys");
         }

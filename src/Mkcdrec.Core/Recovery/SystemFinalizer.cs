@@ -262,6 +262,7 @@ public sealed class SystemFinalizer
         // A clone's settings read no plan.
         var context = NewContext(layout, new RecoveryPlan { TargetRoot = root }, root, [], [], clone);
         ApplyClone(context, clone);
+        Written = [.. context.WrittenPaths];
         return context.Changes;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Media;
 
 namespace Mkcdrec.Core.Serve;
@@ -11,11 +12,18 @@ public sealed record ServeClientBoot(ServeHost Host, string? BackupUrl);
 /// boot/grub/grub.cfg of serve's PXE tree. GRUB, loaded by TFTP, picks the client's entries by the MAC it booted from
 /// ($net_default_mac): a client of the hosts file with action recover boots the automatic recovery of its own backup
 /// by default; every other client gets the rescue menu entry (a client not in the file never recovers by itself).
-/// Kernel and initramfs come over HTTP from serve itself ((http,ADDRESS:PORT)), much faster than TFTP.
+/// Kernel and initramfs come over HTTP from serve itself ((http,ADDRESS:PORT)), much faster than TFTP. A client that
+/// reported its recovery done boots its own disk by default from then on: a machine that boots from the network first
+/// would otherwise recover again at every boot.
 /// </summary>
 public static class ServeGrubConfig
 {
-    public static string Build(string httpServer, IReadOnlyList<ServeClientBoot> clients, string? defaultBackupUrl, int timeoutSeconds, string extraKernelArguments)
+    public const string LocalDiskTitle = "Boot from the local disk";
+
+    /// <param name="recovered">MACs of clients that reported a finished recovery: their default becomes their own disk.</param>
+    /// <param name="drill">serve --drill: every automatic recovery also checks the recovered system on its first boot (mkcdrec.drill=1).</param>
+    public static string Build(string httpServer, IReadOnlyList<ServeClientBoot> clients, string? defaultBackupUrl, int timeoutSeconds, string extraKernelArguments,
+        IReadOnlySet<string>? recovered = null, bool drill = false)
     {
         var sb = new StringBuilder();
         sb.Append("# mkcdrec serve: the netboot menu of the clients on this segment (written by mkcdrec serve; GRUB 2).\n");
@@ -31,7 +39,13 @@ public static class ServeGrubConfig
             var auto = c.Host.Action != ServeAction.Menu;
             // A clone takes its own identity: the recovery sets its hostname, a new machine-id and new SSH host keys.
             var extra = c.Host.Action == ServeAction.Clone ? $"mkcdrec.hostname={c.Host.Hostname} mkcdrec.new-identity {extraKernelArguments}" : extraKernelArguments;
-            Entry(sb, $"{(auto ? BootMenu.AutoTitle : BootMenu.RescueTitle)} ({c.Host.Hostname})", c.BackupUrl, auto, extra, "    ");
+            if (recovered?.Contains(c.Host.Mac) == true)
+            {
+                LocalDisk(sb, $"{LocalDiskTitle} ({c.Host.Hostname}, recovered)", "    ");
+            }
+
+            var autoExtra = drill && auto ? DrillProtocol.KernelFlag + " " + extra : extra;
+            Entry(sb, $"{(auto ? BootMenu.AutoTitle : BootMenu.RescueTitle)} ({c.Host.Hostname})", c.BackupUrl, auto, autoExtra, "    ");
             if (auto)
             {
                 Entry(sb, $"{BootMenu.RescueTitle} ({c.Host.Hostname})", c.BackupUrl, auto: false, extra, "    ");
@@ -50,6 +64,16 @@ public static class ServeGrubConfig
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>The client's own disk: UEFI firmware goes on to its next boot option; BIOS chain-loads the first disk's boot code.</summary>
+    private static void LocalDisk(StringBuilder sb, string title, string indent)
+    {
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}menuentry \"{title}\" {{\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    if [ \"$grub_platform\" = \"efi\" ]; then\n{indent}        exit\n{indent}    fi\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    insmod biosdisk\n{indent}    insmod chain\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    set root=(hd0)\n{indent}    chainloader +1\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}}}\n");
     }
 
     private static void Entry(StringBuilder sb, string title, string? backupUrl, bool auto, string extra, string indent)

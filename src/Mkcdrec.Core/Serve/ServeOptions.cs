@@ -25,6 +25,10 @@ public sealed class ServeOptions
 
     public string ExtraKernelArguments { get; init; } = "";
 
+    /// <summary>--drill: every automatic recovery also checks the recovered system on its first boot (every file against
+    /// the manifest, its identity) on its serial console, then powers it off. For rehearsals on spare machines.</summary>
+    public bool Drill { get; init; }
+
     /// <summary>Verify each served backup before serving (every chunk of every volume read once).</summary>
     public bool Verify { get; init; } = true;
 

@@ -11,7 +11,8 @@ public sealed record ServeClientEvent(string Mac, string? Hostname, string? Addr
 /// The status view of serve: one line per client each time its phase changes (lease, boot loader, kernel, initramfs,
 /// backup, fetched), from dnsmasq's log lines and serve's own HTTP requests. Clients are known by MAC once leased.
 /// </summary>
-public sealed partial class ServeStatus(IReadOnlyList<ServeHost> hosts, Action<ServeClientEvent> changed)
+/// <param name="recovered">A client (its MAC) reported its recovery finished: serve makes its own disk its next boot.</param>
+public sealed partial class ServeStatus(IReadOnlyList<ServeHost> hosts, Action<ServeClientEvent> changed, Action<string>? recovered = null)
 {
     private readonly ConcurrentDictionary<string, string> _macByAddress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ServeClientEvent> _clients = new(StringComparer.Ordinal);
@@ -58,8 +59,15 @@ public sealed partial class ServeStatus(IReadOnlyList<ServeHost> hosts, Action<S
     /// <summary>A phase the client's rescue system reported (mkcdrec.report=): its recovery, or that it sits at the menu.</summary>
     public void Reported(string client, string phase)
     {
-        var mac = _macByAddress.TryGetValue(client, out var m) ? m : "address " + client;
-        Update(mac, client, "rescue system: " + phase, 0, phase.Contains("FAILED", StringComparison.Ordinal) ? phase : null);
+        var known = _macByAddress.TryGetValue(client, out var m);
+        var mac = known ? m! : "address " + client;
+        var done = known && recovered is not null && phase.StartsWith("recovered", StringComparison.Ordinal);
+        Update(mac, client, "rescue system: " + phase + (done ? " (its next network boot starts its own disk)" : ""), 0,
+            phase.Contains("FAILED", StringComparison.Ordinal) ? phase : null);
+        if (done)
+        {
+            recovered!(mac);
+        }
     }
 
     private void Update(string mac, string? address, string phase, long bytes, string? error)

@@ -21,16 +21,30 @@ public sealed class ServeWorkflow(IProcessRunner run, IPipedProcessStarter start
             throw new MkcdrecException(ExitCode.Refused, $"Another mkcdrec serve runs with {runDir} (its dnsmasq is alive).", "Stop it first, or give --run-dir another directory.");
         }
 
+        RefuseUnreachable(runDir);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
         }
 
-        Directory.CreateDirectory(runDir);
+        // 0755 for every directory made on the way (/run/mkcdrec too): dnsmasq's unprivileged user must get through.
+        _ = OperatingSystem.IsWindows() ? Directory.CreateDirectory(runDir) : Directory.CreateDirectory(runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         try
         {
             var tftp = StagePxeTree(plan, runDir);
-            var status = new ServeStatus(plan.Hosts, changed);
+            var recovered = new HashSet<string>(StringComparer.Ordinal);
+            var status = new ServeStatus(plan.Hosts, changed, mac =>
+            {
+                lock (recovered)
+                {
+                    if (recovered.Add(mac))
+                    {
+                        WriteGrubConfig(plan, tftp, recovered);
+                        log.Info($"serve: {mac} recovered; its boot menu now starts its own disk by default");
+                    }
+                }
+            });
             using var http = new ServeHttpServer(plan.Interface.Address.ToString(), o.Port, o.NetbootDir, o.BackupDir, status.Served, status.Reported);
             var conf = Path.Combine(runDir, "dnsmasq.conf");
             File.WriteAllText(conf, DnsmasqConfig.Build(plan.Interface, o.Dhcp, plan.Pool, tftp, runDir));
@@ -72,12 +86,71 @@ public sealed class ServeWorkflow(IProcessRunner run, IPipedProcessStarter start
             }
         }
 
-        var urls = plan.Clients.Select(c => c with { BackupUrl = c.BackupUrl is { } p ? plan.UrlOf(p) : null }).ToList();
-        var defaultUrl = plan.DefaultBackupPath is { } d ? plan.UrlOf(d) : null;
-        File.WriteAllText(Path.Combine(tftp, "boot", "grub", "grub.cfg"),
-            ServeGrubConfig.Build(plan.HttpServer, urls, defaultUrl, plan.Options.TimeoutSeconds, plan.Options.ExtraKernelArguments));
+        WriteGrubConfig(plan, tftp, new HashSet<string>());
+        OpenToDnsmasq(tftp);
         log.Info($"serve: PXE tree in {tftp}: {DnsmasqConfig.BiosBootFile}, {DnsmasqConfig.UefiBootFile}, boot/grub/grub.cfg ({plan.Clients.Count} client(s) of the hosts file)");
         return tftp;
+    }
+
+    /// <summary>
+    /// dnsmasq drops root for an unprivileged user (nobody) before it serves TFTP: a run directory below a directory others
+    /// cannot enter (a 0700 temporary directory) would fail every client at its boot loader, with only a warning in
+    /// dnsmasq's log. Refused here instead, naming the directory.
+    /// </summary>
+    public static void RefuseUnreachable(string runDir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        for (var d = Path.GetDirectoryName(runDir); !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
+        {
+            if (Directory.Exists(d) && (File.GetUnixFileMode(d) & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new MkcdrecException(ExitCode.Usage, $"The run directory {runDir} is inside {d}, which other users cannot enter (mode {Convert.ToString((int)File.GetUnixFileMode(d), 8)}): dnsmasq serves TFTP as an unprivileged user and could not read the boot loader.",
+                    "Give --run-dir a directory under one every user can enter (the default /run/mkcdrec/serve is), or chmod o+x " + d + ".");
+            }
+        }
+    }
+
+    /// <summary>Every file of the PXE tree readable by dnsmasq's unprivileged user, whatever the umask.</summary>
+    private static void OpenToDnsmasq(string tftp)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode read = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode enter = read | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(Path.GetDirectoryName(tftp)!, enter);
+        File.SetUnixFileMode(tftp, enter);
+        foreach (var d in Directory.EnumerateDirectories(tftp, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(d, enter);
+        }
+
+        foreach (var f in Directory.EnumerateFiles(tftp, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(f, read);
+        }
+    }
+
+    /// <summary>serve's grub.cfg, replaced whole (a client fetching it meanwhile gets the old or the new one).</summary>
+    private static void WriteGrubConfig(ServePlan plan, string tftp, IReadOnlySet<string> recovered)
+    {
+        var urls = plan.Clients.Select(c => c with { BackupUrl = c.BackupUrl is { } p ? plan.UrlOf(p) : null }).ToList();
+        var defaultUrl = plan.DefaultBackupPath is { } d ? plan.UrlOf(d) : null;
+        var o = plan.Options;
+        var cfg = Path.Combine(tftp, "boot", "grub", "grub.cfg");
+        File.WriteAllText(cfg + ".new", ServeGrubConfig.Build(plan.HttpServer, urls, defaultUrl, o.TimeoutSeconds, o.ExtraKernelArguments, recovered, o.Drill));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(cfg + ".new", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        File.Move(cfg + ".new", cfg, overwrite: true);
     }
 
     /// <summary>Follows dnsmasq's log into ours and the status view until stopped; dnsmasq ending by itself is an error.</summary>

@@ -52,6 +52,37 @@ public sealed class ServeGrubConfigTests
         Assert.DoesNotContain("mkcdrec.auto", cfg, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_recovered_client_boots_its_own_disk_by_default_and_keeps_its_recovery_entry()
+    {
+        var clients = new[]
+        {
+            Client("52:54:00:aa:00:01", "web1", ServeAction.Recover, "http://10.77.0.1:8080/backup/web1/t1"),
+            Client("52:54:00:aa:00:02", "web2", ServeAction.Recover, "http://10.77.0.1:8080/backup/web2/t1"),
+        };
+        var cfg = ServeGrubConfig.Build("10.77.0.1:8080", clients, null, 5, "", new HashSet<string> { "52:54:00:aa:00:01" });
+        var web1 = Between(cfg, "if [ \"$net_default_mac\" = \"52:54:00:aa:00:01\" ]; then\n", "elif");
+        Assert.StartsWith("    menuentry \"Boot from the local disk (web1, recovered)\" {\n", web1, StringComparison.Ordinal);
+        // UEFI: back to the firmware, which goes on to the next boot option; BIOS: the first disk's boot code.
+        Assert.Contains("        if [ \"$grub_platform\" = \"efi\" ]; then\n            exit\n        fi\n", web1, StringComparison.Ordinal);
+        Assert.Contains("        set root=(hd0)\n        chainloader +1\n", web1, StringComparison.Ordinal);
+        Assert.Contains("menuentry \"mkcdrec automatic recovery (web1)\"", web1, StringComparison.Ordinal);
+        var web2 = Between(cfg, "elif [ \"$net_default_mac\" = \"52:54:00:aa:00:02\" ]; then\n", "else\n");
+        Assert.StartsWith("    menuentry \"mkcdrec automatic recovery (web2)\"", web2, StringComparison.Ordinal);
+        Assert.DoesNotContain("local disk", web2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_drill_checks_each_automatic_recovery_on_its_first_boot_and_no_menu_entry()
+    {
+        var cfg = ServeGrubConfig.Build("10.77.0.1:8080", [Client("52:54:00:aa:00:01", "web1", ServeAction.Clone, "http://10.77.0.1:8080/backup")],
+            "http://10.77.0.1:8080/backup", 5, "", drill: true);
+        var lines = cfg.Split('\n').Where(l => l.Contains("linux ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Contains("mkcdrec.auto=recover mkcdrec.drill=1 mkcdrec.hostname=web1 mkcdrec.new-identity", lines[0], StringComparison.Ordinal);
+        Assert.All(lines.Skip(1), l => Assert.DoesNotContain("mkcdrec.drill", l, StringComparison.Ordinal));
+    }
+
     private static string Between(string text, string start, string end)
     {
         var a = text.IndexOf(start, StringComparison.Ordinal);

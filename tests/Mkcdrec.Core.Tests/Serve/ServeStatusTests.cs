@@ -48,4 +48,18 @@ public sealed class ServeStatusTests
         Assert.Equal("HTTP 404 for /vmlinuz", _events[^1].Error);
         Assert.StartsWith("(not in the hosts file) 52:54:00:aa:00:09 10.77.0.160: kernel (HTTP)", ServeStatus.Describe(_events[^1]), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_finished_recovery_of_a_leased_client_asks_serve_to_boot_its_own_disk_next_time()
+    {
+        var recovered = new List<string>();
+        var status = new ServeStatus([new ServeHost("52:54:00:aa:00:01", "web1", ServeAction.Recover, 1)], _events.Add, recovered.Add);
+        status.Reported("10.77.0.158", "recovered; rebooting"); // no lease seen for that address: no MAC to switch
+        status.DnsmasqLine("dnsmasq-dhcp[1]: DHCPACK(br0) 10.77.0.158 52:54:00:aa:00:01");
+        status.Reported("10.77.0.158", "recovering unattended");
+        Assert.Empty(recovered);
+        status.Reported("10.77.0.158", "recovered; rebooting");
+        Assert.Equal(["52:54:00:aa:00:01"], recovered);
+        Assert.Equal("rescue system: recovered; rebooting (its next network boot starts its own disk)", _events[^1].Phase);
+    }
 }

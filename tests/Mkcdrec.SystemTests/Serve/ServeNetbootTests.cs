@@ -7,6 +7,7 @@ using Mkcdrec.SystemTests.Media;
 using Mkcdrec.SystemTests.Rescue;
 using Mkcdrec.Tests.Shared;
 using Mkcdrec.TestVm;
+using Mkcdrec.TestVm.Serve;
 
 namespace Mkcdrec.SystemTests.Serve;
 

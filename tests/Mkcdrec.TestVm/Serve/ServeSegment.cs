@@ -1,13 +1,11 @@
-using Mkcdrec.TestVm;
-
-namespace Mkcdrec.SystemTests.Serve;
+namespace Mkcdrec.TestVm.Serve;
 
 /// <summary>
 /// A network segment of the test's own: a network namespace with a bridge (10.77.0.1/24, serve's interface) and one tap
 /// device per client QEMU, all gone with the namespace. Nothing of the host's network is touched: serve's dnsmasq
 /// answers DHCP only on this bridge.
 /// </summary>
-internal sealed class ServeSegment : IDisposable
+public sealed class ServeSegment : IDisposable
 {
     public const string Bridge = "br0";
     public const string Address = "10.77.0.1";
@@ -40,9 +38,9 @@ internal sealed class ServeSegment : IDisposable
 
     public static string Tap(int i) => "tap" + i;
 
-    /// <summary>QEMU's NIC on tap <paramref name="i"/>, first in the boot order (PXE).</summary>
-    public static string[] Nic(int i, string mac) =>
-        ["-netdev", $"tap,id=n{i},ifname={Tap(i)},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=n{i},mac={mac},bootindex=1"];
+    /// <summary>QEMU's NIC on tap <paramref name="i"/>, at <paramref name="bootIndex"/> in the firmware's boot order (PXE).</summary>
+    public static string[] Nic(int i, string mac, int bootIndex = 1) =>
+        ["-netdev", $"tap,id=n{i},ifname={Tap(i)},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=n{i},mac={mac},bootindex={bootIndex}"];
 
     private static void Ip(params string[] args) => HostProcess.Checked("ip", args);
 

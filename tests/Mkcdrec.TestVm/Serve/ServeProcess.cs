@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using Mkcdrec.TestVm;
-
-namespace Mkcdrec.SystemTests.Serve;
+namespace Mkcdrec.TestVm.Serve;
 
 /// <summary><c>mkcdrec serve</c> running in the segment's namespace, its output collected; stopped by SIGTERM as an admin's Ctrl-C would.</summary>
-internal sealed class ServeProcess : IDisposable
+public sealed class ServeProcess : IDisposable
 {
     private readonly Process _p;
     private readonly StringBuilder _out = new();
