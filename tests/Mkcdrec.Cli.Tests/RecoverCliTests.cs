@@ -143,4 +143,20 @@ public sealed class RecoverCliTests : IDisposable
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void A_report_url_that_is_not_http_is_refused_before_anything_happens()
+    {
+        var dir = Directory.CreateTempSubdirectory("mkcdrec-recover-cli-").FullName;
+        try
+        {
+            var (code, _, e) = Run("recover", "--backup", dir, "--report-url", "10.77.0.1:8080/report");
+            Assert.Equal(2, code);
+            Assert.Contains("--report-url '10.77.0.1:8080/report' is not an http:// or https:// URL.", e);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

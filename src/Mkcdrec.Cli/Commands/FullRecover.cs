@@ -38,8 +38,15 @@ internal sealed class FullRecoverOptions
 
     public Option<bool> Drill { get; } = new("--drill") { Description = "Used by 'mkcdrec drill' on scratch disks: report the comparison of the restored files and install a first-boot check." };
 
+    public Option<string?> ReportUrl { get; } = new("--report-url")
+    {
+        Description = "POST each phase of the recovery as it starts to URL (mkcdrec serve's /report; its rescue systems pass it): serve's status shows it. A report that fails is logged, never in the way.",
+        HelpName = "URL",
+    };
+
     public void AddTo(Command c)
     {
+        c.Add(ReportUrl);
         c.Add(PassphraseFile);
         c.Add(Hostname);
         c.Add(NewMachineId);
@@ -61,6 +68,7 @@ internal static class FullRecover
         var backups = p.GetValue(c.Backup) ?? [];
         var net = p.GetValue(f.Net);
         RecoverySession.RefuseBadFullRecovery(backups, net);
+        var reportUrl = p.GetValue(f.ReportUrl) is { } url ? ReportUrlOrRefuse(url) : null;
         using var ctx = CliContext.Create(p, "recover");
 
         // A backup URL is fetched into the spool first; the spool's disk is then never a target (like any backup directory's).
@@ -88,7 +96,9 @@ internal static class FullRecover
         };
         var services = new RecoveryServices(ctx.Runner, new BlockDevices(), ctx.FileSystem, ctx.Files, ctx.Log, new ArchiveCommands.CliEvents(ctx));
         var session = new RecoverySession(services, new TerminalRecoveryUser(ctx));
-        var result = session.Recover(request, p.GetValue(f.Drill) ? new DrillRecoveryHooks(ctx.FileSystem, dir) : null);
+        IRecoveryHooks? hooks = p.GetValue(f.Drill) ? new DrillRecoveryHooks(ctx.FileSystem, dir) : null;
+        using var reporting = reportUrl is null ? null : new ReportingRecoveryHooks(reportUrl, hooks, ctx.Log);
+        var result = session.Recover(request, reporting ?? hooks);
         if (ctx.Json)
         {
             Console.WriteLine(RecoverJsonContext.Of(result));
@@ -104,6 +114,10 @@ internal static class FullRecover
             (result.LogInTarget is null ? "." : $"; the log is in the recovered system at {result.LogInTarget}.") + " Remove the rescue medium and reboot.");
         return HookFailed(result);
     }
+
+    private static string ReportUrlOrRefuse(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? url
+            : throw new MkcdrecException(ExitCode.Usage, $"--report-url '{url}' is not an http:// or https:// URL.", "Give serve's report URL, e.g. http://10.0.0.1:8080/report.");
 
     /// <summary>The system is recovered either way; a failed post-recovery hook still makes the command fail (exit 6), saying so.</summary>
     private static int HookFailed(RecoverResult result) => result.PostRecoveryHookFailure is { } why

@@ -223,15 +223,4 @@ public sealed partial class DrillWorkflowTests
         Assert.Equal(2, vm.Sent.Count); // the completed prompt lines are not answered again
         Assert.Null(watcher.Refusal);
     }
-
-    private sealed class ListLog : ILog
-    {
-        public List<string> Lines { get; } = [];
-
-        public void Info(string message) => Lines.Add(message);
-
-        public void Warn(string message) => Lines.Add(message);
-
-        public void Debug(string message) => Lines.Add(message);
-    }
 }

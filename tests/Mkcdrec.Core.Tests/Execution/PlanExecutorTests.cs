@@ -88,17 +88,6 @@ public sealed class PlanExecutorTests : IDisposable
         public (long StartBytes, long SizeBytes)? KernelExtent(string partition) => Kernel(partition);
     }
 
-    private sealed class ListLog : ILog
-    {
-        public List<string> Lines { get; } = [];
-
-        public void Info(string message) => Lines.Add(message);
-
-        public void Warn(string message) => Lines.Add(message);
-
-        public void Debug(string message) => Lines.Add(message);
-    }
-
     private static (RecoveryPlan Plan, FakeRunner Runner, FakeBlocks Blocks, ListLog Log, PlanExecutor Executor) Setup(string fixture, string dir)
     {
         var (_, plan) = PlannerStepsTests.Make(fixture);

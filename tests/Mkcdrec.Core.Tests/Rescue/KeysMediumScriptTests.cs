@@ -159,10 +159,13 @@ public sealed class KeysMediumScriptTests : IDisposable
         Assert.Contains("report: timeout 5 busybox wget -q -O /dev/null --post-data phase=recovering unattended http://10.77.0.1:8080/report\n", o);
         Assert.Contains("report: timeout 5 busybox wget -q -O /dev/null --post-data phase=recovered; rebooting http://10.77.0.1:8080/report\n", o);
         Assert.True(o.IndexOf("arg: recover", StringComparison.Ordinal) < o.IndexOf("phase=recovered", StringComparison.Ordinal));
+        // The recovery itself reports each of its phases there too (ReportingRecoveryHooks).
+        Assert.Equal(["recover", "--backup", "/run/mkcdrec/medium/backup", "--report-url", "http://10.77.0.1:8080/report", "--unattended", "--yes", "--secret-timeout", "45"], Args(o));
         File.Delete(reports);
         File.Delete(Path.Combine(_dir, "auto.started"));
         var quiet = MenuRecover("", "", $"busybox() {{ echo \"report: $*\" >>{reports}; }}; auto_recover; cat {reports} 2>/dev/null; true");
         Assert.DoesNotContain("report:", quiet);
+        Assert.DoesNotContain("--report-url", quiet);
     }
 
     [Theory]

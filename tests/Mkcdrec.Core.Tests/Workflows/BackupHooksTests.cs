@@ -132,21 +132,4 @@ public sealed class BackupHooksTests : IDisposable
         doc.Mounts.Add(new Mount { Target = Root, FilesystemId = "fs:ext4:r", Source = "/dev/x2", Type = "ext4" });
         return doc;
     }
-
-    private sealed class ListLog : ILog
-    {
-        public List<string> Lines { get; } = [];
-
-        public void Info(string message)
-        {
-            lock (Lines)
-            {
-                Lines.Add(message);
-            }
-        }
-
-        public void Warn(string message) => Info(message);
-
-        public void Debug(string message) => Info(message);
-    }
 }

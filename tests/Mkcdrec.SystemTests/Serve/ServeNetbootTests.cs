@@ -67,7 +67,7 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
                 // system's) before touching a disk.
                 listed.Expect(@"Booting `mkcdrec automatic recovery \(web7\)'", TimeSpan.FromMinutes(4));
                 listed.Expect("mkcdrec: fetching the backup from http://10.77.0.1:8080/backup", TimeSpan.FromMinutes(4));
-                listed.Expect("mkcdrec recover --backup /run/mkcdrec/backup --hostname web7 --new-machine-id --new-ssh-host-keys --unattended --yes", TimeSpan.FromMinutes(2));
+                listed.Expect("mkcdrec recover --backup /run/mkcdrec/backup --hostname web7 --new-machine-id --new-ssh-host-keys --report-url http://10.77.0.1:8080/report --unattended --yes", TimeSpan.FromMinutes(2));
                 listed.Expect("UNATTENDED RECOVERY FAILED", TimeSpan.FromMinutes(3));
                 Assert.Contains(" Becomes: web7, with a new machine-id and new SSH host keys", listed.WaitForMenu(TimeSpan.FromMinutes(1)), StringComparison.Ordinal);
                 var listedUp = bios.Started.Elapsed;
