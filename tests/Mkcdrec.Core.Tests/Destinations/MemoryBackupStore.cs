@@ -37,6 +37,9 @@ internal sealed class MemoryBackupStore : IBackupStore, IAbandonedUploads
     /// <summary>The offsets each file was opened for reading at, in order.</summary>
     public List<(string Name, long Offset)> Reads { get; } = [];
 
+    /// <summary>The connection ended (an ssh gone): the next open connects anew, as an SFTP store does.</summary>
+    public bool ConnectionBroken { get; set; }
+
     public Stream OpenRead(string name, long offset = 0)
     {
         lock (Reads)
@@ -44,6 +47,7 @@ internal sealed class MemoryBackupStore : IBackupStore, IAbandonedUploads
             Reads.Add((name, offset));
         }
 
+        ConnectionBroken = false;
         return new BreakingStream(Files[name].Data, offset, BreakReadsAfter);
     }
 

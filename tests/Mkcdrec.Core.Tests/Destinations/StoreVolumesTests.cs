@@ -89,6 +89,29 @@ public sealed class StoreVolumesTests : IDisposable
     }
 
     [Fact]
+    public void A_connection_that_ended_between_two_volumes_is_said_in_the_log_when_the_next_one_connects_anew()
+    {
+        var store = StoreWithBackup();
+        using var volumes = new StoreVolumes(store, Name, _warnings.Add) { RetryPause = TimeSpan.FromMilliseconds(1) };
+        var dir = Description(volumes);
+        var records = VolumesOf(dir);
+        using (var first = volumes.Open(dir, records[0].File))
+        {
+            first.CopyTo(Stream.Null);
+        }
+
+        Assert.Empty(_warnings);
+        store.ConnectionBroken = true;
+        using (var second = volumes.Open(dir, records[1].File))
+        {
+            Assert.Equal(records[1].Size, Drain(second));
+        }
+
+        Assert.Equal([$"the connection to memory://test had ended; connecting anew to read {Name}/{records[1].File} from byte 0"], _warnings);
+        Assert.False(store.ConnectionBroken);
+    }
+
+    [Fact]
     public void A_volume_damaged_at_the_store_is_named_with_the_bytes_that_differ()
     {
         var store = StoreWithBackup();
@@ -165,5 +188,12 @@ public sealed class StoreVolumesTests : IDisposable
         var source = ArchiveSource.Open(dir, volumes); // the manifest parses: its lists are JSON arrays
         var e = Assert.IsType<InvalidDataException>(Record.Exception(() => BackupPreCheck.Verify(source, layout, null)));
         Assert.Contains("not a valid manifest", e.Message, StringComparison.Ordinal);
+    }
+
+    private static long Drain(Stream s)
+    {
+        using var sink = new MemoryStream();
+        s.CopyTo(sink);
+        return sink.Length;
     }
 }

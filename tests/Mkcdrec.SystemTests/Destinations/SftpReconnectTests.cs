@@ -60,7 +60,7 @@ public sealed class SftpReconnectTests : IDisposable
         Assert.Contains("The SSH server sftp-test cannot be reached", r.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>ssh for mkcdrec: the first connection's answers cut after 200 pieces (some MiB: past the manifest, inside the volumes); later ones as given.</summary>
+    /// <summary>ssh for mkcdrec: the first connection's answers cut after 12.5 MiB (past the manifest, in the middle of a 4 MiB volume); later ones as given.</summary>
     private void WriteSsh(string laterConnections)
     {
         var path = Path.Combine(_wrapperDir, "ssh");
@@ -68,11 +68,12 @@ public sealed class SftpReconnectTests : IDisposable
             #!/bin/bash
             echo "$*" >> '{{_connections}}'
             if [ "$(wc -l < '{{_connections}}')" -eq 1 ]; then
-                # dd writes each piece on at once (head would hold the small answers in its buffer); then ssh is killed
-                # (it ignores SIGPIPE), the way a dropped link ends it.
+                # head -c cuts at the same byte every run (dd counted a short read from the fifo as a block, so the cut
+                # could fall between two volumes, where the next open reconnects with no break to report); stdbuf
+                # makes it pass each answer on at once. Then ssh is killed (it ignores SIGPIPE), as a dropped link ends it.
                 mkfifo '{{_wrapperDir}}/cut'
                 /usr/bin/ssh "$@" <&0 > '{{_wrapperDir}}/cut' &
-                dd if='{{_wrapperDir}}/cut' bs=64k count=200 status=none
+                stdbuf -o0 head -c 13107200 '{{_wrapperDir}}/cut'
                 kill $!
                 exit 255
             fi

@@ -24,6 +24,12 @@ internal sealed class ResumingReadStream(IBackupStore store, string name, long s
         {
             try
             {
+                if (_inner is null && attempt == 1 && store.ConnectionBroken)
+                {
+                    // It ended between two files (no read broke off): the open connects anew, which the log should say.
+                    warn($"the connection to {store.Display} had ended; connecting anew to read {name} from byte {_position}");
+                }
+
                 _inner ??= store.OpenRead(name, _position);
                 var n = _inner.Read(buffer);
                 if (n == 0 && _position < size && buffer.Length > 0)
