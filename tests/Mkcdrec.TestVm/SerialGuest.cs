@@ -27,6 +27,7 @@ public sealed class SerialGuest : IDisposable
     private readonly StringBuilder _out = new();
     private readonly Thread _reader;
     private readonly Process? _watchdog;
+    private bool _disposed;
 
     /// <param name="args">QEMU's arguments; they must include <c>-serial stdio</c> (see <see cref="BaseArguments"/>).</param>
     /// <param name="monitorSocket">The path of <c>-monitor unix:PATH,server,nowait</c> when the arguments have one.</param>
@@ -237,8 +238,15 @@ public sealed class SerialGuest : IDisposable
     /// <summary>The end of console text, printable (<see cref="ReportText"/>): for test output and messages.</summary>
     public static string Tail(string s, int n) => ReportText.Printable(s.Length <= n ? s : s[^n..]);
 
+    /// <summary>Stops QEMU; a second call does nothing (a test may stop a guest early inside its own using).</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             if (!_p.HasExited)

@@ -14,7 +14,7 @@ internal static class ServeCommands
         var backup = new Option<string>("--backup") { Description = "A backup (manifest.json in it) for every client, or a directory of named backups (HOST/TIME): each client of --hosts gets its host's newest.", HelpName = "DIR", Required = true };
         var netboot = new Option<string?>("--netboot") { Description = "The netboot rescue system: the output directory of mkrescue --format netboot (vmlinuz, initrd.img).", HelpName = "DIR" };
         var ifc = new Option<string>("--interface") { Description = "The network interface of the clients' segment: DHCP, TFTP and HTTP answer there only.", HelpName = "IF", Required = true };
-        var hosts = new Option<string?>("--hosts") { Description = "Clients by MAC: 'MAC HOSTNAME recover|clone[:HOST]|menu' per line. A client not listed gets the rescue menu, never a recovery.", HelpName = "FILE" };
+        var hosts = new Option<string?>("--hosts") { Description = "Clients by MAC: 'MAC HOSTNAME recover|clone[:HOST]|menu|local' per line. A client not listed gets the rescue menu, never a recovery.", HelpName = "FILE" };
         var port = new Option<int>("--port") { Description = "HTTP port for kernel, initramfs and backups (default 8080).", HelpName = "N", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<bool>("--proxy-dhcp") { Description = "The segment has a DHCP server: give addresses no one, answer PXE clients only (proxy-DHCP)." };
         var noDhcp = new Option<bool>("--no-dhcp") { Description = "No DHCP at all: the site's DHCP server points clients here (see --print-dhcp-config)." };
@@ -89,6 +89,7 @@ internal static class ServeCommands
             {
                 ServeAction.Recover => "unattended recovery",
                 ServeAction.Clone => "unattended clone (new machine-id and SSH host keys)",
+                ServeAction.Local => "its own disk (the rescue menu second)",
                 _ => "rescue menu",
             };
             Say(ctx, $"  {c.Host.Mac} {c.Host.Hostname}: {what}" + (c.BackupUrl is { } b ? " of " + plan.UrlOf(b) : ", no backup"));

@@ -11,7 +11,8 @@ public sealed record ServeClientBoot(ServeHost Host, string? BackupUrl);
 /// <summary>
 /// boot/grub/grub.cfg of serve's PXE tree. GRUB, loaded by TFTP, picks the client's entries by the MAC it booted from
 /// ($net_default_mac): a client of the hosts file with action recover boots the automatic recovery of its own backup
-/// by default; every other client gets the rescue menu entry (a client not in the file never recovers by itself).
+/// by default, one with action local its own disk; every other client gets the rescue menu entry (a client not in the
+/// file never recovers by itself).
 /// Kernel and initramfs come over HTTP from serve itself ((http,ADDRESS:PORT)), much faster than TFTP. A client that
 /// reported its recovery done boots its own disk by default from then on: a machine that boots from the network first
 /// would otherwise recover again at every boot.
@@ -19,6 +20,9 @@ public sealed record ServeClientBoot(ServeHost Host, string? BackupUrl);
 public static class ServeGrubConfig
 {
     public const string LocalDiskTitle = "Boot from the local disk";
+
+    /// <summary>The loader serve's GRUB looks for on the client's disks (serve's UEFI netboot GRUB is x86_64-efi).</summary>
+    public const string EfiRemovableLoader = "/EFI/BOOT/BOOTX64.EFI";
 
     /// <param name="recovered">MACs of clients that reported a finished recovery: their default becomes their own disk.</param>
     /// <param name="drill">serve --drill: every automatic recovery also checks the recovered system on its first boot (mkcdrec.drill=1).</param>
@@ -36,10 +40,14 @@ public static class ServeGrubConfig
         {
             sb.Append(CultureInfo.InvariantCulture, $"{(first ? "if" : "elif")} [ \"$net_default_mac\" = \"{c.Host.Mac}\" ]; then\n");
             first = false;
-            var auto = c.Host.Action != ServeAction.Menu;
+            var auto = c.Host.Action is ServeAction.Recover or ServeAction.Clone;
             // A clone takes its own identity: the recovery sets its hostname, a new machine-id and new SSH host keys.
             var extra = c.Host.Action == ServeAction.Clone ? $"mkcdrec.hostname={c.Host.Hostname} mkcdrec.new-identity {extraKernelArguments}" : extraKernelArguments;
-            if (recovered?.Contains(c.Host.Mac) == true)
+            if (c.Host.Action == ServeAction.Local)
+            {
+                LocalDisk(sb, $"{LocalDiskTitle} ({c.Host.Hostname})", "    ");
+            }
+            else if (recovered?.Contains(c.Host.Mac) == true)
             {
                 LocalDisk(sb, $"{LocalDiskTitle} ({c.Host.Hostname}, recovered)", "    ");
             }
@@ -66,11 +74,29 @@ public static class ServeGrubConfig
         return sb.ToString();
     }
 
-    /// <summary>The client's own disk: UEFI firmware goes on to its next boot option; BIOS chain-loads the first disk's boot code.</summary>
+    /// <summary>
+    /// The client's own disk. UEFI: the removable-path loader (\EFI\BOOT\BOOTX64.EFI, which finalize always installs)
+    /// of the first ESP GRUB finds, chain-loaded from root (GRUB 2.06's chainloader finds the EFI handle of root's
+    /// device, not of a (device) in the path: that one failed "not a valid root device"); only without one GRUB exits
+    /// to the firmware's next boot option, which on a machine with the network first is the network again (OVMF tried
+    /// PXEv6 and HTTP boot for minutes). A disk the firmware left unconnected (OVMF: one not in the boot order) has no
+    /// ESP for GRUB to find. BIOS: the first disk's boot code.
+    /// </summary>
     private static void LocalDisk(StringBuilder sb, string title, string indent)
     {
         sb.Append(CultureInfo.InvariantCulture, $"{indent}menuentry \"{title}\" {{\n");
-        sb.Append(CultureInfo.InvariantCulture, $"{indent}    if [ \"$grub_platform\" = \"efi\" ]; then\n{indent}        exit\n{indent}    fi\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    if [ \"$grub_platform\" = \"efi\" ]; then\n");
+        foreach (var line in new[]
+        {
+            "insmod part_gpt", "insmod part_msdos", "insmod fat", "insmod chain",
+            $"if search --no-floppy --file --set=root {EfiRemovableLoader}; then",
+            $"    chainloader {EfiRemovableLoader}", "    boot", "fi", "exit",
+        })
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{indent}        {line}\n");
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"{indent}    fi\n");
         sb.Append(CultureInfo.InvariantCulture, $"{indent}    insmod biosdisk\n{indent}    insmod chain\n");
         sb.Append(CultureInfo.InvariantCulture, $"{indent}    set root=(hd0)\n{indent}    chainloader +1\n");
         sb.Append(CultureInfo.InvariantCulture, $"{indent}}}\n");

@@ -4,12 +4,14 @@ using System.Text.RegularExpressions;
 namespace Mkcdrec.Core.Serve;
 
 /// <summary>What serve offers a client: its unattended recovery, an unattended clone of another host with an identity of
-/// its own, or the rescue menu (an admin at its console decides).</summary>
+/// its own, the rescue menu (an admin at its console decides), or its own disk (a machine that boots from the network
+/// first and is not to be touched, e.g. one recovered before serve was restarted).</summary>
 public enum ServeAction
 {
     Recover,
     Clone,
     Menu,
+    Local,
 }
 
 /// <summary>One line of the hosts file: the client's NIC (lower-case MAC), the host it is or becomes, what it gets;
@@ -22,7 +24,7 @@ public sealed record ServeHost(string Mac, string Hostname, ServeAction Action, 
 /// </summary>
 public static partial class ServeHostsFile
 {
-    public const string Format = "MAC HOSTNAME ACTION (e.g. 52:54:00:12:34:56 web1 recover); ACTION is recover, clone, clone:HOST or menu";
+    public const string Format = "MAC HOSTNAME ACTION (e.g. 52:54:00:12:34:56 web1 recover); ACTION is recover, clone, clone:HOST, menu or local";
 
     public static IReadOnlyList<ServeHost> Read(string path)
     {
@@ -85,9 +87,10 @@ public static partial class ServeHostsFile
         {
             "recover" when from is null => ServeAction.Recover,
             "menu" when from is null => ServeAction.Menu,
+            "local" when from is null => ServeAction.Local,
             "clone" when from is null || Hostname().IsMatch(from) => ServeAction.Clone,
             _ => throw Bad(file, line, $"'{words[2]}' is not an action",
-                "The action is recover (its own backup, unattended), clone or clone:HOST (that backup with this host's name, a new machine-id and new SSH host keys) or menu (the rescue menu)."),
+                "The action is recover (its own backup, unattended), clone or clone:HOST (that backup with this host's name, a new machine-id and new SSH host keys), menu (the rescue menu) or local (its own disk)."),
         };
         return new ServeHost(mac, words[1], action, line, from);
     }

@@ -59,7 +59,7 @@ public sealed record ServePlan(ServeOptions Options, ServeInterface Interface, (
 
             var source = h.Action == ServeAction.Clone ? h.From! : h.Hostname;
             var path = single ?? BackupCatalog.Latest(store!, source)?.Name;
-            if (path is null && h.Action != ServeAction.Menu)
+            if (path is null && h.Action is ServeAction.Recover or ServeAction.Clone)
             {
                 throw new MkcdrecException(ExitCode.BadInput, $"There is no complete backup of '{source}' in {o.BackupDir} (hosts file line {h.Line}).",
                     $"List what is there with: mkcdrec backups list {o.BackupDir}; or give that client the action menu.");

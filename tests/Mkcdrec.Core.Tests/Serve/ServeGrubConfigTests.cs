@@ -63,13 +63,48 @@ public sealed class ServeGrubConfigTests
         var cfg = ServeGrubConfig.Build("10.77.0.1:8080", clients, null, 5, "", new HashSet<string> { "52:54:00:aa:00:01" });
         var web1 = Between(cfg, "if [ \"$net_default_mac\" = \"52:54:00:aa:00:01\" ]; then\n", "elif");
         Assert.StartsWith("    menuentry \"Boot from the local disk (web1, recovered)\" {\n", web1, StringComparison.Ordinal);
-        // UEFI: back to the firmware, which goes on to the next boot option; BIOS: the first disk's boot code.
-        Assert.Contains("        if [ \"$grub_platform\" = \"efi\" ]; then\n            exit\n        fi\n", web1, StringComparison.Ordinal);
-        Assert.Contains("        set root=(hd0)\n        chainloader +1\n", web1, StringComparison.Ordinal);
+        AssertBootsLocalDisk(web1);
         Assert.Contains("menuentry \"mkcdrec automatic recovery (web1)\"", web1, StringComparison.Ordinal);
         var web2 = Between(cfg, "elif [ \"$net_default_mac\" = \"52:54:00:aa:00:02\" ]; then\n", "else\n");
         Assert.StartsWith("    menuentry \"mkcdrec automatic recovery (web2)\"", web2, StringComparison.Ordinal);
         Assert.DoesNotContain("local disk", web2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_local_client_boots_its_own_disk_by_default_and_has_the_rescue_menu_second()
+    {
+        var cfg = ServeGrubConfig.Build("10.77.0.1:8080", [Client("52:54:00:aa:00:05", "db2", ServeAction.Local, "http://10.77.0.1:8080/backup/db2/t1")], null, 5, "");
+        var db2 = Between(cfg, "if [ \"$net_default_mac\" = \"52:54:00:aa:00:05\" ]; then\n", "else\n");
+        Assert.StartsWith("    menuentry \"Boot from the local disk (db2)\" {\n", db2, StringComparison.Ordinal);
+        AssertBootsLocalDisk(db2);
+        Assert.Contains("    menuentry \"mkcdrec rescue (db2)\" {\n", db2, StringComparison.Ordinal);
+        Assert.Contains("vmlinuz mkcdrec.backup=http://10.77.0.1:8080/backup/db2/t1 mkcdrec.report=", db2, StringComparison.Ordinal);
+        Assert.DoesNotContain("mkcdrec.auto", db2, StringComparison.Ordinal);
+        Assert.DoesNotContain("automatic recovery", db2, StringComparison.Ordinal);
+    }
+
+    /// <summary>UEFI: the removable-path loader of the disk's ESP, chain-loaded (the firmware's next boot option only
+    /// without one: on a network-first machine that is the network again); BIOS: the first disk's boot code.</summary>
+    private static void AssertBootsLocalDisk(string branch)
+    {
+        Assert.Contains("""
+                    if [ "$grub_platform" = "efi" ]; then
+                        insmod part_gpt
+                        insmod part_msdos
+                        insmod fat
+                        insmod chain
+                        if search --no-floppy --file --set=root /EFI/BOOT/BOOTX64.EFI; then
+                            chainloader /EFI/BOOT/BOOTX64.EFI
+                            boot
+                        fi
+                        exit
+                    fi
+                    insmod biosdisk
+                    insmod chain
+                    set root=(hd0)
+                    chainloader +1
+
+            """, branch, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,8 +16,10 @@ public sealed class ServeHostsFileTests
             "52:54:00:AA:00:01   web1  recover   # rack 3",
             "",
             "52-54-00-aa-00-02\tweb2\tMENU",
+            "52:54:00:aa:00:03 db1 local",
         ], "hosts");
-        Assert.Equal([new ServeHost("52:54:00:aa:00:01", "web1", ServeAction.Recover, 2), new ServeHost("52:54:00:aa:00:02", "web2", ServeAction.Menu, 4)], hosts);
+        Assert.Equal([new ServeHost("52:54:00:aa:00:01", "web1", ServeAction.Recover, 2), new ServeHost("52:54:00:aa:00:02", "web2", ServeAction.Menu, 4),
+            new ServeHost("52:54:00:aa:00:03", "db1", ServeAction.Local, 5)], hosts);
     }
 
     [Fact]
@@ -50,6 +52,7 @@ public sealed class ServeHostsFileTests
     [InlineData("52:54:00:aa:00:01 web1 restore", "'restore' is not an action", "clone or clone:HOST")]
     [InlineData("52:54:00:aa:00:01 web1 clone:", "'clone:' is not an action", "clone or clone:HOST")]
     [InlineData("52:54:00:aa:00:01 web1 recover:web2", "'recover:web2' is not an action", "clone or clone:HOST")]
+    [InlineData("52:54:00:aa:00:01 web1 local:web2", "'local:web2' is not an action", "local (its own disk)")]
     public void A_bad_line_is_refused_with_its_file_and_line_and_what_is_allowed(string line, string _, string hint)
     {
         var e = Refused("# clients", line);

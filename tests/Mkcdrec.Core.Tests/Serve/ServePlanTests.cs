@@ -68,8 +68,9 @@ public sealed class ServePlanTests : IDisposable
         Backup("store/web1/20261205T000000Z");
         Backup("store/web2/20261203T000000Z");
         Directory.CreateDirectory(Path.Combine(_dir, "store/web1/20261206T000000Z")); // incomplete: no manifest
-        var plan = Plan(Path.Combine(_dir, "store"), Hosts("52:54:00:aa:00:01 web1 recover", "52:54:00:aa:00:02 web2 menu", "52:54:00:aa:00:03 new1 menu"));
-        Assert.Equal(["web1/20261205T000000Z", "web2/20261203T000000Z", null], plan.Clients.Select(c => c.BackupUrl));
+        var plan = Plan(Path.Combine(_dir, "store"), Hosts("52:54:00:aa:00:01 web1 recover", "52:54:00:aa:00:02 web2 local", "52:54:00:aa:00:03 new1 menu",
+            "52:54:00:aa:00:04 db9 local"));
+        Assert.Equal(["web1/20261205T000000Z", "web2/20261203T000000Z", null, null], plan.Clients.Select(c => c.BackupUrl)); // menu and local need no backup
         Assert.Null(plan.DefaultBackupPath);
         Assert.Equal(2, plan.Backups.Count);
     }

@@ -14,14 +14,17 @@ namespace Mkcdrec.SystemTests.Serve;
 /// <summary>
 /// <c>mkcdrec serve</c> for real on a segment of the test's own (a network namespace with a bridge and tap devices):
 /// the REAL netboot rescue system built from this host and a small backup; serve's dnsmasq gives leases and GRUB by
-/// TFTP, serve's HTTP the kernel, initramfs and backup. Two QEMU clients boot by PXE at once: a SeaBIOS one whose MAC
+/// TFTP, serve's HTTP the kernel, initramfs and backup. Three QEMU clients boot by PXE at once: a SeaBIOS one whose MAC
 /// the hosts file lists as a clone boots the automatic recovery of the backup with its own hostname, a new machine-id
-/// and new SSH host keys; an OVMF one not in the file gets the rescue menu. Bad input is refused before anything is served. docs/serve.md.
+/// and new SSH host keys; an OVMF one not in the file gets the rescue menu; an OVMF one listed as local starts the
+/// loader on its own disk's ESP. Bad input is refused before anything is served. docs/serve.md.
 /// </summary>
 public sealed class ServeNetbootTests(ITestOutputHelper output)
 {
     private const string ListedMac = "52:54:00:77:00:01";
     private const string OtherMac = "52:54:00:77:00:02";
+    private const string LocalMac = "52:54:00:77:00:03";
+    private const string LocalDiskMarker = "MKCDREC-TEST: the loader on the local disk runs";
 
     [Fact]
     public void Pxe_clients_boot_from_serve_a_listed_clone_recovers_unattended_with_its_identity_an_unlisted_one_gets_the_menu()
@@ -42,8 +45,8 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
             var netboot = Path.Combine(dir, "netboot");
             Tool.Checked(bin, ["mkrescue", "--format", "netboot", "--output", netboot, "--kernel", kernel!, "--layout", layout, "--log", Path.Combine(dir, "mkrescue.log")]);
             var hosts = Path.Combine(dir, "hosts");
-            File.WriteAllText(hosts, $"# test clients\n{ListedMac} web7 clone\n");
-            using var segment = new ServeSegment(taps: 2);
+            File.WriteAllText(hosts, $"# test clients\n{ListedMac} web7 clone\n{LocalMac} db2 local\n");
+            using var segment = new ServeSegment(taps: 3);
             var runDir = Path.Combine(dir, "run");
             string[] common = ["--backup", backup, "--netboot", netboot, "--interface", ServeSegment.Bridge, "--timeout", "1", "--run-dir", runDir];
 
@@ -53,15 +56,24 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
             using var serve = new ServeProcess(segment.Namespace, [.. common, "--hosts", hosts, "--log", Path.Combine(dir, "serve.log")]);
             Assert.True(serve.WaitFor("Stop with Ctrl-C.", TimeSpan.FromSeconds(60)), "serve did not start:\n" + serve.Output);
             Timings.Report($"serve: verified the backup and ready in {sw.Elapsed.TotalSeconds:0.0} s");
-            Assert.Contains("Serving on br0 (10.77.0.1): DHCP 10.77.0.100-10.77.0.199, TFTP, HTTP on port 8080; 1 backup(s), 1 client(s) in the hosts file.", serve.Output, StringComparison.Ordinal);
+            Assert.Contains("Serving on br0 (10.77.0.1): DHCP 10.77.0.100-10.77.0.199, TFTP, HTTP on port 8080; 1 backup(s), 2 client(s) in the hosts file.", serve.Output, StringComparison.Ordinal);
             Assert.Contains($"  {ListedMac} web7: unattended clone (new machine-id and SSH host keys) of http://10.77.0.1:8080/backup", serve.Output, StringComparison.Ordinal);
+            Assert.Contains($"  {LocalMac} db2: its own disk (the rescue menu second) of http://10.77.0.1:8080/backup", serve.Output, StringComparison.Ordinal);
 
+            using var local = Client(segment, dir, 2, LocalMac, Firmware.Uefi, EspDisk(dir));
             using var bios = Client(segment, dir, 0, ListedMac, Firmware.Bios);
             using var uefi = Client(segment, dir, 1, OtherMac, Firmware.Uefi);
             var listed = new RescueMenu(bios);
             var other = new RescueMenu(uefi);
             try
             {
+                // The local client: serve's GRUB chain-loads the removable-path loader of its disk's ESP (not the
+                // firmware's next boot option, which with the network first is the network again). Stopped once there.
+                var chosen = local.WaitFor(@"Booting `Boot from the local disk \(db2\)'", 0, TimeSpan.FromMinutes(4));
+                local.WaitFor(Regex.Escape(LocalDiskMarker), chosen.Index, TimeSpan.FromMinutes(2));
+                Timings.Report($"serve: the local UEFI client ran its own disk's loader after {local.Started.Elapsed.TotalSeconds:0.0} s");
+                local.Dispose();
+
                 // The listed client, a clone: GRUB chose its automatic recovery; the rescue system fetched the backup from serve
                 // and started the unattended recovery with the client's own identity, which stops (this backup is no
                 // system's) before touching a disk.
@@ -89,6 +101,7 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
             {
                 output.WriteLine("=== BIOS client\n" + SerialGuest.Tail(bios.Text, 6000));
                 output.WriteLine("=== UEFI client\n" + SerialGuest.Tail(uefi.Text, 6000));
+                output.WriteLine("=== local UEFI client\n" + SerialGuest.Tail(local.Text, 3000));
                 output.WriteLine("=== serve\n" + serve.Output);
             }
 
@@ -106,7 +119,9 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
             Assert.Matches($@"\(not in the hosts file\) {OtherMac} 10\.77\.0\.\d+: rescue system: at the rescue menu", said);
 
             // The summary at the end: each client got the kernel, the initramfs and the whole backup from serve.
-            Assert.Contains("serve stopped; 2 client(s) served:", said, StringComparison.Ordinal);
+            Assert.Contains("serve stopped; 3 client(s) served:", said, StringComparison.Ordinal);
+            Assert.Matches($@"db2 {LocalMac} 10\.77\.0\.\d+: boot menu \(TFTP\)", said);
+            Assert.DoesNotMatch($@"db2 {LocalMac} [\d.]+: kernel", said);
             var backupBytes = Directory.GetFiles(backup).Sum(f => new FileInfo(f).Length);
             var kernelAndInitrd = new FileInfo(Path.Combine(netboot, "vmlinuz")).Length + new FileInfo(Path.Combine(netboot, "initrd.img")).Length;
             foreach (var mac in new[] { ListedMac, OtherMac })
@@ -126,18 +141,46 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
         }
     }
 
-    private static SerialGuest Client(ServeSegment segment, string dir, int i, string mac, Firmware firmware)
+    /// <param name="disk">A disk of the test's own, in the boot order after the network (OVMF connects no other disk
+    /// before it boots, so GRUB would not see it); null: a blank 1 GiB one outside the boot order.</param>
+    private static SerialGuest Client(ServeSegment segment, string dir, int i, string mac, Firmware firmware, string? disk = null)
     {
-        var disk = Path.Combine(dir, $"client{i}.img");
-        using (var f = File.Create(disk))
+        var bootIndex = disk is null ? "" : ",bootindex=2";
+        if (disk is null)
         {
+            disk = Path.Combine(dir, $"client{i}.img");
+            using var f = File.Create(disk);
             f.SetLength(1L << 30);
         }
 
         var args = SerialGuest.BaseArguments(firmware, memoryMiB: 1536, ovmfVarsCopy: firmware == Firmware.Uefi ? Path.Combine(dir, $"vars{i}.fd") : null);
-        args.AddRange(["-monitor", "none", "-drive", $"file={disk},if=none,id=d{i},format=raw", "-device", $"virtio-blk-pci,drive=d{i},serial=SERVE-C{i}"]);
+        args.AddRange(["-monitor", "none", "-drive", $"file={disk},if=none,id=d{i},format=raw", "-device", $"virtio-blk-pci,drive=d{i},serial=SERVE-C{i}{bootIndex}"]);
         args.AddRange(ServeSegment.Nic(i, mac));
         return new SerialGuest(args, networkNamespace: segment.Namespace);
+    }
+
+    /// <summary>A GPT disk whose ESP has only \EFI\BOOT\BOOTX64.EFI: a standalone GRUB that says it runs (made with
+    /// grub-mkstandalone, mkfs.vfat and mtools: no loop device, no mount).</summary>
+    private static string EspDisk(string dir)
+    {
+        var cfg = Path.Combine(dir, "local.cfg");
+        File.WriteAllText(cfg, $"serial --unit=0 --speed=115200\nterminal_output serial console\necho \"{LocalDiskMarker}\"\nsleep 600\n");
+        var loader = Path.Combine(dir, "BOOTX64.EFI");
+        Tool.Checked("grub-mkstandalone", ["-O", "x86_64-efi", "-o", loader, "--install-modules=normal echo serial terminal sleep", "--locales=", "--fonts=", "--themes=",
+            "boot/grub/grub.cfg=" + cfg]);
+        var fat = Path.Combine(dir, "esp.fat");
+        Tool.Checked("mkfs.vfat", ["-C", fat, "32768"]);
+        Tool.Checked("mmd", ["-i", fat, "::/EFI", "::/EFI/BOOT"]);
+        Tool.Checked("mcopy", ["-i", fat, loader, "::/EFI/BOOT/BOOTX64.EFI"]);
+        var disk = Path.Combine(dir, "local.img");
+        using (var f = File.Create(disk))
+        {
+            f.SetLength(64L << 20);
+        }
+
+        Tool.Checked("sgdisk", ["-n", "1:2048:+32M", "-t", "1:ef00", disk]);
+        Tool.Checked("dd", ["if=" + fat, "of=" + disk, "bs=512", "seek=2048", "conv=notrunc", "status=none"]);
+        return disk;
     }
 
     /// <summary>Refused before anything is served: a missing interface, a MAC twice in the hosts file, a damaged backup.</summary>
