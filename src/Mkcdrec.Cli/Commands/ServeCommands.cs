@@ -38,6 +38,12 @@ internal static class ServeCommands
                 return 0;
             }
 
+            if (!Environment.IsPrivilegedProcess)
+            {
+                // Found before anything starts: dnsmasq would only stop, unable to bind ports 67 and 69.
+                throw MkcdrecException.NeedsRoot("'mkcdrec serve' (DHCP and TFTP on ports 67 and 69, through dnsmasq)");
+            }
+
             if (p.GetValue(proxy) && p.GetValue(noDhcp))
             {
                 throw new MkcdrecException(ExitCode.Usage, "--proxy-dhcp and --no-dhcp contradict each other.", "Give one: --proxy-dhcp beside the site's DHCP server, --no-dhcp when that server points clients here.");

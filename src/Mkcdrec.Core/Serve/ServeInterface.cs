@@ -54,6 +54,44 @@ public sealed record ServeInterface(string Name, IPAddress Address, int PrefixLe
         return (FromUInt(network + first), FromUInt(network + last));
     }
 
+    /// <summary>
+    /// A pool the admin gave (--dhcp-range): both ends host addresses of this subnet, in order, without the server's
+    /// own. dnsmasq takes any range and then answers no client on this interface, with only a line in its log.
+    /// </summary>
+    public void CheckPool(IPAddress first, IPAddress last, string given)
+    {
+        var size = PrefixLength >= 31 ? 0u : 1u << (32 - PrefixLength);
+        var network = ToUInt(Address) & ~(size - 1);
+        var subnet = $"{FromUInt(network)}/{PrefixLength}";
+        string? wrong = null;
+        foreach (var end in new[] { first, last })
+        {
+            var host = ToUInt(end) - network;
+            if (size == 0 || (ToUInt(end) & ~(size - 1)) != network || host == 0 || host == size - 1)
+            {
+                wrong ??= $"{end} is not a host address of {Name}'s subnet {subnet}";
+            }
+        }
+
+        if (wrong is null && ToUInt(first) > ToUInt(last))
+        {
+            wrong = $"{first} comes after {last}";
+        }
+
+        if (wrong is null && ToUInt(Address) >= ToUInt(first) && ToUInt(Address) <= ToUInt(last))
+        {
+            wrong = $"it holds this server's own address {Address}";
+        }
+
+        if (wrong is not null)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--dhcp-range {given}: {wrong}.",
+                $"Give FIRST,LAST inside {subnet}, FIRST before LAST, without {Address}: e.g. {DefaultPoolText()}.");
+        }
+    }
+
+    private string DefaultPoolText() => PrefixLength is >= 8 and <= 29 && DefaultPool() is var (a, b) ? $"{a},{b}" : $"{Address}";
+
     public string Netmask => FromUInt(PrefixLength == 0 ? 0 : uint.MaxValue << (32 - PrefixLength)).ToString();
 
     private static uint ToUInt(IPAddress a)

@@ -110,6 +110,7 @@ public sealed record ServePlan(ServeOptions Options, ServeInterface Interface, (
             throw new MkcdrecException(ExitCode.Usage, $"--dhcp-range '{range}' is not FIRST,LAST.", "Give two IPv4 addresses of the interface's subnet, e.g. 192.168.50.100,192.168.50.199.");
         }
 
+        ifc.CheckPool(IPAddress.Parse(parts[0]), IPAddress.Parse(parts[1]), range);
         return (parts[0], parts[1]);
     }
 }

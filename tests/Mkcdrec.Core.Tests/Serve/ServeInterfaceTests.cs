@@ -60,4 +60,29 @@ public sealed class ServeInterfaceTests
         var e = Assert.Throws<MkcdrecException>(() => new ServeInterface("br0", IPAddress.Parse("10.0.0.1"), 30).DefaultPool());
         Assert.Contains("--dhcp-range", e.Hint, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("10.77.0.50,10.77.0.60")]
+    [InlineData("10.77.0.2,10.77.0.254")]
+    public void A_given_pool_inside_the_subnet_without_the_servers_address_is_taken(string range)
+    {
+        var parts = range.Split(',');
+        new ServeInterface("br0", IPAddress.Parse("10.77.0.1"), 24).CheckPool(IPAddress.Parse(parts[0]), IPAddress.Parse(parts[1]), range);
+    }
+
+    [Theory]
+    [InlineData("10.78.0.100,10.78.0.199", "--dhcp-range 10.78.0.100,10.78.0.199: 10.78.0.100 is not a host address of br0's subnet 10.77.0.0/24.")]
+    [InlineData("10.77.0.100,10.77.1.20", "--dhcp-range 10.77.0.100,10.77.1.20: 10.77.1.20 is not a host address of br0's subnet 10.77.0.0/24.")]
+    [InlineData("10.77.0.0,10.77.0.20", "--dhcp-range 10.77.0.0,10.77.0.20: 10.77.0.0 is not a host address of br0's subnet 10.77.0.0/24.")]
+    [InlineData("10.77.0.100,10.77.0.255", "--dhcp-range 10.77.0.100,10.77.0.255: 10.77.0.255 is not a host address of br0's subnet 10.77.0.0/24.")]
+    [InlineData("10.77.0.199,10.77.0.100", "--dhcp-range 10.77.0.199,10.77.0.100: 10.77.0.199 comes after 10.77.0.100.")]
+    [InlineData("10.77.0.150,10.77.0.160", "--dhcp-range 10.77.0.150,10.77.0.160: it holds this server's own address 10.77.0.155.")]
+    public void A_given_pool_outside_the_subnet_backwards_or_holding_the_servers_address_is_refused(string range, string message)
+    {
+        var parts = range.Split(',');
+        var e = Assert.Throws<MkcdrecException>(() => new ServeInterface("br0", IPAddress.Parse("10.77.0.155"), 24).CheckPool(IPAddress.Parse(parts[0]), IPAddress.Parse(parts[1]), range));
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Equal(message, e.Message);
+        Assert.Equal("Give FIRST,LAST inside 10.77.0.0/24, FIRST before LAST, without 10.77.0.155: e.g. 10.77.0.100,10.77.0.154.", e.Hint);
+    }
 }

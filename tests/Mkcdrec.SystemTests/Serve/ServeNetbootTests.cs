@@ -19,6 +19,7 @@ namespace Mkcdrec.SystemTests.Serve;
 /// and new SSH host keys; an OVMF one not in the file gets the rescue menu; an OVMF one listed as local starts the
 /// loader on its own disk's ESP. Bad input is refused before anything is served. docs/serve.md.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ServeNetbootTests(ITestOutputHelper output)
 {
     private const string ListedMac = "52:54:00:77:00:01";
@@ -193,6 +194,29 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
         Assert.Contains("There is no network interface 'eth9' on this machine.", noIf.StdErr, StringComparison.Ordinal);
         Assert.Contains("br0, tap0, tap1", noIf.StdErr, StringComparison.Ordinal);
 
+        var range = Serve([.. common, "--dhcp-range", "10.78.0.100,10.78.0.199"]);
+        Assert.Equal(2, range.ExitCode);
+        Assert.Contains("--dhcp-range 10.78.0.100,10.78.0.199: 10.78.0.100 is not a host address of br0's subnet 10.77.0.0/24.", range.StdErr, StringComparison.Ordinal);
+
+        // Not root: said before anything starts (dnsmasq could not bind ports 67 and 69). A copy anyone may run.
+        var nobodyDir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mkcdrec-serve-nobody-" + Guid.NewGuid().ToString("N")), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute).FullName;
+        Tool.Result notRoot;
+        try
+        {
+            var copy = Path.Combine(nobodyDir, "mkcdrec");
+            File.Copy(RepoPaths.MkcdrecBinary, copy);
+            File.SetUnixFileMode(copy, (UnixFileMode)0x1ED);
+            notRoot = Tool.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy, "serve", .. common], workingDirectory: nobodyDir);
+        }
+        finally
+        {
+            Tool.RemoveDir(nobodyDir);
+        }
+
+        Assert.Equal(3, notRoot.ExitCode);
+        Assert.Contains("'mkcdrec serve' (DHCP and TFTP on ports 67 and 69, through dnsmasq) needs root privileges.", notRoot.StdErr, StringComparison.Ordinal);
+
         var twice = Path.Combine(dir, "hosts-twice");
         File.WriteAllText(twice, $"{ListedMac} web1 recover\n{ListedMac.ToUpperInvariant()} web2 menu\n");
         var dup = Serve([.. common, "--hosts", twice]);
@@ -208,7 +232,7 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
         var bad = Serve([.. common.Select(a => a == backup ? damaged : a)]);
         Assert.Equal(4, bad.ExitCode);
         Assert.Contains($"The backup {damaged} fails verification: volume {Path.GetFileName(volume)}", bad.StdErr, StringComparison.Ordinal);
-        output.WriteLine(noIf.StdErr + dup.StdErr + bad.StdErr);
+        output.WriteLine(noIf.StdErr + range.StdErr + notRoot.StdErr + dup.StdErr + bad.StdErr);
 
         // Nothing was served: no run directory, no dnsmasq.
         Assert.False(Directory.Exists(runDir));
