@@ -128,35 +128,13 @@ public sealed class RecoverCliTests : IDisposable
         Assert.Contains("--backup DIR", e);
     }
 
-    [Fact]
-    public void A_bad_clone_network_spec_is_refused_before_anything_happens()
+    [Theory]
+    [InlineData("--net", "static:nonsense", "--net static:nonsense")]
+    [InlineData("--report-url", "10.77.0.1:8080/report", "--report-url '10.77.0.1:8080/report' is not an http:// or https:// URL.")]
+    public void A_bad_clone_network_or_report_url_is_refused_before_anything_happens(string option, string value, string message)
     {
-        var dir = Directory.CreateTempSubdirectory("mkcdrec-recover-cli-").FullName;
-        try
-        {
-            var (code, _, e) = Run("recover", "--backup", dir, "--net", "static:nonsense");
-            Assert.Equal(2, code);
-            Assert.Contains("--net static:nonsense", e);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
-    }
-
-    [Fact]
-    public void A_report_url_that_is_not_http_is_refused_before_anything_happens()
-    {
-        var dir = Directory.CreateTempSubdirectory("mkcdrec-recover-cli-").FullName;
-        try
-        {
-            var (code, _, e) = Run("recover", "--backup", dir, "--report-url", "10.77.0.1:8080/report");
-            Assert.Equal(2, code);
-            Assert.Contains("--report-url '10.77.0.1:8080/report' is not an http:// or https:// URL.", e);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        var (code, _, e) = Run("recover", "--backup", _dir, option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, e);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace Mkcdrec.Core.Serve;
 
@@ -65,7 +66,7 @@ public sealed class ServeHttpServer : IDisposable
         var req = ctx.Request;
         var res = ctx.Response;
         string? path = req.Url?.AbsolutePath ?? "/";
-        long sent = 0;
+        var sent = new StrongBox<long>(); // counted as it goes: a client that goes away mid-file is counted for what it got
         try
         {
             if (req.HttpMethod == "POST" && path == "/report" && _reported is not null)
@@ -103,18 +104,22 @@ public sealed class ServeHttpServer : IDisposable
             if (req.HttpMethod == "GET")
             {
                 stream.Position = from;
-                sent = await Copy(stream, res.OutputStream, length).ConfigureAwait(false);
+                await Copy(stream, res.OutputStream, length, sent).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or HttpListenerException or UnauthorizedAccessException)
         {
-            res.StatusCode = res.StatusCode == 200 && sent == 0 ? 500 : res.StatusCode; // a client that went away mid-file
+            // A file it could not read is a 500; once the headers went out (a client gone mid-file) the status stays.
+            if (res.StatusCode == 200 && sent.Value == 0)
+            {
+                TrySetStatus(res, 500);
+            }
         }
         finally
         {
             if (path is not null)
             {
-                _served(new ServedRequest(req.RemoteEndPoint.Address.ToString(), path, sent, res.StatusCode));
+                _served(new ServedRequest(req.RemoteEndPoint.Address.ToString(), path, sent.Value, res.StatusCode));
             }
 
             try
@@ -197,23 +202,32 @@ public sealed class ServeHttpServer : IDisposable
         return (a, (ok2 ? Math.Min(b, size - 1) : size - 1) - a + 1);
     }
 
-    private static async Task<long> Copy(Stream from, Stream to, long length)
+    private static void TrySetStatus(HttpListenerResponse res, int code)
+    {
+        try
+        {
+            res.StatusCode = code;
+        }
+        catch (InvalidOperationException)
+        {
+            // the headers were sent: the status stays
+        }
+    }
+
+    private static async Task Copy(Stream from, Stream to, long length, StrongBox<long> done)
     {
         var buffer = new byte[1 << 20];
-        long done = 0;
-        while (done < length)
+        while (done.Value < length)
         {
-            var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done))).ConfigureAwait(false);
+            var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done.Value))).ConfigureAwait(false);
             if (n == 0)
             {
                 break;
             }
 
             await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            done += n;
+            done.Value += n;
         }
-
-        return done;
     }
 
     public void Dispose()

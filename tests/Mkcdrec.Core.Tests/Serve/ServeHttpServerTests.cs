@@ -59,6 +59,50 @@ public sealed class ServeHttpServerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_client_that_goes_away_mid_file_is_counted_for_what_it_got_and_leaves_no_fault_behind()
+    {
+        var big = Path.Combine(_dir, "backups", "web1", "t1", "root.tar.001");
+        File.WriteAllBytes(big, new byte[64 << 20]);
+        var faults = new ConcurrentQueue<Exception>();
+        // Only the server's own: other tests run at the same time in this process.
+        EventHandler<UnobservedTaskExceptionEventArgs> seen = (_, e) =>
+        {
+            if (e.Exception.ToString().Contains(nameof(ServeHttpServer), StringComparison.Ordinal))
+            {
+                faults.Enqueue(e.Exception);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += seen;
+        try
+        {
+            using (var req = new HttpRequestMessage(HttpMethod.Get, _base + "/backup/web1/t1/root.tar.001"))
+            using (var res = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, Ct))
+            {
+                await using var body = await res.Content.ReadAsStreamAsync(Ct);
+                await body.ReadExactlyAsync(new byte[1 << 20], Ct);
+            } // the connection is dropped with most of the file unsent
+
+            Assert.True(SpinWait.SpinUntil(() => _served.Any(r => r.Path.EndsWith("root.tar.001", StringComparison.Ordinal)), 10_000), "the broken-off request was not counted");
+            var got = _served.Single(r => r.Path.EndsWith("root.tar.001", StringComparison.Ordinal));
+            Assert.InRange(got.Bytes, 1 << 20, (64 << 20) - 1);
+            Assert.Equal(200, got.Status);
+            using var next = await Get("/vmlinuz"); // still serving
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+            for (var i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.Empty(faults);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= seen;
+        }
+    }
+
+    [Fact]
     public async Task A_range_resumes_a_download()
     {
         using var r = await Get("/vmlinuz", new RangeHeaderValue(990, null));
