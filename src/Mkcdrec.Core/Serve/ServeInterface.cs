@@ -60,14 +60,20 @@ public sealed record ServeInterface(string Name, IPAddress Address, int PrefixLe
     /// </summary>
     public void CheckPool(IPAddress first, IPAddress last, string given)
     {
-        var size = PrefixLength >= 31 ? 0u : 1u << (32 - PrefixLength);
-        var network = ToUInt(Address) & ~(size - 1);
+        var network = ToUInt(Address) & Mask;
         var subnet = $"{FromUInt(network)}/{PrefixLength}";
+        if (PrefixLength >= 31)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"--dhcp-range {given}: {Name}'s subnet {subnet} has no address to lend beside this server's {Address}.",
+                "Serve on an interface whose subnet is a /30 or larger.");
+        }
+
+        var size = 1u << (32 - PrefixLength);
         string? wrong = null;
         foreach (var end in new[] { first, last })
         {
             var host = ToUInt(end) - network;
-            if (size == 0 || (ToUInt(end) & ~(size - 1)) != network || host == 0 || host == size - 1)
+            if ((ToUInt(end) & ~(size - 1)) != network || host == 0 || host == size - 1)
             {
                 wrong ??= $"{end} is not a host address of {Name}'s subnet {subnet}";
             }
@@ -92,7 +98,9 @@ public sealed record ServeInterface(string Name, IPAddress Address, int PrefixLe
 
     private string DefaultPoolText() => PrefixLength is >= 8 and <= 29 && DefaultPool() is var (a, b) ? $"{a},{b}" : $"{Address}";
 
-    public string Netmask => FromUInt(PrefixLength == 0 ? 0 : uint.MaxValue << (32 - PrefixLength)).ToString();
+    public string Netmask => FromUInt(Mask).ToString();
+
+    private uint Mask => PrefixLength == 0 ? 0 : uint.MaxValue << (32 - PrefixLength);
 
     private static uint ToUInt(IPAddress a)
     {

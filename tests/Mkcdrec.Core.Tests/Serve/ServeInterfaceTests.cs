@@ -85,4 +85,15 @@ public sealed class ServeInterfaceTests
         Assert.Equal(message, e.Message);
         Assert.Equal("Give FIRST,LAST inside 10.77.0.0/24, FIRST before LAST, without 10.77.0.155: e.g. 10.77.0.100,10.77.0.154.", e.Hint);
     }
+
+    [Theory]
+    [InlineData(32, "--dhcp-range 10.77.0.5,10.77.0.6: br0's subnet 10.77.0.155/32 has no address to lend beside this server's 10.77.0.155.")]
+    [InlineData(31, "--dhcp-range 10.77.0.5,10.77.0.6: br0's subnet 10.77.0.154/31 has no address to lend beside this server's 10.77.0.155.")]
+    public void A_pool_on_a_point_to_point_or_host_subnet_is_refused_naming_the_real_subnet(int prefix, string message)
+    {
+        var e = Assert.Throws<MkcdrecException>(() => new ServeInterface("br0", IPAddress.Parse("10.77.0.155"), prefix).CheckPool(IPAddress.Parse("10.77.0.5"), IPAddress.Parse("10.77.0.6"), "10.77.0.5,10.77.0.6"));
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Equal(message, e.Message);
+        Assert.Equal("Serve on an interface whose subnet is a /30 or larger.", e.Hint);
+    }
 }

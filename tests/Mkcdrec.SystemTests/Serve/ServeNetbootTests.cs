@@ -184,7 +184,7 @@ public sealed class ServeNetbootTests(ITestOutputHelper output)
         return disk;
     }
 
-    /// <summary>Refused before anything is served: a missing interface, a MAC twice in the hosts file, a damaged backup.</summary>
+    /// <summary>Refused before anything is served: a missing interface, a --dhcp-range outside the subnet, no root, a MAC twice in the hosts file, a damaged backup.</summary>
     private void RefusesBadInput(ServeSegment segment, string dir, string[] common, string backup, string runDir)
     {
         Tool.Result Serve(params string[] args) => Tool.Run("ip", ["netns", "exec", segment.Namespace, RepoPaths.MkcdrecBinary, "serve", .. args, "--log", Path.Combine(dir, "refused.log")]);
