@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and leaves the NativeAOT binary at out/linux-x64/mkcdrec.
 #   ./build.sh            build the solution (Release) and publish the NativeAOT binary
-#   ./build.sh --arm64    also compile for linux-arm64 (IL only: proves the code builds there)
+#   ./build.sh --arm64    also cross-compile the NativeAOT binary for linux-arm64: out/linux-arm64/mkcdrec (docs/arm64.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,6 +28,24 @@ test -x out/$rid/mkcdrec
 echo "build.sh: $(du -h out/$rid/mkcdrec | cut -f1) out/$rid/mkcdrec"
 
 if [ "${1:-}" = "--arm64" ]; then
-    dotnet build src/Mkcdrec.Cli/Mkcdrec.Cli.csproj -c Release -r linux-arm64 -nologo -v q -clp:ErrorsOnly -o out/linux-arm64-il
-    echo "build.sh: linux-arm64 compiles (out/linux-arm64-il)"
+    # Cross-compiled NativeAOT: clang targets aarch64, lld links (no aarch64 binutils needed), and the arm64 libc and
+    # libgcc come from Debian's multiarch packages (the sysroot is / itself: /usr/lib/aarch64-linux-gnu).
+    if [ ! -e /usr/lib/aarch64-linux-gnu/crt1.o ] || [ ! -d /usr/lib/gcc/aarch64-linux-gnu ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "build.sh: the arm64 build needs Debian's arm64 libc and libgcc; run as root or:" >&2
+            echo "  sudo dpkg --add-architecture arm64 && sudo apt-get update && sudo apt-get install libc6-dev:arm64 libgcc-12-dev:arm64" >&2
+            exit 5
+        fi
+        echo "build.sh: installing libc6-dev:arm64 libgcc-12-dev:arm64 (the arm64 sysroot, multiarch)"
+        dpkg --add-architecture arm64
+        apt-get update -qq && apt-get install -y -qq libc6-dev:arm64 libgcc-12-dev:arm64 >/dev/null
+    fi
+    arm=linux-arm64
+    start=$(date +%s)
+    rm -rf out/$arm src/Mkcdrec.Cli/obj/Release/net10.0/$arm src/Mkcdrec.Cli/bin/Release/net10.0/$arm
+    dotnet publish src/Mkcdrec.Cli/Mkcdrec.Cli.csproj -c Release -r $arm -p:PublishAot=true -p:LinkerFlavor=lld \
+        -o out/$arm -nologo -v q -clp:ErrorsOnly
+    rm -f out/$arm/*.dbg out/$arm/*.pdb
+    test -x out/$arm/mkcdrec
+    echo "build.sh: $(du -h out/$arm/mkcdrec | cut -f1) out/$arm/mkcdrec (NativeAOT, cross-compiled in $(( $(date +%s) - start )) s)"
 fi

@@ -5,6 +5,7 @@
 #   ./test.sh system drill    the root tiers (QEMU guests; the guest image is built once and cached)
 #   ./test.sh matrix          the storage drill matrix, every case, and the slow drills (traits tier=long, clone, remote)
 #                             (long: run it before resolving storage or fault work)
+#   ./test.sh arm64           the unit tests compiled for arm64 and the arm64 binary, run under qemu-user (root: docs/arm64.md)
 #   ./test.sh matrix-slice    the main test of one matrix case, or one group of slow drills, chosen from the commit (consecutive
 #                             commits cover every case; CI runs this); MKCDREC_MATRIX_CASE=NAME picks the case
 # Extra xunit arguments after --, e.g. ./test.sh unit -- -method '*Gpt*'
@@ -13,10 +14,10 @@ cd "$(dirname "$0")"
 tiers=(); xargs_=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        unit|system|drill|matrix|matrix-slice) tiers+=("$1") ;;
+        unit|system|drill|matrix|matrix-slice|arm64) tiers+=("$1") ;;
         all) tiers+=(unit system drill matrix) ;;
         --) shift; xargs_=("$@"); break ;;
-        *) echo "test.sh: unknown tier '$1' (unit, system, drill, all)" >&2; exit 2 ;;
+        *) echo "test.sh: unknown tier '$1' (unit, system, drill, matrix, matrix-slice, arm64, all)" >&2; exit 2 ;;
     esac
     shift
 done
@@ -27,17 +28,20 @@ if [ "$(id -u)" -eq 0 ] && [[ " ${tiers[*]} " != " unit " ]]; then
     bash .ci/install-deps || { echo "test.sh: installing the test dependencies failed (.ci/install-deps)"; echo "tests: 0 passed, 1 failed"; exit 1; }
 fi
 
-./build.sh ${CI:+--arm64} || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
+# The arm64 binary too in CI and for the tiers that test it (matrix-slice: its case arm64).
+arm64_build=${CI:+--arm64}
+[[ " ${tiers[*]} " == *" arm64 "* || " ${tiers[*]} " == *" matrix"* ]] && arm64_build=--arm64
+./build.sh $arm64_build || { echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 
 results=TestResults; rm -rf "$results"; mkdir -p "$results"
 status=0
-run_assembly() { # name [result-name [xunit arguments...]]
-    local name=$1 exe="tests/$1/bin/Release/net10.0/$1" result=${2:-$1}
+run_assembly() { # name [result-name [xunit arguments...]]   ($run_with: a program to run the test executable with)
+    local name=$1 exe=${run_exe:-tests/$1/bin/Release/net10.0/$1} result=${2:-$1}
     shift; shift || true
     echo "=== $result"
     local rc=0
     # The runner's own lines kept beside its result file: its summary counts when xunit cuts that file short.
-    "$exe" -noColor -noLogo -result-xml "$results/$result.xml" "$@" ${xargs_[@]+"${xargs_[@]}"} | tee "$results/$result.log" || rc=$?
+    ${run_with:-} "$exe" -noColor -noLogo -result-xml "$results/$result.xml" "$@" ${xargs_[@]+"${xargs_[@]}"} | tee "$results/$result.log" || rc=$?
     # One line per assembly, for a reader of a failed CI run: the runner's exit code, the result file, the room left.
     echo "$rc" >"$results/$result.rc"
     echo "=== $result: runner exit code $rc; $results/$result.xml $(stat -c %s "$results/$result.xml" 2>/dev/null || echo missing) bytes; $(df -h --output=avail "$results" | tail -1 | tr -d ' ') free"
@@ -51,6 +55,22 @@ run_slow_drills() { # tier
     run_assembly Mkcdrec.DrillTests "Mkcdrec.DrillTests.$1" -trait "tier=$1"
     grep -q 'total="[1-9]' "$results/Mkcdrec.DrillTests.$1.xml" 2>/dev/null || { echo "test.sh: no drill test has the trait tier=$1"; status=1; }
 }
+# arm64 on this x86_64 machine: the unit test assemblies compiled for linux-arm64 (self-contained: the arm64 .NET runtime
+# from NuGet) and run under qemu-user, so the format and engine code runs as aarch64 code against the same peers (sgdisk,
+# sfdisk, GNU tar, openssl); then the arm64 NativeAOT binary against the x86_64 one and GNU tar (Arm64BinaryTests).
+run_arm64() {
+    local name
+    for name in Mkcdrec.Model.Tests Mkcdrec.Formats.Tests Mkcdrec.Core.Tests; do
+        local dir=$results/arm64/$name
+        dotnet publish "tests/$name" -c Release -r linux-arm64 --self-contained -o "$dir" -nologo -v q -clp:ErrorsOnly \
+            || { echo "test.sh: compiling $name for arm64 failed"; status=1; continue; }
+        # W^X off: .NET writes JIT code through a second mapping of the same pages, which qemu-user's translation cache
+        # does not see, so it ran stale code: the Formats and Core tests aborted with "Illegal instruction" in reflection stubs.
+        DOTNET_EnableWriteXorExecute=0 MKCDREC_TEST_EMULATED=1 run_with=qemu-aarch64-static run_exe="$dir/$name" run_assembly "$name" "$name.arm64"
+    done
+    rm -rf "$results/arm64"
+    run_assembly Mkcdrec.SystemTests Mkcdrec.SystemTests.arm64 -trait "tier=arm64"
+}
 for tier in "${tiers[@]}"; do
     case $tier in
         unit)
@@ -58,17 +78,22 @@ for tier in "${tiers[@]}"; do
         system|drill|matrix)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the $tier tier needs root (QEMU guests, loop devices)"; status=1; continue; fi
             case $tier in
-                system) run_assembly Mkcdrec.SystemTests ;;
+                system) run_assembly Mkcdrec.SystemTests Mkcdrec.SystemTests -trait- "tier=arm64" ;;
                 drill) run_assembly Mkcdrec.DrillTests Mkcdrec.DrillTests $(printf -- "-trait- tier=%s " "${slow_drills[@]}") ;;
-                matrix) run_assembly Mkcdrec.MatrixTests; for t in "${slow_drills[@]}"; do run_slow_drills "$t"; done ;;
+                matrix) run_assembly Mkcdrec.MatrixTests; for t in "${slow_drills[@]}"; do run_slow_drills "$t"; done; run_arm64 ;;
             esac ;;
+        arm64)
+            if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the arm64 tier needs root (its packages, setcap on the test tree)"; status=1; continue; fi
+            run_arm64 ;;
         matrix-slice)
             if [ "$(id -u)" -ne 0 ]; then echo "test.sh: the matrix needs root (QEMU guests)"; status=1; continue; fi
             # fleet: issue 18's fleet drill through mkcdrec serve (FleetDrillTests; the plain BIOS reference, N machines at once).
-            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) fleet $(printf -- "%s-drills " "${slow_drills[@]}"))
+            # arm64: issue 22's tier (test.sh arm64).
+            cases=($(ls testvm/reference/cases | sed -n 's/\.sh$//p' | grep -v '^plain-' | sort) fleet arm64 $(printf -- "%s-drills " "${slow_drills[@]}"))
             n=$(git rev-list --count HEAD 2>/dev/null || echo 0)
             c=${MKCDREC_MATRIX_CASE:-${cases[$(( n % ${#cases[@]} ))]}}
             echo "=== matrix slice: case $c (commit $n; cases: ${cases[*]}; the whole matrix: ./test.sh matrix)"
+            if [ "$c" = arm64 ]; then run_arm64; continue; fi
             if [[ " ${slow_drills[*]} " == *" ${c%-drills} "* ]] && [ "$c" != "${c%-drills}" ]; then
                 run_slow_drills "${c%-drills}"
                 continue

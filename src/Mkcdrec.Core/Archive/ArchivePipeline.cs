@@ -90,7 +90,7 @@ public static class ArchivePipeline
     {
         Compression.Zstd => NativeZstd.Available
             ? new NativeZstd.DecompressStream(input)
-            : new DecompressionStream(input, 4 << 20, checkEndOfStream: true, leaveOpen: true),
+            : new ManagedZstdReadStream(input),
         Compression.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
         _ => input,
     };

@@ -129,18 +129,8 @@ public sealed class LayoutCapture
         {
             Hostname = context.ReadTrim("/proc/sys/kernel/hostname") ?? context.ReadTrim("/etc/hostname") ?? "",
             KernelRelease = context.ReadTrim("/proc/sys/kernel/osrelease") ?? "",
-            Architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-            {
-                System.Runtime.InteropServices.Architecture.X64 => "x86_64",
-                System.Runtime.InteropServices.Architecture.Arm64 => "aarch64",
-                System.Runtime.InteropServices.Architecture.X86 => "i686",
-                System.Runtime.InteropServices.Architecture.Arm => "armv7l",
-                System.Runtime.InteropServices.Architecture.Ppc64le => "ppc64le",
-                System.Runtime.InteropServices.Architecture.S390x => "s390x",
-                System.Runtime.InteropServices.Architecture.RiscV64 => "riscv64",
-                System.Runtime.InteropServices.Architecture.LoongArch64 => "loongarch64",
-                var a => a.ToString().ToLowerInvariant(),
-            },
+            // The kernel's own word (Linux 6.1+), so a replayed capture says the recorded machine's, not the replayer's.
+            Architecture = context.ReadTrim("/proc/sys/kernel/arch") ?? HostArchitecture.UnameMachine,
             OsId = os.GetValueOrDefault("ID"),
             OsVersionId = os.GetValueOrDefault("VERSION_ID"),
             OsPrettyName = os.GetValueOrDefault("PRETTY_NAME"),

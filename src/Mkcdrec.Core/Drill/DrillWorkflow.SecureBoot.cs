@@ -49,7 +49,7 @@ public sealed partial class DrillWorkflow
         }
 
         var loader = Path.Combine(c.WorkDir, "medium-BOOTX64.EFI");
-        var r = _run.Run(new ProcessRequest("xorriso", ["-osirrox", "on", "-indev", c.Medium!.Isos[0], "-extract", "/" + IsoBuilder.EfiIsoPath, loader]));
+        var r = _run.Run(new ProcessRequest("xorriso", ["-osirrox", "on", "-indev", c.Medium!.Isos[0], "-extract", "/EFI/BOOT/" + MachineArchitecture.X86_64.RemovableLoader, loader]));
         var signed = r.ExitCode == 0 && File.Exists(loader) && PeSignature.Read(loader).Signed;
         File.Delete(loader);
         if (!signed)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Mkcdrec.Core.Platform;
 
 namespace Mkcdrec.Core.Media;
 
@@ -14,6 +15,9 @@ public sealed class BootMenuOptions
 
     /// <summary>Menu timeout in seconds before the default entry boots.</summary>
     public int TimeoutSeconds { get; init; } = 5;
+
+    /// <summary>The machine the rescue kernel runs on: its consoles and GRUB's serial port differ (docs/arm64.md).</summary>
+    public MachineArchitecture Architecture { get; init; } = MachineArchitecture.X86_64;
 
     /// <summary>More kernel arguments for every entry (e.g. mkcdrec.net=static).</summary>
     public string ExtraKernelArguments { get; init; } = "";
@@ -32,7 +36,6 @@ public static class BootMenu
 {
     public const string RescueTitle = "mkcdrec rescue";
     public const string AutoTitle = "mkcdrec automatic recovery";
-    public const string Consoles = "console=tty0 console=ttyS0,115200";
 
     /// <summary>The kernel arguments of the rescue entry (the automatic entry adds mkcdrec.auto=recover).</summary>
     public static string KernelArguments(BootMenuOptions o, bool auto)
@@ -58,7 +61,11 @@ public static class BootMenu
             args.Add(o.ExtraKernelArguments.Trim());
         }
 
-        args.Add(Consoles);
+        if (o.Architecture.KernelConsoles is { Length: > 0 } consoles)
+        {
+            args.Add(consoles);
+        }
+
         return string.Join(' ', args);
     }
 
@@ -98,7 +105,7 @@ public static class BootMenu
 
         var sb = new StringBuilder();
         sb.Append("# mkcdrec rescue medium boot menu (written by mkcdrec; GRUB 2).\n");
-        sb.Append(GrubConsoleAndTimeout(o.TimeoutSeconds));
+        sb.Append(GrubConsoleAndTimeout(o.TimeoutSeconds, o.Architecture.GrubSerial));
         if (!netboot && o.MediumLabel is { } label)
         {
             sb.Append(CultureInfo.InvariantCulture, $"search --no-floppy --label --set=root {label}\n");
@@ -139,11 +146,13 @@ public static class BootMenu
 
     // GRUB's script syntax splits words at & | < > ( ) (an s3:// URL's query has &): such a word goes in double quotes,
     // which GRUB removes before the kernel sees the argument.
-    /// <summary>GRUB on the screen and the first serial port (115200 8N1), the first entry by default after the timeout.</summary>
-    internal static string GrubConsoleAndTimeout(int timeoutSeconds) => string.Create(CultureInfo.InvariantCulture, $"""
+    /// <summary>GRUB on the screen and the first serial port (115200 8N1) where it drives one, the first entry by default after the timeout.</summary>
+    internal static string GrubConsoleAndTimeout(int timeoutSeconds, bool serial = true) => (serial ? """
         serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
         terminal_input console serial
         terminal_output console serial
+
+        """ : "") + string.Create(CultureInfo.InvariantCulture, $"""
         set default=0
         set timeout={timeoutSeconds}
         set timeout_style=menu

@@ -63,7 +63,6 @@ public sealed record IsoResult(string Path, long Bytes, string Sha256, TimeSpan 
 public sealed class IsoBuilder
 {
     public const string BiosCoreIsoPath = "boot/grub/i386-pc/eltorito.img";
-    public const string EfiIsoPath = "EFI/BOOT/BOOTX64.EFI";
     public const string BootCatalog = "boot/boot.cat";
 
     /// <summary>GRUB modules built into the BIOS core image: disk access, ISO9660, search by label, menu, Linux loader, serial.</summary>
@@ -71,7 +70,7 @@ public sealed class IsoBuilder
         ["biosdisk", "iso9660", "part_msdos", "part_gpt", "search", "search_label", "search_fs_file", "normal", "configfile",
             "linux", "echo", "serial", "terminal", "test", "true", "sleep", "reboot", "halt"];
 
-    /// <summary>GRUB modules built into BOOTX64.EFI.</summary>
+    /// <summary>GRUB modules built into BOOTX64.EFI (and BOOTAA64.EFI, without efi_uga: an x86-only video protocol).</summary>
     public static readonly string[] EfiModules =
         ["iso9660", "fat", "part_msdos", "part_gpt", "search", "search_label", "search_fs_file", "normal", "configfile",
             "linux", "echo", "serial", "terminal", "test", "true", "sleep", "reboot", "halt", "efi_gop", "efi_uga", "all_video"];
@@ -79,13 +78,23 @@ public sealed class IsoBuilder
     private readonly IProcessRunner _run;
     private readonly ILog _log;
     private readonly string _grubLib;
+    private readonly MachineArchitecture? _arch;
 
-    public IsoBuilder(IProcessRunner run, ILog log, string grubLib = "/usr/lib/grub")
+    /// <param name="architecture">The machine the medium boots (default: this one's); aarch64 media boot by UEFI only.</param>
+    public IsoBuilder(IProcessRunner run, ILog log, string grubLib = "/usr/lib/grub", MachineArchitecture? architecture = null)
     {
         _run = run;
         _log = log;
         _grubLib = grubLib;
+        _arch = architecture ?? MachineArchitecture.Host;
     }
+
+    /// <summary>The UEFI removable-media loader on the medium: EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTAA64.EFI.</summary>
+    public string EfiIsoPath => "EFI/BOOT/" + Arch.RemovableLoader;
+
+    private MachineArchitecture Arch => _arch ?? throw new MkcdrecException(ExitCode.Environment,
+        $"mkcdrec makes bootable media for x86_64 and aarch64 machines; this one is {HostArchitecture.UnameMachine}.",
+        "Make the rescue medium on an x86_64 or aarch64 machine, or write a backup only (mkbackuponly).");
 
     /// <summary>The programs and files a bootable build needs; throws naming the missing one and its Debian package.</summary>
     public void CheckPrerequisites(bool bootable)
@@ -109,12 +118,8 @@ public sealed class IsoBuilder
             return;
         }
 
-        foreach (var (file, package) in new[]
-                 {
-                     (Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"), "grub-pc-bin"),
-                     (Path.Combine(_grubLib, "i386-pc", "kernel.img"), "grub-pc-bin"),
-                     (Path.Combine(_grubLib, "x86_64-efi", "kernel.img"), "grub-efi-amd64-bin"),
-                 })
+        var bios = Arch.HasBios ? new[] { (Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"), "grub-pc-bin"), (Path.Combine(_grubLib, "i386-pc", "kernel.img"), "grub-pc-bin") } : [];
+        foreach (var (file, package) in bios.Append((Path.Combine(_grubLib, Arch.GrubEfiTarget, "kernel.img"), Arch.GrubEfiPackage)))
         {
             if (!File.Exists(file))
             {
@@ -190,16 +195,27 @@ public sealed class IsoBuilder
         return stage;
     }
 
-    /// <summary>The xorriso options for BIOS (El Torito and hybrid MBR) and UEFI (El Torito and the appended EFI partition) boot.</summary>
-    private string[] BootArguments(string efiImage) =>
-    [
-        "--grub2-mbr", Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"),
-        "-partition_offset", "16", "--mbr-force-bootable",
-        "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
-        "-c", BootCatalog,
-        "-b", BiosCoreIsoPath, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", "--grub2-boot-info",
-        "-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
-    ];
+    /// <summary>
+    /// The xorriso options for BIOS (El Torito and hybrid MBR) and UEFI (El Torito and the appended EFI partition) boot;
+    /// UEFI's alone where there is no BIOS (aarch64): the GPT with the EFI partition still makes it boot from a USB stick.
+    /// </summary>
+    private string[] BootArguments(string efiImage) => Arch.HasBios
+        ?
+        [
+            "--grub2-mbr", Path.Combine(_grubLib, "i386-pc", "boot_hybrid.img"),
+            "-partition_offset", "16", "--mbr-force-bootable",
+            "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
+            "-c", BootCatalog,
+            "-b", BiosCoreIsoPath, "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", "--grub2-boot-info",
+            "-eltorito-alt-boot", "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
+        ]
+        :
+        [
+            "-partition_offset", "16",
+            "-append_partition", "2", "0xef", efiImage, "-appended_part_as_gpt",
+            "-c", BootCatalog,
+            "-e", "--interval:appended_partition_2:all::", "-no-emul-boot",
+        ];
 
     private static void WriteGenerated(string stage, IReadOnlyDictionary<string, byte[]> generated)
     {
@@ -273,16 +289,25 @@ public sealed class IsoBuilder
     /// <summary>Writes grub.cfg, the two GRUB images and the EFI FAT image; returns the FAT image's path (outside the ISO tree).</summary>
     private string StageBootFiles(IsoRequest req, string stage)
     {
-        var menu = new BootMenuOptions { MediumLabel = req.Label, TimeoutSeconds = req.TimeoutSeconds, ExtraKernelArguments = req.ExtraKernelArguments };
+        var menu = new BootMenuOptions { MediumLabel = req.Label, TimeoutSeconds = req.TimeoutSeconds, ExtraKernelArguments = req.ExtraKernelArguments, Architecture = Arch };
         var grubDir = Path.Combine(stage, "boot", "grub");
-        Directory.CreateDirectory(Path.Combine(grubDir, "i386-pc"));
+        Directory.CreateDirectory(grubDir);
         File.WriteAllText(Path.Combine(grubDir, "grub.cfg"), BootMenu.GrubConfig(menu));
         var embedded = Path.Combine(req.WorkDir, "embedded.cfg");
         File.WriteAllText(embedded, BootMenu.EmbeddedConfig(req.Label));
+        if (req.SignedChain is not null && Arch != MachineArchitecture.X86_64)
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"Secure Boot media are made for x86_64 only so far; this medium is for {Arch.Uname}.",
+                "Make it without --secure-boot (or with --secure-boot auto), and boot it with Secure Boot off.");
+        }
 
-        _run.RunChecked(new ProcessRequest("grub-mkimage",
-            ["-d", Path.Combine(_grubLib, "i386-pc"), "-O", "i386-pc-eltorito", "-o", Path.Combine(stage, BiosCoreIsoPath),
-                "-p", "/boot/grub", "-c", embedded, .. BiosModules]));
+        if (Arch.HasBios)
+        {
+            Directory.CreateDirectory(Path.Combine(grubDir, "i386-pc"));
+            _run.RunChecked(new ProcessRequest("grub-mkimage",
+                ["-d", Path.Combine(_grubLib, "i386-pc"), "-O", "i386-pc-eltorito", "-o", Path.Combine(stage, BiosCoreIsoPath),
+                    "-p", "/boot/grub", "-c", embedded, .. BiosModules]));
+        }
 
         var efiDir = Path.Combine(stage, Path.GetDirectoryName(EfiIsoPath)!);
         Directory.CreateDirectory(efiDir);
@@ -290,12 +315,13 @@ public sealed class IsoBuilder
         return MakeEfiImage(req.WorkDir, efiFiles);
     }
 
-    /// <summary>mkcdrec's own GRUB image as BOOTX64.EFI, with the embedded config that finds the medium by its label.</summary>
+    /// <summary>mkcdrec's own GRUB image as BOOTX64.EFI (BOOTAA64.EFI), with the embedded config that finds the medium by its label.</summary>
     private (string Host, string Fat) StageOwnEfiImage(string stage, string embedded)
     {
         var efi = Path.Combine(stage, EfiIsoPath);
+        var modules = Arch.HasBios ? EfiModules : EfiModules.Where(m => m != "efi_uga");
         _run.RunChecked(new ProcessRequest("grub-mkimage",
-            ["-d", Path.Combine(_grubLib, "x86_64-efi"), "-O", "x86_64-efi", "-o", efi, "-p", "/boot/grub", "-c", embedded, .. EfiModules]));
+            ["-d", Path.Combine(_grubLib, Arch.GrubEfiTarget), "-O", Arch.GrubEfiTarget, "-o", efi, "-p", "/boot/grub", "-c", embedded, .. modules]));
         return (efi, "/" + EfiIsoPath);
     }
 

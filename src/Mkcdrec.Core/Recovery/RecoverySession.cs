@@ -1,6 +1,7 @@
 using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Execution;
 using Mkcdrec.Core.Planning;
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Secrets;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
@@ -83,6 +84,8 @@ public sealed class RecoverySession(RecoveryServices services, IRecoveryUser use
         var layoutPath = r.LayoutPath ?? DefaultLayout(dir);
         services.Log.Info($"recover: backup {dir}, layout {layoutPath}");
         var layout = LayoutWorkflows.Load(layoutPath);
+        // The kernel's word (6.1+) first, as capture takes it; the process's own architecture on older kernels.
+        RecoveryArchitecture.Check(layout, services.Files.ReadText("/proc/sys/kernel/arch")?.Trim() ?? HostArchitecture.UnameMachine);
 
         // Opened once: its manifest decides the passphrase and the request key; the workflow checks and restores from it.
         var backup = ArchiveSource.Open(dir, r.BackupVolumes);

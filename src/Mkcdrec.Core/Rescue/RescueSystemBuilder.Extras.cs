@@ -22,7 +22,7 @@ public sealed partial class RescueSystemBuilder
         FindPrograms([], new RescueNeeds(null, false), options.ExtraPrograms);
         if (options.ExtraModules.Count > 0)
         {
-            var release = FindKernel(options.Kernel).Header.Release!;
+            var release = FindKernel(options.Kernel).Release;
             var closure = KernelModuleIndex.Load(files, "/lib/modules/" + release).Resolve(options.ExtraModules);
             ThrowWhenExtraModulesMissing(options, release, closure.NotFound);
         }

@@ -7,12 +7,12 @@ namespace Mkcdrec.Core.Rescue;
 /// <summary>The kernel and its modules: which kernel, which modules (closed over modules.dep), their depmod indexes, firmware.</summary>
 public sealed partial class RescueSystemBuilder
 {
-    /// <summary>The kernel to use and its header; a clear error when the kernel or its modules are not there.</summary>
-    public (string Path, BzImageHeader Header) FindKernel(string? explicitKernel)
+    /// <summary>The kernel to use, its release and its whole version string; a clear error when the kernel or its modules are not there.</summary>
+    public (string Path, string Release, string Version) FindKernel(string? explicitKernel)
     {
         var candidates = InstalledKernels();
         string Candidates() => candidates.Count == 0
-            ? "No kernel with modules is installed in /boot; install one (Debian: apt-get install linux-image-amd64) and pass it with --kernel."
+            ? $"No kernel with modules is installed in /boot; install one (Debian: apt-get install linux-image-{MachineArchitecture.Host?.Debian ?? "amd64"}) and pass it with --kernel."
             : "Pass one of the installed kernels with --kernel: " + string.Join(", ", candidates) + ".";
 
         string path;
@@ -35,31 +35,55 @@ public sealed partial class RescueSystemBuilder
             }
         }
 
-        BzImageHeader header;
-        try
-        {
-            using var s = files.OpenRead(path);
-            header = BzImage.Read(s);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new MkcdrecException(ExitCode.BadInput, $"'{path}' is not a bootable x86 kernel image: {e.Message}", Candidates(), e);
-        }
-
-        if (header.Release is null)
+        var version = ReadVersion(path, Candidates);
+        if (version is null)
         {
             throw new MkcdrecException(ExitCode.BadInput, $"The kernel '{path}' carries no version string, so its modules cannot be found.", Candidates());
         }
 
-        if (!files.FileExists($"/lib/modules/{header.Release}/modules.dep"))
+        var release = version.Split(' ', 2)[0];
+
+        if (!files.FileExists($"/lib/modules/{release}/modules.dep"))
         {
             var what = explicitKernel is null ? "The running kernel" : "The kernel";
             throw new MkcdrecException(ExitCode.Environment,
-                $"{what} {header.Release} ({path}) has no modules in /lib/modules/{header.Release}, and the rescue system needs its storage, filesystem and network modules.",
+                $"{what} {release} ({path}) has no modules in /lib/modules/{release}, and the rescue system needs its storage, filesystem and network modules.",
                 Candidates());
         }
 
-        return (path, header);
+        return (path, release, version);
+    }
+
+    /// <summary>
+    /// The version string of an x86 bzImage (its setup header points at it) or an arm64 Image (its banner), which must
+    /// be this machine's kind (as the kernel says it; older kernels do not, and then the modules' check stands): the
+    /// rescue system around it is made of this machine's programs.
+    /// </summary>
+    private string? ReadVersion(string path, Func<string> candidates)
+    {
+        try
+        {
+            using var s = files.OpenRead(path);
+            var head = new byte[BzImage.HeadSize];
+            var n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var arm64 = Arm64Image.LooksLikeOne(head.AsSpan(0, n));
+            if (MachineArchitecture.For(files.ReadText("/proc/sys/kernel/arch")?.Trim() ?? "?") is { } here && arm64 != (here == MachineArchitecture.Aarch64))
+            {
+                throw new MkcdrecException(ExitCode.BadInput, $"'{path}' is {(arm64 ? "an arm64" : "an x86")} kernel image, and this machine is {here.Uname}.", candidates());
+            }
+
+            if (!arm64)
+            {
+                return BzImage.Read(head.AsSpan(0, n)).Version;
+            }
+
+            s.Seek(0, SeekOrigin.Begin);
+            return Arm64Image.Read(s).Version;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MkcdrecException(ExitCode.BadInput, $"'{path}' is not a bootable kernel image of this machine: {e.Message}", candidates(), e);
+        }
     }
 
     /// <summary>/boot/vmlinuz-* whose modules are installed.</summary>

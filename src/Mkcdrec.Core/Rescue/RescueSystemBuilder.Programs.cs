@@ -1,5 +1,6 @@
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Storage;
+using Mkcdrec.Formats.Elf;
 
 namespace Mkcdrec.Core.Rescue;
 
@@ -82,7 +83,7 @@ public sealed partial class RescueSystemBuilder
         string mkcdrec, List<string> notes)
     {
         var closure = new LibraryClosure(files);
-        var dlopen = FindDlopenLibraries(closure, components, notes);
+        var dlopen = FindDlopenLibraries(closure, components, ElfOf(mkcdrec), notes);
         var libs = closure.Resolve(programs.Select(p => p.Path).Concat(dlopen));
         // The mkcdrec binary goes to /usr/bin/mkcdrec whatever its host path is; only its libraries keep theirs.
         var mk = closure.Resolve([mkcdrec]);
@@ -105,14 +106,20 @@ public sealed partial class RescueSystemBuilder
         }
     }
 
-    /// <summary>The host paths of the libraries the components open at run time; libssl and libcrypto are required, others are noted when missing.</summary>
-    private List<string> FindDlopenLibraries(LibraryClosure closure, List<RescueComponent> components, List<string> notes)
+    /// <summary>
+    /// The host paths of the libraries the components open at run time, of the opener's machine, class and byte order (a
+    /// multiarch host has an arm64 libssl.so.3 beside the x86_64 one, and ld.so.conf.d lists aarch64-linux-gnu first);
+    /// libssl and libcrypto are required, others are noted when missing.
+    /// </summary>
+    private List<string> FindDlopenLibraries(LibraryClosure closure, List<RescueComponent> components, ElfFile? opener, List<string> notes)
     {
+        bool Fits(string path) => files.FileExists(path)
+            && (opener is null || (ElfOf(path) is { } e && e.Machine == opener.Machine && e.Class == opener.Class && e.Data == opener.Data));
         var dlopen = new List<string>();
         foreach (var soname in components.SelectMany(c => c.DlopenLibraries).Distinct(StringComparer.Ordinal))
         {
             var dirs = closure.LdSoConfDirectories.Concat(LibraryDirectories).Distinct(StringComparer.Ordinal);
-            var found = dirs.Select(d => d + "/" + soname).FirstOrDefault(files.FileExists);
+            var found = dirs.Select(d => d + "/" + soname).FirstOrDefault(Fits);
             if (found is not null)
             {
                 dlopen.Add(found);
@@ -129,6 +136,20 @@ public sealed partial class RescueSystemBuilder
         }
 
         return dlopen;
+    }
+
+    /// <summary>The ELF header of a host file, or null when it is not an ELF file.</summary>
+    private ElfFile? ElfOf(string path)
+    {
+        try
+        {
+            using var s = files.OpenRead(path);
+            return ElfFile.Read(s);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The other names of each program as links; returns the programs' paths in the rescue system, mkcdrec first.</summary>

@@ -39,8 +39,7 @@ public sealed partial class RescueSystemBuilder(ISystemFiles files, IProcessRunn
         var needs = new RescueNeeds(options.Layout, options.Sshd) { BackupSchemes = options.BackupSchemes };
         var components = options.Components.Where(c => c.IncludedWhen(needs)).ToList();
 
-        var (kernel, header) = FindKernel(options.Kernel);
-        var release = header.Release!;
+        var (kernel, release, version) = FindKernel(options.Kernel);
         var modulesDir = "/lib/modules/" + release;
         _log.Info($"rescue: kernel {kernel} ({release})");
 
@@ -53,7 +52,7 @@ public sealed partial class RescueSystemBuilder(ISystemFiles files, IProcessRunn
         var modules = AddModules(tree, options, components, release, modulesDir, notes);
         var firmware = options.Firmware ? AddFirmware(tree, release, modulesDir, modules.Modules, notes) : [];
         AddDataFiles(tree, components);
-        AddConfiguration(tree, options, release, header.Version!, components, modules);
+        AddConfiguration(tree, options, release, version, components, modules);
 
         var kernelOut = WriteKernel(options.WorkDirectory, kernel);
         var (initrd, size, raw) = WriteInitramfs(tree, options);
@@ -68,7 +67,7 @@ public sealed partial class RescueSystemBuilder(ISystemFiles files, IProcessRunn
             KernelPath = kernelOut,
             InitramfsPath = initrd,
             KernelVersion = release,
-            KernelVersionText = header.Version!,
+            KernelVersionText = version,
             InitramfsBytes = size,
             UncompressedBytes = raw,
             Modules = modules.Modules,

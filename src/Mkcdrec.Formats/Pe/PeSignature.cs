@@ -107,7 +107,7 @@ public static class PeSignature
         {
             var length = BinaryPrimitives.ReadInt32LittleEndian(table.AsSpan(at));
             var type = BinaryPrimitives.ReadUInt16LittleEndian(table.AsSpan(at + 6));
-            if (length < 8 || at + length > table.Length)
+            if (length < 8 || length > table.Length - at) // not at + length: a length near 2^31 wraps it negative
             {
                 throw new InvalidDataException($"PE: a WIN_CERTIFICATE at {at} of the certificate table says {length} bytes; {table.Length - at} are left.");
             }

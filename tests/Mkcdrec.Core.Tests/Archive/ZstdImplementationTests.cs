@@ -102,6 +102,30 @@ public sealed class ZstdImplementationTests : IDisposable
         Assert.Contains("ends in the middle of a frame", e.Message);
     }
 
+    [Fact]
+    public void The_managed_fallback_says_a_cut_or_damaged_stream_the_way_the_native_stage_does()
+    {
+        // Hosts without libzstd (a fresh arm64 sysroot had none) read with ZstdSharp: its errors must read the same.
+        var data = Sample();
+        var ms = new MemoryStream();
+        using (var z = new ZstdSharp.CompressionStream(ms, 3, leaveOpen: true))
+        {
+            z.Write(data);
+        }
+
+        var bytes = ms.ToArray();
+        var cut = Record.Exception(() => ReadAll(new ManagedZstdReadStream(new MemoryStream(bytes[..(bytes.Length / 2)]))));
+        Assert.IsType<InvalidDataException>(cut);
+        Assert.Contains("ends in the middle of a frame", cut.Message);
+
+        var damaged = (byte[])bytes.Clone();
+        damaged[4] ^= 0xFF; // the frame header descriptor
+        var bad = Record.Exception(() => ReadAll(new ManagedZstdReadStream(new MemoryStream(damaged))));
+        Assert.IsType<InvalidDataException>(bad);
+        Assert.Contains("zstd stream is damaged", bad.Message);
+        Assert.True(ReadAll(new ManagedZstdReadStream(new MemoryStream(bytes))).AsSpan().SequenceEqual(data));
+    }
+
     private static byte[] ReadAll(Stream s)
     {
         var ms = new MemoryStream();

@@ -73,7 +73,8 @@ public sealed class IsoBuilderAndLocatorTests : IDisposable
         Files = [new IsoGraft("/backup/a=b.000", "/srv/back\\up/a=b.000")],
     };
 
-    private IsoBuilder Builder(FakeMediaRunner run) => new(run, NullLog.Instance, Path.Combine(_dir, "grub"));
+    // The x86_64 medium (BIOS and UEFI) whatever machine runs the test (the arm64 tier runs these under qemu-user).
+    private IsoBuilder Builder(FakeMediaRunner run) => new(run, NullLog.Instance, Path.Combine(_dir, "grub"), MachineArchitecture.X86_64);
 
     [Fact]
     public void A_build_writes_the_iso_and_a_sha256sum_file_and_leaves_no_temporary()

@@ -123,7 +123,7 @@ public sealed class SecureBootMediaTests : IDisposable
         var chain = SignedBootChain.Find(Root(mok: mok), out _)!;
         var run = new FakeMediaRunner();
         var work = Path.Combine(_dir, "work");
-        new IsoBuilder(run, NullLog.Instance, grubLib).Build(new IsoRequest
+        new IsoBuilder(run, NullLog.Instance, grubLib, MachineArchitecture.X86_64).Build(new IsoRequest
         {
             Label = "MKCDREC_SB_20261206",
             OutputPath = Path.Combine(_dir, "out", "rescue.iso"),

@@ -59,6 +59,7 @@ public sealed class RecoverySecretsOrderTests : IDisposable
         rec.DirectoryExists["/sys/block/vda"] = true;
         rec.Files["/sys/block/vda/serial"] = "SL\n";
         rec.Files["/proc/self/mountinfo"] = "";
+        rec.Files["/proc/sys/kernel/arch"] = "x86_64\n"; // the layout's machine, whatever machine runs the test
         var machine = new NothingMayRun();
         var session = new RecoverySession(new RecoveryServices(machine, machine, new FileSystemAccess(), new ReplaySystemFiles(rec), NullLog.Instance), new Unattended(ask));
         var keys = Directory.CreateDirectory(Path.Combine(_dir, "keys", "luks")).FullName;

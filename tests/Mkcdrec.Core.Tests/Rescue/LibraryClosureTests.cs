@@ -257,6 +257,37 @@ public class LibraryClosureTests
         (ldd.StdOut + ldd.StdErr).Contains("not a dynamic executable", StringComparison.Ordinal)
         || ldd.StdOut.Contains("statically linked", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Objects of another machine (the arm64 multiarch libraries the arm64 tier installs beside the x86_64 ones, with the
+    /// same names): the closure takes the aarch64 files the aarch64 loader itself lists (ld.so --list, run by qemu-user),
+    /// never an x86_64 library of the same name.
+    /// </summary>
+    [Theory]
+    [InlineData("/usr/lib/aarch64-linux-gnu/libssl.so.3")]
+    [InlineData("/usr/lib/aarch64-linux-gnu/libzstd.so.1")]
+    public void An_aarch64_object_gets_the_aarch64_libraries_its_own_loader_finds(string program)
+    {
+        Assert.SkipUnless(File.Exists(program) && File.Exists("/lib/ld-linux-aarch64.so.1") && Tool.Exists("qemu-aarch64-static"),
+            "the arm64 multiarch libraries and qemu-user-static are not installed (.ci/install-deps installs them)");
+        var r = new LibraryClosure(new RealFiles()).Resolve([program]);
+        var list = Tool.Run("qemu-aarch64-static", "/lib/ld-linux-aarch64.so.1", "--list", program);
+        Assert.Equal(0, list.ExitCode);
+        var expected = Parse(list.StdOut, program);
+        Assert.True(expected.RealFiles.Count >= 3, list.StdOut);
+        Assert.Equal(expected.RealFiles, r.Files);
+        Assert.Empty(r.Missing);
+        foreach (var (name, path) in expected.Paths)
+        {
+            Assert.Equal(path, r.Libraries.Single(l => l.Name == name).Path);
+        }
+
+        Assert.All(r.Files, f =>
+        {
+            using var s = File.OpenRead(f);
+            Assert.Equal(ElfMachine.AArch64, ElfFile.Read(s).Machine);
+        });
+    }
+
     [Theory]
     [MemberData(nameof(RealPrograms))]
     public void Closure_equals_what_the_loader_resolves(string program)

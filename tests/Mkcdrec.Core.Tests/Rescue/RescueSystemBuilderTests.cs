@@ -160,6 +160,38 @@ public class RescueSystemBuilderTests
         }
     }
 
+    /// <summary>
+    /// A multiarch host (the arm64 tier's packages): an arm64 libssl.so.3 beside the x86_64 one, and ld.so.conf.d lists
+    /// aarch64-linux-gnu first. The rescue system takes the libraries mkcdrec can load (found by the CI run that booted
+    /// rescue systems whose mkcdrec aborted: "No usable version of libssl was found").
+    /// </summary>
+    [Fact]
+    public void Libraries_opened_at_run_time_are_of_mkcdrecs_machine_on_a_multiarch_host()
+    {
+        var work = Tool.TempDir("rescue-multiarch");
+        try
+        {
+            static byte[] Arm(string soname, params string[] needed) => new ElfBuilder { Machine = ElfMachine.AArch64, SoName = soname, Needed = needed }.Build();
+            var host = Host()
+                .Text("/etc/ld.so.conf", "/usr/lib/aarch64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n")
+                .File("/usr/lib/aarch64-linux-gnu/libssl.so.3", Arm("libssl.so.3", "libcrypto.so.3"))
+                .File("/usr/lib/aarch64-linux-gnu/libcrypto.so.3", Arm("libcrypto.so.3"))
+                .File("/usr/lib/aarch64-linux-gnu/libzstd.so.1", Arm("libzstd.so.1"));
+            var rs = new RescueSystemBuilder(host, new FakeRunner()).Build(new RescueSystemOptions
+            {
+                WorkDirectory = work, MkcdrecBinary = "/opt/build/mkcdrec", Layout = Layout("ext4"), Compression = InitramfsCompressionKind.Gzip,
+            });
+            var e = ReadImage(rs.InitramfsPath);
+            Assert.True(e.ContainsKey("usr/lib/x86_64-linux-gnu/libssl.so.3"));
+            Assert.True(e.ContainsKey("usr/lib/x86_64-linux-gnu/libcrypto.so.3"));
+            Assert.DoesNotContain(e.Keys, k => k.Contains("aarch64", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Tool.RemoveDir(work);
+        }
+    }
+
     [Fact]
     public void Builds_an_initramfs_with_programs_libraries_modules_layout_and_our_init()
     {
@@ -284,11 +316,32 @@ public class RescueSystemBuilderTests
         Assert.Contains("/boot/vmlinuz-" + Kver, e2.Hint);
 
         // An explicit kernel is read by its header, whatever its file name.
-        var (path, header) = new RescueSystemBuilder(Host().File("/tmp/bzImage", Kernel(Kver)), new FakeRunner()).FindKernel("/tmp/bzImage");
+        var (path, release, version) = new RescueSystemBuilder(Host().File("/tmp/bzImage", Kernel(Kver)), new FakeRunner()).FindKernel("/tmp/bzImage");
         Assert.Equal("/tmp/bzImage", path);
-        Assert.Equal(Kver, header.Release);
+        Assert.Equal(Kver, release);
+        Assert.Equal(Kver + " (test@example) #1 SMP", version);
         Assert.Equal(ExitCode.BadInput, Assert.Throws<MkcdrecException>(() =>
             new RescueSystemBuilder(Host().Text("/tmp/junk", new string('x', 4096)), new FakeRunner()).FindKernel("/tmp/junk")).Code);
+    }
+
+    [Fact]
+    public void An_arm64_kernel_is_read_by_its_banner_on_an_arm64_machine_and_refused_on_an_x86_64_one()
+    {
+        const string release = "6.1.0-57-arm64";
+        var image = new byte[1 << 20];
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(56), 0x644D5241); // "ARM\x64"
+        Encoding.ASCII.GetBytes($"Linux version {release} (debian-kernel@lists.debian.org) #1 SMP\n").CopyTo(image, 600_000);
+        FakeFiles Machine(string arch) => Host().Text("/proc/sys/kernel/arch", arch + "\n").File("/boot/vmlinuz-" + release, image)
+            .Text($"/usr/lib/modules/{release}/modules.dep", "");
+
+        var (_, found, _) = new RescueSystemBuilder(Machine("aarch64"), new FakeRunner()).FindKernel("/boot/vmlinuz-" + release);
+        Assert.Equal(release, found);
+
+        var e = Assert.Throws<MkcdrecException>(() => new RescueSystemBuilder(Machine("x86_64"), new FakeRunner()).FindKernel("/boot/vmlinuz-" + release));
+        Assert.Equal(ExitCode.BadInput, e.Code);
+        Assert.Equal($"'/boot/vmlinuz-{release}' is an arm64 kernel image, and this machine is x86_64.", e.Message);
+        var x86 = Assert.Throws<MkcdrecException>(() => new RescueSystemBuilder(Machine("aarch64"), new FakeRunner()).FindKernel("/boot/vmlinuz-" + Kver));
+        Assert.Equal($"'/boot/vmlinuz-{Kver}' is an x86 kernel image, and this machine is aarch64.", x86.Message);
     }
 
     [Fact]

@@ -41,8 +41,9 @@ internal static class MiniRescue
 
     /// <summary>Writes a gzip initramfs: /init = <paramref name="init"/> (a busybox sh script), /modules/NN-name.ko, programs.</summary>
     /// <param name="librariesOf">Programs put in by <paramref name="extra"/> under another name: only their shared libraries are added here.</param>
+    /// <param name="busybox">The static busybox put in as /bin/busybox (another machine's for the arm64 medium).</param>
     public static void Build(string path, string init, IReadOnlyList<string> moduleFiles, IReadOnlyList<string> programs, IReadOnlyDictionary<string, byte[]>? extra = null,
-        IReadOnlyList<string>? librariesOf = null)
+        IReadOnlyList<string>? librariesOf = null, string busybox = "/bin/busybox")
     {
         using var output = File.Create(path);
         using var z = InitramfsCompression.OpenCompressor(output, InitramfsCompressionKind.Gzip, null, leaveOpen: true);
@@ -80,7 +81,7 @@ internal static class MiniRescue
             w.AddFile(f, s, s.Length, new CpioAttributes(0x1ED));
         }
 
-        using (var bb = File.OpenRead("/bin/busybox"))
+        using (var bb = File.OpenRead(busybox))
         {
             w.AddFile("bin/busybox", bb, bb.Length, new CpioAttributes(0x1ED));
         }

@@ -26,24 +26,30 @@ public sealed partial class EfiTechnology
             return;
         }
 
+        if (MachineArchitecture.For(layout.Host.Architecture) is not { } arch)
+        {
+            context.Say($"warning: GRUB for UEFI is installed only on x86_64 and aarch64; this layout's machine is {layout.Host.Architecture}. Install its boot loader by hand.");
+            return;
+        }
+
         var id = EfiBootloaderId(layout);
         var efivars = context.RootPath("/sys/firmware/efi/efivars");
         var nvram = Directory.Exists(efivars) && Directory.EnumerateFileSystemEntries(efivars).Any();
         context.Say($"Installing GRUB for UEFI into {esp} as \\EFI\\{id}\\" + (nvram ? " with a firmware boot entry" : " (no EFI variables here: no firmware boot entry; the removable path boots)") + ".");
         var espDir = context.Root.TrimEnd('/') + "/" + esp.Trim('/');
         var halves = EspPartitions(context.Files, espDir);
-        var argv = new List<string> { install, "--target=x86_64-efi", "--efi-directory=" + esp, "--bootloader-id=" + id };
+        var argv = new List<string> { install, "--target=" + arch.GrubEfiTarget, "--efi-directory=" + esp, "--bootloader-id=" + id };
         if (!nvram || halves.Count > 1)
         {
             argv.Add("--no-nvram"); // a mirrored ESP: grub-install would register one half at most; each gets its own entry below
         }
 
         context.Chroot([.. argv]);
-        context.Chroot(install, "--target=x86_64-efi", "--efi-directory=" + esp, "--removable", "--no-nvram");
-        context.Changes.Add($"grub-install --target=x86_64-efi --bootloader-id={id} (+ removable path \\EFI\\BOOT\\BOOTX64.EFI)");
+        context.Chroot(install, "--target=" + arch.GrubEfiTarget, "--efi-directory=" + esp, "--removable", "--no-nvram");
+        context.Changes.Add($"grub-install --target={arch.GrubEfiTarget} --bootloader-id={id} (+ removable path \\EFI\\BOOT\\{arch.RemovableLoader})");
         if (nvram)
         {
-            context.Changes.AddRange(halves.Count > 1 ? EntryForEachHalf(context, espDir, id, halves) : EnsureEfiBootEntry(context, espDir, id, halves.FirstOrDefault()));
+            context.Changes.AddRange(halves.Count > 1 ? EntryForEachHalf(context, arch, espDir, id, halves) : EnsureEfiBootEntry(context, arch, espDir, id, halves.FirstOrDefault()));
         }
     }
 
@@ -76,13 +82,13 @@ public sealed partial class EfiTechnology
     /// A mirrored ESP (md RAID1, metadata 1.0): one firmware boot entry per half, so the machine boots from either disk
     /// alone. Made last to first, as efibootmgr puts each new entry first: the first disk's entry ends first.
     /// </summary>
-    private static List<string> EntryForEachHalf(FinalizeContext context, string espDir, string id, IReadOnlyList<(string Disk, string Number)> halves)
+    private static List<string> EntryForEachHalf(FinalizeContext context, MachineArchitecture arch, string espDir, string id, IReadOnlyList<(string Disk, string Number)> halves)
     {
-        var loader = Loader(espDir, id);
+        var loader = Loader(arch, espDir, id);
         if (loader is null || !context.Run.CanRun("efibootmgr"))
         {
             context.Say($"warning: the ESP is a mirror, but " + (loader is null ? $"no loader is in \\EFI\\{id}" : "the rescue system has no efibootmgr")
-                + "; no firmware boot entry is made for its halves. The removable path \\EFI\\BOOT\\BOOTX64.EFI still boots from each disk.");
+                + $"; no firmware boot entry is made for its halves. The removable path \\EFI\\BOOT\\{arch.RemovableLoader} still boots from each disk.");
             return [];
         }
 
@@ -104,14 +110,15 @@ public sealed partial class EfiTechnology
         return made;
     }
 
-    private static string? Loader(string espDir, string id) => new[] { "shimx64.efi", "grubx64.efi" }.FirstOrDefault(l => File.Exists($"{espDir}/EFI/{id}/{l}"));
+    private static string? Loader(MachineArchitecture arch, string espDir, string id) =>
+        new[] { arch.ShimLoader, arch.GrubLoader }.FirstOrDefault(l => File.Exists($"{espDir}/EFI/{id}/{l}"));
 
     /// <summary>
     /// Checks in the firmware's variables (efivarfs, no efibootmgr needed) that grub-install registered its entry; when it
     /// did not (some distributions' grub-install leave it to efibootmgr), creates it with the rescue system's efibootmgr
     /// for the ESP's disk and partition. Without either, the removable path still boots.
     /// </summary>
-    private static List<string> EnsureEfiBootEntry(FinalizeContext context, string espDir, string id, (string Disk, string Number)? part)
+    private static List<string> EnsureEfiBootEntry(FinalizeContext context, MachineArchitecture arch, string espDir, string id, (string Disk, string Number)? part)
     {
         var entries = EfiBootVariables.Entries(context.Files);
         context.Log.Info("EFI boot entries after grub-install: " + string.Join("; ", entries.Select(e => $"{e.Name} {e.Description}")));
@@ -122,7 +129,7 @@ public sealed partial class EfiTechnology
             return [$"EFI boot entry {mine} '{id}'"];
         }
 
-        var loader = Loader(espDir, id);
+        var loader = Loader(arch, espDir, id);
         if (loader is not null && context.Run.CanRun("efibootmgr") && part is { } p)
         {
             context.Run.RunChecked(new ProcessRequest("efibootmgr", ["--create", "--disk", p.Disk, "--part", p.Number, "--label", id, "--loader", $"\\EFI\\{id}\\{loader}"]));
@@ -131,7 +138,7 @@ public sealed partial class EfiTechnology
         }
 
         context.Say($"warning: the firmware has no boot entry '{id}' after grub-install" + (context.Run.CanRun("efibootmgr") ? "" : " and the rescue system has no efibootmgr to make one")
-            + "; the removable path \\EFI\\BOOT\\BOOTX64.EFI still boots.");
+            + $"; the removable path \\EFI\\BOOT\\{arch.RemovableLoader} still boots.");
         return [];
     }
 

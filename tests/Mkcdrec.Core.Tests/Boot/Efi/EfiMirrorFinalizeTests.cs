@@ -17,12 +17,12 @@ public sealed class EfiMirrorFinalizeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private (FinalizeContext Context, Recording Run) Context(bool mirror)
+    private (FinalizeContext Context, Recording Run) Context(bool mirror, string architecture = "x86_64", string loader = "grubx64.efi", Action<string>? say = null)
     {
         Directory.CreateDirectory(_root + "/sys/firmware/efi/efivars");
         File.WriteAllText(_root + "/sys/firmware/efi/efivars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c", "");
         Directory.CreateDirectory(_root + "/boot/efi/EFI/debian");
-        File.WriteAllText(_root + "/boot/efi/EFI/debian/grubx64.efi", "loader");
+        File.WriteAllText(_root + "/boot/efi/EFI/debian/" + loader, "loader");
         var files = new FakeFiles().Text("/proc/self/mounts", $"/dev/{(mirror ? "md126" : "vda1")} {_root}/boot/efi vfat rw 0 0\n");
         foreach (var disk in new[] { "vda", "vdb" })
         {
@@ -35,11 +35,11 @@ public sealed class EfiMirrorFinalizeTests : IDisposable
         }
 
         var run = new Recording();
-        var layout = new LayoutDocument { Boot = new BootInfo { Firmware = FirmwareKinds.Uefi, EspMountPoint = "/boot/efi", Bootloader = "grub2", EfiBootEntries = [new EfiBootEntry { Number = "0003", Label = "debian", Loader = @"\EFI\debian\shimx64.efi" }] } };
+        var layout = new LayoutDocument { Host = new HostInfo { Architecture = architecture }, Boot = new BootInfo { Firmware = FirmwareKinds.Uefi, EspMountPoint = "/boot/efi", Bootloader = "grub2", EfiBootEntries = [new EfiBootEntry { Number = "0003", Label = "debian", Loader = @"\EFI\debian\shimx64.efi" }] } };
         return (new FinalizeContext
         {
             Layout = layout, Plan = new RecoveryPlan(), Root = _root, Run = run, Files = files, FileSystem = new Mkcdrec.Platform.Linux.FileSystemAccess(),
-            Log = NullLog.Instance, Say = _ => { }, GrubInstallProgram = "grub-install",
+            Log = NullLog.Instance, Say = say ?? (_ => { }), GrubInstallProgram = "grub-install",
         }, run);
     }
 
@@ -70,6 +70,28 @@ public sealed class EfiMirrorFinalizeTests : IDisposable
         // grub-install registered nothing (no Boot#### here): efibootmgr makes the one entry, for the ESP's partition.
         Assert.Equal([@"efibootmgr --create --disk /dev/vda --part 1 --label debian --loader \EFI\debian\grubx64.efi"],
             run.Commands.Where(c => c.StartsWith("efibootmgr", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void An_aarch64_layout_gets_grub_for_arm64_efi_and_its_entry_points_at_grubaa64()
+    {
+        var (context, run) = Context(mirror: false, "aarch64", "grubaa64.efi");
+        new EfiTechnology().InstallBootloader(context);
+        Assert.Equal($"chroot {_root} grub-install --target=arm64-efi --efi-directory=/boot/efi --bootloader-id=debian", run.Commands[0]);
+        Assert.Equal($"chroot {_root} grub-install --target=arm64-efi --efi-directory=/boot/efi --removable --no-nvram", run.Commands[1]);
+        Assert.Equal([@"efibootmgr --create --disk /dev/vda --part 1 --label debian --loader \EFI\debian\grubaa64.efi"],
+            run.Commands.Where(c => c.StartsWith("efibootmgr", StringComparison.Ordinal)));
+        Assert.Contains(@"grub-install --target=arm64-efi --bootloader-id=debian (+ removable path \EFI\BOOT\BOOTAA64.EFI)", context.Changes);
+    }
+
+    [Fact]
+    public void A_layout_of_a_machine_mkcdrec_makes_no_boot_loader_for_is_said_and_left_alone()
+    {
+        var said = new List<string>();
+        var (context, run) = Context(mirror: false, "ppc64le", say: said.Add);
+        new EfiTechnology().InstallBootloader(context);
+        Assert.Empty(run.Commands);
+        Assert.Contains(said, s => s.Contains("installed only on x86_64 and aarch64; this layout's machine is ppc64le", StringComparison.Ordinal));
     }
 
     private sealed class Recording : IProcessRunner
