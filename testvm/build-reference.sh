@@ -46,7 +46,7 @@ case_file=$here/reference/cases/$case_name.sh
 . "$here/reference/base.sh"
 . "$here/reference/system.sh"
 . "$here/reference/payload.sh"
-EXTRA_PACKAGES=(); RESUME=; GRUB_EXTRA_CMDLINE=
+EXTRA_PACKAGES=(); RESUME=; GRUB_EXTRA_CMDLINE=; ARCH=amd64
 case_configure() { :; }
 . "$case_file"
 
@@ -68,12 +68,14 @@ if [ -f "$dir/complete" ] && [ "$mode" != --force ]; then echo "$dir"; exit 0; f
 
 detect_mirror
 start=$(date +%s)
-base=$(ensure_base "$FIRMWARE")
+if [ "$ARCH" != amd64 ]; then binfmt_on; trap binfmt_off EXIT; trap 'exit 130' INT TERM; fi
+base=$(ensure_base "$FIRMWARE" "$ARCH")
 work=$(mktemp -d "$cache_root/.ref-$case_name-$hash.XXXXXX")
 root=$work/system
 out=$work/out
 kit=$work/reference
 cleanup() {
+    binfmt_off
     umount_under "$root"
     if findmnt -rn -o TARGET | grep -q "^$root"; then log "mounts remain under $root; not deleting $work"; return; fi
     rm -rf --one-file-system "$work"
@@ -89,21 +91,34 @@ case_ids
 prepare_system
 log "system phase done after $(( $(date +%s) - start )) s"
 
-# ---------------------------------------------------------------- the disks, in a test guest
-# The build host may have no md, dm or vfat in its kernel and no udev; the test guest has them all.
-disk_args=()
-for mb in "${DISK_MB[@]}"; do disk_args+=(--disk "${mb}M"); done
-log "guest phase: ${#DISK_MB[@]} disk(s) (log: $work/build.log)"
-MKCDREC_TESTVM_TMP=$work/vm MKCDREC_TESTVM_TIMEOUT=3000 "$here/run.sh" --keep --memory 2048 "${disk_args[@]}" --file "$kit" -- \
-    "bash /job/files/reference/inside.sh $case_name /job/files/reference" >>"$work/build.log" 2>&1 \
-    || { tail -n 40 "$work/build.log" >&2; log "the guest phase failed"; exit 1; }
-vm=$(ls -d "$work"/vm/run-*)
-cat "$vm/share/files/reference/result/facts.env" >>"$out/facts.env" 2>/dev/null || true
+if declare -F case_host_disks >/dev/null; then
+    # ---------------------------------------------------------------- the disks, here (a case of another architecture)
+    # The test guest cannot run the system's own programs (grub-mkimage, setfacl in the chroot); the disks are built from
+    # filesystem images made without mounting anything (mkfs -d, mtools), written into place at their partitions.
+    log "host phase: the disks of $case_name"
+    write_payload_acls
+    case_host_disks
+    umount_under "$root"
+    rm -rf --one-file-system "$root"
+else
+    pack_system
+    # ---------------------------------------------------------------- the disks, in a test guest
+    # The build host may have no md, dm or vfat in its kernel and no udev; the test guest has them all.
+    disk_args=()
+    for mb in "${DISK_MB[@]}"; do disk_args+=(--disk "${mb}M"); done
+    log "guest phase: ${#DISK_MB[@]} disk(s) (log: $work/build.log)"
+    MKCDREC_TESTVM_TMP=$work/vm MKCDREC_TESTVM_TIMEOUT=3000 "$here/run.sh" --keep --memory 2048 "${disk_args[@]}" --file "$kit" -- \
+        "bash /job/files/reference/inside.sh $case_name /job/files/reference" >>"$work/build.log" 2>&1 \
+        || { tail -n 40 "$work/build.log" >&2; log "the guest phase failed"; exit 1; }
+    vm=$(ls -d "$work"/vm/run-*)
+    cat "$vm/share/files/reference/result/facts.env" >>"$out/facts.env" 2>/dev/null || true
+    for i in "${!DISK_MB[@]}"; do mv "$vm/disks/scratch$i.img" "$out/disk$i.img"; done
+fi
 fact CASE "$case_name"
 fact FIRMWARE "$FIRMWARE"
+fact ARCH "$ARCH"
 disk_names=()
 for i in "${!DISK_MB[@]}"; do
-    mv "$vm/disks/scratch$i.img" "$out/disk$i.img"
     disk_names+=("disk$i.img")
     sgdisk -v "$out/disk$i.img" >>"$work/build.log" 2>&1 || { log "sgdisk -v disk$i.img failed"; exit 1; }
 done

@@ -17,16 +17,18 @@ public sealed class QemuHost : IVirtualMachineHost
         _which = new ProcessRunner(log);
     }
 
-    public bool IsAvailable(out string? problem)
+    public bool IsAvailable(MachineArchitecture architecture, out string? problem)
     {
-        problem = _which.CanRun(QemuCommandLine.Program) ? null : $"{QemuCommandLine.Program} is not installed.";
+        var program = QemuCommandLine.ProgramFor(architecture);
+        problem = _which.CanRun(program) ? null : $"{program} is not installed.";
         return problem is null;
     }
 
     public IVirtualMachine Start(VmSpec spec)
     {
         var args = QemuCommandLine.Build(spec);
-        var psi = new ProcessStartInfo(QemuCommandLine.Program)
+        var program = QemuCommandLine.ProgramFor(spec.Architecture);
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -38,7 +40,7 @@ public sealed class QemuHost : IVirtualMachineHost
             psi.ArgumentList.Add(a);
         }
 
-        _log.Info("starting: " + new ProcessRequest(QemuCommandLine.Program, args).CommandLine);
+        _log.Info("starting: " + new ProcessRequest(program, args).CommandLine);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("QEMU did not start.");
         return new QemuMachine(p, spec.SerialLog, _log);
     }

@@ -223,8 +223,9 @@ public sealed class Recovered(MatrixCase source, string tag, string drillWork, D
         Directory.CreateDirectory(work);
         if (source.Reference.Uefi)
         {
-            vars = Path.Combine(work, "OVMF_VARS.fd");
-            File.Copy(Path.Combine(drillWork, "OVMF_VARS.fd"), vars, overwrite: true);
+            var varsName = QemuCommandLine.UefiVarsFileName(source.Reference.Architecture);
+            vars = Path.Combine(work, varsName);
+            File.Copy(Path.Combine(drillWork, varsName), vars, overwrite: true);
         }
 
         MatrixCase.Log($"[{source.Name}/{tag}] boot of the recovered disks {string.Join(",", indexes)}: {name}");
@@ -237,6 +238,7 @@ public sealed class Recovered(MatrixCase source, string tag, string drillWork, D
             ConsoleLogName = name + "-console.log",
             SerialAnswers = source.SerialAnswers,
             SecureBoot = source.Reference.SecureBoot,
+            Architecture = source.Reference.Architecture,
         });
     }
 }

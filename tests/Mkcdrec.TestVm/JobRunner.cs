@@ -20,11 +20,13 @@ public static partial class JobRunner
     public static ReferenceJobRun Run(IReadOnlyList<VmDisk> systemDisks, bool uefi, string? uefiVars, string workDir, string jobScript, ReferenceJobOptions? options = null)
     {
         options ??= new ReferenceJobOptions();
-        var jobImg = options.ReuseJobDisk is { } reuse ? PutJobOn(reuse, workDir, jobScript) : MakeJobDisk(workDir, jobScript, options.JobDiskBytes);
+        var binary = RepoPaths.MkcdrecBinaryFor(options.Architecture);
+        var jobImg = options.ReuseJobDisk is { } reuse ? PutJobOn(reuse, workDir, jobScript, binary) : MakeJobDisk(workDir, jobScript, options.JobDiskBytes, binary);
         var sw = Stopwatch.StartNew();
         TimeSpan? booted = null;
         using var vm = new QemuHost(NullLog.Instance).Start(new VmSpec
         {
+            Architecture = options.Architecture,
             Uefi = uefi,
             UefiVars = uefiVars,
             SecureBoot = options.SecureBoot,
@@ -96,7 +98,7 @@ public static partial class JobRunner
     }
 
     /// <summary>Writes this job's script and binary onto a kept job disk (loop-mounted here), leaving the rest as it is.</summary>
-    private static string PutJobOn(string jobImg, string workDir, string jobScript)
+    private static string PutJobOn(string jobImg, string workDir, string jobScript, string binary)
     {
         Directory.CreateDirectory(workDir);
         var mnt = Path.Combine(workDir, "job-mnt");
@@ -105,7 +107,7 @@ public static partial class JobRunner
         try
         {
             Directory.CreateDirectory(Path.Combine(mnt, "bin"));
-            InstallJob(mnt, jobScript);
+            InstallJob(mnt, jobScript, binary);
         }
         finally
         {
@@ -116,18 +118,17 @@ public static partial class JobRunner
         return jobImg;
     }
 
-    private static string MakeJobDisk(string workDir, string jobScript, long bytes)
+    private static string MakeJobDisk(string workDir, string jobScript, long bytes, string binary)
     {
         Directory.CreateDirectory(workDir);
         var job = Path.Combine(workDir, "job");
         Directory.CreateDirectory(Path.Combine(job, "bin"));
-        var binary = RepoPaths.MkcdrecBinary;
         if (!File.Exists(binary))
         {
-            throw new TestVmException($"The mkcdrec binary {binary} is missing: run ./build.sh first.");
+            throw new TestVmException($"The mkcdrec binary {binary} is missing: run ./build.sh first (./build.sh --arm64 for an arm64 system).");
         }
 
-        InstallJob(job, jobScript);
+        InstallJob(job, jobScript, binary);
         var jobImg = Path.Combine(workDir, "job.img");
         using (var fs = new FileStream(jobImg, FileMode.Create, FileAccess.Write))
         {
@@ -140,9 +141,9 @@ public static partial class JobRunner
     }
 
     /// <summary>The script (job.sh) and the mkcdrec binary (bin/mkcdrec), executable, in the job disk's root <paramref name="root"/>.</summary>
-    private static void InstallJob(string root, string jobScript)
+    private static void InstallJob(string root, string jobScript, string binary)
     {
-        File.Copy(RepoPaths.MkcdrecBinary, Path.Combine(root, "bin", "mkcdrec"), overwrite: true);
+        File.Copy(binary, Path.Combine(root, "bin", "mkcdrec"), overwrite: true);
         File.WriteAllText(Path.Combine(root, "job.sh"), jobScript.Replace("\r", "", StringComparison.Ordinal));
         if (!OperatingSystem.IsWindows())
         {

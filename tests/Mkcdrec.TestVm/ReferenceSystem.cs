@@ -33,6 +33,10 @@ public sealed class ReferenceSystem
 
     public bool Uefi => Facts["FIRMWARE"] == "uefi";
 
+    /// <summary>The machine the system runs on (fact ARCH; a case built before the fact is amd64).</summary>
+    public MachineArchitecture Architecture => MachineArchitecture.For(Facts.GetValueOrDefault("ARCH", "amd64"))
+        ?? throw new TestVmException($"the reference {Case} is for an unknown machine ({Facts["ARCH"]})");
+
     /// <summary>The case boots through the signed chain with Secure Boot enforced (fact SECURE_BOOT=yes).</summary>
     public bool SecureBoot => Facts.GetValueOrDefault("SECURE_BOOT") == "yes";
 
@@ -75,7 +79,8 @@ public sealed class ReferenceSystem
 
             log ??= Console.Error.WriteLine;
             var sw = Stopwatch.StartNew();
-            var r = HostProcess.Run("bash", [Path.Combine(RepoPaths.TestVmDir, "build-reference.sh"), "--case", caseName], TimeSpan.FromMinutes(60));
+            // An arm64 case builds its base system under qemu-user the first time: far longer than a native one.
+            var r = HostProcess.Run("bash", [Path.Combine(RepoPaths.TestVmDir, "build-reference.sh"), "--case", caseName], TimeSpan.FromMinutes(120));
             if (r.ExitCode != 0)
             {
                 throw new TestVmException($"testvm/build-reference.sh --case {caseName} failed with exit code {r.ExitCode}:\n{HostProcess.Tail(r.Stderr, 3000)}\n" +
@@ -105,11 +110,11 @@ public sealed class ReferenceSystem
         if (Uefi)
         {
             Directory.CreateDirectory(workDir);
-            vars = Path.Combine(workDir, "OVMF_VARS.fd");
-            File.Copy(SecureBoot ? QemuCommandLine.OvmfSecureBootVarsTemplate : QemuCommandLine.OvmfVarsTemplate, vars, overwrite: true);
+            vars = Path.Combine(workDir, QemuCommandLine.UefiVarsFileName(Architecture));
+            File.Copy(QemuCommandLine.UefiFirmware(Architecture, SecureBoot).VarsTemplate, vars, overwrite: true);
         }
 
-        return JobRunner.Run(disks, Uefi, vars, workDir, jobScript, SecureBoot ? (options ?? new ReferenceJobOptions()) with { SecureBoot = true } : options);
+        return JobRunner.Run(disks, Uefi, vars, workDir, jobScript, (options ?? new ReferenceJobOptions()) with { SecureBoot = SecureBoot, Architecture = Architecture });
     }
 }
 
@@ -123,6 +128,9 @@ public sealed record ReferenceJobOptions
 
     /// <summary>UEFI with Secure Boot enforced (the variables given must hold enrolled keys).</summary>
     public bool SecureBoot { get; init; }
+
+    /// <summary>The machine emulated; the job disk gets the mkcdrec binary built for it (out/linux-x64 or out/linux-arm64).</summary>
+    public MachineArchitecture Architecture { get; init; } = MachineArchitecture.X86_64;
 
     /// <summary>From QEMU's start to the job's exit code.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);

@@ -14,6 +14,11 @@ public static class RepoPaths
     public static string MkcdrecBinary =>
         Environment.GetEnvironmentVariable("MKCDREC_BINARY") is { Length: > 0 } b ? b : Path.Combine(Root, "out", "linux-x64", "mkcdrec");
 
+    /// <summary>The binary that runs on <paramref name="architecture"/>'s machines: <see cref="MkcdrecBinary"/>, or
+    /// out/linux-arm64/mkcdrec (./build.sh --arm64) for aarch64.</summary>
+    public static string MkcdrecBinaryFor(Mkcdrec.Core.Platform.MachineArchitecture architecture) =>
+        architecture == Mkcdrec.Core.Platform.MachineArchitecture.Aarch64 ? Path.Combine(Root, "out", "linux-arm64", "mkcdrec") : MkcdrecBinary;
+
     private static string FindRoot()
     {
         if (Environment.GetEnvironmentVariable("MKCDREC_REPO") is { Length: > 0 } env)

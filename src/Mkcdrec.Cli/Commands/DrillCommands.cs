@@ -15,8 +15,8 @@ internal static class DrillCommands
 {
     public static Command Build()
     {
-        var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF); default: what the captured system used." };
-        var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS)." };
+        var uefi = new Option<bool>("--uefi") { Description = "Boot with UEFI firmware (OVMF; AAVMF for an aarch64 system, which boots only so); default: what the captured system used." };
+        var bios = new Option<bool>("--bios") { Description = "Boot with BIOS firmware (SeaBIOS; x86_64 systems only)." };
         var secureBoot = SecureBootOption();
         var sizes = new Option<string[]>("--disk-size") { Description = "Size of a blank scratch disk (repeatable; bytes or K/M/G/T suffix); default: the captured disks' sizes.", HelpName = "SIZE" };
         var bus = new Option<string>("--disk-bus") { Description = "How the scratch disks are attached: virtio (default) or nvme (new hardware: other device names than the captured ones).", HelpName = "BUS", DefaultValueFactory = _ => "virtio", CompletionSources = { "virtio", "nvme" } };

@@ -6,6 +6,7 @@ using Mkcdrec.Core.Archive;
 using Mkcdrec.Core.Destinations;
 using Mkcdrec.Core.Destinations.Routing;
 using Mkcdrec.Core.Media;
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Rescue;
 using Mkcdrec.Core.Workflows;
 using Mkcdrec.Model.Layout;
@@ -407,7 +408,7 @@ internal static class MediaCommands
             {
                 Console.WriteLine($"{iso.Path}: medium {doc.Index} of {doc.Count}, label {doc.Label}, {Mib(iso.Bytes)} MiB" +
                     (doc.Media[doc.Index - 1].Files.Count > 0 ? $", {doc.Media[doc.Index - 1].Files.Count} backup volume(s)" : "") +
-                    (doc.Bootable ? ", boots (BIOS and UEFI, CD or USB)" : ""));
+                    (doc.Bootable ? $", boots ({((MachineArchitecture.Host ?? MachineArchitecture.X86_64).HasBios ? "BIOS and UEFI" : "UEFI")}, CD or USB)" : ""));
             }
 
             Console.WriteLine($"Wrote {m.Isos.Count} ISO(s), {Mib(m.TotalBytes)} MiB in all, in {m.Elapsed.TotalSeconds:0.0} s; a .sha256 file beside each (check with sha256sum -c).");

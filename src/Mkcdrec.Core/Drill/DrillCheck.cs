@@ -174,9 +174,8 @@ public sealed class DrillCheck
         [Service]
         Type=oneshot
         ExecStart=/var/lib/mkcdrec/drill/check.sh
-        StandardOutput=tty
-        StandardError=tty
-        TTYPath=/dev/ttyS0
+        StandardOutput=journal+console
+        StandardError=journal+console
 
         [Install]
         WantedBy=multi-user.target
@@ -186,7 +185,11 @@ public sealed class DrillCheck
     public const string CheckScript = """
         #!/bin/sh
         # mkcdrec drill: first boot of a recovered system (installed by 'mkcdrec recover --drill'; removes itself).
-        exec >/dev/ttyS0 2>&1
+        # To the serial port the drill reads, whatever console the system's own command line names: QEMU's arm virt
+        # board has a PL011 (ttyAMA0); a PC's 16550 is ttyS0.
+        tty=/dev/ttyS0
+        [ -c /dev/ttyAMA0 ] && tty=/dev/ttyAMA0
+        exec >"$tty" 2>&1
         d=/var/lib/mkcdrec/drill
         echo "MKCDREC-DRILL booted $(uname -r)"
         # Its identity by the system's own means (a clone's is new): kernel host name, machine-id, SSH host key fingerprints.

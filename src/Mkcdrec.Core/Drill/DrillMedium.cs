@@ -119,8 +119,9 @@ public sealed class DrillMedium
     /// <summary>The rescue kernel's flag that makes its recoveries keep a degraded RAID array degraded (rescue init).</summary>
     public const string KeepDegradedFlag = "mkcdrec.keep-degraded";
 
-    /// <summary>Appends what the drill needs: the serial console, unattended recovery and the drill flag.</summary>
-    public static string DrillCommandLine(string commandLine, string label)
+    /// <summary>Appends what the drill needs: the serial console (a PC's ttyS0; an aarch64 kernel finds QEMU's on its own, see
+    /// <see cref="MachineArchitecture.KernelConsoles"/>), unattended recovery and the drill flag.</summary>
+    public static string DrillCommandLine(string commandLine, string label, MachineArchitecture? architecture = null)
     {
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (!words.Any(w => w.StartsWith("mkcdrec.medium=", StringComparison.Ordinal)))
@@ -128,7 +129,7 @@ public sealed class DrillMedium
             words.Add("mkcdrec.medium=" + label);
         }
 
-        if (!words.Any(w => w.StartsWith("console=ttyS0", StringComparison.Ordinal)))
+        if ((architecture ?? MachineArchitecture.X86_64).KernelConsoles.Length > 0 && !words.Any(w => w.StartsWith("console=ttyS0", StringComparison.Ordinal)))
         {
             words.Add("console=ttyS0,115200");
         }
@@ -162,7 +163,9 @@ public sealed class DrillMedium
             layoutText = TryExtract(run, first, layoutPath, Path.Combine(workDir, "layout.json"));
         }
 
-        var cmdline = (grub is null ? null : CommandLineFromGrubConfig(grub)) ?? $"console=tty0 console=ttyS0,115200 mkcdrec.medium={label}";
+        var layout = layoutText is null ? null : LayoutSerializer.Deserialize(layoutText, first + ":" + layoutPath);
+        var consoles = (MachineArchitecture.For(layout?.Host.Architecture) ?? MachineArchitecture.X86_64).KernelConsoles;
+        var cmdline = (grub is null ? null : CommandLineFromGrubConfig(grub)) ?? $"{consoles} mkcdrec.medium={label}".TrimStart();
         return new DrillMedium
         {
             Isos = isos,
@@ -170,7 +173,7 @@ public sealed class DrillMedium
             Kernel = kernel,
             Initrd = initrd,
             CommandLine = cmdline,
-            Layout = layoutText is null ? null : LayoutSerializer.Deserialize(layoutText, first + ":" + layoutPath),
+            Layout = layout,
         };
     }
 

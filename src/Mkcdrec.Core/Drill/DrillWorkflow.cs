@@ -90,6 +90,9 @@ public sealed partial class DrillWorkflow
 
         public List<VmDisk> Disks { get; } = [];
 
+        /// <summary>The machine the medium's system ran on (its layout), which the drill emulates.</summary>
+        public MachineArchitecture Architecture { get; set; } = MachineArchitecture.X86_64;
+
         public bool Uefi { get; set; }
 
         public string? UefiVars { get; set; }
@@ -154,11 +157,6 @@ public sealed partial class DrillWorkflow
 
     private void CheckTools()
     {
-        if (!_vms.IsAvailable(out var problem))
-        {
-            throw new MkcdrecException(ExitCode.Environment, problem ?? "QEMU is not available.", "Install qemu-system-x86 (and ovmf for --uefi).");
-        }
-
         if (!_run.CanRun("xorriso"))
         {
             throw MkcdrecException.MissingTool("xorriso", "xorriso");
@@ -173,7 +171,13 @@ public sealed partial class DrillWorkflow
         var isos = DrillMedium.Locate(c.Options.Medium, iso => DrillMedium.Info(_run, iso, c.WorkDir));
         c.Medium = DrillMedium.Read(_run, isos, c.WorkDir);
         c.Report.Medium = string.Join(", ", isos);
-        c.Uefi = c.Options.SecureBoot || (c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi);
+        c.Architecture = DrillMachine(c.Options, c.Medium.Layout);
+        if (!_vms.IsAvailable(c.Architecture, out var problem))
+        {
+            throw new MkcdrecException(ExitCode.Environment, problem ?? "QEMU is not available.", "Install " + QemuCommandLine.PackagesFor(c.Architecture) + ".");
+        }
+
+        c.Uefi = c.Options.SecureBoot || !c.Architecture.HasBios || (c.Options.Uefi ?? c.Medium.Layout?.Boot.Firmware == FirmwareKinds.Uefi);
         c.Report.Firmware = c.Options.SecureBoot ? "uefi, Secure Boot on" : c.Uefi ? "uefi" : "bios";
         if (c.Options.SecureBoot)
         {
@@ -184,6 +188,23 @@ public sealed partial class DrillWorkflow
         c.Report.KernelBytes = new FileInfo(c.Medium.Kernel).Length;
         c.Report.InitramfsBytes = new FileInfo(c.Medium.Initrd).Length;
         _progress($"medium {c.Medium.Label}: {isos.Count} ISO(s), {Mib(c.Report.MediumBytes)}; kernel {Mib(c.Report.KernelBytes)}, initramfs {Mib(c.Report.InitramfsBytes)}; firmware {c.Report.Firmware}");
+    }
+
+    /// <summary>The machine the drill emulates: the one the layout was captured on (x86_64 for a layout from before the
+    /// field). aarch64 boots by UEFI only and has no Secure Boot media yet, so --bios and --secure-boot are refused there.</summary>
+    private static MachineArchitecture DrillMachine(DrillOptions options, LayoutDocument? layout)
+    {
+        var name = layout?.Host.Architecture;
+        var arch = MachineArchitecture.For(name)
+            ?? throw new MkcdrecException(ExitCode.BadInput, $"The medium's system ran on a {name} machine; the drill emulates x86_64 and aarch64 machines only.",
+                "Test this medium by booting it on a machine of its kind.");
+        if (!arch.HasBios && (options.Uefi == false || options.SecureBoot))
+        {
+            throw new MkcdrecException(ExitCode.Usage, $"The medium's system is an {arch.Uname} machine: it boots by UEFI only, and its media have no Secure Boot chain yet.",
+                "Drill it without --bios and --secure-boot.");
+        }
+
+        return arch;
     }
 
     /// <summary>One sparse image per captured disk (or per --disk-size); the captured serial is reused when the size is the
@@ -225,14 +246,16 @@ public sealed partial class DrillWorkflow
 
         if (c.Uefi)
         {
-            if (!File.Exists(QemuCommandLine.OvmfCode) || !File.Exists(QemuCommandLine.OvmfVarsTemplate))
+            // Secure Boot: the variables with Microsoft's keys enrolled, which turns enforcement on.
+            var (code, vars) = QemuCommandLine.UefiFirmware(c.Architecture, c.Options.SecureBoot);
+            if (!File.Exists(code) || !File.Exists(vars))
             {
-                throw new MkcdrecException(ExitCode.Environment, $"UEFI firmware not found ({QemuCommandLine.OvmfCode}).", "Install the ovmf package, or drill with BIOS.");
+                throw new MkcdrecException(ExitCode.Environment, $"UEFI firmware not found ({code}).",
+                    "Install " + QemuCommandLine.PackagesFor(c.Architecture) + (c.Architecture.HasBios ? ", or drill with BIOS." : "."));
             }
 
-            // Secure Boot: the variables with Microsoft's keys enrolled, which turns enforcement on.
-            c.UefiVars = Path.Combine(c.WorkDir, "OVMF_VARS.fd");
-            File.Copy(c.Options.SecureBoot ? QemuCommandLine.OvmfSecureBootVarsTemplate : QemuCommandLine.OvmfVarsTemplate, c.UefiVars, overwrite: true);
+            c.UefiVars = Path.Combine(c.WorkDir, QemuCommandLine.UefiVarsFileName(c.Architecture));
+            File.Copy(vars, c.UefiVars, overwrite: true);
         }
 
         _progress($"{sizes.Count} blank {(c.Options.DiskBus == VmDiskBus.Nvme ? "NVMe" : "virtio")} disk(s): {string.Join(", ", sizes.Select(s => $"{s / (1024.0 * 1024 * 1024):0.##} GiB"))}");
@@ -240,6 +263,7 @@ public sealed partial class DrillWorkflow
 
     private VmSpec BaseSpec(Context c, string log) => new()
     {
+        Architecture = c.Architecture,
         Uefi = c.Uefi,
         UefiVars = c.UefiVars,
         SecureBoot = c.Options.SecureBoot,
@@ -256,7 +280,7 @@ public sealed partial class DrillWorkflow
         {
             Kernel = m.Kernel,
             Initrd = m.Initrd,
-            Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label), c.KeysMedium)
+            Append = DrillKeys.CommandLine(DrillMedium.DrillCommandLine(m.CommandLine, m.Label, c.Architecture), c.KeysMedium)
                 + (c.Options.KeepDegraded ? " " + DrillMedium.KeepDegradedFlag : ""),
             CdRoms = c.KeysMedium is null ? m.Isos : [.. m.Isos, c.KeysMedium],
             Disks = [.. (c.Attached?.Images ?? []).Select((image, i) => new VmDisk(image) { Serial = $"attached{i}" }), .. c.Disks],

@@ -144,12 +144,15 @@ public sealed class MediaWorkflows
         return c;
     }
 
+    /// <summary>The machine the media are made for: this one (IsoBuilder refuses others before anything is written).</summary>
+    private static MachineArchitecture MediaMachine => MachineArchitecture.Host ?? MachineArchitecture.X86_64;
+
     private void CheckTools(Context c)
     {
         if (c.Format == "iso")
         {
             new IsoBuilder(_run, _log).CheckPrerequisites(bootable: true);
-            SecureBootMedia.CheckAvailable(c.SecureBoot, "/", out _);
+            SecureBootMedia.CheckAvailable(c.SecureBoot, MediaMachine, "/", out _);
         }
     }
 
@@ -173,7 +176,7 @@ public sealed class MediaWorkflows
             _log.Info(c.BackupLocation is { } at ? $"the rescue medium finds the backup at {at.KernelArgument}" : $"the rescue medium cannot find the backup by itself: {whyNot}");
         }
 
-        var secureBoot = SecureBootMedia.Choose(c.SecureBoot, c.Image!.KernelPath, c.Layout?.Boot.SecureBoot, _log);
+        var secureBoot = SecureBootMedia.Choose(c.SecureBoot, MediaMachine, c.Image!.KernelPath, c.Layout?.Boot.SecureBoot, _log);
         c.SecureBootSummary = secureBoot.Summary;
         c.Media = new MediaWriter(new IsoBuilder(_run, _log), _log).Write(new MediaOptions
         {

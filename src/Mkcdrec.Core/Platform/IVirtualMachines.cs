@@ -27,6 +27,9 @@ public sealed record VmDisk(string Path)
 /// <summary>A virtual machine the drill (and tests) start: firmware, kernel or disk boot, disks, optical media, network.</summary>
 public sealed record VmSpec
 {
+    /// <summary>The machine emulated: a PC (q35 or pc) for x86_64, QEMU's virt board for aarch64 (UEFI only).</summary>
+    public MachineArchitecture Architecture { get; init; } = MachineArchitecture.X86_64;
+
     public bool Uefi { get; init; }
 
     /// <summary>OVMF variable store (a writable copy; kept between boots so EFI boot entries survive). UEFI only.</summary>
@@ -102,8 +105,9 @@ public interface IVirtualMachine : IDisposable
 
 public interface IVirtualMachineHost
 {
-    /// <summary>Whether the emulator is installed; the message names what to install when not.</summary>
-    bool IsAvailable(out string? problem);
+    /// <summary>Whether the emulator of <paramref name="architecture"/>'s machines is installed; the message names what
+    /// to install when not.</summary>
+    bool IsAvailable(MachineArchitecture architecture, out string? problem);
 
     IVirtualMachine Start(VmSpec spec);
 }

@@ -60,7 +60,7 @@ public sealed partial class DrillWorkflowTests
     {
         public List<VmSpec> Specs { get; } = [];
 
-        public bool IsAvailable(out string? problem)
+        public bool IsAvailable(MachineArchitecture architecture, out string? problem)
         {
             problem = null;
             return true;

@@ -89,7 +89,7 @@ public sealed partial class DrillWorkflowTests : IDisposable
         /// <summary>Runs as a machine starts (what the machine does to its disks).</summary>
         public Action<VmSpec>? OnStart { get; init; }
 
-        public bool IsAvailable(out string? problem)
+        public bool IsAvailable(MachineArchitecture architecture, out string? problem)
         {
             problem = null;
             return true;
@@ -138,9 +138,10 @@ public sealed partial class DrillWorkflowTests : IDisposable
     private static string Summary(string root, long files, string[]? changed = null, string[]? @new = null) =>
         new CompareSummary { Root = root, Files = files, Changed = [.. changed ?? []], New = [.. @new ?? []] }.ToJson();
 
-    private static string LayoutJson(string firmware = "bios")
+    private static string LayoutJson(string firmware = "bios", string architecture = "x86_64")
     {
         var doc = new LayoutDocument();
+        doc.Host.Architecture = architecture;
         doc.Disks.Add(new Disk { Id = "disk:a", Path = "/dev/vda", SizeBytes = 3L << 30, Serial = "ref-root" });
         doc.Disks.Add(new Disk { Id = "disk:b", Path = "/dev/vdb", SizeBytes = 1L << 30, Serial = "a serial with spaces" });
         doc.Boot.Firmware = firmware;
@@ -420,6 +421,36 @@ public sealed partial class DrillWorkflowTests : IDisposable
         Assert.All(vms.Specs, s => Assert.True(s.Uefi));
         Assert.Equal(vms.Specs[0].UefiVars, vms.Specs[1].UefiVars); // EFI boot entries written by the recovery survive
         Assert.StartsWith(Path.Combine(_dir, "work"), vms.Specs[0].UefiVars, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_aarch64_system_is_drilled_on_the_virt_board_by_uefi_with_the_consoles_its_kernel_finds()
+    {
+        Assert.SkipUnless(File.Exists(QemuCommandLine.AavmfVarsTemplate), "AAVMF not installed (qemu-efi-aarch64)");
+        var (iso, run) = Medium(LayoutJson("uefi", "aarch64"), grub: false);
+        var vms = new ScriptedVms(GoodRescue, Boot(Summary("/", 4000), Summary("/home", 2000)));
+        var report = new DrillWorkflow(run, vms, NullLog.Instance).Run(Options(iso) with { Keep = true });
+        Assert.True(report.Passed, string.Join("\n", report.Failures));
+        Assert.All(vms.Specs, s => Assert.Equal(MachineArchitecture.Aarch64, s.Architecture));
+        Assert.All(vms.Specs, s => Assert.True(s.Uefi));
+        Assert.Equal(File.ReadAllBytes(QemuCommandLine.AavmfVarsTemplate), File.ReadAllBytes(vms.Specs[0].UefiVars!));
+        // No console=ttyS0: on the virt board that is no port at all; the kernel takes the PL011 the firmware describes.
+        Assert.Equal("mkcdrec.medium=MKCDREC_HOST_20261126 mkcdrec.auto=recover mkcdrec.drill=1", vms.Specs[0].Append);
+    }
+
+    [Theory]
+    [InlineData("aarch64", false, false, ExitCode.Usage, "UEFI only")]
+    [InlineData("aarch64", true, true, ExitCode.Usage, "no Secure Boot")]
+    [InlineData("riscv64", false, true, ExitCode.BadInput, "x86_64 and aarch64 machines only")]
+    public void A_machine_the_drill_cannot_emulate_is_refused_before_any_disk_is_made(string architecture, bool uefi, bool secureBoot, ExitCode code, string says)
+    {
+        var (iso, run) = Medium(LayoutJson("uefi", architecture), grub: false);
+        var vms = new ScriptedVms();
+        var e = Assert.Throws<MkcdrecException>(() => new DrillWorkflow(run, vms, NullLog.Instance).Run(Options(iso) with { Uefi = uefi, SecureBoot = secureBoot }));
+        Assert.Equal(code, e.Code);
+        Assert.Contains(says, e.Message, StringComparison.Ordinal);
+        Assert.Empty(vms.Specs);
+        Assert.False(File.Exists(Path.Combine(_dir, "work", "disk0.img")));
     }
 
     [Fact]

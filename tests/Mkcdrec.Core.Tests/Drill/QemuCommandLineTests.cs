@@ -90,4 +90,33 @@ public class QemuCommandLineTests
         Assert.Contains("virtio-blk-pci,drive=disk0,bootindex=1", a, StringComparison.Ordinal);
         Assert.Contains("snapshot=on", a, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_aarch64_machine_is_the_virt_board_with_aavmf_and_its_cdroms_on_scsi()
+    {
+        var arm = new VmSpec
+        {
+            Architecture = MachineArchitecture.Aarch64, Uefi = true, UefiVars = "/w/AAVMF_VARS.fd", CdRoms = ["/w/r.iso"], BootFromCdRom = true,
+            Disks = [new VmDisk("/w/d0.img")],
+        };
+        var a = Joined(arm);
+        Assert.Equal("qemu-system-aarch64", QemuCommandLine.ProgramFor(arm.Architecture));
+        Assert.Contains("-machine virt", a, StringComparison.Ordinal);
+        Assert.Contains("-cpu max,pauth-impdef=on", a, StringComparison.Ordinal);
+        Assert.Contains($"if=pflash,format=raw,unit=0,readonly=on,file={QemuCommandLine.AavmfCode}", a, StringComparison.Ordinal);
+        Assert.Contains("if=pflash,format=raw,unit=1,file=/w/AAVMF_VARS.fd", a, StringComparison.Ordinal);
+        Assert.Contains("-device virtio-scsi-pci,id=scsi -drive file=/w/r.iso", a, StringComparison.Ordinal);
+        Assert.Contains("-device scsi-cd,bus=scsi.0,drive=cd0,bootindex=0", a, StringComparison.Ordinal);
+        Assert.Contains("virtio-blk-pci,drive=disk0", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("q35", a, StringComparison.Ordinal);
+        Assert.DoesNotContain("ide-cd", a, StringComparison.Ordinal);
+        Assert.Contains("-cpu host", Joined(arm with { Accelerator = "kvm" }), StringComparison.Ordinal);
+
+        // No BIOS, no Secure Boot media yet, and the variables must be a private copy.
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(arm with { Uefi = false }));
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(arm with { SecureBoot = true }));
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(arm with { UefiVars = null }));
+        Assert.Equal((QemuCommandLine.AavmfCode, QemuCommandLine.AavmfVarsTemplate), QemuCommandLine.UefiFirmware(MachineArchitecture.Aarch64));
+        Assert.Equal((QemuCommandLine.OvmfSecureBootCode, QemuCommandLine.OvmfSecureBootVarsTemplate), QemuCommandLine.UefiFirmware(MachineArchitecture.X86_64, secureBoot: true));
+    }
 }

@@ -50,7 +50,7 @@ public sealed class SecureBootMediaTests : IDisposable
     [Fact]
     public void Auto_with_the_packages_takes_the_signed_chain_and_names_the_kernels_signer()
     {
-        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, SignedKernel(), null, _log, Root());
+        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.X86_64, SignedKernel(), null, _log, Root());
         Assert.NotNull(choice.Chain);
         Assert.EndsWith("shimx64.efi.signed", choice.Chain.Shim, StringComparison.Ordinal);
         Assert.EndsWith("gcdx64.efi.signed", choice.Chain.Grub, StringComparison.Ordinal);
@@ -62,14 +62,14 @@ public sealed class SecureBootMediaTests : IDisposable
     [Fact]
     public void Auto_without_the_packages_warns_naming_them_and_louder_when_the_system_booted_with_secure_boot()
     {
-        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, UnsignedKernel(), false, _log, Root(shim: false, grub: false));
+        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.X86_64, UnsignedKernel(), false, _log, Root(shim: false, grub: false));
         Assert.Null(choice.Chain);
         var w = Assert.Single(_log.Warnings);
         Assert.Contains("boots UEFI only with Secure Boot off", w, StringComparison.Ordinal);
         Assert.Contains("apt-get install shim-signed grub-efi-amd64-signed", w, StringComparison.Ordinal);
         Assert.Contains("not supported", choice.Summary, StringComparison.Ordinal);
 
-        SecureBootMedia.Choose(SecureBootMode.Auto, UnsignedKernel(), true, _log, Root(grub: false));
+        SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.X86_64, UnsignedKernel(), true, _log, Root(grub: false));
         Assert.StartsWith("this system booted with Secure Boot on, and ", _log.Warnings[1], StringComparison.Ordinal);
         Assert.Contains("apt-get install grub-efi-amd64-signed", _log.Warnings[1], StringComparison.Ordinal);
     }
@@ -77,31 +77,49 @@ public sealed class SecureBootMediaTests : IDisposable
     [Fact]
     public void On_without_the_packages_is_an_error_before_anything_is_built_that_says_what_to_install()
     {
-        var e = Assert.Throws<MkcdrecException>(() => SecureBootMedia.CheckAvailable(SecureBootMode.On, Root(shim: false), out _));
+        var e = Assert.Throws<MkcdrecException>(() => SecureBootMedia.CheckAvailable(SecureBootMode.On, MachineArchitecture.X86_64, Root(shim: false), out _));
         Assert.Equal(ExitCode.Environment, e.Code);
         Assert.Contains("shim-signed is not installed", e.Message, StringComparison.Ordinal);
         Assert.Contains("apt-get install shim-signed", e.Hint, StringComparison.Ordinal);
-        Assert.Null(SecureBootMedia.CheckAvailable(SecureBootMode.Auto, Root(shim: false), out var missing));
+        Assert.Null(SecureBootMedia.CheckAvailable(SecureBootMode.Auto, MachineArchitecture.X86_64, Root(shim: false), out var missing));
         Assert.Equal(["shim-signed"], missing);
     }
 
     [Fact]
     public void An_unsigned_kernel_is_an_error_with_on_and_a_warning_with_auto()
     {
-        var e = Assert.Throws<MkcdrecException>(() => SecureBootMedia.Choose(SecureBootMode.On, UnsignedKernel(), null, _log, Root()));
+        var e = Assert.Throws<MkcdrecException>(() => SecureBootMedia.Choose(SecureBootMode.On, MachineArchitecture.X86_64, UnsignedKernel(), null, _log, Root()));
         Assert.Contains("carries no signature", e.Message, StringComparison.Ordinal);
         Assert.Contains("--kernel", e.Hint, StringComparison.Ordinal);
 
-        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, UnsignedKernel(), null, _log, Root());
+        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.X86_64, UnsignedKernel(), null, _log, Root());
         Assert.NotNull(choice.Chain);
         Assert.Contains("kernel is unsigned", choice.Summary, StringComparison.Ordinal);
         Assert.Contains("shim refuses to start it", Assert.Single(_log.Warnings), StringComparison.Ordinal);
     }
 
     [Fact]
+    public void An_aarch64_medium_gets_no_signed_chain_and_says_so_without_naming_x86_packages()
+    {
+        // Even with the x86_64 chain installed (an aarch64 host never has it; here the fake root does).
+        var choice = SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.Aarch64, SignedKernel(), null, _log, Root());
+        Assert.Null(choice.Chain);
+        Assert.Equal("Secure Boot: not made for aarch64 media yet: the medium boots UEFI with Secure Boot off", choice.Summary);
+        Assert.Empty(_log.Warnings);
+
+        SecureBootMedia.Choose(SecureBootMode.Auto, MachineArchitecture.Aarch64, SignedKernel(), true, _log, Root());
+        Assert.StartsWith("this system booted with Secure Boot on, and media for aarch64 get no signed boot chain yet", Assert.Single(_log.Warnings), StringComparison.Ordinal);
+        Assert.DoesNotContain("amd64", _log.Warnings[0], StringComparison.Ordinal);
+
+        var e = Assert.Throws<MkcdrecException>(() => SecureBootMedia.CheckAvailable(SecureBootMode.On, MachineArchitecture.Aarch64, Root(), out _));
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains("x86_64 only so far; this machine is aarch64", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Off_uses_mkcdrecs_own_grub_whatever_is_installed()
     {
-        var choice = SecureBootMedia.Choose(SecureBootMode.Off, UnsignedKernel(), true, _log, Root());
+        var choice = SecureBootMedia.Choose(SecureBootMode.Off, MachineArchitecture.X86_64, UnsignedKernel(), true, _log, Root());
         Assert.Null(choice.Chain);
         Assert.Contains("--secure-boot off", choice.Summary, StringComparison.Ordinal);
     }

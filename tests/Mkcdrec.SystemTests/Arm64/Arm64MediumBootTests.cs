@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mkcdrec.Core.Drill;
 using Mkcdrec.Core.Media;
 using Mkcdrec.Core.Platform;
 using Mkcdrec.Platform.Linux;
@@ -72,16 +73,16 @@ public sealed class Arm64MediumBootTests(ITestOutputHelper output) : IDisposable
         foreach (var medium in new[] { "cdrom", "disk" })
         {
             var vars = Path.Combine(_dir, $"vars-{medium}.fd");
-            File.Copy("/usr/share/AAVMF/AAVMF_VARS.fd", vars, overwrite: true);
-            var drive = medium == "cdrom"
-                ? new[] { "-drive", $"if=none,id=m,file={iso.Path},format=raw,readonly=on", "-device", "virtio-scsi-pci", "-device", "scsi-cd,drive=m" }
-                : ["-drive", $"if=virtio,file={iso.Path},format=raw,snapshot=on"];
+            File.Copy(QemuCommandLine.AavmfVarsTemplate, vars, overwrite: true);
+            // The drill's own command line for an aarch64 machine (virt, AAVMF, the CD-ROM on virtio-scsi).
+            var spec = new VmSpec
+            {
+                Architecture = MachineArchitecture.Aarch64, Uefi = true, UefiVars = vars, MemoryMiB = 1024, Cpus = 2,
+                CdRoms = medium == "cdrom" ? [iso.Path] : [], BootFromCdRom = medium == "cdrom",
+                Disks = medium == "disk" ? [new VmDisk(iso.Path) { Snapshot = true, Boot = true }] : [],
+            };
             var sw = Stopwatch.StartNew();
-            var r = Tool.Run("qemu-system-aarch64",
-                ["-machine", "virt", "-cpu", "max,pauth-impdef=on", "-accel", "tcg", "-m", "1024", "-smp", "2", "-nodefaults", "-display", "none",
-                    "-serial", "stdio", "-no-reboot", "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd",
-                    "-drive", $"if=pflash,format=raw,file={vars}", .. drive],
-                timeout: TimeSpan.FromSeconds(300));
+            var r = Tool.Run(QemuCommandLine.ProgramFor(spec.Architecture), QemuCommandLine.Build(spec), timeout: TimeSpan.FromSeconds(300));
             output.WriteLine($"{medium}: {sw.Elapsed.TotalSeconds:0.0} s from power-on to power-off");
             var lines = r.StdOut.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).ToList();
             var booted = lines.FirstOrDefault(l => l.StartsWith("MKCDREC-BOOTED ", StringComparison.Ordinal));

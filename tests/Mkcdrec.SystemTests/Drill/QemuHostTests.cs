@@ -99,7 +99,7 @@ public class QemuHostTests
             File.WriteAllBytes(iso, new byte[2048 * 32]);
             var serialLog = Path.Combine(dir, "console.log");
             var host = new QemuHost(NullLog.Instance);
-            Assert.True(host.IsAvailable(out var problem), problem);
+            Assert.True(host.IsAvailable(MachineArchitecture.X86_64, out var problem), problem);
 
             using var vm = host.Start(new VmSpec
             {

@@ -1,3 +1,4 @@
+using Mkcdrec.Core.Platform;
 using Mkcdrec.Core.Storage;
 
 namespace Mkcdrec.Core.Boot.Grub;
@@ -13,7 +14,8 @@ public sealed partial class GrubTechnology
             new RescueProgram("grub-mkconfig", "grub2-common") { AlwaysOptional = true },
             new RescueProgram("grub-bios-setup", "grub-pc-bin") { Paths = ["/usr/sbin/grub-bios-setup", "/usr/lib/grub/i386-pc/grub-bios-setup"], AlwaysOptional = true },
         ],
-        DataPaths = ["/usr/lib/grub/i386-pc", "/usr/lib/grub/x86_64-efi", "/usr/share/grub", "/usr/lib/grub/grub-mkconfig_lib", "/etc/grub.d", "/etc/default/grub"],
+        // The modules of the machine the rescue system runs on (an x86_64 host may hold arm64-efi too, for making media).
+        DataPaths = ["/usr/lib/grub/i386-pc", "/usr/lib/grub/" + (MachineArchitecture.Host ?? MachineArchitecture.X86_64).GrubEfiTarget, "/usr/share/grub", "/usr/lib/grub/grub-mkconfig_lib", "/etc/grub.d", "/etc/default/grub"],
         RequiredWhen = n => n.Layout?.Boot.Bootloader == "grub2",
     };
 

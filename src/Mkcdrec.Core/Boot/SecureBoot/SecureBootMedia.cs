@@ -13,14 +13,27 @@ public sealed record SecureBootChoice(SignedBootChain? Chain, string Summary);
 /// </summary>
 public static class SecureBootMedia
 {
-    public static SecureBootChoice Choose(SecureBootMode mode, string kernelPath, bool? sourceHadSecureBoot, ILog log, string root = "/")
+    /// <param name="machine">The machine the medium is made for (the host's): only x86_64 media get a signed chain so far.</param>
+    public static SecureBootChoice Choose(SecureBootMode mode, MachineArchitecture machine, string kernelPath, bool? sourceHadSecureBoot, ILog log, string root = "/")
     {
         if (mode == SecureBootMode.Off)
         {
             return new SecureBootChoice(null, "Secure Boot: off (--secure-boot off): UEFI boots mkcdrec's own GRUB image, with Secure Boot disabled only");
         }
 
-        var chain = CheckAvailable(mode, root, out var missing);
+        if (!HasSignedChain(machine))
+        {
+            CheckAvailable(mode, machine, root, out _);
+            var none = $"Secure Boot: not made for {machine.Uname} media yet: the medium boots UEFI with Secure Boot off";
+            if (sourceHadSecureBoot == true)
+            {
+                log.Warn($"this system booted with Secure Boot on, and media for {machine.Uname} get no signed boot chain yet: the medium boots UEFI with Secure Boot off");
+            }
+
+            return new SecureBootChoice(null, none);
+        }
+
+        var chain = CheckAvailable(mode, machine, root, out var missing);
         if (chain is null)
         {
             var install = "apt-get install " + string.Join(' ', missing);
@@ -49,8 +62,17 @@ public static class SecureBootMedia
     }
 
     /// <summary>The signed chain, or null with the packages it lacks; with <see cref="SecureBootMode.On"/> their lack is an error (checked before a long backup).</summary>
-    public static SignedBootChain? CheckAvailable(SecureBootMode mode, string root, out IReadOnlyList<string> missing)
+    public static SignedBootChain? CheckAvailable(SecureBootMode mode, MachineArchitecture machine, string root, out IReadOnlyList<string> missing)
     {
+        if (!HasSignedChain(machine))
+        {
+            missing = [];
+            return mode == SecureBootMode.On
+                ? throw new MkcdrecException(ExitCode.Usage, $"--secure-boot on: Secure Boot media are made for x86_64 only so far; this machine is {machine.Uname}.",
+                    "Use --secure-boot auto or off: the medium boots by UEFI with Secure Boot disabled.")
+                : null;
+        }
+
         var chain = SignedBootChain.Find(root, out missing);
         if (chain is null && mode == SecureBootMode.On)
         {
@@ -61,6 +83,9 @@ public static class SecureBootMedia
 
         return chain;
     }
+
+    /// <summary>The signed chain's files (shim, GRUB, the MOK manager) are looked for as Debian installs them for x86_64.</summary>
+    private static bool HasSignedChain(MachineArchitecture machine) => machine == MachineArchitecture.X86_64;
 
     /// <summary>The common names of the certificates that signed a PE image, or null when it carries no signature.</summary>
     public static string? Signers(string path)
