@@ -12,10 +12,11 @@ internal static class ProgressLine
         return $"{entries} {noun}, {Size(bytes)}{of}, {Size((long)rate)}/s{left}";
     }
 
-    /// <summary>Seconds left at the average rate so far; null without a total, before there is a rate to go by, or once
-    /// the estimated total is passed (nothing honest to say then).</summary>
+    /// <summary>Seconds left at the average rate so far; null without a total, before there is a rate to go by (a second
+    /// and 1% of the total: a restore's first second may hold a few KiB while the first volume opens, which projected
+    /// thousands of hours), or once the estimated total is passed (nothing honest to say then).</summary>
     public static double? Eta(long bytes, long total, double seconds) =>
-        total > 0 && bytes > 0 && bytes <= total && seconds >= 1 ? (total - bytes) * seconds / bytes : null;
+        total > 0 && bytes > 0 && bytes * 100 >= total && bytes <= total && seconds >= 1 ? (total - bytes) * seconds / bytes : null;
 
     public static string Size(long bytes) => bytes >= 10L << 30 ? $"{bytes / 1073741824.0:F1} GiB" : $"{bytes / 1048576.0:F1} MiB";
 

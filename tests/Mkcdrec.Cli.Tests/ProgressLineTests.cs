@@ -17,6 +17,8 @@ public sealed class ProgressLineTests
             ProgressLine.Format(3, "volumes done", 12L << 30, -1, 10));
         Assert.Null(ProgressLine.Eta(5, 0, 10));
         Assert.Null(ProgressLine.Eta(0, 100, 10)); // no rate yet
+        Assert.Null(ProgressLine.Eta(4096, 80L << 20, 3)); // a few KiB in the first seconds: no rate to go by (it said 5722:49:43)
+        Assert.Equal(79 * 3, ProgressLine.Eta(1L << 20, 80L << 20, 3)!.Value, 6); // from 1% on
     }
 
     [Fact]
